@@ -1,0 +1,243 @@
+//! Champion vs challenger: two versions side by side, metrics with a
+//! direction-aware delta and a winner, params and tags diffed.
+
+use crate::domain::{ModelVersion, RunData};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Whether a metric is better high or low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Bigger is better (auc, accuracy, f1).
+    HigherIsBetter,
+    /// Smaller is better (loss, rmse, latency).
+    LowerIsBetter,
+}
+
+/// Which side won a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Winner {
+    /// The first version (usually the champion).
+    A,
+    /// The second version (usually the challenger).
+    B,
+    /// Equal within tolerance.
+    Tie,
+    /// One side has no value (or NaN): no verdict.
+    Unknown,
+}
+
+const LOWER_IS_BETTER: [&str; 14] = [
+    "loss",
+    "error",
+    "err",
+    "rmse",
+    "mse",
+    "mae",
+    "mape",
+    "latency",
+    "logloss",
+    "brier",
+    "fpr",
+    "fnr",
+    "perplexity",
+    "duration",
+];
+
+/// Guesses a metric's direction from its name; `overrides` wins.
+pub fn direction_of(metric: &str, overrides: &BTreeMap<String, Direction>) -> Direction {
+    if let Some(d) = overrides.get(metric) {
+        return *d;
+    }
+    let lower = metric.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| LOWER_IS_BETTER.iter().any(|l| w == l)) {
+        Direction::LowerIsBetter
+    } else {
+        Direction::HigherIsBetter
+    }
+}
+
+/// One metric compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDelta {
+    /// Metric key.
+    pub key: String,
+    /// Value of version A.
+    pub a: Option<f64>,
+    /// Value of version B.
+    pub b: Option<f64>,
+    /// `b - a`, when both are finite.
+    pub delta: Option<f64>,
+    /// Direction used.
+    pub direction: Direction,
+    /// Verdict.
+    pub winner: Winner,
+}
+
+/// A param or tag compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueDiff {
+    /// Key.
+    pub key: String,
+    /// Value in A.
+    pub a: Option<String>,
+    /// Value in B.
+    pub b: Option<String>,
+    /// True when they differ.
+    pub differs: bool,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    /// The version.
+    pub version: ModelVersion,
+    /// Its run, if the registry had one.
+    pub run: Option<RunData>,
+}
+
+/// Two versions of one model compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Model name.
+    pub model: String,
+    /// First version.
+    pub a: Side,
+    /// Second version.
+    pub b: Side,
+    /// Metrics, sorted by key.
+    pub metrics: Vec<MetricDelta>,
+    /// Params, sorted by key.
+    pub params: Vec<ValueDiff>,
+    /// Version tags, sorted by key.
+    pub tags: Vec<ValueDiff>,
+}
+
+impl Comparison {
+    /// How many metrics each side wins: `(a, b)`.
+    pub fn score(&self) -> (usize, usize) {
+        let a = self
+            .metrics
+            .iter()
+            .filter(|m| m.winner == Winner::A)
+            .count();
+        let b = self
+            .metrics
+            .iter()
+            .filter(|m| m.winner == Winner::B)
+            .count();
+        (a, b)
+    }
+}
+
+/// Compares two versions. `tolerance` is relative (0.001 = 0.1 %): smaller
+/// differences are a tie.
+pub fn compare(
+    a: Side,
+    b: Side,
+    overrides: &BTreeMap<String, Direction>,
+    tolerance: f64,
+) -> Comparison {
+    let empty = RunData::default();
+    let ra = a.run.as_ref().unwrap_or(&empty);
+    let rb = b.run.as_ref().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = ra.metrics.keys().chain(rb.metrics.keys()).collect();
+    let metrics = keys
+        .into_iter()
+        .map(|k| {
+            let va = ra.metrics.get(k).copied();
+            let vb = rb.metrics.get(k).copied();
+            let direction = direction_of(k, overrides);
+            let (delta, winner) = judge(va, vb, direction, tolerance);
+            MetricDelta {
+                key: k.clone(),
+                a: va,
+                b: vb,
+                delta,
+                direction,
+                winner,
+            }
+        })
+        .collect();
+    let params = diff_maps(&ra.params, &rb.params);
+    let tags = diff_maps(&a.version.tags, &b.version.tags);
+    Comparison {
+        model: a.version.model.clone(),
+        a,
+        b,
+        metrics,
+        params,
+        tags,
+    }
+}
+
+fn judge(a: Option<f64>, b: Option<f64>, dir: Direction, tol: f64) -> (Option<f64>, Winner) {
+    match (a, b) {
+        (Some(x), Some(y)) if x.is_finite() && y.is_finite() => {
+            let delta = y - x;
+            let scale = x.abs().max(y.abs()).max(f64::MIN_POSITIVE);
+            if delta.abs() <= tol * scale {
+                return (Some(delta), Winner::Tie);
+            }
+            let b_better = match dir {
+                Direction::HigherIsBetter => delta > 0.0,
+                Direction::LowerIsBetter => delta < 0.0,
+            };
+            (Some(delta), if b_better { Winner::B } else { Winner::A })
+        }
+        _ => (None, Winner::Unknown),
+    }
+}
+
+fn diff_maps(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<ValueDiff> {
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .map(|k| {
+            let va = a.get(k).cloned();
+            let vb = b.get(k).cloned();
+            ValueDiff {
+                key: k.clone(),
+                differs: va != vb,
+                a: va,
+                b: vb,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directions_follow_names() {
+        let none = BTreeMap::new();
+        assert_eq!(direction_of("auc", &none), Direction::HigherIsBetter);
+        assert_eq!(direction_of("val_loss", &none), Direction::LowerIsBetter);
+        assert_eq!(direction_of("RMSE", &none), Direction::LowerIsBetter);
+        assert_eq!(direction_of("recall", &none), Direction::HigherIsBetter);
+        let mut o = BTreeMap::new();
+        o.insert("auc".to_string(), Direction::LowerIsBetter);
+        assert_eq!(direction_of("auc", &o), Direction::LowerIsBetter);
+    }
+
+    #[test]
+    fn judges_with_direction_and_tolerance() {
+        let h = Direction::HigherIsBetter;
+        let l = Direction::LowerIsBetter;
+        assert_eq!(judge(Some(0.90), Some(0.92), h, 0.001).1, Winner::B);
+        assert_eq!(judge(Some(0.90), Some(0.92), l, 0.001).1, Winner::A);
+        assert_eq!(judge(Some(0.9), Some(0.9000001), h, 0.001).1, Winner::Tie);
+        assert_eq!(
+            judge(Some(0.9), Some(f64::NAN), h, 0.001).1,
+            Winner::Unknown
+        );
+        assert_eq!(judge(None, Some(1.0), h, 0.001).1, Winner::Unknown);
+    }
+}

@@ -1,0 +1,14 @@
+//! Plain data shared by every layer: what a workload, a model version, a
+//! health signal or a promotion *is*, independent of where it was read.
+
+mod promotion;
+mod registry;
+mod signals;
+mod time;
+mod workload;
+
+pub use promotion::*;
+pub use registry::*;
+pub use signals::*;
+pub use time::*;
+pub use workload::*;

@@ -1,0 +1,139 @@
+//! Promotions, approvals, gates and audit entries as plain data. The state
+//! machine that moves them lives in the promotion service, not here.
+
+use super::{Timestamp, WorkloadRef};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a promotion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionState {
+    /// Asked for; gates and approvals being collected.
+    Requested,
+    /// Enough approvals and every gate passed.
+    Approved,
+    /// A reviewer said no.
+    Rejected,
+    /// Withdrawn by the requester.
+    Cancelled,
+    /// Alias move and workload patches under way.
+    Executing,
+    /// Done: the alias and every target serve the new version.
+    Promoted,
+    /// Put back to the previous version (on failure or by an operator).
+    RolledBack,
+}
+
+impl PromotionState {
+    /// True when nothing more will happen to it.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            PromotionState::Rejected
+                | PromotionState::Cancelled
+                | PromotionState::Promoted
+                | PromotionState::RolledBack
+        )
+    }
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Approve.
+    Approve,
+    /// Reject.
+    Reject,
+}
+
+/// One reviewer's approval or rejection, bound to what they saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Who.
+    pub approver: String,
+    /// What they decided.
+    pub decision: Decision,
+    /// Their comment.
+    pub comment: String,
+    /// When.
+    pub at: Timestamp,
+    /// Each target's `uid@resourceVersion` as the reviewer saw it.
+    pub bound_workloads: BTreeMap<String, String>,
+    /// Source run of the version they approved.
+    pub bound_run: Option<String>,
+}
+
+/// Outcome of one policy gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateStatus {
+    /// Met.
+    Pass,
+    /// Not met: blocks.
+    Fail,
+    /// Not enough data yet (a human decides).
+    Inconclusive,
+    /// Not evaluated yet.
+    Pending,
+}
+
+/// A gate's result with the numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateResult {
+    /// Gate name (`metric:auc`, `drift`, `four_eyes`).
+    pub name: String,
+    /// Status.
+    pub status: GateStatus,
+    /// The numbers, in words (`auc 0.912 vs 0.905 (>= -0.005)`).
+    pub detail: String,
+}
+
+/// A request to point `alias` of `model` at `version` and roll the targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Promotion {
+    /// Operation id (stable across retries).
+    pub id: String,
+    /// Registered model.
+    pub model: String,
+    /// Candidate version.
+    pub version: String,
+    /// Version the alias pointed at when requested.
+    pub previous_version: Option<String>,
+    /// Alias to move (`champion`).
+    pub alias: String,
+    /// Workloads to roll.
+    pub targets: Vec<WorkloadRef>,
+    /// Requester.
+    pub requested_by: String,
+    /// Why.
+    pub reason: String,
+    /// When requested.
+    pub requested_at: Timestamp,
+    /// State.
+    pub state: PromotionState,
+    /// Reviews so far.
+    pub approvals: Vec<Approval>,
+    /// Latest gate results.
+    pub gates: Vec<GateResult>,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// What (`promotion.requested`, `promotion.approved`, `alias.moved`).
+    pub action: String,
+    /// On what (`model fraud-detector v7`).
+    pub subject: String,
+    /// State before, free-form JSON.
+    pub before: serde_json::Value,
+    /// State after, free-form JSON.
+    pub after: serde_json::Value,
+    /// `ok`, `refused: ...`, `failed: ...`.
+    pub outcome: String,
+}

@@ -1,0 +1,139 @@
+//! Errors that cross the ports. Each carries a stable [`ErrorCode`] that the
+//! CLI's JSON output and the desktop IPC expose, so callers branch on the
+//! code and never on message text.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which system of record an error came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// Kubernetes (or the sandbox's simulated cluster).
+    Cluster,
+    /// The model registry (MLflow).
+    Registry,
+    /// The metrics backend (Prometheus).
+    Metrics,
+}
+
+impl Backend {
+    /// All backends, in display order.
+    pub const ALL: [Backend; 3] = [Backend::Cluster, Backend::Registry, Backend::Metrics];
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cluster => "cluster",
+            Backend::Registry => "registry",
+            Backend::Metrics => "metrics",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Stable machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Could not connect (refused, DNS, TLS handshake).
+    Unreachable,
+    /// No answer in time.
+    Timeout,
+    /// 401: credentials missing or wrong.
+    Unauthenticated,
+    /// 403: not allowed.
+    Forbidden,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// A precondition failed (stale resourceVersion, 409).
+    Conflict,
+    /// The request was invalid (400, 422, bad query).
+    InvalidRequest,
+    /// The backend answered something we could not read.
+    MalformedResponse,
+    /// The backend failed (5xx).
+    ServerError,
+    /// The answer was larger than the configured cap.
+    TooLarge,
+    /// The operation is not supported by this backend or server version.
+    Unsupported,
+}
+
+impl ErrorCode {
+    /// snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unreachable => "unreachable",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::MalformedResponse => "malformed_response",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// An error from one backend: which backend, what code, where (a URL or
+/// object without secrets) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{backend} {code}: {message}{}", where_suffix(.location))]
+pub struct BackendError {
+    /// Which backend.
+    pub backend: Backend,
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human message naming the cause.
+    pub message: String,
+    /// URL (credentials stripped) or object the error concerns.
+    pub location: Option<String>,
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn where_suffix(location: &Option<String>) -> String {
+    match location {
+        Some(l) => format!(" (at {l})"),
+        None => String::new(),
+    }
+}
+
+impl BackendError {
+    /// A new error without a location.
+    pub fn new(backend: Backend, code: ErrorCode, message: impl Into<String>) -> Self {
+        BackendError {
+            backend,
+            code,
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// The same error, located at `location` (must not carry secrets).
+    pub fn at(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
+    /// Shorthand for a not-found error.
+    pub fn not_found(backend: Backend, what: impl Into<String>) -> Self {
+        BackendError::new(backend, ErrorCode::NotFound, what)
+    }
+}
+
+/// Result of a port call.
+pub type PortResult<T> = Result<T, BackendError>;

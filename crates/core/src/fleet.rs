@@ -1,0 +1,218 @@
+//! The Fleet table as data: every workload joined with its model's aliases
+//! and its live health. The TUI, the CLI and the desktop app all render
+//! these rows, so the screen and `modeldeck status --output json` agree.
+
+use crate::console::Snapshot;
+use crate::domain::{DriftStatus, Timestamp, Workload, WorkloadKind, WorkloadRef};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// One row of the Fleet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetRow {
+    /// Cluster (context).
+    pub cluster: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Workload name.
+    pub name: String,
+    /// Kind.
+    pub kind: WorkloadKind,
+    /// Registered model.
+    pub model: Option<String>,
+    /// Served version.
+    pub version: Option<String>,
+    /// Registry aliases on the served version.
+    pub aliases: Vec<String>,
+    /// Ready replicas.
+    pub ready: u32,
+    /// Desired replicas.
+    pub desired: u32,
+    /// Rollout state label (`Available`, `Progressing`...).
+    pub rollout: String,
+    /// Rollout detail (`3/5 updated`, a degradation reason).
+    pub rollout_detail: Option<String>,
+    /// Requests per second.
+    pub rps: Option<f64>,
+    /// p99 latency in milliseconds.
+    pub p99_ms: Option<f64>,
+    /// Error rate in percent.
+    pub error_pct: Option<f64>,
+    /// Highest feature PSI.
+    pub drift_psi: Option<f64>,
+    /// Drift verdict.
+    pub drift: DriftStatus,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Object labels (used by `label=value` filters).
+    pub labels: BTreeMap<String, String>,
+}
+
+impl FleetRow {
+    /// The workload this row shows.
+    pub fn workload_ref(&self) -> WorkloadRef {
+        WorkloadRef {
+            cluster: self.cluster.clone(),
+            namespace: self.namespace.clone(),
+            kind: self.kind,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// Sortable Fleet columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FleetColumn {
+    /// Cluster.
+    Cluster,
+    /// Namespace.
+    Namespace,
+    /// Name.
+    Name,
+    /// Kind.
+    Kind,
+    /// Model.
+    Model,
+    /// Version (numeric).
+    Version,
+    /// Ready replicas.
+    Ready,
+    /// Rollout state.
+    Rollout,
+    /// Request rate.
+    Rps,
+    /// p99 latency.
+    P99,
+    /// Error rate.
+    Errors,
+    /// Drift.
+    Drift,
+    /// Age (creation time).
+    Age,
+}
+
+impl FleetColumn {
+    /// All columns in display order.
+    pub const ALL: [FleetColumn; 13] = [
+        FleetColumn::Cluster,
+        FleetColumn::Namespace,
+        FleetColumn::Name,
+        FleetColumn::Kind,
+        FleetColumn::Model,
+        FleetColumn::Version,
+        FleetColumn::Ready,
+        FleetColumn::Rollout,
+        FleetColumn::Rps,
+        FleetColumn::P99,
+        FleetColumn::Errors,
+        FleetColumn::Drift,
+        FleetColumn::Age,
+    ];
+
+    /// Parses a column name as users type it (`p99`, `errors`, `age`...).
+    pub fn parse(s: &str) -> Option<FleetColumn> {
+        let s = s.to_ascii_lowercase();
+        Some(match s.as_str() {
+            "cluster" | "context" | "ctx" => FleetColumn::Cluster,
+            "namespace" | "ns" => FleetColumn::Namespace,
+            "name" => FleetColumn::Name,
+            "kind" => FleetColumn::Kind,
+            "model" => FleetColumn::Model,
+            "version" | "ver" => FleetColumn::Version,
+            "ready" => FleetColumn::Ready,
+            "rollout" | "state" => FleetColumn::Rollout,
+            "rps" | "traffic" => FleetColumn::Rps,
+            "p99" | "latency" => FleetColumn::P99,
+            "errors" | "error" | "err" => FleetColumn::Errors,
+            "drift" => FleetColumn::Drift,
+            "age" => FleetColumn::Age,
+            _ => return None,
+        })
+    }
+}
+
+/// Builds the Fleet rows from a snapshot, in the snapshot's workload order.
+pub fn fleet_rows(snap: &Snapshot) -> Vec<FleetRow> {
+    snap.workloads.iter().map(|w| fleet_row(snap, w)).collect()
+}
+
+/// Builds one Fleet row.
+pub fn fleet_row(snap: &Snapshot, w: &Workload) -> FleetRow {
+    let aliases = match (&w.model, &w.served_version) {
+        (Some(m), Some(v)) => snap.model(m).map(|rm| rm.aliases_of(v)).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let health = snap.health.get(&w.id);
+    let drift_psi = health.and_then(|h| h.drift_max);
+    let rollout_detail = match &w.rollout {
+        crate::domain::RolloutState::Progressing { updated, desired } => {
+            Some(format!("{updated}/{desired} updated"))
+        }
+        crate::domain::RolloutState::Degraded { reason } => Some(reason.clone()),
+        _ => w
+            .canary
+            .as_ref()
+            .map(|c| format!("canary v{} {}%", c.version, c.traffic_percent)),
+    };
+    FleetRow {
+        cluster: w.id.cluster.clone(),
+        namespace: w.id.namespace.clone(),
+        name: w.id.name.clone(),
+        kind: w.id.kind,
+        model: w.model.clone(),
+        version: w.served_version.clone(),
+        aliases,
+        ready: w.ready_replicas,
+        desired: w.desired_replicas,
+        rollout: w.rollout.label().to_string(),
+        rollout_detail,
+        rps: health.and_then(|h| h.request_rate),
+        p99_ms: health.and_then(|h| h.latency_p99).map(|s| s * 1000.0),
+        error_pct: health.and_then(|h| h.error_ratio).map(|r| r * 100.0),
+        drift_psi,
+        drift: DriftStatus::from_psi(drift_psi, snap.drift_warn, snap.drift_alert),
+        created_at: w.created_at,
+        labels: w.labels.clone(),
+    }
+}
+
+/// Sorts rows by `column`; ties keep cluster/namespace/name order. Missing
+/// numbers sort last in either direction.
+pub fn sort_rows(rows: &mut [FleetRow], column: FleetColumn, descending: bool) {
+    rows.sort_by(|x, y| {
+        let primary = compare_by(x, y, column, descending);
+        primary.then_with(|| {
+            (&x.cluster, &x.namespace, &x.name).cmp(&(&y.cluster, &y.namespace, &y.name))
+        })
+    });
+}
+
+fn compare_by(x: &FleetRow, y: &FleetRow, column: FleetColumn, desc: bool) -> Ordering {
+    let ord = |o: Ordering| if desc { o.reverse() } else { o };
+    let num = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => ord(a.total_cmp(&b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    match column {
+        FleetColumn::Cluster => ord(x.cluster.cmp(&y.cluster)),
+        FleetColumn::Namespace => ord(x.namespace.cmp(&y.namespace)),
+        FleetColumn::Name => ord(x.name.cmp(&y.name)),
+        FleetColumn::Kind => ord(x.kind.cmp(&y.kind)),
+        FleetColumn::Model => ord(x.model.cmp(&y.model)),
+        FleetColumn::Version => num(
+            x.version.as_deref().and_then(|v| v.parse().ok()),
+            y.version.as_deref().and_then(|v| v.parse().ok()),
+        ),
+        FleetColumn::Ready => ord((x.ready, x.desired).cmp(&(y.ready, y.desired))),
+        FleetColumn::Rollout => ord(x.rollout.cmp(&y.rollout)),
+        FleetColumn::Rps => num(x.rps, y.rps),
+        FleetColumn::P99 => num(x.p99_ms, y.p99_ms),
+        FleetColumn::Errors => num(x.error_pct, y.error_pct),
+        FleetColumn::Drift => num(x.drift_psi, y.drift_psi),
+        FleetColumn::Age => ord(y.created_at.cmp(&x.created_at)),
+    }
+}

@@ -1,0 +1,14 @@
+//! Modeldeck's core: the domain both front ends show, the ports every backend
+//! implements, and the [`Console`] facade that joins them into one live
+//! [`Snapshot`]. Nothing here knows a terminal, a webview or a wire format.
+
+pub mod compare;
+pub mod console;
+pub mod domain;
+pub mod error;
+pub mod filter;
+pub mod fleet;
+pub mod ports;
+
+pub use console::{Console, ConsoleOptions, Snapshot};
+pub use error::{BackendError, ErrorCode};

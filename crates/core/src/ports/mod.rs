@@ -1,0 +1,112 @@
+//! The three ports every backend implements: [`Cluster`], [`Registry`] and
+//! [`Metrics`]. They are object-safe async traits (`Arc<dyn _>`), the one
+//! choice used everywhere: real adapters and the sandbox plug in alike.
+//!
+//! Reads of live state are cheap by contract: an adapter that watches (the
+//! kube reflector, the sandbox) answers from memory, and says that something
+//! changed through [`Cluster::changed`] so the console re-reads only then.
+
+use crate::domain::*;
+use crate::error::PortResult;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use tokio::sync::watch;
+
+/// The cluster(s): workloads serving models, and writes to them.
+#[async_trait]
+pub trait Cluster: Send + Sync {
+    /// Names of the clusters (contexts) this port covers.
+    fn clusters(&self) -> Vec<String>;
+
+    /// A counter that increases whenever the workload set changes, when the
+    /// adapter can tell (watchers); `None` means "poll me".
+    fn changed(&self) -> Option<watch::Receiver<u64>> {
+        None
+    }
+
+    /// Every bound workload, across clusters and namespaces in scope.
+    async fn list_workloads(&self) -> PortResult<Vec<Workload>>;
+
+    /// Recent events of a workload, its ReplicaSets and pods, newest last.
+    async fn events(&self, target: &WorkloadRef) -> PortResult<Vec<ClusterEvent>>;
+
+    /// Changes the served model version with a merge patch. `expected_rv`
+    /// is the resourceVersion the user saw: a mismatch is a `Conflict`.
+    async fn set_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload>;
+
+    /// Who the cluster says we are on `cluster`.
+    async fn whoami(&self, cluster: &str) -> PortResult<Identity>;
+
+    /// May we do `check` on `cluster`?
+    async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool>;
+}
+
+/// The model registry.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// Where the registry is, for status bars (no secrets).
+    fn describe(&self) -> String;
+
+    /// Every registered model with its aliases.
+    async fn list_models(&self) -> PortResult<Vec<RegisteredModel>>;
+
+    /// One registered model.
+    async fn get_model(&self, model: &str) -> PortResult<RegisteredModel>;
+
+    /// Every version of `model`, newest first, aliases joined in.
+    async fn list_versions(&self, model: &str) -> PortResult<Vec<ModelVersion>>;
+
+    /// One version, aliases joined in.
+    async fn get_version(&self, model: &str, version: &str) -> PortResult<ModelVersion>;
+
+    /// The training run: final metrics, params, tags.
+    async fn get_run(&self, run_id: &str) -> PortResult<RunData>;
+
+    /// Points `alias` at `version` (moving it if it exists).
+    async fn set_alias(&self, model: &str, alias: &str, version: &str) -> PortResult<()>;
+
+    /// Removes `alias` (no error if absent).
+    async fn delete_alias(&self, model: &str, alias: &str) -> PortResult<()>;
+
+    /// Sets a version tag (overwrites).
+    async fn set_version_tag(
+        &self,
+        model: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> PortResult<()>;
+
+    /// Deletes a version tag (no error if absent).
+    async fn delete_version_tag(&self, model: &str, version: &str, key: &str) -> PortResult<()>;
+}
+
+/// The metrics backend (read-only).
+#[async_trait]
+pub trait Metrics: Send + Sync {
+    /// Where the backend is, for status bars (no secrets).
+    fn describe(&self) -> String;
+
+    /// Latest health of each of `workloads`, keyed by the workload ref. A
+    /// workload the backend has no data for is simply absent.
+    async fn fleet_health(
+        &self,
+        workloads: &[WorkloadRef],
+    ) -> PortResult<BTreeMap<WorkloadRef, Health>>;
+
+    /// One signal of one workload over a range.
+    async fn signal_range(
+        &self,
+        target: &WorkloadRef,
+        signal: Signal,
+        range: TimeRange,
+    ) -> PortResult<Series>;
+
+    /// Per-feature drift of the model a workload serves.
+    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>>;
+}
