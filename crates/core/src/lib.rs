@@ -3,6 +3,7 @@
 //! [`Snapshot`]. Nothing here knows a terminal, a webview or a wire format.
 
 pub mod compare;
+pub mod config;
 pub mod console;
 pub mod domain;
 pub mod error;

@@ -1,0 +1,196 @@
+//! One profile: where the cluster(s), the registry and the metrics backend
+//! are, and how workloads bind to models. Serde shapes of the TOML file.
+
+use super::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The whole settings file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Profile used when none is named.
+    pub default_profile: Option<String>,
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// Everything one environment (prod, staging...) needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Profile {
+    /// Profile name (filled in from the table key).
+    #[serde(skip)]
+    pub name: String,
+    /// Kubernetes side.
+    pub cluster: ClusterSettings,
+    /// Model registry side.
+    pub registry: EndpointSettings,
+    /// Metrics side.
+    pub metrics: EndpointSettings,
+    /// Workload <-> model binding names.
+    pub binding: BindingSettings,
+    /// Drift thresholds.
+    pub drift: DriftSettings,
+    /// Per-model promotion policies (glob on model name -> policy table),
+    /// read by the promotion service.
+    pub policies: BTreeMap<String, toml::Table>,
+    /// PromQL template overrides (signal name -> template), read by the
+    /// Prometheus adapter.
+    pub promql: BTreeMap<String, String>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            name: "default".into(),
+            cluster: ClusterSettings::default(),
+            registry: EndpointSettings::default(),
+            metrics: EndpointSettings::default(),
+            binding: BindingSettings::default(),
+            drift: DriftSettings::default(),
+            policies: BTreeMap::new(),
+            promql: BTreeMap::new(),
+        }
+    }
+}
+
+/// Which clusters to watch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// Kubeconfig file; default `$KUBECONFIG` or `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
+    /// Contexts to watch at once; empty = the current context.
+    pub contexts: Vec<String>,
+    /// Namespaces to watch; empty = all.
+    pub namespaces: Vec<String>,
+}
+
+/// An HTTP backend (MLflow or Prometheus). Secrets are not here: passwords
+/// and tokens come from the OS keychain or the backend's own env variables.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EndpointSettings {
+    /// Base URL (`http://mlflow:5000`, `http://prometheus:9090`).
+    pub url: Option<String>,
+    /// Basic-auth user name (the password is a secret).
+    pub username: Option<String>,
+    /// Skip TLS verification (discouraged; MLflow's `MLFLOW_TRACKING_INSECURE_TLS`).
+    pub insecure_tls: bool,
+    /// Per-request timeout in seconds.
+    pub timeout_secs: Option<u64>,
+}
+
+/// Names used to bind workloads to registered models (ARCHITECTURE.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BindingSettings {
+    /// Label carrying the registered model name.
+    pub model_label: String,
+    /// Pod-template annotation carrying the served version.
+    pub version_annotation: String,
+    /// Container env var carrying the version.
+    pub version_env: String,
+    /// Container env var carrying `models:/<name>/<version>`.
+    pub uri_env: String,
+    /// Alias promoted by default.
+    pub champion_alias: String,
+    /// Alias of the candidate.
+    pub challenger_alias: String,
+}
+
+impl Default for BindingSettings {
+    fn default() -> Self {
+        BindingSettings {
+            model_label: "modeldeck.io/model".into(),
+            version_annotation: "modeldeck.io/model-version".into(),
+            version_env: "MODEL_VERSION".into(),
+            uri_env: "MODEL_URI".into(),
+            champion_alias: "champion".into(),
+            challenger_alias: "challenger".into(),
+        }
+    }
+}
+
+/// PSI thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DriftSettings {
+    /// Warning at or above.
+    pub warn: f64,
+    /// Alert at or above.
+    pub alert: f64,
+}
+
+impl Default for DriftSettings {
+    fn default() -> Self {
+        DriftSettings {
+            warn: 0.1,
+            alert: 0.25,
+        }
+    }
+}
+
+fn env_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::Env {
+            var: var.into(),
+            message: format!("expected true/false, got {v:?}"),
+        }),
+    }
+}
+
+fn env_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Profile {
+    /// Layers environment variables over the file's values.
+    ///
+    /// Ours: `MODELDECK_REGISTRY_URL`, `MODELDECK_METRICS_URL`,
+    /// `MODELDECK_METRICS_USERNAME`, `MODELDECK_CONTEXTS`,
+    /// `MODELDECK_NAMESPACES` (comma lists). The ecosystem's:
+    /// `KUBECONFIG` (first path), `MLFLOW_TRACKING_URI`,
+    /// `MLFLOW_TRACKING_USERNAME`, `MLFLOW_TRACKING_INSECURE_TLS`,
+    /// `PROMETHEUS_URL`. Ours win over the ecosystem's.
+    pub fn apply_env(&mut self, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty());
+        if let Some(v) = get("KUBECONFIG") {
+            let first = std::env::split_paths(v).next();
+            if let Some(p) = first {
+                self.cluster.kubeconfig = Some(p);
+            }
+        }
+        if let Some(v) = get("MODELDECK_CONTEXTS") {
+            self.cluster.contexts = env_list(v);
+        }
+        if let Some(v) = get("MODELDECK_NAMESPACES") {
+            self.cluster.namespaces = env_list(v);
+        }
+        if let Some(v) = get("MODELDECK_REGISTRY_URL").or_else(|| get("MLFLOW_TRACKING_URI")) {
+            self.registry.url = Some(v.clone());
+        }
+        if let Some(v) = get("MLFLOW_TRACKING_USERNAME") {
+            self.registry.username = Some(v.clone());
+        }
+        if let Some(v) = get("MLFLOW_TRACKING_INSECURE_TLS") {
+            self.registry.insecure_tls = env_bool("MLFLOW_TRACKING_INSECURE_TLS", v)?;
+        }
+        if let Some(v) = get("MODELDECK_METRICS_URL").or_else(|| get("PROMETHEUS_URL")) {
+            self.metrics.url = Some(v.clone());
+        }
+        if let Some(v) = get("MODELDECK_METRICS_USERNAME") {
+            self.metrics.username = Some(v.clone());
+        }
+        Ok(())
+    }
+}
