@@ -161,7 +161,7 @@ pub fn row_text(row: &FleetRow) -> String {
 fn first_line(s: &str) -> String {
     s.lines()
         .filter(|l| !l.trim().is_empty())
-        .last()
+        .next_back()
         .unwrap_or("")
         .trim()
         .to_string()
