@@ -67,5 +67,6 @@ step "doc tests"
 cargo test --workspace --locked --doc
 
 step "tests"
-cargo nextest run --workspace --locked --no-fail-fast
+# A private D-Bus session with an unlocked gnome-keyring, for the keychain tests.
+scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
 step "done"
