@@ -1,0 +1,134 @@
+//! Work the UI asks of the console that may touch the network: listing a
+//! model's versions, reading runs, comparing two versions, reading a
+//! workload's events. Each request carries a ticket (a generation) and its
+//! target; the answer comes back as an [`crate::Action::JobDone`] with both,
+//! and a view keeps an answer only if it is the one it is waiting for.
+
+use futures::future::join_all;
+use modeldeck_core::Console;
+use modeldeck_core::compare::Comparison;
+use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, WorkloadRef};
+use modeldeck_core::error::PortResult;
+use std::collections::BTreeMap;
+
+/// How many versions get their run read for the Versions table's metrics
+/// column: the newest ones, which are the ones on screen first.
+pub const RUNS_PER_MODEL: usize = 12;
+
+/// A request for async work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Every version of a model.
+    Versions {
+        /// Registered model.
+        model: String,
+    },
+    /// The runs behind some versions (their metrics).
+    Runs {
+        /// Registered model.
+        model: String,
+        /// Versions to read.
+        versions: Vec<String>,
+    },
+    /// Two versions compared.
+    Compare {
+        /// Registered model.
+        model: String,
+        /// First version (usually the champion).
+        a: String,
+        /// Second version.
+        b: String,
+    },
+    /// Recent events of a workload.
+    Events {
+        /// The workload.
+        target: WorkloadRef,
+    },
+}
+
+/// Which in-flight slot a job occupies: a newer job in the same slot
+/// replaces (aborts) the older one, so at most one runs per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobSlot {
+    /// [`Job::Versions`].
+    Versions,
+    /// [`Job::Runs`].
+    Runs,
+    /// [`Job::Compare`].
+    Compare,
+    /// [`Job::Events`].
+    Events,
+}
+
+impl Job {
+    /// The slot this job runs in.
+    pub fn slot(&self) -> JobSlot {
+        match self {
+            Job::Versions { .. } => JobSlot::Versions,
+            Job::Runs { .. } => JobSlot::Runs,
+            Job::Compare { .. } => JobSlot::Compare,
+            Job::Events { .. } => JobSlot::Events,
+        }
+    }
+}
+
+/// A job with the ticket that identifies this request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRequest {
+    /// Increases with every request the app makes.
+    pub ticket: u64,
+    /// What to do.
+    pub job: Job,
+}
+
+/// What a job produced.
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    /// Versions, newest first.
+    Versions(PortResult<Vec<ModelVersion>>),
+    /// Runs read, by version; versions whose run could not be read are absent.
+    Runs(BTreeMap<String, RunData>),
+    /// A comparison.
+    Compare(PortResult<Box<Comparison>>),
+    /// Events, oldest first.
+    Events(PortResult<Vec<ClusterEvent>>),
+}
+
+/// An answer, tagged with the request it answers.
+#[derive(Debug, Clone)]
+pub struct JobResult {
+    /// Ticket of the request.
+    pub ticket: u64,
+    /// The request itself (its target).
+    pub job: Job,
+    /// The answer.
+    pub outcome: JobOutcome,
+}
+
+/// Runs `req` against `console`. Never panics; failures are in the outcome.
+pub async fn execute(console: &Console, req: JobRequest) -> JobResult {
+    let outcome = match &req.job {
+        Job::Versions { model } => JobOutcome::Versions(console.list_versions(model).await),
+        Job::Runs { model, versions } => {
+            let reads = versions.iter().map(|v| async move {
+                match console.version_detail(model, v).await {
+                    Ok(side) => side.run.map(|run| (v.clone(), run)),
+                    Err(e) => {
+                        tracing::debug!(%model, version = %v, error = %e, "run not read");
+                        None
+                    }
+                }
+            });
+            JobOutcome::Runs(join_all(reads).await.into_iter().flatten().collect())
+        }
+        Job::Compare { model, a, b } => {
+            JobOutcome::Compare(console.compare(model, a, b).await.map(Box::new))
+        }
+        Job::Events { target } => JobOutcome::Events(console.events(target).await),
+    };
+    JobResult {
+        ticket: req.ticket,
+        job: req.job,
+        outcome,
+    }
+}

@@ -1,0 +1,177 @@
+//! The event loop. Terminal events, snapshot changes, job results and the
+//! tick become actions; after each wake-up every pending input is drained
+//! and applied, the app settles once and the frame is drawn once, only if
+//! something changed. Jobs run in spawned tasks, at most one per slot (a
+//! newer request aborts the older one); nothing here awaits the network
+//! while handling input or drawing.
+
+use crate::TuiOptions;
+use crate::action::Action;
+use crate::app::App;
+use crate::jobs::{self, JobRequest, JobResult, JobSlot};
+use crate::keymap;
+use crate::render::render;
+use crate::terminal::{PanicHook, TerminalGuard};
+use crossterm::event::{Event, EventStream};
+use futures::{FutureExt, StreamExt};
+use modeldeck_core::Console;
+use modeldeck_core::console::LiveTasks;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::collections::HashMap;
+use std::io;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
+use tokio::time::MissedTickBehavior;
+
+/// Most inputs applied before a frame is drawn; keeps a flood of events
+/// from starving the screen.
+const MAX_BATCH: usize = 256;
+
+/// Spawns jobs and keeps their abort handles by slot.
+struct JobRunner {
+    console: Console,
+    tx: mpsc::UnboundedSender<Box<JobResult>>,
+    inflight: HashMap<JobSlot, AbortHandle>,
+}
+
+impl JobRunner {
+    fn spawn_all(&mut self, reqs: Vec<JobRequest>) {
+        for req in reqs {
+            let slot = req.job.slot();
+            if let Some(old) = self.inflight.remove(&slot) {
+                old.abort();
+            }
+            let (console, tx) = (self.console.clone(), self.tx.clone());
+            let task = tokio::spawn(async move {
+                let _ = tx.send(Box::new(jobs::execute(&console, req).await));
+            });
+            self.inflight.insert(slot, task.abort_handle());
+        }
+    }
+}
+
+impl Drop for JobRunner {
+    fn drop(&mut self) {
+        for h in self.inflight.values() {
+            h.abort();
+        }
+    }
+}
+
+/// Runs the UI on the real terminal; see [`crate::run`].
+pub(crate) async fn run(console: Console, opts: TuiOptions) -> io::Result<()> {
+    let mut guard = TerminalGuard::enter(opts.mouse)?;
+    let hook = PanicHook::install(opts.mouse);
+    let result = event_loop(&mut guard.terminal, &console, &opts, &hook).await;
+    drop(guard);
+    drop(hook);
+    result
+}
+
+enum Wake {
+    Term(Event),
+    Snapshot,
+    Job(Box<JobResult>),
+    Tick,
+    Idle,
+}
+
+async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    console: &Console,
+    opts: &TuiOptions,
+    hook: &PanicHook,
+) -> io::Result<()>
+where
+    B::Error: Into<io::Error>,
+{
+    let size = terminal.size().map_err(Into::into)?;
+    let mut snap_rx = console.subscribe();
+    let first = snap_rx.borrow_and_update().clone();
+    let mut app = App::new(first, size.width, size.height);
+    let (tx, mut job_rx) = mpsc::unbounded_channel();
+    let mut jobs = JobRunner {
+        console: console.clone(),
+        tx,
+        inflight: HashMap::new(),
+    };
+    if let Some(start) = &opts.start_screen {
+        jobs.spawn_all(app.update(Action::Command(start.clone())));
+    }
+    // One full read first (metrics need the workloads), then live refresh.
+    let (ready_tx, mut ready_rx) = oneshot::channel::<()>();
+    let initial = {
+        let c = console.clone();
+        tokio::spawn(async move {
+            c.refresh_all().await;
+            let _ = ready_tx.send(());
+        })
+    };
+    let mut live: Option<LiveTasks> = None;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(opts.tick.max(std::time::Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let clock = console.options().clock.clone();
+
+    let outcome = loop {
+        if hook.fired() {
+            break Err(io::Error::other(
+                "a panic restored the terminal; the UI stopped (see the log)",
+            ));
+        }
+        app.settle();
+        if app.needs_draw() {
+            if let Err(e) = terminal.draw(|f| render(f, &app)) {
+                break Err(e.into());
+            }
+            app.mark_drawn();
+        }
+        if app.should_quit() {
+            break Ok(());
+        }
+        let wake = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => Wake::Term(ev),
+                Some(Err(e)) => break Err(e),
+                None => break Ok(()),
+            },
+            r = snap_rx.changed() => if r.is_ok() { Wake::Snapshot } else { Wake::Idle },
+            Some(res) = job_rx.recv() => Wake::Job(res),
+            _ = tick.tick() => Wake::Tick,
+            _ = &mut ready_rx, if live.is_none() => {
+                live = Some(console.spawn_live());
+                Wake::Idle
+            }
+        };
+        let mut pending = vec![wake];
+        // Drain whatever else is already waiting, then draw once.
+        while pending.len() < MAX_BATCH {
+            if let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                pending.push(Wake::Term(ev));
+            } else if let Ok(res) = job_rx.try_recv() {
+                pending.push(Wake::Job(res));
+            } else if snap_rx.has_changed().unwrap_or(false) {
+                pending.push(Wake::Snapshot);
+            } else {
+                break;
+            }
+        }
+        for w in pending {
+            let action = match w {
+                Wake::Term(ev) => keymap::handle_event(app.screen(), app.prompt().is_some(), ev),
+                Wake::Snapshot => Some(Action::Snapshot(snap_rx.borrow_and_update().clone())),
+                Wake::Job(r) => Some(Action::JobDone(r)),
+                Wake::Tick => Some(Action::Tick(clock.now())),
+                Wake::Idle => None,
+            };
+            if let Some(a) = action {
+                jobs.spawn_all(app.update(a));
+            }
+        }
+    };
+    initial.abort();
+    drop(live);
+    drop(jobs);
+    outcome
+}

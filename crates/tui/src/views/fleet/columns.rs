@@ -1,0 +1,272 @@
+//! The Fleet's columns: titles, which core sort column each maps to, how
+//! important each is when the terminal is narrow, and their widths, which
+//! are measured once per recompute over the visible rows (not per frame).
+
+use crate::format;
+use crate::views::table::{self, ColumnSpec};
+use modeldeck_core::fleet::{FleetColumn, FleetRow};
+use ratatui::text::Span;
+
+/// A Fleet column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    /// Cluster (context).
+    Cluster,
+    /// Namespace.
+    Namespace,
+    /// Workload name.
+    Name,
+    /// Kind.
+    Kind,
+    /// Registered model.
+    Model,
+    /// Served version.
+    Version,
+    /// Aliases on the served version.
+    Aliases,
+    /// Ready/desired replicas.
+    Ready,
+    /// Rollout state and detail.
+    Rollout,
+    /// Requests per second.
+    Rps,
+    /// p99 latency, ms.
+    P99,
+    /// Error rate, %.
+    Errors,
+    /// Drift verdict and PSI.
+    Drift,
+    /// Age.
+    Age,
+}
+
+impl Col {
+    /// Display order.
+    pub const ALL: [Col; 14] = [
+        Col::Cluster,
+        Col::Namespace,
+        Col::Name,
+        Col::Kind,
+        Col::Model,
+        Col::Version,
+        Col::Aliases,
+        Col::Ready,
+        Col::Rollout,
+        Col::Rps,
+        Col::P99,
+        Col::Errors,
+        Col::Drift,
+        Col::Age,
+    ];
+
+    /// Header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            Col::Cluster => "CONTEXT",
+            Col::Namespace => "NAMESPACE",
+            Col::Name => "NAME",
+            Col::Kind => "KIND",
+            Col::Model => "MODEL",
+            Col::Version => "VER",
+            Col::Aliases => "ALIASES",
+            Col::Ready => "READY",
+            Col::Rollout => "ROLLOUT",
+            Col::Rps => "RPS",
+            Col::P99 => "P99MS",
+            Col::Errors => "ERR%",
+            Col::Drift => "DRIFT",
+            Col::Age => "AGE",
+        }
+    }
+
+    /// The core sort column, if this column sorts.
+    pub fn sort_key(self) -> Option<FleetColumn> {
+        Some(match self {
+            Col::Cluster => FleetColumn::Cluster,
+            Col::Namespace => FleetColumn::Namespace,
+            Col::Name => FleetColumn::Name,
+            Col::Kind => FleetColumn::Kind,
+            Col::Model => FleetColumn::Model,
+            Col::Version => FleetColumn::Version,
+            Col::Aliases => return None,
+            Col::Ready => FleetColumn::Ready,
+            Col::Rollout => FleetColumn::Rollout,
+            Col::Rps => FleetColumn::Rps,
+            Col::P99 => FleetColumn::P99,
+            Col::Errors => FleetColumn::Errors,
+            Col::Drift => FleetColumn::Drift,
+            Col::Age => FleetColumn::Age,
+        })
+    }
+
+    // Higher stays longer when the terminal is narrow.
+    fn priority(self) -> u8 {
+        match self {
+            Col::Name => 100,
+            Col::Model => 95,
+            Col::Version => 90,
+            Col::Ready => 85,
+            Col::Rollout => 80,
+            Col::P99 => 75,
+            Col::Errors => 74,
+            Col::Drift => 73,
+            Col::Namespace => 70,
+            Col::Aliases => 60,
+            Col::Age => 50,
+            Col::Cluster => 45,
+            Col::Rps => 40,
+            Col::Kind => 30,
+        }
+    }
+
+    /// Numbers are right-aligned.
+    pub fn right(self) -> bool {
+        matches!(
+            self,
+            Col::Ready | Col::Rps | Col::P99 | Col::Errors | Col::Age
+        )
+    }
+
+    // Widest content shown before truncation.
+    fn cap(self) -> u16 {
+        match self {
+            Col::Cluster | Col::Namespace => 20,
+            Col::Name => 36,
+            Col::Model => 26,
+            Col::Aliases => 22,
+            Col::Rollout => 24,
+            _ => u16::MAX,
+        }
+    }
+
+    // Width of numeric/fixed columns; text columns are measured.
+    fn fixed(self) -> Option<u16> {
+        match self {
+            Col::Kind => Some(7),
+            Col::Rps => Some(7),
+            Col::P99 => Some(6),
+            Col::Errors => Some(6),
+            Col::Drift => Some(10),
+            Col::Age => Some(4),
+            _ => None,
+        }
+    }
+}
+
+/// Measured width of each column in [`Col::ALL`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Widths(pub [u16; 14]);
+
+impl Default for Widths {
+    fn default() -> Self {
+        Widths(Col::ALL.map(base_width))
+    }
+}
+
+// Title plus room for the sort arrow.
+fn base_width(c: Col) -> u16 {
+    let title = c.title().len() as u16 + 1;
+    c.fixed().map_or(title, |f| f.max(title))
+}
+
+fn text_width(s: &str) -> u16 {
+    Span::raw(s).width().min(usize::from(u16::MAX)) as u16
+}
+
+impl Widths {
+    /// Measures the text columns over `rows`.
+    pub fn measure<'a>(rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
+        let mut w = Widths::default();
+        let mut grow = |c: Col, n: u16| {
+            let i = c as usize;
+            w.0[i] = w.0[i].max(n.min(c.cap()));
+        };
+        for r in rows {
+            grow(Col::Cluster, text_width(&r.cluster));
+            grow(Col::Namespace, text_width(&r.namespace));
+            grow(Col::Name, text_width(&r.name));
+            grow(Col::Model, r.model.as_deref().map_or(1, text_width));
+            grow(
+                Col::Version,
+                r.version.as_deref().map_or(1, |v| text_width(v) + 1),
+            );
+            let aliases: u16 = r.aliases.iter().map(|a| text_width(a) + 1).sum();
+            grow(Col::Aliases, aliases.saturating_sub(1));
+            grow(Col::Ready, digits(r.ready) + digits(r.desired) + 1);
+            let detail = r.rollout_detail.as_deref().map_or(0, |d| text_width(d) + 1);
+            grow(Col::Rollout, text_width(&r.rollout) + detail);
+        }
+        w
+    }
+
+    /// The columns that fit in `available` cells, with their specs.
+    /// `hidden` columns (scoped away) are never shown.
+    pub fn layout(
+        &self,
+        available: u16,
+        hidden: &[Col],
+        sort: Option<(FleetColumn, bool)>,
+    ) -> Vec<(Col, ColumnSpec)> {
+        let cols: Vec<(u16, u8)> = Col::ALL
+            .iter()
+            .map(|&c| {
+                let prio = if hidden.contains(&c) { 0 } else { c.priority() };
+                (
+                    if prio == 0 {
+                        u16::MAX / 2
+                    } else {
+                        self.0[c as usize]
+                    },
+                    prio,
+                )
+            })
+            .collect();
+        let keep = table::fit(&cols, available);
+        Col::ALL
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(&c, _)| {
+                let arrow = match (sort, c.sort_key()) {
+                    (Some((s, desc)), Some(k)) if s == k => Some(if desc { '↓' } else { '↑' }),
+                    _ => None,
+                };
+                let spec = ColumnSpec {
+                    title: c.title(),
+                    width: self.0[c as usize],
+                    right: c.right(),
+                    arrow,
+                };
+                (c, spec)
+            })
+            .collect()
+    }
+}
+
+fn digits(n: u32) -> u16 {
+    n.checked_ilog10().map_or(1, |d| d as u16 + 1)
+}
+
+/// A column's text for one row (sanitized by the caller).
+pub fn text(c: Col, r: &FleetRow, now: modeldeck_core::domain::Timestamp) -> String {
+    match c {
+        Col::Cluster => r.cluster.clone(),
+        Col::Namespace => r.namespace.clone(),
+        Col::Name => r.name.clone(),
+        Col::Kind => r.kind.short().to_string(),
+        Col::Model => r.model.clone().unwrap_or_else(|| format::MISSING.into()),
+        Col::Version => format::version(r.version.as_deref()),
+        Col::Aliases if r.aliases.is_empty() => format::MISSING.into(),
+        Col::Aliases => r.aliases.join(","),
+        Col::Ready => format!("{}/{}", r.ready, r.desired),
+        Col::Rollout => match &r.rollout_detail {
+            Some(d) => format!("{} {d}", r.rollout),
+            None => r.rollout.clone(),
+        },
+        Col::Rps => format::float(r.rps, 1),
+        Col::P99 => format::float(r.p99_ms, 0),
+        Col::Errors => format::float(r.error_pct, 2),
+        Col::Drift => format::drift(r.drift, r.drift_psi),
+        Col::Age => format::age(now, r.created_at),
+    }
+}

@@ -1,0 +1,147 @@
+//! Drawing the Fleet: the panel title (scope, counts, filter), the state
+//! message or the table window. Reads state only.
+
+use super::{Col, FleetView, columns};
+use crate::sanitize::clean;
+use crate::theme;
+use crate::views::RenderCtx;
+use crate::views::table;
+use crate::widgets::panel::{self, Messages};
+use modeldeck_core::domain::DriftStatus;
+use modeldeck_core::fleet::FleetRow;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Row, Table};
+
+const MESSAGES: Messages<'static> = Messages {
+    loading: "Loading workloads…",
+    empty: "No workload is bound to a model yet. Label a Deployment or InferenceService with modeldeck.io/model=<name>.",
+    failed: "Cannot list workloads",
+};
+
+impl FleetView {
+    /// Draws the Fleet in `area`.
+    pub(crate) fn render(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
+        frame.render_widget(panel::block(self.title(rc)), area);
+        let state = rc.snap.cluster.panel_state(self.rows.is_empty());
+        let l = self.layout(area, rc.snap);
+        if panel::render_state(frame, l.table, &state, MESSAGES) {
+            return;
+        }
+        if let (Some(notice), Some(line)) = (l.notice, panel::stale_line(&state)) {
+            frame.render_widget(line, notice);
+        }
+        self.render_table(frame, l.table, rc);
+        if self.visible.is_empty() {
+            let msg = if self.filter.is_all() {
+                "No workload in this scope. :ctx all / :ns all widen it.".to_string()
+            } else {
+                format!(
+                    "Nothing matches /{}  (Esc clears the filter)",
+                    clean(self.filter.source())
+                )
+            };
+            let below = Rect {
+                y: l.table.y + 1,
+                height: l.table.height.saturating_sub(1),
+                ..l.table
+            };
+            panel::render_centered(frame, below, vec![Line::styled(msg, theme::dim())]);
+        }
+    }
+
+    fn title(&self, rc: &RenderCtx) -> Vec<Span<'static>> {
+        let scope = format!(
+            "({}/{})",
+            clean(rc.scope.cluster.as_deref().unwrap_or("all")),
+            clean(rc.scope.namespace.as_deref().unwrap_or("all"))
+        );
+        let count = if self.visible.len() == self.rows.len() {
+            format!("[{}]", self.rows.len())
+        } else {
+            format!("[{}/{}]", self.visible.len(), self.rows.len())
+        };
+        let mut spans = vec![
+            Span::styled(" Fleet", theme::title()),
+            Span::styled(scope, theme::key()),
+            Span::styled(count, theme::title()),
+            Span::raw(" "),
+        ];
+        if !self.filter.is_all() {
+            spans.push(Span::styled(
+                format!("</{}> ", clean(self.filter.source())),
+                theme::warn(),
+            ));
+        }
+        spans
+    }
+
+    fn render_table(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
+        let cols = self.columns(area.width, rc.snap, rc.scope);
+        let specs: Vec<table::ColumnSpec> = cols.iter().map(|(_, s)| s.clone()).collect();
+        let height = usize::from(area.height.saturating_sub(1));
+        let window = self.cursor.window(self.visible.len(), height);
+        let selected = self.cursor.selected;
+        let rows = window.clone().filter_map(|i| {
+            let row = self
+                .visible
+                .get(i)
+                .and_then(|&r| self.rows.get(r as usize))?;
+            Some(render_row(row, &cols, i == selected, rc))
+        });
+        let widths = specs.iter().map(|s| Constraint::Length(s.width));
+        let t = Table::new(rows, widths)
+            .header(table::header(&specs))
+            .column_spacing(table::SPACING);
+        frame.render_widget(t, area);
+    }
+}
+
+fn render_row(
+    r: &FleetRow,
+    cols: &[(Col, table::ColumnSpec)],
+    selected: bool,
+    rc: &RenderCtx,
+) -> Row<'static> {
+    let cells = cols.iter().map(|(c, spec)| {
+        let text = columns::text(*c, r, rc.now);
+        let style = if selected {
+            Style::new()
+        } else {
+            cell_style(*c, r)
+        };
+        table::aligned(clean(&text).into_owned(), style, spec.right)
+    });
+    let row = Row::new(cells);
+    if selected {
+        row.style(theme::selected())
+    } else {
+        row
+    }
+}
+
+fn cell_style(c: Col, r: &FleetRow) -> Style {
+    match c {
+        Col::Ready if r.ready < r.desired => theme::error(),
+        Col::Ready => theme::ok(),
+        Col::Rollout => match r.rollout.as_str() {
+            "Available" => theme::ok(),
+            "Progressing" => theme::loading(),
+            "Degraded" => theme::error(),
+            "Paused" | "Suspended" => theme::warn(),
+            _ => theme::dim(),
+        },
+        Col::Drift => match r.drift {
+            DriftStatus::Ok => theme::ok(),
+            DriftStatus::Warning => theme::warn(),
+            DriftStatus::Drifting => theme::error(),
+            DriftStatus::Unknown => theme::dim(),
+        },
+        Col::Errors if r.error_pct.is_some_and(|e| e >= 1.0) => theme::error(),
+        Col::Aliases => theme::key(),
+        Col::Age | Col::Kind => theme::dim(),
+        _ => theme::text(),
+    }
+}

@@ -1,0 +1,296 @@
+//! The workload detail screen (`d` on a Fleet row): what the workload is,
+//! what it serves, its replicas, rollout and live health from the snapshot,
+//! and its recent cluster events, read by a job. Enter opens its model's
+//! versions.
+
+use crate::action::Action;
+use crate::app::Screen;
+use crate::format;
+use crate::jobs::{Job, JobOutcome, JobResult};
+use crate::sanitize::clean;
+use crate::theme;
+use crate::views::cursor::Cursor;
+use crate::views::text_table::{CellText, TextColumn, TextTable};
+use crate::views::versions::VersionsView;
+use crate::views::{Ctx, Fetched, RenderCtx, Transition};
+use crate::widgets::panel::{self, Messages};
+use modeldeck_core::Snapshot;
+use modeldeck_core::domain::{ClusterEvent, Workload, WorkloadRef};
+use modeldeck_core::fleet::fleet_row;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+const COLUMNS: [TextColumn; 5] = [
+    col("LAST SEEN", true, 9, 90),
+    col("TYPE", false, 7, 80),
+    col("REASON", false, 26, 85),
+    col("OBJECT", false, 36, 50),
+    col("MESSAGE", false, 200, 70),
+];
+
+const fn col(title: &'static str, right: bool, cap: u16, priority: u8) -> TextColumn {
+    TextColumn {
+        title,
+        right,
+        cap,
+        priority,
+    }
+}
+
+const MESSAGES: Messages<'static> = Messages {
+    loading: "Loading events…",
+    empty: "No recent events.",
+    failed: "Cannot read events",
+};
+
+/// How many lines the detail part takes.
+const DETAIL_LINES: u16 = 7;
+
+/// Workload detail state.
+#[derive(Debug)]
+pub struct WorkloadView {
+    target: WorkloadRef,
+    events: Fetched<Vec<ClusterEvent>>,
+    table: TextTable,
+    cursor: Cursor,
+    seen_rv: Option<String>,
+    dirty: bool,
+}
+
+impl WorkloadView {
+    /// Opens the detail of `target` and asks for its events.
+    pub(crate) fn open(target: WorkloadRef, ctx: &mut Ctx) -> WorkloadView {
+        let mut v = WorkloadView {
+            target,
+            events: Fetched::default(),
+            table: TextTable::default(),
+            cursor: Cursor::default(),
+            seen_rv: None,
+            dirty: true,
+        };
+        v.refresh(ctx);
+        v
+    }
+
+    /// The workload shown.
+    pub fn target(&self) -> &WorkloadRef {
+        &self.target
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        let t = ctx.request(Job::Events {
+            target: self.target.clone(),
+        });
+        self.events.expect(t);
+        self.seen_rv = find(ctx.snap, &self.target).map(|w| w.resource_version.clone());
+    }
+
+    /// A new snapshot: re-reads events when the workload changed.
+    pub(crate) fn on_snapshot(&mut self, ctx: &mut Ctx) {
+        let rv = find(ctx.snap, &self.target).map(|w| w.resource_version.clone());
+        if rv.is_some() && rv != self.seen_rv {
+            self.refresh(ctx);
+        }
+    }
+
+    /// Takes a job answer if it is the one this view waits for.
+    pub(crate) fn on_result(&mut self, r: &JobResult, ctx: &mut Ctx) -> bool {
+        match (&r.job, &r.outcome) {
+            (Job::Events { target }, JobOutcome::Events(res))
+                if *target == self.target && self.events.awaits(r.ticket) =>
+            {
+                self.events.resolve(res.clone(), ctx.now);
+                self.dirty = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Rebuilds the events table when new events arrived (newest first).
+    pub fn settle(&mut self, height: usize) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        let rows = self
+            .events
+            .data
+            .iter()
+            .flatten()
+            .rev()
+            .map(|e| {
+                vec![
+                    CellText::Age(e.at),
+                    CellText::text(&e.kind),
+                    CellText::text(&e.reason),
+                    CellText::text(&e.object),
+                    CellText::text(&e.message),
+                ]
+            })
+            .collect();
+        self.table = TextTable::new(&COLUMNS, rows);
+        self.cursor.clamp(self.table.len(), height);
+    }
+
+    fn areas(body: Rect) -> (Rect, Rect) {
+        let inner = body.inner(Margin::new(1, 1));
+        let [detail, events] =
+            Layout::vertical([Constraint::Length(DETAIL_LINES), Constraint::Min(0)]).areas(inner);
+        (detail, events)
+    }
+
+    /// Reacts to an action while the detail is on top.
+    pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
+        let (_, events) = Self::areas(ctx.body);
+        // The events area has its own top border and a header line.
+        let page = usize::from(events.height.saturating_sub(2));
+        let len = self.table.len();
+        match action {
+            Action::Nav(n) => self.cursor.navigate(*n, len, page),
+            Action::ScrollUp => self.cursor.scroll(-3, len, page),
+            Action::ScrollDown => self.cursor.scroll(3, len, page),
+            Action::Refresh => self.refresh(ctx),
+            Action::Select => {
+                let model = find(ctx.snap, &self.target).and_then(|w| w.model.clone());
+                let version = find(ctx.snap, &self.target).and_then(|w| w.served_version.clone());
+                return match model {
+                    Some(m) => {
+                        let view = VersionsView::open(&m, version, ctx);
+                        Transition::Push(Screen::Versions(Box::new(view)))
+                    }
+                    None => Transition::Flash("This workload is not bound to a model".into()),
+                };
+            }
+            _ => {}
+        }
+        Transition::Stay
+    }
+
+    /// Draws the detail and its events.
+    pub(crate) fn render(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
+        let t = &self.target;
+        let title = vec![
+            Span::styled(" Workload", theme::title()),
+            Span::styled(
+                format!(
+                    "({}/{}/{}/{}) ",
+                    clean(&t.cluster),
+                    clean(&t.namespace),
+                    t.kind,
+                    clean(&t.name)
+                ),
+                theme::key(),
+            ),
+        ];
+        frame.render_widget(panel::block(title), area);
+        let (detail, events) = Self::areas(area);
+        frame.render_widget(Paragraph::new(detail_lines(rc, t)), detail);
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme::border())
+            .title(Span::styled(" Events ", theme::title()));
+        let inner = block.inner(events);
+        frame.render_widget(block, events);
+        let state = self.events.panel_state(&rc.snap.cluster, |e| e.is_empty());
+        let (notice, table_area) = panel::split_notice(inner, &state);
+        if panel::render_state(frame, table_area, &state, MESSAGES) {
+            return;
+        }
+        if let (Some(n), Some(line)) = (notice, panel::stale_line(&state)) {
+            frame.render_widget(line, n);
+        }
+        let table = &self.table;
+        table.render(frame, table_area, &COLUMNS, &self.cursor, rc.now, |r, c| {
+            let warning = matches!(table.rows.get(r).and_then(|row| row.get(1)), Some(CellText::Text(k)) if k == "Warning");
+            match c {
+                1 | 2 if warning => theme::warn(),
+                0 => theme::dim(),
+                _ => theme::text(),
+            }
+        });
+    }
+}
+
+fn find<'a>(snap: &'a Snapshot, target: &WorkloadRef) -> Option<&'a Workload> {
+    snap.workloads
+        .binary_search_by(|w| w.id.cmp(target))
+        .ok()
+        .and_then(|i| snap.workloads.get(i))
+}
+
+fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
+    let Some(w) = find(rc.snap, target) else {
+        return vec![Line::styled(
+            "This workload is no longer in the cluster's list (deleted, or out of scope).",
+            theme::warn(),
+        )];
+    };
+    let r = fleet_row(rc.snap, w);
+    let field = |k: &str, v: String| {
+        vec![
+            Span::styled(format!("{k:<10}"), theme::dim()),
+            Span::styled(clean(&v).into_owned(), theme::text()),
+            Span::raw("   "),
+        ]
+    };
+    let aliases = if r.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", r.aliases.join(","))
+    };
+    let canary = w.canary.as_ref().map_or_else(
+        || "none".to_string(),
+        |c| format!("v{} at {}%", c.version, c.traffic_percent),
+    );
+    let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut lines = vec![
+        [
+            field(
+                "Model",
+                format!("{}{aliases}", r.model.as_deref().unwrap_or("- (not bound)")),
+            ),
+            field("Version", format::version(r.version.as_deref())),
+        ]
+        .concat(),
+        [
+            field("Replicas", format!("{}/{} ready", r.ready, r.desired)),
+            field(
+                "Rollout",
+                match &r.rollout_detail {
+                    Some(d) => format!("{} ({d})", r.rollout),
+                    None => r.rollout.clone(),
+                },
+            ),
+        ]
+        .concat(),
+        field("Canary", canary),
+        [
+            field("Traffic", format!("{} rps", format::float(r.rps, 1))),
+            field("p99", format!("{} ms", format::float(r.p99_ms, 0))),
+            field("Errors", format!("{} %", format::float(r.error_pct, 2))),
+            field("Drift", format::drift(r.drift, r.drift_psi)),
+        ]
+        .concat(),
+        field(
+            "Labels",
+            if labels.is_empty() {
+                "-".into()
+            } else {
+                labels.join(" ")
+            },
+        ),
+        field(
+            "Created",
+            format!(
+                "{} ({} ago)",
+                r.created_at.rfc3339(),
+                format::age(rc.now, r.created_at)
+            ),
+        ),
+    ];
+    lines.truncate(usize::from(DETAIL_LINES));
+    lines.into_iter().map(Line::from).collect()
+}

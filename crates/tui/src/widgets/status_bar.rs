@@ -1,0 +1,96 @@
+//! The two status lines: the SANDBOX banner, profile and scope, and where
+//! the user is (line one); the health of each backend (line two): ok,
+//! loading, failed with its error code, or stale since a time.
+
+use crate::app::{App, Screen};
+use crate::sanitize::clean;
+use crate::theme;
+use modeldeck_core::console::{BackendStatus, PanelState};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+/// Draws the status bar in `area` (two lines).
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let snap = app.snapshot();
+    let mut left = Vec::new();
+    if snap.sandbox {
+        let text = if area.width >= 100 {
+            " SANDBOX: simulated clusters, registry and metrics "
+        } else {
+            " SANDBOX "
+        };
+        left.push(Span::styled(text, theme::sandbox()));
+        left.push(Span::raw(" "));
+    }
+    left.push(Span::styled("modeldeck", theme::title()));
+    left.push(Span::styled("  profile ", theme::dim()));
+    left.push(Span::styled(
+        clean(&snap.profile).into_owned(),
+        theme::text(),
+    ));
+    let scope = app.scope();
+    left.push(Span::styled("  ctx ", theme::dim()));
+    left.push(Span::styled(
+        clean(scope.cluster.as_deref().unwrap_or("all")).into_owned(),
+        theme::text(),
+    ));
+    left.push(Span::styled("  ns ", theme::dim()));
+    left.push(Span::styled(
+        clean(scope.namespace.as_deref().unwrap_or("all")).into_owned(),
+        theme::text(),
+    ));
+    let crumbs = Line::styled(breadcrumbs(app), theme::dim()).right_aligned();
+    let crumbs_w = (crumbs.width() as u16).min(top.width / 2);
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(crumbs_w)]).areas(top);
+    frame.render_widget(Line::from(left), l);
+    frame.render_widget(crumbs, r);
+
+    let mut health = Vec::new();
+    for (name, st) in [
+        ("cluster", &snap.cluster),
+        ("registry", &snap.registry),
+        ("metrics", &snap.metrics),
+    ] {
+        if !health.is_empty() {
+            health.push(Span::styled("  ", theme::dim()));
+        }
+        health.push(Span::styled(format!("{name} "), theme::dim()));
+        health.push(backend_span(st));
+    }
+    frame.render_widget(Line::from(health), bottom);
+}
+
+/// One backend's health as a styled word.
+pub fn backend_span(st: &BackendStatus) -> Span<'static> {
+    match st.panel_state(false) {
+        PanelState::Ready | PanelState::Empty => Span::styled("✓ ok", theme::ok()),
+        PanelState::Loading => Span::styled("⟳ loading", theme::loading()),
+        PanelState::Failed(_) => {
+            let code = st.error.as_ref().map_or("error", |e| e.code.as_str());
+            Span::styled(format!("✗ failed ({code})"), theme::error())
+        }
+        PanelState::Stale { since, .. } => {
+            Span::styled(format!("! stale since {}", since.hms()), theme::warn())
+        }
+    }
+}
+
+fn breadcrumbs(app: &App) -> String {
+    let names: Vec<String> = app
+        .stack()
+        .iter()
+        .map(|s| match s {
+            Screen::Versions(v) => format!("versions({})", clean(v.model())),
+            Screen::Compare(v) => {
+                let (m, a, b) = v.pair();
+                format!("compare({} v{} v{})", clean(m), clean(a), clean(b))
+            }
+            Screen::Workload(v) => format!("workload({})", clean(&v.target().name)),
+            other => other.kind().name().to_lowercase(),
+        })
+        .collect();
+    format!("{} ", names.join(" › "))
+}
