@@ -1,0 +1,218 @@
+//! The command line as clap sees it: global flags, the subcommands and their
+//! arguments. Parsing only; nothing here touches a backend.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use modeldeck_core::filter::Filter;
+use modeldeck_core::fleet::FleetColumn;
+
+/// `modeldeck`: the console for models in production.
+#[derive(Debug, Parser)]
+#[command(
+    name = "modeldeck",
+    version,
+    about = "Modeldeck: the console for models in production (TUI and scripting CLI)",
+    long_about = "Modeldeck joins the cluster that serves a model, the registry that versions it \
+                  and the metrics that watch it. Without a subcommand it opens the terminal UI on \
+                  the configured profile; `modeldeck demo` opens it on a simulated world.",
+    after_help = "Exit codes: 0 ok, 1 other failure, 2 usage error, 3 not found, 4 backend unavailable or failed.\n\
+                  Reference: docs/cli.md"
+)]
+pub struct Cli {
+    /// Flags every subcommand accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Terminal UI options, for `modeldeck` without a subcommand.
+    #[command(flatten)]
+    pub tui: TuiArgs,
+    /// What to do; none opens the terminal UI.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that choose where the data comes from; valid before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Use the built-in simulated world (no cluster, registry or metrics backend needed).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Seed of the simulated world (with --sandbox or `demo`); same seed, same world.
+    #[arg(long, global = true, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Profile from the config file.
+    #[arg(long, global = true, env = "MODELDECK_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Number of workloads in a generated sandbox (benchmarks).
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "MODELDECK_SANDBOX_WORKLOADS",
+        value_name = "N"
+    )]
+    pub sandbox_size: Option<usize>,
+}
+
+/// Options of the terminal UI.
+#[derive(Debug, Clone, Args)]
+pub struct TuiArgs {
+    /// Do not capture the mouse (lets the terminal select text).
+    #[arg(long)]
+    pub no_mouse: bool,
+    /// Screen to open first (`fleet`, `models`, `promotions`...).
+    #[arg(long, value_name = "SCREEN")]
+    pub screen: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal UI on the simulated world.
+    Demo {
+        /// Terminal UI options.
+        #[command(flatten)]
+        tui: TuiArgs,
+    },
+    /// The fleet: every workload serving a model, with rollout and live health.
+    Status(StatusArgs),
+    /// Registered models with their aliases.
+    Models(OutputArgs),
+    /// Versions of one model, newest first, with aliases, status and metrics.
+    Versions {
+        /// Registered model name.
+        model: String,
+        /// Output options.
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Two versions of a model side by side, with direction-aware metric deltas.
+    Compare(CompareArgs),
+}
+
+/// `--output` and `--color`, shared by the scripting subcommands.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Colors in tables: `auto` colors only a terminal and honours NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
+    pub color: ColorMode,
+}
+
+/// Output formats of the scripting subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// JSON, the documented shape.
+    Json,
+    /// YAML, the same shape as JSON.
+    Yaml,
+}
+
+/// When tables use color.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    /// Only when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Keep rows matching this filter (as the TUI's `/`: text, regex, `key=value`, `!` negates).
+    #[arg(long, short = 'f', value_name = "EXPR", value_parser = parse_filter)]
+    pub filter: Option<Filter>,
+    /// Sort by this column (cluster, namespace, name, kind, model, version, ready,
+    /// rollout, rps, p99, errors, drift, age).
+    #[arg(long, short = 's', value_name = "COLUMN", value_parser = parse_column)]
+    pub sort: Option<FleetColumn>,
+    /// Sort descending.
+    #[arg(long, requires = "sort")]
+    pub desc: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Registered model name.
+    pub model: String,
+    /// First version (a number like `6`, `v6`, or an alias like `champion`).
+    pub a: String,
+    /// Second version (a number or an alias).
+    pub b: String,
+    /// Show only metrics, params and tags that differ.
+    #[arg(long)]
+    pub diff_only: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+impl Command {
+    /// The output options of a scripting subcommand (`None` for `demo`).
+    pub fn output(&self) -> Option<OutputArgs> {
+        match self {
+            Command::Demo { .. } => None,
+            Command::Status(a) => Some(a.out),
+            Command::Models(o) => Some(*o),
+            Command::Versions { out, .. } => Some(*out),
+            Command::Compare(a) => Some(a.out),
+        }
+    }
+}
+
+fn parse_filter(s: &str) -> Result<Filter, String> {
+    Filter::parse(s).map_err(|e| e.reason.trim_start_matches("error: ").to_string())
+}
+
+fn parse_column(s: &str) -> Result<FleetColumn, String> {
+    FleetColumn::parse(s).ok_or_else(|| {
+        "expected one of cluster, namespace, name, kind, model, version, ready, rollout, \
+         rps, p99, errors, drift, age"
+            .to_string()
+    })
+}
+
+/// Best effort for errors clap raises before parsing finished: did the
+/// user ask for JSON? Looks for `--output json`, `--output=json`, `-o json`, `-ojson`.
+pub fn raw_args_want_json(args: &[String]) -> bool {
+    args.iter().enumerate().any(|(i, a)| {
+        let next_is_json = || args.get(i + 1).is_some_and(|n| n == "json");
+        match a.as_str() {
+            "--output" | "-o" => next_is_json(),
+            "--output=json" | "-ojson" | "-o=json" => true,
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn spots_json_in_raw_args() {
+        let v = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(raw_args_want_json(&v(
+            "modeldeck status --output json --bad"
+        )));
+        assert!(raw_args_want_json(&v("modeldeck status -o json")));
+        assert!(raw_args_want_json(&v("modeldeck status --output=json")));
+        assert!(!raw_args_want_json(&v("modeldeck status --output yaml")));
+        assert!(!raw_args_want_json(&v("modeldeck versions json")));
+    }
+}

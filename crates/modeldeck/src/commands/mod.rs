@@ -1,0 +1,80 @@
+//! The subcommands: each builds one documented, serializable document from
+//! the console and hands it to the [`Printer`](crate::render::Printer).
+//! Document shapes are the public contract described in `docs/cli.md`.
+
+pub mod compare;
+pub mod models;
+pub mod resolve;
+pub mod status;
+pub mod tui;
+pub mod versions;
+
+use crate::cli::{Cli, Command};
+use crate::failure::{Exit, Failure};
+use crate::render::Printer;
+use crate::wiring::build_console;
+use serde::Serialize;
+
+/// Runs the parsed command line. `Ok` carries the exit code of a command
+/// that printed its result but still has something to report (a backend
+/// down under `status`).
+pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+    let Cli {
+        mut global,
+        tui,
+        command,
+    } = cli;
+    match command {
+        None => {
+            let console = build_console(&global)?;
+            tui::open(console, &tui).await?;
+            Ok(Exit::Ok)
+        }
+        Some(Command::Demo { tui }) => {
+            global.sandbox = true;
+            let console = build_console(&global)?;
+            tui::open(console, &tui).await?;
+            Ok(Exit::Ok)
+        }
+        Some(Command::Status(args)) => {
+            let console = build_console(&global)?;
+            status::run(&console, &args, Printer::new(args.out)).await
+        }
+        Some(Command::Models(out)) => {
+            let console = build_console(&global)?;
+            models::run(&console, Printer::new(out)).await
+        }
+        Some(Command::Versions { model, out }) => {
+            let console = build_console(&global)?;
+            versions::run(&console, &model, Printer::new(out)).await
+        }
+        Some(Command::Compare(args)) => {
+            let console = build_console(&global)?;
+            compare::run(&console, &args, Printer::new(args.out)).await
+        }
+    }
+}
+
+/// An error of one backend as it appears inside a document.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorDoc {
+    /// Stable code (`unreachable`, `timeout`...).
+    pub code: &'static str,
+    /// Human message.
+    pub message: String,
+    /// Backend.
+    pub backend: modeldeck_core::error::Backend,
+    /// URL or object, if known.
+    pub location: Option<String>,
+}
+
+impl From<&modeldeck_core::BackendError> for ErrorDoc {
+    fn from(e: &modeldeck_core::BackendError) -> Self {
+        ErrorDoc {
+            code: e.code.as_str(),
+            message: e.message.clone(),
+            backend: e.backend,
+            location: e.location.clone(),
+        }
+    }
+}

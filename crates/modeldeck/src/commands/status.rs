@@ -1,0 +1,304 @@
+//! `modeldeck status`: the Fleet screen as a document. Rows come from
+//! `modeldeck_core::fleet::fleet_rows`, so the CLI and the TUI agree; the
+//! per-backend health says what could not be read.
+
+use super::ErrorDoc;
+use crate::cli::StatusArgs;
+use crate::failure::{Exit, Failure};
+use crate::render::Printer;
+use crate::render::fixed;
+use crate::render::table::{Cell, Paint, Table};
+use modeldeck_core::Console;
+use modeldeck_core::console::{BackendStatus, PanelState, Snapshot};
+use modeldeck_core::domain::{DriftStatus, WorkloadKind, format_age};
+use modeldeck_core::error::Backend;
+use modeldeck_core::fleet::{FleetColumn, FleetRow, fleet_rows, sort_rows};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The `status` document.
+#[derive(Debug, Serialize)]
+pub struct StatusDoc {
+    /// Profile name (`sandbox` on the simulated world).
+    pub profile: String,
+    /// True on the simulated world.
+    pub sandbox: bool,
+    /// When the data was read (RFC 3339).
+    pub at: String,
+    /// Same, Unix milliseconds.
+    pub at_ms: i64,
+    /// The `--filter` expression, if any.
+    pub filter: Option<String>,
+    /// The `--sort` order, if any.
+    pub sort: Option<SortDoc>,
+    /// Workloads before filtering.
+    pub total: usize,
+    /// Workloads listed.
+    pub count: usize,
+    /// Health of each backend.
+    pub backends: Vec<BackendDoc>,
+    /// The Fleet rows.
+    pub workloads: Vec<WorkloadDoc>,
+}
+
+/// A sort order.
+#[derive(Debug, Serialize)]
+pub struct SortDoc {
+    /// Column.
+    pub column: FleetColumn,
+    /// Descending.
+    pub descending: bool,
+}
+
+/// Health of one backend.
+#[derive(Debug, Serialize)]
+pub struct BackendDoc {
+    /// `cluster`, `registry` or `metrics`.
+    pub backend: Backend,
+    /// `ready`, `empty`, `loading`, `failed` or `stale`.
+    pub state: &'static str,
+    /// Where it is (no secrets).
+    pub endpoint: String,
+    /// Last successful read.
+    pub last_ok: Option<String>,
+    /// Same, Unix milliseconds.
+    pub last_ok_ms: Option<i64>,
+    /// Failing since.
+    pub failing_since: Option<String>,
+    /// Same, Unix milliseconds.
+    pub failing_since_ms: Option<i64>,
+    /// The latest error.
+    pub error: Option<ErrorDoc>,
+}
+
+/// One Fleet row.
+#[derive(Debug, Serialize)]
+pub struct WorkloadDoc {
+    /// Cluster (context).
+    pub cluster: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Workload name.
+    pub name: String,
+    /// `deployment`, `inference_service`, `cron_job` or `stream_consumer`.
+    pub kind: WorkloadKind,
+    /// Registered model.
+    pub model: Option<String>,
+    /// Served version.
+    pub version: Option<String>,
+    /// Aliases on the served version.
+    pub aliases: Vec<String>,
+    /// Ready replicas.
+    pub ready: u32,
+    /// Desired replicas.
+    pub desired: u32,
+    /// `available`, `progressing`, `paused`, `degraded`, `suspended`, `idle`.
+    pub rollout: String,
+    /// `3/5 updated`, a degradation reason, a canary split.
+    pub rollout_detail: Option<String>,
+    /// Requests per second.
+    pub rps: Option<f64>,
+    /// p99 latency, milliseconds.
+    pub p99_ms: Option<f64>,
+    /// Error rate, percent.
+    pub error_pct: Option<f64>,
+    /// Highest feature PSI.
+    pub drift_psi: Option<f64>,
+    /// `ok`, `warning`, `drifting`, `unknown`.
+    pub drift: DriftStatus,
+    /// Creation time.
+    pub created_at: String,
+    /// Same, Unix milliseconds.
+    pub created_at_ms: i64,
+    /// Object labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl From<FleetRow> for WorkloadDoc {
+    fn from(r: FleetRow) -> Self {
+        WorkloadDoc {
+            rollout: r.rollout.to_ascii_lowercase(),
+            created_at: r.created_at.rfc3339(),
+            created_at_ms: r.created_at.0,
+            cluster: r.cluster,
+            namespace: r.namespace,
+            name: r.name,
+            kind: r.kind,
+            model: r.model,
+            version: r.version,
+            aliases: r.aliases,
+            ready: r.ready,
+            desired: r.desired,
+            rollout_detail: r.rollout_detail,
+            rps: r.rps,
+            p99_ms: r.p99_ms,
+            error_pct: r.error_pct,
+            drift_psi: r.drift_psi,
+            drift: r.drift,
+            labels: r.labels,
+        }
+    }
+}
+
+/// Reads everything once and prints the fleet. Exits 4 (after printing)
+/// when a backend could not be read.
+pub async fn run(console: &Console, args: &StatusArgs, printer: Printer) -> Result<Exit, Failure> {
+    console.refresh_all().await;
+    let snap = console.snapshot();
+    let doc = build(&snap, args);
+    printer.print(&doc, |color| render(&doc, &snap, color))?;
+    let mut exit = Exit::Ok;
+    for b in Backend::ALL {
+        if let Some(e) = &snap.backend(b).error {
+            eprintln!("error: {e}");
+            exit = Exit::Backend;
+        }
+    }
+    Ok(exit)
+}
+
+/// The document for a snapshot.
+pub fn build(snap: &Snapshot, args: &StatusArgs) -> StatusDoc {
+    let mut rows = fleet_rows(snap);
+    let total = rows.len();
+    if let Some(f) = &args.filter {
+        rows.retain(|r| f.matches_row(r));
+    }
+    if let Some(col) = args.sort {
+        sort_rows(&mut rows, col, args.desc);
+    }
+    StatusDoc {
+        profile: snap.profile.clone(),
+        sandbox: snap.sandbox,
+        at: snap.at.rfc3339(),
+        at_ms: snap.at.0,
+        filter: args.filter.as_ref().map(|f| f.source().to_string()),
+        sort: args.sort.map(|column| SortDoc {
+            column,
+            descending: args.desc,
+        }),
+        total,
+        count: rows.len(),
+        backends: Backend::ALL.iter().map(|&b| backend_doc(snap, b)).collect(),
+        workloads: rows.into_iter().map(WorkloadDoc::from).collect(),
+    }
+}
+
+fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
+    let st: &BackendStatus = snap.backend(b);
+    let empty = match b {
+        Backend::Cluster => snap.workloads.is_empty(),
+        Backend::Registry => snap.models.is_empty(),
+        Backend::Metrics => snap.health.is_empty(),
+    };
+    let state = match st.panel_state(empty) {
+        PanelState::Loading => "loading",
+        PanelState::Ready => "ready",
+        PanelState::Empty => "empty",
+        PanelState::Failed(_) => "failed",
+        PanelState::Stale { .. } => "stale",
+    };
+    BackendDoc {
+        backend: b,
+        state,
+        endpoint: st.endpoint.clone(),
+        last_ok: st.last_ok.map(|t| t.rfc3339()),
+        last_ok_ms: st.last_ok.map(|t| t.0),
+        failing_since: st.failing_since.map(|t| t.rfc3339()),
+        failing_since_ms: st.failing_since.map(|t| t.0),
+        error: st.error.as_ref().map(ErrorDoc::from),
+    }
+}
+
+fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
+    let mut t = Table::new(&[
+        "CLUSTER",
+        "NAMESPACE",
+        "NAME",
+        "KIND",
+        "MODEL",
+        "VERSION",
+        "ALIASES",
+        "READY",
+        "ROLLOUT",
+        ">RPS",
+        ">P99(ms)",
+        ">ERR%",
+        ">DRIFT",
+        "AGE",
+    ]);
+    for w in &doc.workloads {
+        let ready_paint = if w.ready < w.desired {
+            Paint::Yellow
+        } else {
+            Paint::None
+        };
+        let rollout_paint = match w.rollout.as_str() {
+            "degraded" => Paint::Red,
+            "progressing" | "paused" => Paint::Yellow,
+            _ => Paint::None,
+        };
+        let rollout = match &w.rollout_detail {
+            Some(d) => format!("{} ({d})", capitalize(&w.rollout)),
+            None => capitalize(&w.rollout),
+        };
+        let drift_paint = match w.drift {
+            DriftStatus::Drifting => Paint::Red,
+            DriftStatus::Warning => Paint::Yellow,
+            _ => Paint::None,
+        };
+        t.row(vec![
+            w.cluster.as_str().into(),
+            w.namespace.as_str().into(),
+            w.name.as_str().into(),
+            w.kind.short().into(),
+            Cell::opt(w.model.as_deref(), str::to_string),
+            Cell::opt(w.version.as_deref(), |v| format!("v{v}")),
+            Cell::new(w.aliases.join(",")),
+            Cell::painted(format!("{}/{}", w.ready, w.desired), ready_paint),
+            Cell::painted(rollout, rollout_paint),
+            Cell::opt(w.rps, |v| fixed(v, 1)),
+            Cell::opt(w.p99_ms, |v| fixed(v, 0)),
+            Cell::opt(w.error_pct, |v| fixed(v, 2)),
+            match w.drift_psi {
+                Some(v) => Cell::painted(fixed(v, 3), drift_paint),
+                None => Cell::opt(None::<f64>, |v| v.to_string()),
+            },
+            Cell::new(format_age(
+                snap.at,
+                modeldeck_core::domain::Timestamp(w.created_at_ms),
+            )),
+        ]);
+    }
+    let mut out = t.render(color);
+    out.push_str(&match &doc.filter {
+        Some(f) => format!("\n{} of {} workloads match {f:?}\n", doc.count, doc.total),
+        None => format!("\n{} workloads\n", doc.count),
+    });
+    let mut b = Table::new(&["BACKEND", "STATE", "ENDPOINT", "LAST OK", "ERROR"]);
+    for d in &doc.backends {
+        let paint = match d.state {
+            "ready" => Paint::Green,
+            "failed" | "stale" => Paint::Red,
+            _ => Paint::Yellow,
+        };
+        b.row(vec![
+            d.backend.name().into(),
+            Cell::painted(d.state, paint),
+            d.endpoint.as_str().into(),
+            Cell::opt(d.last_ok.as_deref(), str::to_string),
+            Cell::opt(d.error.as_ref(), |e| format!("{}: {}", e.code, e.message)),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&b.render(color));
+    out
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

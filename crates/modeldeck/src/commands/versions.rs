@@ -1,0 +1,199 @@
+//! `modeldeck versions <model>`: every version, newest first, with aliases,
+//! registration status, the training run's metrics and where it is served.
+
+use super::resolve::require_model;
+use crate::failure::{Exit, Failure};
+use crate::render::table::{Cell, Paint, Table};
+use crate::render::{Printer, metric};
+use modeldeck_core::Console;
+use modeldeck_core::compare::Side;
+use modeldeck_core::domain::VersionStatus;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tokio::task::JoinSet;
+
+/// How many metric columns the table shows (JSON has them all).
+const TABLE_METRICS: usize = 4;
+/// Concurrent run reads.
+const PARALLEL_READS: usize = 8;
+
+/// The `versions` document.
+#[derive(Debug, Serialize)]
+pub struct VersionsDoc {
+    /// Registered model.
+    pub model: String,
+    /// Number of versions.
+    pub count: usize,
+    /// Versions, newest first.
+    pub versions: Vec<VersionDoc>,
+}
+
+/// One version.
+#[derive(Debug, Serialize)]
+pub struct VersionDoc {
+    /// Version (a string, as the registry has it: `"7"`).
+    pub version: String,
+    /// Aliases pointing here.
+    pub aliases: Vec<String>,
+    /// `ready`, `pending_registration` or `failed_registration`.
+    pub status: &'static str,
+    /// Registration time.
+    pub created_at: String,
+    /// Same, Unix milliseconds.
+    pub created_at_ms: i64,
+    /// Training run id.
+    pub run_id: Option<String>,
+    /// Artifact source.
+    pub source: String,
+    /// Who registered it.
+    pub user: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Version tags.
+    pub tags: BTreeMap<String, String>,
+    /// Final metrics of the run (`null` without a run; a NaN value is `null`).
+    pub metrics: Option<BTreeMap<String, f64>>,
+    /// Workloads serving it (`cluster/namespace/kind/name`); `null` when the
+    /// cluster could not be read.
+    pub served_by: Option<Vec<String>>,
+}
+
+/// The stable name of a registration status.
+pub fn status_name(s: VersionStatus) -> &'static str {
+    match s {
+        VersionStatus::Ready => "ready",
+        VersionStatus::PendingRegistration => "pending_registration",
+        VersionStatus::FailedRegistration => "failed_registration",
+    }
+}
+
+/// Lists the versions of `model` and prints them.
+///
+/// Errors: `not_found` (exit 3) for an unknown model; registry errors (exit 4).
+pub async fn run(console: &Console, model: &str, printer: Printer) -> Result<Exit, Failure> {
+    let (m, _) = tokio::join!(require_model(console, model), console.refresh_cluster());
+    let m = m?;
+    let versions = console.list_versions(&m.name).await?;
+    let sides = read_runs(console, &m.name, versions.iter().map(|v| v.version.clone())).await?;
+    let snap = console.snapshot();
+    if let Some(e) = &snap.cluster.error {
+        eprintln!("warning: serving workloads unknown: {e}");
+    }
+    let docs: Vec<VersionDoc> = versions
+        .into_iter()
+        .zip(sides)
+        .map(|(v, side)| {
+            let served_by = snap.cluster.error.is_none().then(|| {
+                snap.workloads_of(&m.name)
+                    .filter(|w| w.served_version.as_deref() == Some(v.version.as_str()))
+                    .map(|w| w.id.to_string())
+                    .collect()
+            });
+            VersionDoc {
+                status: status_name(v.status),
+                created_at: v.created_at.rfc3339(),
+                created_at_ms: v.created_at.0,
+                metrics: side.run.map(|r| r.metrics),
+                version: v.version,
+                aliases: v.aliases,
+                run_id: v.run_id,
+                source: v.source,
+                user: v.user,
+                description: v.description,
+                tags: v.tags,
+                served_by,
+            }
+        })
+        .collect();
+    let doc = VersionsDoc {
+        model: m.name.clone(),
+        count: docs.len(),
+        versions: docs,
+    };
+    printer.print(&doc, |color| render(&doc, color))?;
+    Ok(Exit::Ok)
+}
+
+/// Each version with its run, in the order given, at most
+/// [`PARALLEL_READS`] registry reads at a time.
+async fn read_runs(
+    console: &Console,
+    model: &str,
+    versions: impl Iterator<Item = String>,
+) -> Result<Vec<Side>, Failure> {
+    let versions: Vec<String> = versions.collect();
+    let mut out: Vec<Option<Side>> = vec![None; versions.len()];
+    for (chunk_no, chunk) in versions.chunks(PARALLEL_READS).enumerate() {
+        let mut set = JoinSet::new();
+        for (i, v) in chunk.iter().enumerate() {
+            let (c, m, v) = (console.clone(), model.to_string(), v.clone());
+            let idx = chunk_no * PARALLEL_READS + i;
+            set.spawn(async move { (idx, c.version_detail(&m, &v).await) });
+        }
+        while let Some(joined) = set.join_next().await {
+            let (idx, side) = joined.map_err(|e| Failure::Other(e.into()))?;
+            out[idx] = Some(side?);
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// The metric keys found in the most versions (ties by name), for the table.
+fn key_metrics(doc: &VersionsDoc) -> Vec<String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in &doc.versions {
+        for k in v.metrics.iter().flat_map(|m| m.keys()) {
+            *seen.entry(k).or_default() += 1;
+        }
+    }
+    let mut keys: Vec<(&str, usize)> = seen.into_iter().collect();
+    keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    keys.into_iter()
+        .take(TABLE_METRICS)
+        .map(|(k, _)| k.to_string())
+        .collect()
+}
+
+fn render(doc: &VersionsDoc, color: bool) -> String {
+    let keys = key_metrics(doc);
+    let mut headers: Vec<String> = ["VERSION", "ALIASES", "STATUS", "CREATED", "RUN"]
+        .map(String::from)
+        .to_vec();
+    headers.extend(keys.iter().map(|k| format!(">{}", k.to_uppercase())));
+    headers.push(">SERVED".into());
+    let mut t = Table::new(&headers);
+    for v in &doc.versions {
+        let status_paint = match v.status {
+            "ready" => Paint::None,
+            "failed_registration" => Paint::Red,
+            _ => Paint::Yellow,
+        };
+        let alias_paint = if v.aliases.is_empty() {
+            Paint::None
+        } else {
+            Paint::Green
+        };
+        let mut row = vec![
+            Cell::new(format!("v{}", v.version)),
+            Cell::painted(v.aliases.join(","), alias_paint),
+            Cell::painted(v.status, status_paint),
+            v.created_at.as_str().into(),
+            Cell::opt(v.run_id.as_deref(), short_run),
+        ];
+        for k in &keys {
+            row.push(Cell::opt(
+                v.metrics.as_ref().and_then(|m| m.get(k)).copied(),
+                metric,
+            ));
+        }
+        row.push(Cell::opt(v.served_by.as_ref(), |s| s.len().to_string()));
+        t.row(row);
+    }
+    let mut out = t.render(color);
+    out.push_str(&format!("\n{}: {} versions\n", doc.model, doc.count));
+    out
+}
+
+fn short_run(id: &str) -> String {
+    id.chars().take(12).collect()
+}

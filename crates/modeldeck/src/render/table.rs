@@ -1,0 +1,185 @@
+//! Aligned text tables for people: columns padded to their widest cell, two
+//! spaces apart, numbers right-aligned, optional ANSI color that never
+//! disturbs the alignment (widths are measured on the plain text).
+
+/// How a cell is painted when color is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    /// Plain.
+    None,
+    /// Good news (ready, winner).
+    Green,
+    /// Needs attention (warning, progressing).
+    Yellow,
+    /// Bad news (degraded, drifting, failed).
+    Red,
+    /// Missing or unimportant.
+    Dim,
+}
+
+impl Paint {
+    fn code(self) -> Option<&'static str> {
+        match self {
+            Paint::None => None,
+            Paint::Green => Some("32"),
+            Paint::Yellow => Some("33"),
+            Paint::Red => Some("31"),
+            Paint::Dim => Some("2"),
+        }
+    }
+}
+
+/// One cell: its text and paint.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    text: String,
+    paint: Paint,
+}
+
+impl Cell {
+    /// A plain cell.
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            paint: Paint::None,
+        }
+    }
+
+    /// A painted cell.
+    pub fn painted(text: impl Into<String>, paint: Paint) -> Cell {
+        Cell {
+            text: text.into(),
+            paint,
+        }
+    }
+
+    /// `-` (dim) for a missing value, else the formatted value.
+    pub fn opt<T>(value: Option<T>, format: impl FnOnce(T) -> String) -> Cell {
+        match value {
+            Some(v) => Cell::new(format(v)),
+            None => Cell::painted("-", Paint::Dim),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::new(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::new(s)
+    }
+}
+
+/// A table being built.
+#[derive(Debug, Clone)]
+pub struct Table {
+    headers: Vec<String>,
+    right: Vec<bool>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// A table with these headers; a header starting with `>` is a
+    /// right-aligned (numeric) column, the `>` is not shown.
+    pub fn new<S: AsRef<str>>(headers: &[S]) -> Table {
+        let headers: Vec<&str> = headers.iter().map(AsRef::as_ref).collect();
+        Table {
+            headers: headers
+                .iter()
+                .map(|h| h.strip_prefix('>').unwrap_or(h).to_string())
+                .collect(),
+            right: headers.iter().map(|h| h.starts_with('>')).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing trailing cells are blank, extra cells are dropped.
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as text, one line per row, each ending in a newline.
+    pub fn render(&self, color: bool) -> String {
+        let n = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
+        for row in &self.rows {
+            for (i, c) in row.iter().take(n).enumerate() {
+                widths[i] = widths[i].max(width(&c.text));
+            }
+        }
+        let mut out = String::new();
+        let header: Vec<Cell> = self.headers.iter().map(|h| Cell::new(h.as_str())).collect();
+        self.line(&mut out, &header, &widths, color, true);
+        for row in &self.rows {
+            self.line(&mut out, row, &widths, color, false);
+        }
+        out
+    }
+
+    fn line(&self, out: &mut String, cells: &[Cell], widths: &[usize], color: bool, bold: bool) {
+        let mut line = String::new();
+        let blank = Cell::new("");
+        for (i, w) in widths.iter().enumerate() {
+            let cell = cells.get(i).unwrap_or(&blank);
+            let pad = " ".repeat(w.saturating_sub(width(&cell.text)));
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let code = if bold { Some("1") } else { cell.paint.code() };
+            let text = match (color, code) {
+                (true, Some(c)) => format!("\x1b[{c}m{}\x1b[0m", cell.text),
+                _ => cell.text.clone(),
+            };
+            if self.right[i] {
+                line.push_str(&pad);
+                line.push_str(&text);
+            } else {
+                line.push_str(&text);
+                line.push_str(&pad);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_columns_and_keeps_alignment_with_color() {
+        let mut t = Table::new(&["NAME", ">RPS", "STATE"]);
+        t.row(vec![
+            "a".into(),
+            "1.5".into(),
+            Cell::painted("ok", Paint::Green),
+        ]);
+        t.row(vec![
+            "long-name".into(),
+            "120.0".into(),
+            Cell::opt(None::<f64>, |v| v.to_string()),
+        ]);
+        let plain = t.render(false);
+        assert_eq!(
+            plain,
+            "NAME         RPS  STATE\na            1.5  ok\nlong-name  120.0  -\n"
+        );
+        let colored = t.render(true);
+        assert!(colored.contains("\x1b[32mok\x1b[0m"));
+        let stripped = colored
+            .replace("\x1b[1m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[2m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(stripped, plain);
+    }
+}
