@@ -108,6 +108,16 @@ impl Filter {
         hit != self.negate
     }
 
+    /// Does an item of any other table match? `text` is what substring and
+    /// regex filters search; `has(key, value)` answers `key=value` filters
+    /// (a version's tags, a model's aliases). Negation applies to both.
+    pub fn matches_with(&self, text: &str, has: impl Fn(&str, &str) -> bool) -> bool {
+        match &self.matcher {
+            Matcher::Field { key, value } => has(key, value) != self.negate,
+            _ => self.matches_text(text),
+        }
+    }
+
     /// Does a Fleet row match?
     pub fn matches_row(&self, row: &FleetRow) -> bool {
         let hit = match &self.matcher {
@@ -187,6 +197,16 @@ mod tests {
         ));
         let err = Filter::parse("fr(aud").unwrap_err();
         assert!(err.reason.contains("unclosed"), "{err}");
+    }
+
+    #[test]
+    fn matches_with_answers_fields_through_the_caller() {
+        let has = |k: &str, v: &str| k == "validated" && v == "true";
+        assert!(Filter::parse("validated=true").unwrap().matches_with("v7", has));
+        assert!(!Filter::parse("validated=false").unwrap().matches_with("v7", has));
+        assert!(!Filter::parse("!validated=true").unwrap().matches_with("v7", has));
+        assert!(Filter::parse("V7").unwrap().matches_with("v7 champion", has));
+        assert!(!Filter::parse("!v7").unwrap().matches_with("v7 champion", has));
     }
 
     #[test]
