@@ -202,11 +202,31 @@ mod tests {
     #[test]
     fn matches_with_answers_fields_through_the_caller() {
         let has = |k: &str, v: &str| k == "validated" && v == "true";
-        assert!(Filter::parse("validated=true").unwrap().matches_with("v7", has));
-        assert!(!Filter::parse("validated=false").unwrap().matches_with("v7", has));
-        assert!(!Filter::parse("!validated=true").unwrap().matches_with("v7", has));
-        assert!(Filter::parse("V7").unwrap().matches_with("v7 champion", has));
-        assert!(!Filter::parse("!v7").unwrap().matches_with("v7 champion", has));
+        assert!(
+            Filter::parse("validated=true")
+                .unwrap()
+                .matches_with("v7", has)
+        );
+        assert!(
+            !Filter::parse("validated=false")
+                .unwrap()
+                .matches_with("v7", has)
+        );
+        assert!(
+            !Filter::parse("!validated=true")
+                .unwrap()
+                .matches_with("v7", has)
+        );
+        assert!(
+            Filter::parse("V7")
+                .unwrap()
+                .matches_with("v7 champion", has)
+        );
+        assert!(
+            !Filter::parse("!v7")
+                .unwrap()
+                .matches_with("v7 champion", has)
+        );
     }
 
     #[test]
