@@ -1,0 +1,155 @@
+//! Policy gates as a checklist with numbers: candidate vs champion metrics,
+//! fairness, drift on the targets, live SLOs on a canary (or, after deploy,
+//! on the targets). Pure judging functions take what the ports answered so
+//! they are testable without a backend; [`evaluate`] asks the ports.
+//!
+//! Rules of thumb: a backend that fails to answer makes its gate **Fail**
+//! (no data is not good news during a promotion); an answer without the
+//! needed values makes it **Inconclusive** (a human decides); a gate with
+//! nothing to look at yet is **Pending**.
+
+mod live;
+mod metrics;
+
+pub use live::{drift_gate, slo_gates};
+pub use metrics::{fairness_gate, metric_gates};
+
+use crate::policy::Policy;
+use modeldeck_core::console::Backends;
+use modeldeck_core::domain::{GateResult, GateStatus, ModelVersion, RunData, WorkloadRef};
+use modeldeck_core::error::PortResult;
+use sha2::{Digest, Sha256};
+
+/// What SLO gates look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SloScope {
+    /// Before execution: targets whose canary serves the candidate.
+    Canary,
+    /// After deploy: every target.
+    PostDeploy,
+}
+
+pub(crate) fn gate(
+    name: impl Into<String>,
+    status: GateStatus,
+    detail: impl Into<String>,
+) -> GateResult {
+    GateResult {
+        name: name.into(),
+        status,
+        detail: detail.into(),
+    }
+}
+
+/// The candidate and the champion as read from the registry.
+#[derive(Debug, Clone)]
+pub struct Contenders {
+    /// Candidate version and its run (`Ok(None)`: it has no run).
+    pub candidate: (ModelVersion, PortResult<Option<RunData>>),
+    /// Champion version and its run; `None` when the alias points nowhere
+    /// or at the candidate itself.
+    pub champion: Option<(ModelVersion, PortResult<Option<RunData>>)>,
+}
+
+/// Reads the run behind `v` (`Ok(None)` when it has none).
+pub async fn run_of(b: &Backends, v: &ModelVersion) -> PortResult<Option<RunData>> {
+    match &v.run_id {
+        Some(id) => b.registry.get_run(id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every policy gate for `contenders` on `targets` (pre-execution uses
+/// [`SloScope::Canary`]: metrics, fairness, drift, canary SLOs; post-deploy
+/// [`SloScope::PostDeploy`]: the SLOs on every target).
+pub async fn evaluate(
+    b: &Backends,
+    policy: &Policy,
+    contenders: &Contenders,
+    targets: &[(WorkloadRef, Option<String>)],
+    scope: SloScope,
+) -> Vec<GateResult> {
+    let mut out = Vec::new();
+    if scope == SloScope::Canary {
+        out.extend(metric_gates(policy, contenders));
+        if let Some(g) = fairness_gate(policy, &contenders.candidate) {
+            out.push(g);
+        }
+    }
+    if scope == SloScope::Canary && policy.drift_max_psi.is_some() {
+        let mut drift = Vec::new();
+        for (t, _) in targets {
+            drift.push((t.clone(), b.metrics.feature_drift(t).await));
+        }
+        out.extend(drift_gate(policy, &drift));
+    }
+    let scoped: Vec<WorkloadRef> = targets
+        .iter()
+        .filter(|(_, canary)| {
+            scope == SloScope::PostDeploy
+                || canary.as_deref() == Some(&contenders.candidate.0.version)
+        })
+        .map(|(t, _)| t.clone())
+        .collect();
+    let health = if scoped.is_empty() {
+        Ok(Default::default())
+    } else {
+        b.metrics.fleet_health(&scoped).await
+    };
+    out.extend(slo_gates(
+        policy,
+        &scoped,
+        &health,
+        scope,
+        &contenders.candidate.0.version,
+    ));
+    out
+}
+
+/// SHA-256 over gate names, statuses and details, in order: what an
+/// approval binds to.
+pub fn digest(gates: &[GateResult]) -> String {
+    let mut h = Sha256::new();
+    for g in gates {
+        h.update(g.name.as_bytes());
+        h.update([0]);
+        h.update(format!("{:?}", g.status).as_bytes());
+        h.update([0]);
+        h.update(g.detail.as_bytes());
+        h.update([0xff]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The gates that are not Pass or Pending, i.e. that block execution.
+pub fn blocking(gates: &[GateResult]) -> (Vec<GateResult>, Vec<GateResult>) {
+    let failed = gates
+        .iter()
+        .filter(|g| g.status == GateStatus::Fail)
+        .cloned()
+        .collect();
+    let inconclusive = gates
+        .iter()
+        .filter(|g| g.status == GateStatus::Inconclusive)
+        .cloned()
+        .collect();
+    (failed, inconclusive)
+}
+
+/// Formats a number for gate details: up to 4 significant decimals.
+pub(crate) fn num(v: f64) -> String {
+    if v == 0.0 || (v.abs() >= 0.001 && v.abs() < 1e6) {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s.is_empty() || s == "-" {
+            "0".into()
+        } else {
+            s.to_string()
+        }
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+//! Per-model promotion policy: which metrics must not regress (direction,
+//! tolerance), drift and SLO thresholds, fairness gap, how many approvals,
+//! how long an approval lives, whether the last approval executes. A
+//! [`PolicySet`] picks the first rule whose glob matches the model name.
+//!
+//! ```toml
+//! [default]
+//! min_approvals = 1
+//!
+//! [[rules]]
+//! models = "fraud-*"
+//! [rules.policy]
+//! min_approvals = 2
+//! approval_ttl = "24h"
+//! metrics = [{ name = "auc", tolerance = 0.005 }]
+//! fairness = { metric = "demographic_parity_gap", max_gap = 0.05 }
+//! ```
+
+use modeldeck_core::compare::Direction;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::time::Duration;
+
+/// A metric the candidate must not lose on against the champion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricRule {
+    /// Run metric key (`auc`, `val_loss`).
+    pub name: String,
+    /// Better high or low; guessed from the name when absent.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// Relative difference treated as a tie (0.005 = 0.5 %).
+    #[serde(default)]
+    pub tolerance: f64,
+}
+
+/// Live service-level objectives checked on a canary and after deploy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Slo {
+    /// Highest acceptable p99 latency, seconds.
+    pub latency_p99_max_secs: Option<f64>,
+    /// Highest acceptable error ratio (0..=1).
+    pub error_ratio_max: Option<f64>,
+}
+
+impl Default for Slo {
+    fn default() -> Self {
+        Slo {
+            latency_p99_max_secs: Some(0.5),
+            error_ratio_max: Some(0.01),
+        }
+    }
+}
+
+/// Largest acceptable fairness gap, read from a run metric of the candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessRule {
+    /// Run metric holding the gap (`demographic_parity_gap`).
+    pub metric: String,
+    /// Highest acceptable value.
+    pub max_gap: f64,
+}
+
+/// A duration written `500ms`, `90s`, `15m`, `24h`, `7d`, or as seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span(pub Duration);
+
+impl Span {
+    /// Milliseconds, saturating.
+    pub fn as_millis_i64(self) -> i64 {
+        i64::try_from(self.0.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Parses `500ms`, `90s`, `15m`, `24h`, `7d` or a bare number of seconds.
+    pub fn parse(text: &str) -> Result<Span, String> {
+        let t = text.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration like 90s, 15m, 24h or 7d"))?;
+        let ms = match unit {
+            "ms" => Some(n),
+            "" | "s" => n.checked_mul(1000),
+            "m" => n.checked_mul(60_000),
+            "h" => n.checked_mul(3_600_000),
+            "d" => n.checked_mul(86_400_000),
+            other => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
+                ));
+            }
+        };
+        ms.map(|ms| Span(Duration::from_millis(ms)))
+            .ok_or_else(|| format!("`{text}` is too long a duration"))
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.as_millis();
+        match ms {
+            m if m % 86_400_000 == 0 && m > 0 => write!(f, "{}d", m / 86_400_000),
+            m if m % 3_600_000 == 0 && m > 0 => write!(f, "{}h", m / 3_600_000),
+            m if m % 60_000 == 0 && m > 0 => write!(f, "{}m", m / 60_000),
+            m if m % 1000 == 0 => write!(f, "{}s", m / 1000),
+            m => write!(f, "{m}ms"),
+        }
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Span, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Secs(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Secs(s) => Ok(Span(Duration::from_secs(s))),
+            Raw::Text(t) => Span::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// The rules one model's promotions follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Metrics compared against the champion.
+    pub metrics: Vec<MetricRule>,
+    /// Highest acceptable feature PSI on the targets (`None`: no drift gate).
+    pub drift_max_psi: Option<f64>,
+    /// Live SLOs.
+    pub slo: Slo,
+    /// Fairness gap limit (`None`: no fairness gate).
+    pub fairness: Option<FairnessRule>,
+    /// Valid approvals needed (at least 1: four eyes).
+    pub min_approvals: u32,
+    /// How long an approval stays valid.
+    pub approval_ttl: Span,
+    /// Execute as soon as the last required approval arrives.
+    pub auto_execute: bool,
+    /// How long a rollout may take to become Available.
+    pub rollout_timeout: Span,
+    /// How often the rollout is polled.
+    pub rollout_poll: Span,
+    /// How long the new version serves before the post-deploy SLO gates
+    /// are read.
+    pub bake: Span,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            metrics: Vec::new(),
+            drift_max_psi: Some(0.25),
+            slo: Slo::default(),
+            fairness: None,
+            min_approvals: 1,
+            approval_ttl: Span(Duration::from_secs(24 * 3600)),
+            auto_execute: false,
+            rollout_timeout: Span(Duration::from_secs(600)),
+            rollout_poll: Span(Duration::from_secs(5)),
+            bake: Span(Duration::from_secs(60)),
+        }
+    }
+}
+
+impl Policy {
+    /// Checks values serde cannot: thresholds finite and non-negative, at
+    /// least one approval, a poll interval shorter than the timeout.
+    pub fn validate(&self) -> Result<(), String> {
+        let finite = |what: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} must be a non-negative number, got {v}"))
+            }
+        };
+        for m in &self.metrics {
+            if m.name.trim().is_empty() {
+                return Err("metrics: a metric has an empty name".into());
+            }
+            finite(&format!("metrics.{}.tolerance", m.name), m.tolerance)?;
+        }
+        if let Some(v) = self.drift_max_psi {
+            finite("drift_max_psi", v)?;
+        }
+        if let Some(v) = self.slo.latency_p99_max_secs {
+            finite("slo.latency_p99_max_secs", v)?;
+        }
+        if let Some(v) = self.slo.error_ratio_max {
+            finite("slo.error_ratio_max", v)?;
+        }
+        if let Some(f) = &self.fairness {
+            finite("fairness.max_gap", f.max_gap)?;
+        }
+        if self.min_approvals == 0 {
+            return Err("min_approvals must be at least 1 (four-eyes rule)".into());
+        }
+        if self.rollout_poll.0.is_zero() || self.rollout_poll >= self.rollout_timeout {
+            return Err(format!(
+                "rollout_poll ({}) must be above zero and below rollout_timeout ({})",
+                self.rollout_poll, self.rollout_timeout
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A policy for the models whose name matches `models`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    /// Glob on the model name: `*` any run of characters, `?` one.
+    pub models: String,
+    /// The policy (fields left out take the built-in defaults).
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// Rules tried in order; the first match wins, else `default`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicySet {
+    /// Policy of models no rule matches.
+    pub default: Policy,
+    /// Rules, in order.
+    pub rules: Vec<PolicyRule>,
+}
+
+impl PolicySet {
+    /// The policy for `model`.
+    pub fn for_model(&self, model: &str) -> &Policy {
+        self.rules
+            .iter()
+            .find(|r| glob_match(&r.models, model))
+            .map_or(&self.default, |r| &r.policy)
+    }
+
+    /// Validates every policy; the error names the rule.
+    pub fn validate(&self) -> Result<(), String> {
+        self.default
+            .validate()
+            .map_err(|e| format!("default: {e}"))?;
+        for (i, r) in self.rules.iter().enumerate() {
+            r.policy
+                .validate()
+                .map_err(|e| format!("rules[{i}] (models = {:?}): {e}", r.models))?;
+        }
+        Ok(())
+    }
+}
+
+/// Glob match: `*` matches any run of characters (including none), `?`
+/// exactly one, everything else itself. Linear-time, no backtracking blowup.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,267 @@
+//! The promotion service: [`Promotions`] holds the ports, the policy set,
+//! an actor identity source, the journal, a clock and a pause function, and
+//! answers request / approve / reject / cancel / execute / rollback /
+//! status / list / inbox / history. State lives only in registry tags and
+//! the cluster, so two consoles (or a console and CI) see the same thing and
+//! a restarted process picks up where a crashed one stopped.
+
+mod approvals;
+mod audit;
+mod compensate;
+mod execute;
+mod forward;
+mod load;
+mod query;
+mod review;
+mod rollback;
+mod rollout;
+
+pub use approvals::{Problem, Tally};
+pub use execute::{ExecuteOptions, ExecutionReport};
+pub use load::Observed;
+pub use query::{HistoryEvent, HistoryKind, PromotionStatus, ServedPeriod, served_at};
+pub use review::NewPromotion;
+pub use rollback::RollbackReport;
+
+use crate::error::{PromotionError, Result};
+use crate::journal::Journal;
+use crate::policy::PolicySet;
+use async_trait::async_trait;
+use modeldeck_core::console::{Backends, Console};
+use modeldeck_core::domain::{
+    AccessCheck, Identity, SharedClock, SystemClock, Timestamp, WorkloadRef,
+};
+use modeldeck_core::ports::Cluster;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// RBAC group of the promotion verbs.
+pub const RBAC_GROUP: &str = "modeldeck.io";
+/// RBAC resource of the promotion verbs.
+pub const RBAC_RESOURCE: &str = "modelpromotions";
+
+/// Who is acting.
+#[async_trait]
+pub trait ActorSource: Send + Sync {
+    /// The identity of the person or robot acting, as `cluster` knows it.
+    async fn actor(&self, cluster: &str) -> Result<Identity>;
+}
+
+/// The identity the cluster reports (SelfSubjectReview): the same
+/// credentials that RBAC checks, so nobody can act under another name.
+pub struct ClusterActor(pub Arc<dyn Cluster>);
+
+#[async_trait]
+impl ActorSource for ClusterActor {
+    async fn actor(&self, cluster: &str) -> Result<Identity> {
+        Ok(self.0.whoami(cluster).await?)
+    }
+}
+
+/// Waits between rollout polls. The real one sleeps; on the sandbox's
+/// virtual clock a test advances the world instead.
+#[async_trait]
+pub trait Pause: Send + Sync {
+    /// Lets `d` pass.
+    async fn pause(&self, d: Duration);
+}
+
+/// [`Pause`] that sleeps on the tokio timer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioPause;
+
+#[async_trait]
+impl Pause for TokioPause {
+    async fn pause(&self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// Service-wide options.
+#[derive(Debug, Clone)]
+pub struct PromotionOptions {
+    /// Alias moved when a request names none.
+    pub default_alias: String,
+    /// This executor's identity in claims; a restarted runner with the same
+    /// id resumes its own executions without waiting for the claim to expire.
+    pub executor: String,
+    /// A claim older than this may be taken over (its executor is presumed dead).
+    pub claim_ttl: Duration,
+}
+
+impl Default for PromotionOptions {
+    fn default() -> Self {
+        PromotionOptions {
+            default_alias: "champion".into(),
+            executor: format!("modeldeck-{}", std::process::id()),
+            claim_ttl: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The promotion service. Cheap to share behind an `Arc`; every method
+/// takes `&self`.
+pub struct Promotions {
+    backends: Backends,
+    policies: PolicySet,
+    actor: Arc<dyn ActorSource>,
+    journal: Arc<Journal>,
+    clock: SharedClock,
+    pause: Arc<dyn Pause>,
+    opts: PromotionOptions,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    index: Mutex<HashMap<String, (String, String)>>,
+}
+
+impl std::fmt::Debug for Promotions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Promotions")
+            .field("backends", &self.backends)
+            .field("journal", &self.journal)
+            .field("executor", &self.opts.executor)
+            .finish()
+    }
+}
+
+impl Promotions {
+    /// A service over `backends`, acting as whoever the cluster says we
+    /// are, sleeping for real between rollout polls, on the wall clock.
+    pub fn new(backends: Backends, policies: PolicySet, journal: Arc<Journal>) -> Promotions {
+        let actor = Arc::new(ClusterActor(backends.cluster.clone()));
+        Promotions {
+            backends,
+            policies,
+            actor,
+            journal,
+            clock: Arc::new(SystemClock),
+            pause: Arc::new(TokioPause),
+            opts: PromotionOptions::default(),
+            locks: Mutex::new(HashMap::new()),
+            index: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A service over a console's ports and clock.
+    pub fn from_console(
+        console: &Console,
+        policies: PolicySet,
+        journal: Arc<Journal>,
+    ) -> Promotions {
+        Promotions::new(console.backends().clone(), policies, journal)
+            .with_clock(console.options().clock.clone())
+    }
+
+    /// Uses `clock` for "now" (approval expiry, rollout deadlines).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `pause` between rollout polls.
+    pub fn with_pause(mut self, pause: Arc<dyn Pause>) -> Self {
+        self.pause = pause;
+        self
+    }
+
+    /// Uses `actor` to learn who is acting.
+    pub fn with_actor(mut self, actor: Arc<dyn ActorSource>) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    /// Replaces the options.
+    pub fn with_options(mut self, opts: PromotionOptions) -> Self {
+        self.opts = opts;
+        self
+    }
+
+    /// The journal this service writes.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.journal
+    }
+
+    /// The policy set.
+    pub fn policies(&self) -> &PolicySet {
+        &self.policies
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The per-promotion lock that serializes actions on one id in-process.
+    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(id.to_string()).or_default().clone()
+    }
+
+    async fn identity(&self, targets: &[WorkloadRef]) -> Result<Identity> {
+        let cluster = targets
+            .first()
+            .map(|t| t.cluster.clone())
+            .or_else(|| self.backends.cluster.clusters().into_iter().next())
+            .unwrap_or_default();
+        self.actor.actor(&cluster).await
+    }
+
+    /// Asks RBAC whether `actor` may `verb` on each distinct namespace of
+    /// `targets`; the first "no" is a refusal naming where.
+    async fn require(
+        &self,
+        actor: &str,
+        verb: &str,
+        resource: impl Fn(&WorkloadRef) -> (&'static str, &'static str),
+        targets: &[WorkloadRef],
+    ) -> Result<Vec<String>> {
+        let mut seen = BTreeSet::new();
+        for t in targets {
+            let (group, res) = resource(t);
+            if !seen.insert((t.cluster.clone(), t.namespace.clone(), res)) {
+                continue;
+            }
+            let check = AccessCheck {
+                verb: verb.into(),
+                group: group.into(),
+                resource: res.into(),
+                namespace: Some(t.namespace.clone()),
+            };
+            if !self.backends.cluster.can_i(&t.cluster, &check).await? {
+                let resource = format!("{res}.{group}");
+                return Err(PromotionError::Rbac {
+                    actor: actor.to_string(),
+                    verb: verb.to_string(),
+                    resource,
+                    namespace: t.namespace.clone(),
+                    cluster: t.cluster.clone(),
+                });
+            }
+        }
+        Ok(seen
+            .into_iter()
+            .map(|(c, n, _)| format!("{c}/{n}"))
+            .collect())
+    }
+}
+
+/// `(group, resource)` of the promotion verbs (`approve`, `create`, ...).
+pub fn promotion_resource(_: &WorkloadRef) -> (&'static str, &'static str) {
+    (RBAC_GROUP, RBAC_RESOURCE)
+}
+
+/// `(group, resource)` a workload is patched through.
+pub fn patch_resource(t: &WorkloadRef) -> (&'static str, &'static str) {
+    patch_resource_of(t.kind)
+}
+
+/// `(group, resource)` a workload kind is patched through.
+pub fn patch_resource_of(
+    kind: modeldeck_core::domain::WorkloadKind,
+) -> (&'static str, &'static str) {
+    use modeldeck_core::domain::WorkloadKind as K;
+    match kind {
+        K::Deployment | K::StreamConsumer => ("apps", "deployments"),
+        K::InferenceService => ("serving.kserve.io", "inferenceservices"),
+        K::CronJob => ("batch", "cronjobs"),
+    }
+}
