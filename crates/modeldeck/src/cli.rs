@@ -58,8 +58,8 @@ pub struct TuiArgs {
     /// Do not capture the mouse (lets the terminal select text).
     #[arg(long)]
     pub no_mouse: bool,
-    /// Screen to open first (`fleet`, `models`, `promotions`...).
-    #[arg(long, value_name = "SCREEN")]
+    /// A `:` command to run first (`models`, `ns risk`, `compare fraud-detector champion challenger`).
+    #[arg(long, value_name = "COMMAND")]
     pub screen: Option<String>,
 }
 

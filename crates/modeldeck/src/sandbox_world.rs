@@ -1,12 +1,51 @@
-//! The simulated world behind `--sandbox` and `modeldeck demo`.
+//! The simulated world behind `--sandbox` and `modeldeck demo`: the demo
+//! scenario, or a generated world of `--sandbox-size` workloads for
+//! benchmarks, wrapped in a [`Console`] that runs on the world's clock.
 
 use crate::cli::GlobalArgs;
 use crate::failure::Failure;
-use modeldeck_core::Console;
+use modeldeck_core::{Console, ConsoleOptions};
+use modeldeck_sandbox::{GenSpec, Sandbox};
+
+/// Seed of the demo world when `--seed` is not given.
+pub const DEFAULT_SEED: u64 = 42;
 
 /// A console over the sandbox world chosen by `--seed` / `--sandbox-size`.
-pub fn console(_global: &GlobalArgs) -> Result<Console, Failure> {
-    Err(Failure::Other(anyhow::anyhow!(
-        "the sandbox crate has not landed yet"
-    )))
+///
+/// Errors: the embedded scenario failed to load (a bug: exit 1).
+pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
+    let sandbox = build(global)?;
+    let opts = ConsoleOptions {
+        profile: "sandbox".into(),
+        sandbox: true,
+        clock: sandbox.clock(),
+        ..ConsoleOptions::default()
+    };
+    tracing::info!(
+        seed = global.seed.unwrap_or(DEFAULT_SEED),
+        size = ?global.sandbox_size,
+        "sandbox world"
+    );
+    Ok(Console::new(sandbox.backends(), opts))
+}
+
+fn build(global: &GlobalArgs) -> Result<Sandbox, Failure> {
+    let seed = global.seed.unwrap_or(DEFAULT_SEED);
+    if let Some(workloads) = global.sandbox_size {
+        return Ok(Sandbox::generate(&gen_spec(seed, workloads)));
+    }
+    Sandbox::demo().map_err(|e| Failure::Other(anyhow::Error::new(e).context("the demo world")))
+}
+
+/// The shape of a generated world with `workloads` workloads: about 50
+/// workloads per model, as in a large platform team's fleet.
+pub fn gen_spec(seed: u64, workloads: usize) -> GenSpec {
+    GenSpec {
+        seed,
+        clusters: 3,
+        namespaces: 8,
+        models: (workloads / 50).clamp(4, 400),
+        workloads,
+        versions_per_model: 8,
+    }
 }
