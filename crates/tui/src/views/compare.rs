@@ -205,8 +205,7 @@ impl CompareView {
             clean(&format!("v{}{aliases}", s.version.version)).into_owned()
         };
         let (ha, hb) = (format!("A: {}", side(&c.a)), format!("B: {}", side(&c.b)));
-        let key_w = 28u16;
-        let val_w = ((area.width.saturating_sub(key_w + 10 + 8 + 4)) / 2).clamp(10, 40);
+        let (key_w, val_w) = widths(&lines, &ha, &hb, area.width);
         let header = Row::new(vec![
             Cell::from("KEY"),
             Cell::from(ha),
@@ -229,6 +228,35 @@ impl CompareView {
         ];
         frame.render_widget(Table::new(rows, widths).header(header), area);
     }
+}
+
+/// Key column and value column widths: as wide as the content, values
+/// shrinking first when the terminal is narrow.
+fn widths(lines: &[CompareLine], ha: &str, hb: &str, width: u16) -> (u16, u16) {
+    let w = |s: &str| Span::raw(s).width() as u16;
+    let mut key = 3u16;
+    let mut val = w(ha).max(w(hb));
+    for l in lines {
+        match l {
+            CompareLine::Metric(m) => {
+                key = key.max(w(&m.key) + 2);
+                val = val
+                    .max(w(&format::metric(m.a)))
+                    .max(w(&format::metric(m.b)));
+            }
+            CompareLine::Value(v) => {
+                key = key.max(w(&v.key));
+                for s in [&v.a, &v.b].into_iter().flatten() {
+                    val = val.max(w(s));
+                }
+            }
+            _ => {}
+        }
+    }
+    let key = key.min(32);
+    // DELTA (10) and WINNER (8) plus four column gaps.
+    let room = width.saturating_sub(key + 10 + 8 + 4) / 2;
+    (key, val.min(48).min(room.max(8)))
 }
 
 fn push_all<'a, T>(
@@ -274,7 +302,7 @@ fn summary(
         let tags = c.tags.iter().filter(|p| p.differs).count();
         Line::styled(
             format!(
-                "{diffs} params and {tags} tags differ · ↑ higher is better, ↓ lower is better"
+                "differ: {diffs} params, {tags} tags · ↑ higher is better, ↓ lower is better"
             ),
             theme::dim(),
         )

@@ -8,8 +8,9 @@ use crate::keymap::{self, Binding, ScreenKind};
 use crate::theme;
 use crate::views::Transition;
 use crate::widgets::panel;
+use modeldeck_core::fleet::FleetColumn;
 use ratatui::Frame;
-use ratatui::layout::{Margin, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -19,6 +20,9 @@ pub struct HelpView {
     from: ScreenKind,
     offset: usize,
 }
+
+/// Inner width from which help is drawn in two columns.
+const TWO_COLUMNS: u16 = 120;
 
 const ORDER: [ScreenKind; 5] = [
     ScreenKind::Fleet,
@@ -39,28 +43,45 @@ impl HelpView {
         self.from
     }
 
-    fn lines(&self) -> Vec<Line<'static>> {
-        let mut out = Vec::new();
-        let screens =
-            std::iter::once(self.from).chain(ORDER.into_iter().filter(|s| *s != self.from));
-        for s in screens.filter(|s| *s != ScreenKind::Help) {
-            section(&mut out, s.name(), keymap::screen_bindings(s));
+    /// Screen sections (the current screen first), then the general ones.
+    fn sections(&self) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+        let mut screens = Vec::new();
+        let order = std::iter::once(self.from).chain(ORDER.into_iter().filter(|s| *s != self.from));
+        for s in order.filter(|s| *s != ScreenKind::Help) {
+            section(&mut screens, s.name(), keymap::screen_bindings(s));
         }
-        section(&mut out, "Everywhere", keymap::GLOBAL);
-        pairs(&mut out, "Prompt (/ and :)", keymap::PROMPT_HELP);
-        pairs(&mut out, "Mouse", keymap::MOUSE_HELP);
-        let commands: Vec<(&str, &str)> = COMMANDS
+        let mut general = Vec::new();
+        section(&mut general, "Everywhere", keymap::GLOBAL);
+        pairs(&mut general, "Prompt (/ and :)", keymap::PROMPT_HELP);
+        pairs(&mut general, "Mouse", keymap::MOUSE_HELP);
+        let commands: Vec<(String, String)> = COMMANDS
             .iter()
-            .map(|(_, syn, what)| (*syn, *what))
+            .map(|(_, syn, what)| (syn.to_string(), what.to_string()))
             .collect();
-        pairs(&mut out, "Commands", &commands);
-        out
+        pairs(&mut general, "Commands", &commands);
+        (screens, general)
+    }
+
+    /// Side by side when `width` allows, else one below the other.
+    fn columns(&self, width: u16) -> Vec<Vec<Line<'static>>> {
+        let (screens, general) = self.sections();
+        if width >= TWO_COLUMNS {
+            vec![screens, general]
+        } else {
+            vec![screens.into_iter().chain(general).collect()]
+        }
     }
 
     /// Scrolls.
     pub(crate) fn handle(&mut self, action: &Action, body: Rect) -> Transition {
         let height = usize::from(body.height.saturating_sub(2)).max(1);
-        let max = self.lines().len().saturating_sub(height);
+        let longest = self
+            .columns(body.width.saturating_sub(2))
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        let max = longest.saturating_sub(height);
         self.offset = match action {
             Action::Nav(Nav::Up) | Action::ScrollUp => self.offset.saturating_sub(1),
             Action::Nav(Nav::Down) | Action::ScrollDown => self.offset + 1,
@@ -82,27 +103,74 @@ impl HelpView {
         ];
         frame.render_widget(panel::block(title), area);
         let inner = area.inner(Margin::new(1, 1));
-        let lines = self.lines();
+        let columns = self.columns(inner.width);
         let height = usize::from(inner.height);
-        let start = self.offset.min(lines.len().saturating_sub(height.max(1)));
-        let shown: Vec<Line> = lines.into_iter().skip(start).take(height).collect();
-        frame.render_widget(Paragraph::new(shown), inner);
+        let longest = columns.iter().map(Vec::len).max().unwrap_or(0);
+        let start = self.offset.min(longest.saturating_sub(height.max(1)));
+        let areas = Layout::horizontal(vec![Constraint::Fill(1); columns.len()]).split(inner);
+        for (lines, area) in columns.into_iter().zip(areas.iter()) {
+            let shown: Vec<Line> = lines.into_iter().skip(start).take(height).collect();
+            frame.render_widget(Paragraph::new(shown), *area);
+        }
     }
 }
 
+/// A screen's bindings; the sort-by-column keys share one line.
 fn section(out: &mut Vec<Line<'static>>, title: &str, bindings: &[Binding]) {
-    let rows: Vec<(&str, &str)> = bindings.iter().map(|b| (b.label, b.help)).collect();
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut sort_keys = Vec::new();
+    let mut sort_words = Vec::new();
+    for b in bindings {
+        if let Action::SortBy(c) = b.action {
+            sort_keys.push(b.label);
+            sort_words.push(column_word(c));
+        } else {
+            rows.push((b.label.to_string(), b.help.to_string()));
+        }
+    }
+    if !sort_keys.is_empty() {
+        rows.push((
+            "shift+letter".to_string(),
+            "sort by a column (again: reverse):".to_string(),
+        ));
+        let pairs: Vec<String> = sort_keys
+            .iter()
+            .zip(&sort_words)
+            .map(|(k, w)| format!("{k} {w}"))
+            .collect();
+        for chunk in pairs.chunks(5) {
+            rows.push((String::new(), format!("  {}", chunk.join("  "))));
+        }
+    }
     pairs(out, title, &rows);
 }
 
-fn pairs(out: &mut Vec<Line<'static>>, title: &str, rows: &[(&str, &str)]) {
+fn column_word(c: FleetColumn) -> &'static str {
+    match c {
+        FleetColumn::Cluster => "context",
+        FleetColumn::Namespace => "namespace",
+        FleetColumn::Name => "name",
+        FleetColumn::Kind => "kind",
+        FleetColumn::Model => "model",
+        FleetColumn::Version => "version",
+        FleetColumn::Ready => "ready",
+        FleetColumn::Rollout => "rollout",
+        FleetColumn::Rps => "traffic",
+        FleetColumn::P99 => "p99",
+        FleetColumn::Errors => "errors",
+        FleetColumn::Drift => "drift",
+        FleetColumn::Age => "age",
+    }
+}
+
+fn pairs<K: AsRef<str>, H: AsRef<str>>(out: &mut Vec<Line<'static>>, title: &str, rows: &[(K, H)]) {
     if rows.is_empty() {
         return;
     }
     out.push(Line::styled(title.to_string(), theme::title()));
     let width = rows
         .iter()
-        .map(|(k, _)| k.chars().count())
+        .map(|(k, _)| k.as_ref().chars().count())
         .max()
         .unwrap_or(0)
         .max(12)
@@ -110,8 +178,8 @@ fn pairs(out: &mut Vec<Line<'static>>, title: &str, rows: &[(&str, &str)]) {
     for (k, h) in rows {
         out.push(Line::from(vec![
             Span::raw("  "),
-            Span::styled(format!("{k:<width$}"), theme::key()),
-            Span::styled(h.to_string(), theme::text()),
+            Span::styled(format!("{:<width$}", k.as_ref()), theme::key()),
+            Span::styled(h.as_ref().to_string(), theme::text()),
         ]));
     }
     out.push(Line::raw(""));

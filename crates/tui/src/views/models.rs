@@ -8,7 +8,7 @@ use crate::sanitize::clean;
 use crate::theme;
 use crate::views::cursor::Cursor;
 use crate::views::table;
-use crate::views::text_table::{CellText, TextColumn, TextTable};
+use crate::views::text_table::{CellText, TextColumn, TextTable, column};
 use crate::views::versions::VersionsView;
 use crate::views::{Ctx, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
@@ -23,24 +23,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 const COLUMNS: [TextColumn; 8] = [
-    col("NAME", false, 32, 100),
-    col("LATEST", true, 7, 90),
-    col("CHAMPION", true, 9, 85),
-    col("CHALLENGER", true, 11, 80),
-    col("OTHER ALIASES", false, 24, 40),
-    col("SERVING", true, 8, 70),
-    col("UPDATED", true, 7, 60),
-    col("DESCRIPTION", false, 60, 50),
+    column("NAME", false, 14, 32, 100),
+    column("LATEST", true, 0, 7, 90),
+    column("CHAMPION", true, 0, 9, 85),
+    column("CHALLENGER", true, 0, 11, 80),
+    column("OTHER ALIASES", false, 10, 24, 40),
+    column("SERVING", true, 0, 8, 70),
+    column("UPDATED", true, 0, 7, 60),
+    column("DESCRIPTION", false, 12, 60, 50),
 ];
-
-const fn col(title: &'static str, right: bool, cap: u16, priority: u8) -> TextColumn {
-    TextColumn {
-        title,
-        right,
-        cap,
-        priority,
-    }
-}
 
 const MESSAGES: Messages<'static> = Messages {
     loading: "Loading registered models…",
@@ -95,7 +86,10 @@ impl ModelsView {
         let kept: Vec<&RegisteredModel> = snap
             .models
             .iter()
-            .filter(|m| self.filter.matches_text(&model_text(m)))
+            .filter(|m| {
+                self.filter
+                    .matches_with(&model_text(m), |k, v| has_field(m, k, v))
+            })
             .collect();
         self.names = kept.iter().map(|m| m.name.clone()).collect();
         let rows = kept
@@ -227,6 +221,12 @@ fn cell_style(_row: usize, col: usize) -> Style {
         6 => theme::dim(),
         _ => theme::text(),
     }
+}
+
+/// `key=value` on a model: an alias (`champion=6` or `champion=v6`) or a tag.
+fn has_field(m: &RegisteredModel, key: &str, value: &str) -> bool {
+    let version = value.strip_prefix('v').unwrap_or(value);
+    m.aliases.get(key).is_some_and(|v| v == version) || m.tags.get(key).is_some_and(|v| v == value)
 }
 
 fn model_text(m: &RegisteredModel) -> String {

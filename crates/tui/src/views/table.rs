@@ -25,15 +25,34 @@ pub struct ColumnSpec {
     pub arrow: Option<char>,
 }
 
-/// The header row.
+/// Width of the selection marker column and its spacing: the selected row
+/// is marked with a character, not only a colour (NO_COLOR terminals).
+pub const GUTTER: u16 = 2;
+
+/// The marker cell of a row.
+pub fn marker(selected: bool) -> Cell<'static> {
+    Cell::from(if selected { "›" } else { " " })
+}
+
+/// Column constraints: the marker, then each column.
+pub fn constraints(cols: &[ColumnSpec]) -> Vec<ratatui::layout::Constraint> {
+    std::iter::once(ratatui::layout::Constraint::Length(GUTTER - SPACING))
+        .chain(
+            cols.iter()
+                .map(|c| ratatui::layout::Constraint::Length(c.width)),
+        )
+        .collect()
+}
+
+/// The header row (with an empty marker cell).
 pub fn header(cols: &[ColumnSpec]) -> Row<'static> {
-    Row::new(cols.iter().map(|c| {
+    Row::new(std::iter::once(Cell::from("")).chain(cols.iter().map(|c| {
         let (text, style) = match c.arrow {
             Some(a) => (format!("{}{a}", c.title), theme::header_sorted()),
             None => (c.title.to_string(), theme::header()),
         };
         aligned(text, style, c.right)
-    }))
+    })))
 }
 
 /// A cell, right-aligned when `right`.
@@ -50,21 +69,45 @@ pub fn aligned<'a>(
     })
 }
 
-/// Which columns to keep in `available` cells: highest priority first,
-/// display order preserved. `cols` is `(width, priority)` per column.
-pub fn fit(cols: &[(u16, u8)], available: u16) -> Vec<bool> {
+/// A column's claim on the width: at least `min`, ideally `desired`;
+/// higher `priority` is kept longer when space runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// Narrowest useful width.
+    pub min: u16,
+    /// Width of the widest content (capped).
+    pub desired: u16,
+    /// Importance.
+    pub priority: u8,
+}
+
+/// Fits columns in `available` cells: columns are admitted at their
+/// minimum width by priority, then the space left widens them toward their
+/// desired width, again by priority. Display order is preserved; `None`
+/// means the column is not shown.
+pub fn fit(cols: &[Claim], available: u16) -> Vec<Option<u16>> {
     let mut order: Vec<usize> = (0..cols.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cols[i].1));
-    let mut keep = vec![false; cols.len()];
+    order.sort_by_key(|&i| std::cmp::Reverse(cols[i].priority));
+    let mut widths: Vec<Option<u16>> = vec![None; cols.len()];
     let mut used: u32 = 0;
-    for i in order {
-        let need = u32::from(cols[i].0) + if used == 0 { 0 } else { u32::from(SPACING) };
-        if used + need <= u32::from(available) {
+    for &i in &order {
+        let c = cols[i];
+        let min = c.min.min(c.desired);
+        let need = u32::from(min) + if used == 0 { 0 } else { u32::from(SPACING) };
+        if c.priority > 0 && used + need <= u32::from(available) {
             used += need;
-            keep[i] = true;
+            widths[i] = Some(min);
         }
     }
-    keep
+    let mut left = u32::from(available).saturating_sub(used);
+    for &i in &order {
+        if let Some(w) = widths[i].as_mut() {
+            let grow = u32::from(cols[i].desired.saturating_sub(*w)).min(left);
+            *w += grow as u16;
+            left -= grow;
+        }
+    }
+    widths
 }
 
 /// The row index under a click at terminal row `y`, for a table drawn in
@@ -79,9 +122,9 @@ pub fn row_at(area: Rect, y: u16, window_start: usize, len: usize) -> Option<usi
 }
 
 /// The column under a click at terminal column `x` on the header of a
-/// table drawn in `area` with `widths`.
+/// table drawn in `area` with `widths` (after the marker column).
 pub fn column_at(area: Rect, x: u16, widths: &[u16]) -> Option<usize> {
-    let mut left = area.x;
+    let mut left = area.x + GUTTER;
     for (i, w) in widths.iter().enumerate() {
         if x >= left && x < left + w {
             return Some(i);
@@ -95,13 +138,43 @@ pub fn column_at(area: Rect, x: u16, widths: &[u16]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn claim(min: u16, desired: u16, priority: u8) -> Claim {
+        Claim {
+            min,
+            desired,
+            priority,
+        }
+    }
+
     #[test]
     fn fit_drops_lowest_priority_first_and_keeps_order() {
-        let cols = [(10, 5), (20, 9), (10, 1), (10, 7)];
-        assert_eq!(fit(&cols, 100), vec![true, true, true, true]);
-        assert_eq!(fit(&cols, 42), vec![true, true, false, true]);
-        assert_eq!(fit(&cols, 31), vec![false, true, false, true]);
-        assert_eq!(fit(&cols, 5), vec![false, false, false, false]);
+        let cols = [
+            claim(10, 10, 5),
+            claim(20, 20, 9),
+            claim(10, 10, 1),
+            claim(10, 10, 7),
+        ];
+        assert_eq!(
+            fit(&cols, 100),
+            vec![Some(10), Some(20), Some(10), Some(10)]
+        );
+        assert_eq!(fit(&cols, 42), vec![Some(10), Some(20), None, Some(10)]);
+        assert_eq!(fit(&cols, 31), vec![None, Some(20), None, Some(10)]);
+        assert_eq!(fit(&cols, 5), vec![None, None, None, None]);
+    }
+
+    #[test]
+    fn fit_shrinks_to_minimum_then_widens_by_priority() {
+        let cols = [
+            claim(4, 30, 9),
+            claim(6, 6, 8),
+            claim(5, 20, 1),
+            claim(3, 3, 0),
+        ];
+        // All three admitted at minimum (4+6+5 + 2 spacing = 17), 3 left for the first.
+        assert_eq!(fit(&cols, 20), vec![Some(7), Some(6), Some(5), None]);
+        // Plenty of room: everything at its desired width, priority 0 never shown.
+        assert_eq!(fit(&cols, 200), vec![Some(30), Some(6), Some(20), None]);
     }
 
     #[test]
@@ -111,8 +184,9 @@ mod tests {
         assert_eq!(row_at(area, 4, 0, 100), Some(0));
         assert_eq!(row_at(area, 6, 20, 100), Some(22));
         assert_eq!(row_at(area, 6, 0, 2), None, "past the end");
-        assert_eq!(column_at(area, 1, &[5, 5]), Some(0));
-        assert_eq!(column_at(area, 6, &[5, 5]), None, "spacing");
-        assert_eq!(column_at(area, 7, &[5, 5]), Some(1));
+        assert_eq!(column_at(area, 1, &[5, 5]), None, "marker");
+        assert_eq!(column_at(area, 3, &[5, 5]), Some(0));
+        assert_eq!(column_at(area, 8, &[5, 5]), None, "spacing");
+        assert_eq!(column_at(area, 9, &[5, 5]), Some(1));
     }
 }

@@ -10,7 +10,7 @@ use crate::views::cursor::Cursor;
 use crate::views::table::{self, ColumnSpec};
 use modeldeck_core::domain::Timestamp;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Row, Table};
@@ -22,10 +22,29 @@ pub struct TextColumn {
     pub title: &'static str,
     /// Right-aligned.
     pub right: bool,
+    /// Narrowest width worth showing (long text shrinks to it).
+    pub min: u16,
     /// Widest content shown.
     pub cap: u16,
     /// Higher stays longer on narrow terminals.
     pub priority: u8,
+}
+
+/// A column: header, alignment, narrowest and widest width, priority.
+pub const fn column(
+    title: &'static str,
+    right: bool,
+    min: u16,
+    cap: u16,
+    priority: u8,
+) -> TextColumn {
+    TextColumn {
+        title,
+        right,
+        min,
+        cap,
+        priority,
+    }
 }
 
 /// One cell's content.
@@ -88,26 +107,30 @@ impl TextTable {
         self.rows.is_empty()
     }
 
-    /// The columns that fit in `width`, as `(column index, spec)`.
+    /// The columns that fit in a table `width` cells wide (marker
+    /// included), as `(column index, spec)`.
     pub fn layout(&self, cols: &[TextColumn], width: u16) -> Vec<(usize, ColumnSpec)> {
-        let fitted: Vec<(u16, u8)> = cols
+        let claims: Vec<table::Claim> = cols
             .iter()
             .zip(&self.widths)
-            .map(|(c, w)| (*w, c.priority))
+            .map(|(c, w)| table::Claim {
+                min: c.min.max(c.title.len() as u16).min(*w),
+                desired: *w,
+                priority: c.priority,
+            })
             .collect();
-        let keep = table::fit(&fitted, width);
+        let widths = table::fit(&claims, width.saturating_sub(table::GUTTER));
         cols.iter()
-            .zip(&self.widths)
+            .zip(widths)
             .enumerate()
-            .filter(|(i, _)| keep.get(*i).copied().unwrap_or(false))
-            .map(|(i, (c, w))| {
+            .filter_map(|(i, (c, w))| {
                 let spec = ColumnSpec {
                     title: c.title,
-                    width: *w,
+                    width: w?,
                     right: c.right,
                     arrow: None,
                 };
-                (i, spec)
+                Some((i, spec))
             })
             .collect()
     }
@@ -130,19 +153,19 @@ impl TextTable {
         let rows = window.filter_map(|i| {
             let cells = self.rows.get(i)?;
             let selected = i == cursor.selected;
-            let row = Row::new(layout.iter().map(|(c, spec)| {
+            let cells = layout.iter().map(|(c, spec)| {
                 let text = cells.get(*c).map(|t| t.render(now)).unwrap_or_default();
                 let st = if selected { Style::new() } else { style(i, *c) };
                 table::aligned(text, st, spec.right)
-            }));
+            });
+            let row = Row::new(std::iter::once(table::marker(selected)).chain(cells));
             Some(if selected {
                 row.style(theme::selected())
             } else {
                 row
             })
         });
-        let widths = specs.iter().map(|s| Constraint::Length(s.width));
-        let t = Table::new(rows, widths)
+        let t = Table::new(rows, table::constraints(&specs))
             .header(table::header(&specs))
             .column_spacing(table::SPACING);
         frame.render_widget(t, area);

@@ -12,7 +12,7 @@ use crate::theme;
 use crate::views::compare::CompareView;
 use crate::views::cursor::Cursor;
 use crate::views::table;
-use crate::views::text_table::{CellText, TextColumn, TextTable};
+use crate::views::text_table::{CellText, TextColumn, TextTable, column};
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::Snapshot;
@@ -25,23 +25,14 @@ use ratatui::text::{Line, Span};
 use std::collections::BTreeMap;
 
 const COLUMNS: [TextColumn; 7] = [
-    col("VERSION", false, 10, 100),
-    col("ALIASES", false, 24, 90),
-    col("STATUS", false, 20, 60),
-    col("SERVING", true, 7, 75),
-    col("CREATED", true, 7, 55),
-    col("RUN METRICS", false, 44, 80),
-    col("TAGS", false, 60, 50),
+    column("VERSION", false, 0, 10, 100),
+    column("ALIASES", false, 10, 24, 90),
+    column("STATUS", false, 0, 7, 60),
+    column("SERVING", true, 0, 7, 75),
+    column("CREATED", true, 0, 7, 55),
+    column("RUN METRICS", false, 16, 44, 80),
+    column("TAGS", false, 12, 60, 50),
 ];
-
-const fn col(title: &'static str, right: bool, cap: u16, priority: u8) -> TextColumn {
-    TextColumn {
-        title,
-        right,
-        cap,
-        priority,
-    }
-}
 
 const MESSAGES: Messages<'static> = Messages {
     loading: "Loading versions…",
@@ -216,7 +207,10 @@ impl VersionsView {
         }
         let kept: Vec<&ModelVersion> = all
             .iter()
-            .filter(|v| self.filter.matches_text(&version_text(v)))
+            .filter(|v| {
+                self.filter
+                    .matches_with(&version_text(v), |k, val| has_field(v, k, val))
+            })
             .collect();
         self.names = kept.iter().map(|v| v.version.clone()).collect();
         let rows = kept
@@ -409,6 +403,15 @@ fn order_pair(x: &str, y: &str, champion: Option<&str>) -> (String, String) {
     }
 }
 
+/// `key=value` on a version: a tag, `alias=<name>` or `status=<status>`.
+fn has_field(v: &ModelVersion, key: &str, value: &str) -> bool {
+    match key {
+        "alias" => v.aliases.iter().any(|a| a.eq_ignore_ascii_case(value)),
+        "status" => status_label(v.status).eq_ignore_ascii_case(value),
+        _ => v.tags.get(key).is_some_and(|t| t == value),
+    }
+}
+
 fn version_text(v: &ModelVersion) -> String {
     let tags: Vec<String> = v.tags.iter().map(|(k, val)| format!("{k}={val}")).collect();
     format!(
@@ -423,8 +426,8 @@ fn version_text(v: &ModelVersion) -> String {
 fn status_label(s: VersionStatus) -> &'static str {
     match s {
         VersionStatus::Ready => "READY",
-        VersionStatus::PendingRegistration => "PENDING_REGISTRATION",
-        VersionStatus::FailedRegistration => "FAILED_REGISTRATION",
+        VersionStatus::PendingRegistration => "PENDING",
+        VersionStatus::FailedRegistration => "FAILED",
     }
 }
 

@@ -10,7 +10,7 @@ use crate::jobs::{Job, JobOutcome, JobResult};
 use crate::sanitize::clean;
 use crate::theme;
 use crate::views::cursor::Cursor;
-use crate::views::text_table::{CellText, TextColumn, TextTable};
+use crate::views::text_table::{CellText, TextColumn, TextTable, column};
 use crate::views::versions::VersionsView;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
@@ -23,21 +23,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 const COLUMNS: [TextColumn; 5] = [
-    col("LAST SEEN", true, 9, 90),
-    col("TYPE", false, 7, 80),
-    col("REASON", false, 26, 85),
-    col("OBJECT", false, 36, 50),
-    col("MESSAGE", false, 200, 70),
+    column("LAST SEEN", true, 0, 9, 90),
+    column("TYPE", false, 0, 7, 80),
+    column("REASON", false, 12, 26, 85),
+    column("OBJECT", false, 14, 36, 50),
+    column("MESSAGE", false, 20, 200, 70),
 ];
-
-const fn col(title: &'static str, right: bool, cap: u16, priority: u8) -> TextColumn {
-    TextColumn {
-        title,
-        right,
-        cap,
-        priority,
-    }
-}
 
 const MESSAGES: Messages<'static> = Messages {
     loading: "Loading events…",
@@ -271,9 +262,9 @@ fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
             field("Traffic", format!("{} rps", format::float(r.rps, 1))),
             field("p99", format!("{} ms", format::float(r.p99_ms, 0))),
             field("Errors", format!("{} %", format::float(r.error_pct, 2))),
-            field("Drift", format::drift(r.drift, r.drift_psi)),
         ]
         .concat(),
+        field("Drift", format::drift(r.drift, r.drift_psi)),
         field(
             "Labels",
             if labels.is_empty() {

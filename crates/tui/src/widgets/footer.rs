@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::command;
-use crate::keymap;
+use crate::keymap::ScreenKind;
 use crate::prompt::PromptKind;
 use crate::sanitize::clean;
 use crate::theme;
@@ -49,26 +49,34 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(line, area);
 }
 
+/// The few keys worth a reminder on each screen; `?` lists them all.
+fn screen_hints(screen: ScreenKind) -> &'static [(&'static str, &'static str)] {
+    match screen {
+        ScreenKind::Fleet => &[
+            ("enter", "versions"),
+            ("d", "describe"),
+            ("s/S", "sort"),
+            ("/", "filter"),
+        ],
+        ScreenKind::Models => &[("enter", "versions"), ("/", "filter")],
+        ScreenKind::Versions => &[("space", "mark"), ("c", "compare"), ("/", "filter")],
+        ScreenKind::Compare => &[("d", "differences only")],
+        ScreenKind::Workload => &[("enter", "versions"), ("ctrl-r", "refresh")],
+        ScreenKind::Help => &[("j/k", "scroll")],
+    }
+}
+
 fn hints(app: &App) -> Line<'static> {
-    let screen = app.screen();
+    let back = if app.stack().len() > 1 {
+        "back"
+    } else {
+        "quit"
+    };
+    let common = [(":", "command"), ("?", "help"), ("q", back)];
     let mut spans = Vec::new();
-    let own = keymap::screen_bindings(screen)
-        .iter()
-        .take(4)
-        .map(|b| (b.label, short(b.help)));
-    let filter = screen.filterable().then_some(("/", "filter"));
-    let common = [(":", "command"), ("?", "help"), ("q", "back")];
-    for (k, h) in own.chain(filter).chain(common) {
+    for (k, h) in screen_hints(app.screen()).iter().copied().chain(common) {
         spans.push(Span::styled(format!("<{k}>"), theme::key()));
         spans.push(Span::styled(format!(" {h}  "), theme::dim()));
     }
     Line::from(spans)
-}
-
-// The first words of a help text, for the one-line hints.
-fn short(help: &'static str) -> &'static str {
-    help.split([':', ',', '('])
-        .next()
-        .unwrap_or(help)
-        .trim_end()
 }

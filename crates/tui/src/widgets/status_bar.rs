@@ -42,44 +42,67 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         clean(scope.namespace.as_deref().unwrap_or("all")).into_owned(),
         theme::text(),
     ));
-    let crumbs = Line::styled(breadcrumbs(app), theme::dim()).right_aligned();
-    let crumbs_w = (crumbs.width() as u16).min(top.width / 2);
+    let crumbs =
+        Line::styled(breadcrumbs(app, usize::from(top.width / 2)), theme::dim()).right_aligned();
+    let crumbs_w = crumbs.width() as u16;
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(crumbs_w)]).areas(top);
     frame.render_widget(Line::from(left), l);
     frame.render_widget(crumbs, r);
 
-    let mut health = Vec::new();
-    for (name, st) in [
+    let backends = [
         ("cluster", &snap.cluster),
         ("registry", &snap.registry),
         ("metrics", &snap.metrics),
-    ] {
-        if !health.is_empty() {
-            health.push(Span::styled("  ", theme::dim()));
-        }
-        health.push(Span::styled(format!("{name} "), theme::dim()));
-        health.push(backend_span(st));
+    ];
+    let mut line = health_line(&backends, false);
+    if line.width() > usize::from(bottom.width) {
+        line = health_line(&backends, true);
     }
-    frame.render_widget(Line::from(health), bottom);
+    frame.render_widget(line, bottom);
 }
 
-/// One backend's health as a styled word.
-pub fn backend_span(st: &BackendStatus) -> Span<'static> {
+fn health_line(backends: &[(&str, &BackendStatus)], compact: bool) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (name, st) in backends {
+        if !spans.is_empty() {
+            spans.push(Span::styled("  ", theme::dim()));
+        }
+        spans.push(Span::styled(format!("{name} "), theme::dim()));
+        spans.push(backend_span(st, compact));
+    }
+    Line::from(spans)
+}
+
+/// One backend's health as a styled word; `compact` drops filler words
+/// for narrow terminals.
+pub fn backend_span(st: &BackendStatus, compact: bool) -> Span<'static> {
     match st.panel_state(false) {
         PanelState::Ready | PanelState::Empty => Span::styled("✓ ok", theme::ok()),
         PanelState::Loading => Span::styled("⟳ loading", theme::loading()),
         PanelState::Failed(_) => {
             let code = st.error.as_ref().map_or("error", |e| e.code.as_str());
-            Span::styled(format!("✗ failed ({code})"), theme::error())
+            let text = if compact {
+                format!("✗ {code}")
+            } else {
+                format!("✗ failed ({code})")
+            };
+            Span::styled(text, theme::error())
         }
         PanelState::Stale { since, .. } => {
-            Span::styled(format!("! stale since {}", since.hms()), theme::warn())
+            let text = if compact {
+                format!("⚠ stale {}", since.hms())
+            } else {
+                format!("⚠ stale since {}", since.hms())
+            };
+            Span::styled(text, theme::warn())
         }
     }
 }
 
-fn breadcrumbs(app: &App) -> String {
-    let names: Vec<String> = app
+/// Where the user is (`fleet › versions(fraud) › compare(...)`), eliding
+/// the oldest screens to stay within `max` cells.
+fn breadcrumbs(app: &App, max: usize) -> String {
+    let mut names: Vec<String> = app
         .stack()
         .iter()
         .map(|s| match s {
@@ -92,5 +115,13 @@ fn breadcrumbs(app: &App) -> String {
             other => other.kind().name().to_lowercase(),
         })
         .collect();
-    format!("{} ", names.join(" › "))
+    let mut elided = false;
+    loop {
+        let text = format!("{}{} ", if elided { "… › " } else { "" }, names.join(" › "));
+        if names.len() <= 1 || Span::raw(text.as_str()).width() <= max {
+            return text;
+        }
+        names.remove(0);
+        elided = true;
+    }
 }

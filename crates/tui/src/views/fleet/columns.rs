@@ -131,11 +131,24 @@ impl Col {
     fn cap(self) -> u16 {
         match self {
             Col::Cluster | Col::Namespace => 20,
-            Col::Name => 36,
-            Col::Model => 26,
-            Col::Aliases => 22,
-            Col::Rollout => 24,
+            Col::Name => 40,
+            Col::Model => 28,
+            Col::Aliases => 24,
+            Col::Rollout => 40,
             _ => u16::MAX,
+        }
+    }
+
+    // Narrowest width worth showing; text columns shrink to it (truncated)
+    // before less important columns are dropped.
+    fn min(self) -> u16 {
+        match self {
+            Col::Name => 14,
+            Col::Model => 12,
+            Col::Rollout => 11,
+            Col::Aliases => 8,
+            Col::Drift => 5,
+            _ => 0,
         }
     }
 
@@ -200,44 +213,49 @@ impl Widths {
     }
 
     /// The columns that fit in `available` cells, with their specs.
-    /// `hidden` columns (scoped away) are never shown.
+    /// `hidden` columns (scoped away) are never shown; the sort column is
+    /// always shown so its arrow is.
     pub fn layout(
         &self,
         available: u16,
         hidden: &[Col],
         sort: Option<(FleetColumn, bool)>,
     ) -> Vec<(Col, ColumnSpec)> {
-        let cols: Vec<(u16, u8)> = Col::ALL
+        let sorted = |c: Col| sort.is_some_and(|(s, _)| c.sort_key() == Some(s));
+        let claims: Vec<table::Claim> = Col::ALL
             .iter()
             .map(|&c| {
-                let prio = if hidden.contains(&c) { 0 } else { c.priority() };
-                (
-                    if prio == 0 {
-                        u16::MAX / 2
-                    } else {
-                        self.0[c as usize]
-                    },
-                    prio,
-                )
+                let desired = self.0[c as usize];
+                let priority = if hidden.contains(&c) {
+                    0
+                } else if sorted(c) {
+                    u8::MAX
+                } else {
+                    c.priority()
+                };
+                table::Claim {
+                    min: c.min().max(base_width(c)).min(desired),
+                    desired,
+                    priority,
+                }
             })
             .collect();
-        let keep = table::fit(&cols, available);
+        let widths = table::fit(&claims, available);
         Col::ALL
             .iter()
-            .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(&c, _)| {
-                let arrow = match (sort, c.sort_key()) {
-                    (Some((s, desc)), Some(k)) if s == k => Some(if desc { '↓' } else { '↑' }),
+            .zip(widths)
+            .filter_map(|(&c, w)| {
+                let arrow = match sort {
+                    Some((_, desc)) if sorted(c) => Some(if desc { '↓' } else { '↑' }),
                     _ => None,
                 };
                 let spec = ColumnSpec {
                     title: c.title(),
-                    width: self.0[c as usize],
+                    width: w?,
                     right: c.right(),
                     arrow,
                 };
-                (c, spec)
+                Some((c, spec))
             })
             .collect()
     }

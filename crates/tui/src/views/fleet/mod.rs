@@ -120,7 +120,12 @@ impl FleetView {
             .filter(|(_, r)| scope.contains(&r.cluster, &r.namespace) && filter.matches_row(r))
             .map(|(i, _)| i as u32)
             .collect();
-        self.widths = Widths::measure(self.visible_rows());
+        // With nothing visible, measure everything so the header keeps its shape.
+        self.widths = if self.visible.is_empty() {
+            Widths::measure(self.rows.iter())
+        } else {
+            Widths::measure(self.visible_rows())
+        };
         self.view_dirty = false;
         let found = keep.and_then(|k| self.visible_rows().position(|r| same_workload(r, &k)));
         if let Some(pos) = found {
@@ -308,7 +313,8 @@ impl FleetView {
         if scope.namespace.is_some() {
             hidden.push(Col::Namespace);
         }
-        self.widths.layout(width, &hidden, self.sort)
+        self.widths
+            .layout(width.saturating_sub(table::GUTTER), &hidden, self.sort)
     }
 }
 

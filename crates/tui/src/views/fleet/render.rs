@@ -10,7 +10,7 @@ use crate::widgets::panel::{self, Messages};
 use modeldeck_core::domain::DriftStatus;
 use modeldeck_core::fleet::FleetRow;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table};
@@ -91,8 +91,7 @@ impl FleetView {
                 .and_then(|&r| self.rows.get(r as usize))?;
             Some(render_row(row, &cols, i == selected, rc))
         });
-        let widths = specs.iter().map(|s| Constraint::Length(s.width));
-        let t = Table::new(rows, widths)
+        let t = Table::new(rows, table::constraints(&specs))
             .header(table::header(&specs))
             .column_spacing(table::SPACING);
         frame.render_widget(t, area);
@@ -114,7 +113,7 @@ fn render_row(
         };
         table::aligned(clean(&text).into_owned(), style, spec.right)
     });
-    let row = Row::new(cells);
+    let row = Row::new(std::iter::once(table::marker(selected)).chain(cells));
     if selected {
         row.style(theme::selected())
     } else {
