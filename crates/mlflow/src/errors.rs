@@ -1,0 +1,221 @@
+//! How every failure becomes a [`BackendError`] with a stable code: HTTP
+//! status and MLflow's JSON error envelope (or the plain-text and HTML
+//! bodies some answers carry), transport errors, undecodable JSON.
+
+use modeldeck_core::error::{Backend, BackendError, ErrorCode};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use std::error::Error as _;
+use std::time::Duration;
+
+/// A failed call: the error for callers, plus what the server said.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    /// The error as it crosses the port.
+    pub error: BackendError,
+    /// HTTP status, if an answer arrived.
+    pub status: Option<u16>,
+    /// MLflow's `error_code`, if the body was MLflow's JSON envelope.
+    pub mlflow_code: Option<String>,
+    /// MLflow's `message`, likewise.
+    pub server_message: Option<String>,
+}
+
+impl Failure {
+    /// A failure without an HTTP answer.
+    pub(crate) fn plain(error: BackendError) -> Self {
+        Failure {
+            error,
+            status: None,
+            mlflow_code: None,
+            server_message: None,
+        }
+    }
+
+    /// A 404 whose body was not MLflow's envelope: the route does not exist
+    /// (an older server, or not MLflow at all).
+    pub(crate) fn is_missing_route(&self) -> bool {
+        self.status == Some(404) && self.mlflow_code.is_none()
+    }
+
+    /// The same failure with another code and message prefix.
+    pub(crate) fn recode(mut self, code: ErrorCode, why: &str) -> Self {
+        self.error.code = code;
+        self.error.message = format!("{why}: {}", self.error.message);
+        self
+    }
+}
+
+impl From<Failure> for BackendError {
+    fn from(f: Failure) -> Self {
+        f.error
+    }
+}
+
+fn err(code: ErrorCode, message: String, location: &str) -> BackendError {
+    BackendError::new(Backend::Registry, code, message).at(location)
+}
+
+/// A transport-level reqwest error.
+pub(crate) fn from_reqwest(e: reqwest::Error, location: &str, timeout: Duration) -> Failure {
+    let cause = root_cause(&e);
+    let (code, msg) = if e.is_timeout() {
+        (
+            ErrorCode::Timeout,
+            format!("no complete answer within {:.1} s", timeout.as_secs_f64()),
+        )
+    } else if e.is_connect() {
+        (ErrorCode::Unreachable, format!("cannot connect: {cause}"))
+    } else if e.is_body() || e.is_decode() {
+        (
+            ErrorCode::MalformedResponse,
+            format!("response body ended early or was corrupt: {cause}"),
+        )
+    } else if e.is_redirect() {
+        (ErrorCode::ServerError, format!("redirect failed: {cause}"))
+    } else {
+        (ErrorCode::Unreachable, format!("request failed: {cause}"))
+    };
+    Failure::plain(err(code, msg, location))
+}
+
+/// The innermost error text, which names the real cause ("Connection refused").
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p == &t) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    error_code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// A non-2xx answer. `body` may be MLflow's JSON envelope, plain text
+/// (basic-auth 401/403), or HTML (unknown routes, proxies).
+pub(crate) fn from_status(status: StatusCode, ctype: &str, body: &[u8], location: &str) -> Failure {
+    let envelope = serde_json::from_slice::<Envelope>(body).ok();
+    let code = match status.as_u16() {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        400..=499 if status.as_u16() != 429 => ErrorCode::InvalidRequest,
+        _ => ErrorCode::ServerError,
+    };
+    let reason = status.canonical_reason().unwrap_or("");
+    let msg = match &envelope {
+        Some(env) => format!(
+            "HTTP {} {}: {}",
+            status.as_u16(),
+            env.error_code,
+            short(&env.message, 500)
+        ),
+        None => {
+            let text = snippet(body, ctype);
+            let kind = if ctype.is_empty() {
+                "no content type".to_string()
+            } else {
+                ctype.to_string()
+            };
+            let hint = if status == StatusCode::NOT_FOUND {
+                " (no such API route: not an MLflow tracking server, or one too old for this call)"
+            } else {
+                ""
+            };
+            if text.is_empty() {
+                format!("HTTP {} {reason} ({kind}){hint}", status.as_u16())
+            } else {
+                format!("HTTP {} {reason} ({kind}){hint}: {text}", status.as_u16())
+            }
+        }
+    };
+    let msg = if matches!(code, ErrorCode::Unauthenticated) {
+        format!(
+            "{msg} (check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN)"
+        )
+    } else {
+        msg
+    };
+    Failure {
+        error: err(code, msg, location),
+        status: Some(status.as_u16()),
+        mlflow_code: envelope.as_ref().map(|e| e.error_code.clone()),
+        server_message: envelope.map(|e| e.message),
+    }
+}
+
+/// A 2xx answer whose JSON could not be decoded.
+pub(crate) fn malformed(
+    endpoint: &str,
+    location: &str,
+    body: &[u8],
+    e: &serde_json::Error,
+) -> Failure {
+    let what = if body.is_empty() {
+        "empty body".to_string()
+    } else if e.is_eof() {
+        format!("JSON truncated after {} bytes ({e})", body.len())
+    } else {
+        format!(
+            "invalid JSON ({e}); body starts {:?}",
+            short(&String::from_utf8_lossy(body), 80)
+        )
+    };
+    Failure::plain(err(
+        ErrorCode::MalformedResponse,
+        format!("unreadable answer from MLflow endpoint {endpoint}: {what}"),
+        location,
+    ))
+}
+
+/// Printable text of a body: tags dropped from HTML, whitespace collapsed, short.
+fn snippet(body: &[u8], ctype: &str) -> String {
+    let raw = String::from_utf8_lossy(body);
+    let text = if ctype.contains("html") || raw.trim_start().starts_with('<') {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in raw.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    } else {
+        raw.into_owned()
+    };
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    short(&collapsed, 200)
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}...")
+    }
+}
+
+#[cfg(test)]
+#[path = "errors_tests.rs"]
+mod tests;
