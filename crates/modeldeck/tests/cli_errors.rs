@@ -2,6 +2,9 @@
 //! stderr, the documented exit code, and with `--output json` a JSON error
 //! object on stdout.
 
+// Test crate: helpers outside #[test] fns may unwrap too (clippy.toml covers only #[test]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{TempDir, json, run, run_in};

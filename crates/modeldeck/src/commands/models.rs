@@ -83,18 +83,28 @@ pub async fn run(console: &Console, printer: Printer) -> Result<Exit, Failure> {
 fn render(doc: &ModelsDoc, color: bool) -> String {
     let mut t = Table::new(&[
         "NAME",
-        "ALIASES",
-        "LATEST",
-        ">WORKLOADS",
+        ">LATEST",
+        ">CHAMPION",
+        ">CHALLENGER",
+        "OTHER ALIASES",
+        ">SERVING",
         "UPDATED",
         "DESCRIPTION",
     ]);
+    let v = |v: Option<&String>| Cell::opt(v, |v| format!("v{v}"));
     for m in &doc.models {
-        let aliases: Vec<String> = m.aliases.iter().map(|(a, v)| format!("{a}=v{v}")).collect();
+        let others: Vec<String> = m
+            .aliases
+            .iter()
+            .filter(|(a, _)| !matches!(a.as_str(), "champion" | "challenger"))
+            .map(|(a, v)| format!("{a}=v{v}"))
+            .collect();
         t.row(vec![
             m.name.as_str().into(),
-            Cell::new(aliases.join(" ")),
-            Cell::opt(m.latest_version.as_deref(), |v| format!("v{v}")),
+            v(m.latest_version.as_ref()),
+            v(m.aliases.get("champion")),
+            v(m.aliases.get("challenger")),
+            Cell::new(others.join(" ")),
             Cell::opt(m.workloads, |n| n.to_string()),
             m.updated_at.as_str().into(),
             Cell::opt(m.description.as_deref(), str::to_string),

@@ -156,11 +156,10 @@ fn key_metrics(doc: &VersionsDoc) -> Vec<String> {
 
 fn render(doc: &VersionsDoc, color: bool) -> String {
     let keys = key_metrics(doc);
-    let mut headers: Vec<String> = ["VERSION", "ALIASES", "STATUS", "CREATED", "RUN"]
+    let mut headers: Vec<String> = ["VERSION", "ALIASES", "STATUS", ">SERVING", "CREATED", "RUN"]
         .map(String::from)
         .to_vec();
     headers.extend(keys.iter().map(|k| format!(">{}", k.to_uppercase())));
-    headers.push(">SERVED".into());
     let mut t = Table::new(&headers);
     for v in &doc.versions {
         let status_paint = match v.status {
@@ -177,6 +176,7 @@ fn render(doc: &VersionsDoc, color: bool) -> String {
             Cell::new(format!("v{}", v.version)),
             Cell::painted(v.aliases.join(","), alias_paint),
             Cell::painted(v.status, status_paint),
+            Cell::opt(v.served_by.as_ref(), |s| s.len().to_string()),
             v.created_at.as_str().into(),
             Cell::opt(v.run_id.as_deref(), short_run),
         ];
@@ -186,7 +186,6 @@ fn render(doc: &VersionsDoc, color: bool) -> String {
                 metric,
             ));
         }
-        row.push(Cell::opt(v.served_by.as_ref(), |s| s.len().to_string()));
         t.row(row);
     }
     let mut out = t.render(color);

@@ -120,7 +120,7 @@ mod tests {
         assert_eq!(metric(0.00001), "1.000e-5");
         assert_eq!(signed(0.008), "+0.008");
         assert_eq!(signed(-1.25), "-1.25");
-        assert_eq!(fixed(3.14159, 1), "3.1");
+        assert_eq!(fixed(12.345, 1), "12.3");
     }
 
     #[test]
