@@ -1,0 +1,39 @@
+//! Modeldeck's metrics backend on the Prometheus HTTP API (and anything that
+//! speaks it: Thanos, Mimir, VictoriaMetrics).
+//!
+//! - [`PromClient`]: instant and range queries, series, label values; step
+//!   clamping to the 11,000-point limit; basic and bearer auth; a response
+//!   size cap; a per-request timeout; every failure a typed [`PromError`]
+//!   that converts into the port's `BackendError`.
+//! - [`PrometheusMetrics`]: the `modeldeck_core::ports::Metrics` port on a
+//!   client and [`PromqlTemplates`].
+//! - [`fixture`]: the deterministic OpenMetrics history the integration
+//!   tests backfill into a real Prometheus (`modeldeck-prom-fixture`).
+//!
+//! Metric names, templates and the choice of a hand-written client are
+//! documented in `docs/metrics.md`.
+
+mod client;
+mod config;
+mod decode;
+mod error;
+pub mod fixture;
+mod join;
+mod metrics;
+mod scrub;
+mod step;
+mod templates;
+mod wire;
+
+pub use client::PromClient;
+pub use config::{Auth, ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Secret};
+pub use error::{ApiErrorType, PromError, PromErrorKind, code_of_status};
+pub use metrics::{FeatureBin, PrometheusMetrics, QualityCheck};
+pub use step::{MAX_POINTS, MIN_CHART_STEP_MS, RangeQuery, min_step_ms, step_for_width};
+pub use templates::{
+    PromqlTemplates, TemplateError, escape_string, placeholders, regex_alternation, render,
+};
+pub use wire::{
+    ApiResponse, HistogramBucket, InstantSeries, Labels, NativeHistogram, QueryData, RangeSeries,
+    Sample, parse_value, secs_to_timestamp,
+};

@@ -1,0 +1,349 @@
+//! [`PrometheusMetrics`]: the `Metrics` port on a [`PromClient`] and the
+//! PromQL templates. Fleet health costs six instant queries whatever the
+//! number of workloads (rate, error ratio, p50, p95, p99, drift), each
+//! aggregated by the join labels and joined back to the asked-for refs.
+
+use crate::client::PromClient;
+use crate::error::PromError;
+use crate::join::{JoinIndex, health_value, on_grid, pick_one};
+use crate::step::RangeQuery;
+use crate::templates::{
+    PromqlTemplates, TemplateError, escape_string, placeholders, regex_alternation, render,
+};
+use crate::wire::{InstantSeries, QueryData};
+use async_trait::async_trait;
+use modeldeck_core::domain::*;
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use modeldeck_core::ports::Metrics;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
+
+/// The Prometheus adapter behind the `Metrics` port.
+#[derive(Debug)]
+pub struct PrometheusMetrics {
+    client: Arc<PromClient>,
+    templates: PromqlTemplates,
+    clock: Option<SharedClock>,
+    drift_warn: f64,
+    drift_alert: f64,
+    models: RwLock<BTreeMap<WorkloadRef, String>>,
+}
+
+/// One bin of a feature's distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureBin {
+    /// Lower bound (the previous bin's upper bound; -Inf for the first).
+    pub lower: f64,
+    /// Upper bound (`le`), +Inf for the last.
+    pub upper: f64,
+    /// Observations in the bin over the template's window.
+    pub count: f64,
+}
+
+/// One data-quality check of a workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityCheck {
+    /// Check name (`missing_values`, `schema_violations`...).
+    pub check: String,
+    /// Its ratio (0..=1) or value as the metric reports it.
+    pub value: f64,
+}
+
+impl PrometheusMetrics {
+    /// An adapter on `client` with `templates` (validated here). Queries are
+    /// evaluated at server time and drift uses the 0.1 / 0.25 thresholds
+    /// until changed.
+    pub fn new(client: PromClient, templates: PromqlTemplates) -> Result<Self, TemplateError> {
+        templates.validate()?;
+        Ok(PrometheusMetrics {
+            client: Arc::new(client),
+            templates,
+            clock: None,
+            drift_warn: 0.1,
+            drift_alert: 0.25,
+            models: RwLock::new(BTreeMap::new()),
+        })
+    }
+
+    /// Evaluates instant queries at `clock`'s "now" instead of server time
+    /// (the sandbox's virtual clock, or tests replaying fixture data).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// PSI thresholds for [`FeatureDrift::status`].
+    pub fn with_drift_thresholds(mut self, warn: f64, alert: f64) -> Self {
+        self.drift_warn = warn;
+        self.drift_alert = alert;
+        self
+    }
+
+    /// Tells the adapter which registered model each workload serves, for
+    /// templates that use `{model}`.
+    pub fn set_workload_models(&self, models: BTreeMap<WorkloadRef, String>) {
+        let mut guard = self.models.write().unwrap_or_else(|p| p.into_inner());
+        *guard = models;
+    }
+
+    /// The client.
+    pub fn client(&self) -> &PromClient {
+        &self.client
+    }
+
+    /// The templates in use.
+    pub fn templates(&self) -> &PromqlTemplates {
+        &self.templates
+    }
+
+    fn eval_time(&self) -> Option<Timestamp> {
+        self.clock.as_ref().map(|c| c.now())
+    }
+
+    fn render_for(
+        &self,
+        name: &str,
+        template: &str,
+        target: &WorkloadRef,
+        extra: &[(&str, String)],
+    ) -> PortResult<String> {
+        let model = if placeholders(template).contains(&"model") {
+            let guard = self.models.read().unwrap_or_else(|p| p.into_inner());
+            let m = guard.get(target).cloned().ok_or_else(|| {
+                invalid(format!(
+                    "template {name} uses {{model}} but the model served by {target} is unknown \
+                     (call set_workload_models, or select by {{workload}})"
+                ))
+            })?;
+            escape_string(&m)
+        } else {
+            String::new()
+        };
+        let mut vars: Vec<(&str, String)> = vec![
+            ("model", model),
+            ("namespace", escape_string(&target.namespace)),
+            ("workload", escape_string(&target.name)),
+            ("cluster", escape_string(&target.cluster)),
+            ("window", self.templates.window.clone()),
+            ("by", self.templates.by_clause()),
+        ];
+        vars.extend(extra.iter().cloned());
+        let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Ok(render(template, &refs))
+    }
+
+    async fn instant(&self, name: &str, promql: &str) -> PortResult<Vec<InstantSeries>> {
+        let r = self
+            .client
+            .query(promql, self.eval_time())
+            .await
+            .map_err(|e| port_error(e, name))?;
+        match r.data {
+            QueryData::Vector(v) => Ok(v),
+            other => Err(BackendError::new(
+                Backend::Metrics,
+                ErrorCode::InvalidRequest,
+                format!(
+                    "template {name} must return an instant vector, got a {}",
+                    other.kind()
+                ),
+            )),
+        }
+    }
+
+    async fn fleet_signal(
+        &self,
+        signal: Signal,
+        vars: &[(&str, String)],
+    ) -> PortResult<(Signal, Vec<InstantSeries>)> {
+        let (name, template, q) = self.templates.fleet_template(signal);
+        let mut vars = vars.to_vec();
+        if let Some(q) = q {
+            vars.push(("quantile", q.to_string()));
+        }
+        let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let promql = render(template, &refs);
+        Ok((signal, self.instant(name, &promql).await?))
+    }
+
+    /// The distribution of `feature` for `target`: bins in `le` order with
+    /// per-bin counts (the cumulative buckets differenced).
+    pub async fn feature_histogram(
+        &self,
+        target: &WorkloadRef,
+        feature: &str,
+    ) -> PortResult<Vec<FeatureBin>> {
+        let t = &self.templates;
+        let promql = self.render_for(
+            "feature_histogram",
+            &t.feature_histogram,
+            target,
+            &[("feature", escape_string(feature))],
+        )?;
+        let series = self.instant("feature_histogram", &promql).await?;
+        let mut cumulative: Vec<(f64, f64)> = Vec::new();
+        for s in series {
+            let (Some(le), Some(sample)) = (s.labels.get("le"), s.sample) else {
+                continue;
+            };
+            let le = crate::wire::parse_value(le).map_err(|m| {
+                BackendError::new(Backend::Metrics, ErrorCode::MalformedResponse, m)
+            })?;
+            cumulative.push((le, sample.value));
+        }
+        cumulative.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut prev = (f64::NEG_INFINITY, 0.0);
+        Ok(cumulative
+            .into_iter()
+            .map(|(le, cum)| {
+                let bin = FeatureBin {
+                    lower: prev.0,
+                    upper: le,
+                    count: cum - prev.1,
+                };
+                prev = (le, cum);
+                bin
+            })
+            .collect())
+    }
+
+    /// Data-quality ratios of `target`, sorted by check name.
+    pub async fn data_quality(&self, target: &WorkloadRef) -> PortResult<Vec<QualityCheck>> {
+        let t = &self.templates;
+        let promql = self.render_for("data_quality", &t.data_quality, target, &[])?;
+        let series = self.instant("data_quality", &promql).await?;
+        let mut out: Vec<QualityCheck> = series
+            .into_iter()
+            .filter_map(|s| {
+                let check = s.labels.get(&t.check_label)?.clone();
+                Some(QualityCheck {
+                    check,
+                    value: s.sample?.value,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.check.cmp(&b.check));
+        Ok(out)
+    }
+}
+
+fn invalid(message: String) -> BackendError {
+    BackendError::new(Backend::Metrics, ErrorCode::InvalidRequest, message)
+}
+
+/// A client error as a port error, naming the template that caused it.
+fn port_error(e: PromError, template: &str) -> BackendError {
+    let mut be = BackendError::from(e);
+    be.message = format!("{template}: {}", be.message);
+    be
+}
+
+#[async_trait]
+impl Metrics for PrometheusMetrics {
+    fn describe(&self) -> String {
+        format!(
+            "prometheus {}",
+            self.client.base_url().as_str().trim_end_matches('/')
+        )
+    }
+
+    async fn fleet_health(
+        &self,
+        workloads: &[WorkloadRef],
+    ) -> PortResult<BTreeMap<WorkloadRef, Health>> {
+        if workloads.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let namespaces: BTreeSet<&str> = workloads.iter().map(|w| w.namespace.as_str()).collect();
+        let clusters: BTreeSet<&str> = workloads.iter().map(|w| w.cluster.as_str()).collect();
+        let vars = vec![
+            ("namespaces", regex_alternation(namespaces)),
+            ("clusters", regex_alternation(clusters)),
+            ("window", self.templates.window.clone()),
+            ("by", self.templates.by_clause()),
+        ];
+        let read_at = self.eval_time().unwrap_or_else(Timestamp::now);
+        let [a, b, c, d, e, f] = Signal::ALL;
+        let results = tokio::join!(
+            self.fleet_signal(a, &vars),
+            self.fleet_signal(b, &vars),
+            self.fleet_signal(c, &vars),
+            self.fleet_signal(d, &vars),
+            self.fleet_signal(e, &vars),
+            self.fleet_signal(f, &vars),
+        );
+        let index = JoinIndex::new(&self.templates, workloads);
+        let mut out: BTreeMap<WorkloadRef, Health> = BTreeMap::new();
+        for r in [
+            results.0, results.1, results.2, results.3, results.4, results.5,
+        ] {
+            let (signal, series) = r?;
+            for s in series {
+                let Some(sample) = s.sample else { continue };
+                for w in index.lookup(&s.labels) {
+                    let h = out.entry((*w).clone()).or_insert_with(|| Health {
+                        read_at,
+                        ..Health::default()
+                    });
+                    h.set(signal, health_value(sample.value));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn signal_range(
+        &self,
+        target: &WorkloadRef,
+        signal: Signal,
+        range: TimeRange,
+    ) -> PortResult<Series> {
+        let (name, template, q) = self.templates.workload_template(signal);
+        let extra: Vec<(&str, String)> =
+            q.map(|q| ("quantile", q.to_string())).into_iter().collect();
+        let promql = self.render_for(name, template, target, &extra)?;
+        let rq = RangeQuery::clamped(range.start, range.end, range.step_ms)
+            .map_err(|e| port_error(e, name))?;
+        let r = self
+            .client
+            .query_range(&promql, &rq)
+            .await
+            .map_err(|e| port_error(e, name))?;
+        match pick_one(&self.templates, r.data, |s| &s.labels, target) {
+            Ok(Some(s)) => Ok(on_grid(&s, &rq)),
+            Ok(None) => Ok(Series::default()),
+            Err(n) => Err(invalid(format!(
+                "template {name} returned {n} series for {target}; aggregate it to one series \
+                 per workload (e.g. sum by ({}))",
+                self.templates.by_clause()
+            ))),
+        }
+    }
+
+    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+        let t = &self.templates;
+        let promql = self.render_for("feature_drift", &t.feature_drift, target, &[])?;
+        let series = self.instant("feature_drift", &promql).await?;
+        let mut out: Vec<FeatureDrift> = series
+            .into_iter()
+            .filter_map(|s| {
+                let feature = s.labels.get(&t.feature_label)?.clone();
+                let psi = s.sample?.value;
+                Some(FeatureDrift {
+                    feature,
+                    psi,
+                    status: DriftStatus::from_psi(Some(psi), self.drift_warn, self.drift_alert),
+                })
+            })
+            .collect();
+        // Worst first; NaN (unknown) last; then by name for a stable order.
+        out.sort_by(|a, b| {
+            a.psi
+                .is_nan()
+                .cmp(&b.psi.is_nan())
+                .then(b.psi.total_cmp(&a.psi))
+                .then_with(|| a.feature.cmp(&b.feature))
+        });
+        Ok(out)
+    }
+}

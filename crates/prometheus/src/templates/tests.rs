@@ -1,0 +1,75 @@
+//! Unit tests of template parsing, validation and rendering.
+
+use super::*;
+
+#[test]
+fn defaults_are_valid_and_render_without_leftovers() {
+    let t = PromqlTemplates::default();
+    t.validate().unwrap();
+    let q = render(
+        &t.latency_quantile,
+        &[
+            ("namespace", "prod"),
+            ("workload", "fraud"),
+            ("window", "5m"),
+            ("by", "namespace, workload"),
+            ("quantile", "0.99"),
+        ],
+    );
+    assert_eq!(
+        q,
+        "histogram_quantile(0.99, sum by (namespace, workload, le) \
+         (rate(model_request_latency_seconds_bucket{namespace=\"prod\",workload=\"fraud\"}[5m])))"
+    );
+    assert!(placeholders(&q).is_empty(), "{q}");
+    let f = render(
+        &t.fleet_error_ratio,
+        &[("namespaces", "a|b"), ("window", "1m"), ("by", "x")],
+    );
+    assert!(f.starts_with("(sum by (x) (rate(model_predictions_total{namespace=~\"a|b\",status=\"error\"}[1m])) or"), "{f}");
+}
+
+#[test]
+fn finds_placeholders_but_not_selectors() {
+    let p = placeholders(r#"sum by ({by}) (x{a="{namespace}"}) {job="y"} {} {Bad}"#);
+    assert_eq!(p, vec!["by", "namespace"]);
+}
+
+#[test]
+fn overrides_apply_and_are_checked() {
+    let mut o = BTreeMap::new();
+    o.insert(
+        "request_rate".to_string(),
+        "sum(rate(x{pod=~\"{workload}-.*\"}[{window}]))".to_string(),
+    );
+    let t = PromqlTemplates::from_overrides(&o).unwrap();
+    assert!(t.request_rate.starts_with("sum(rate(x"));
+    o.insert(
+        "fleet_drift_max".to_string(),
+        "max(x{workload=\"{workload}\"})".to_string(),
+    );
+    let e = PromqlTemplates::from_overrides(&o).unwrap_err();
+    assert_eq!(e.template, "fleet_drift_max");
+    assert!(e.message.contains("{workload}"), "{e}");
+    let mut o = BTreeMap::new();
+    o.insert("reqest_rate".to_string(), "x".to_string());
+    let e = PromqlTemplates::from_overrides(&o).unwrap_err();
+    assert!(
+        e.message.contains("unknown key") && e.message.contains("request_rate"),
+        "{e}"
+    );
+    let mut o = BTreeMap::new();
+    o.insert("workload_label".to_string(), "bad label".to_string());
+    assert!(PromqlTemplates::from_overrides(&o).is_err());
+}
+
+#[test]
+fn escapes_values() {
+    assert_eq!(escape_string(r#"a"b\c"#), r#"a\"b\\c"#);
+    assert_eq!(regex_alternation(["prod", "a.b"]), r"prod|a\\.b");
+    let t = PromqlTemplates {
+        cluster_label: "cluster".into(),
+        ..Default::default()
+    };
+    assert_eq!(t.by_clause(), "cluster, namespace, workload");
+}
