@@ -2,6 +2,7 @@
 //! arguments. Parsing only; nothing here touches a backend.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use modeldeck_core::error::Backend;
 use modeldeck_core::filter::Filter;
 use modeldeck_core::fleet::FleetColumn;
 
@@ -50,6 +51,18 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub sandbox_size: Option<usize>,
+    /// Simulate an outage of these sandbox backends (`cluster`, `registry`,
+    /// `metrics`; comma separated), to see and test failure handling.
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "MODELDECK_SANDBOX_OUTAGE",
+        value_name = "BACKEND",
+        value_delimiter = ',',
+        value_parser = parse_backend
+    )]
+    pub sandbox_outage: Vec<Backend>,
 }
 
 /// Options of the terminal UI.
@@ -171,6 +184,13 @@ impl Command {
 
 fn parse_filter(s: &str) -> Result<Filter, String> {
     Filter::parse(s).map_err(|e| e.reason.trim_start_matches("error: ").to_string())
+}
+
+fn parse_backend(s: &str) -> Result<Backend, String> {
+    Backend::ALL
+        .into_iter()
+        .find(|b| b.name() == s.trim())
+        .ok_or_else(|| "expected cluster, registry or metrics".to_string())
 }
 
 fn parse_column(s: &str) -> Result<FleetColumn, String> {

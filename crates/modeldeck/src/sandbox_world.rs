@@ -15,6 +15,9 @@ pub const DEFAULT_SEED: u64 = 42;
 /// Errors: the embedded scenario failed to load (a bug: exit 1).
 pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
     let sandbox = build(global)?;
+    for &b in &global.sandbox_outage {
+        sandbox.set_outage(b, true);
+    }
     let opts = ConsoleOptions {
         profile: "sandbox".into(),
         sandbox: true,
@@ -24,6 +27,7 @@ pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
     tracing::info!(
         seed = global.seed.unwrap_or(DEFAULT_SEED),
         size = ?global.sandbox_size,
+        outages = ?global.sandbox_outage,
         "sandbox world"
     );
     Ok(Console::new(sandbox.backends(), opts))

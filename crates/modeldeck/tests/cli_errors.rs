@@ -225,6 +225,8 @@ fn a_closed_pipe_is_not_an_error() {
     let mut child = Command::new(common::BIN)
         .args(["--sandbox", "status", "-o", "json"])
         .env("MODELDECK_LOG_DIR", &logs.0)
+        // Far more output than a pipe buffer holds.
+        .env("MODELDECK_SANDBOX_WORKLOADS", "3000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -241,4 +243,82 @@ fn a_closed_pipe_is_not_an_error() {
         .unwrap();
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn a_backend_outage_exits_4_with_the_backend_named() {
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "registry",
+        "models",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: registry unreachable: "),
+        "{}",
+        r.stderr
+    );
+    let e = json_error(&r.stdout);
+    assert_eq!(e["code"], "unreachable");
+    assert_eq!(e["backend"], "registry");
+
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "registry",
+        "compare",
+        "m",
+        "1",
+        "2",
+    ]);
+    assert_eq!(r.code, 4, "an outage is not a not-found: {}", r.stderr);
+}
+
+#[test]
+fn status_prints_what_it_has_when_a_backend_is_down() {
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "metrics",
+        "status",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: metrics unreachable: "),
+        "{}",
+        r.stderr
+    );
+    let st: Value = serde_json::from_str(&r.stdout).unwrap();
+    let backends = st["backends"].as_array().unwrap();
+    let state = |name: &str| {
+        backends
+            .iter()
+            .find(|b| b["backend"] == name)
+            .map(|b| b["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(state("metrics"), "failed");
+    assert_eq!(state("cluster"), "ready");
+    let metrics = backends.iter().find(|b| b["backend"] == "metrics").unwrap();
+    assert_eq!(metrics["error"]["code"], "unreachable");
+    assert!(metrics["last_ok"].is_null() && metrics["failing_since"].is_string());
+    // The fleet is still listed, with unknown health instead of zeros.
+    let rows = st["workloads"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for w in rows {
+        for f in ["rps", "p99_ms", "error_pct", "drift_psi"] {
+            assert!(w[f].is_null(), "{f} should be null without metrics: {w}");
+        }
+        assert_eq!(w["drift"], "unknown");
+    }
+    // The table still shows the fleet, and the backend as failed.
+    let r = run(&["--sandbox", "--sandbox-outage", "metrics", "status"]);
+    assert_eq!(r.code, 4);
+    assert!(r.stdout.contains("metrics   failed"), "{}", r.stdout);
 }

@@ -212,20 +212,20 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
 
 fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
     let mut t = Table::new(&[
-        "CLUSTER",
+        "CONTEXT",
         "NAMESPACE",
         "NAME",
         "KIND",
         "MODEL",
-        "VERSION",
+        "VER",
         "ALIASES",
         "READY",
         "ROLLOUT",
         ">RPS",
-        ">P99(ms)",
+        ">P99MS",
         ">ERR%",
         ">DRIFT",
-        "AGE",
+        ">AGE",
     ]);
     for w in &doc.workloads {
         let ready_paint = if w.ready < w.desired {

@@ -62,6 +62,7 @@ pub fn run_in(logs: &TempDir, args: &[&str]) -> Run {
         .env("MODELDECK_CONFIG", logs.0.join("no-such-config.toml"))
         .env_remove("MODELDECK_PROFILE")
         .env_remove("MODELDECK_SANDBOX_WORKLOADS")
+        .env_remove("MODELDECK_SANDBOX_OUTAGE")
         .env_remove("NO_COLOR")
         .output()
         .unwrap()
