@@ -87,10 +87,6 @@ pub enum Action {
     Command(String),
     /// An edit of the open prompt.
     Prompt(PromptKey),
-    /// Mouse wheel up.
-    ScrollUp,
-    /// Mouse wheel down.
-    ScrollDown,
     /// Left click at a terminal cell.
     Click {
         /// Column.

@@ -76,6 +76,13 @@ const fn code(code: KeyCode) -> Key {
     }
 }
 
+impl Key {
+    /// The key event this key is (a press).
+    pub fn event(&self) -> KeyEvent {
+        KeyEvent::new(self.code, self.mods)
+    }
+}
+
 /// One binding: the keys, how help writes them, what they do.
 #[derive(Debug)]
 pub struct Binding {
@@ -366,11 +373,12 @@ fn handle_prompt_key(key: Key) -> Option<Action> {
     Some(Action::Prompt(edit))
 }
 
-/// The action of a mouse event: wheel scrolls, left click selects.
+/// The action of a mouse event: the wheel moves the selection (as in
+/// k9s), a left click selects.
 pub fn handle_mouse(ev: MouseEvent) -> Option<Action> {
     match ev.kind {
-        MouseEventKind::ScrollUp => Some(Action::ScrollUp),
-        MouseEventKind::ScrollDown => Some(Action::ScrollDown),
+        MouseEventKind::ScrollUp => Some(Action::Nav(Nav::Up)),
+        MouseEventKind::ScrollDown => Some(Action::Nav(Nav::Down)),
         MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
             column: ev.column,
             row: ev.row,
@@ -392,7 +400,7 @@ pub fn handle_event(screen: ScreenKind, prompt_open: bool, ev: Event) -> Option<
 
 /// Mouse help, for the help screen.
 pub const MOUSE_HELP: &[(&str, &str)] = &[
-    ("wheel", "scroll"),
+    ("wheel", "move the selection"),
     ("click", "select a row; click it again to open"),
     ("click header", "sort the Fleet by that column"),
 ];

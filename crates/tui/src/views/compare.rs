@@ -142,8 +142,8 @@ impl CompareView {
         let max = len.saturating_sub(height.max(1));
         let page = height.max(1);
         self.offset = match action {
-            Action::Nav(Nav::Up) | Action::ScrollUp => self.offset.saturating_sub(1),
-            Action::Nav(Nav::Down) | Action::ScrollDown => self.offset + 1,
+            Action::Nav(Nav::Up) => self.offset.saturating_sub(1),
+            Action::Nav(Nav::Down) => self.offset + 1,
             Action::Nav(Nav::Top) => 0,
             Action::Nav(Nav::Bottom) => max,
             Action::Nav(Nav::PageUp) => self.offset.saturating_sub(page),
@@ -301,9 +301,7 @@ fn summary(
         let diffs = c.params.iter().filter(|p| p.differs).count();
         let tags = c.tags.iter().filter(|p| p.differs).count();
         Line::styled(
-            format!(
-                "differ: {diffs} params, {tags} tags · ↑ higher is better, ↓ lower is better"
-            ),
+            format!("differ: {diffs} params, {tags} tags · ↑ higher is better, ↓ lower is better"),
             theme::dim(),
         )
     });

@@ -47,20 +47,6 @@ impl Cursor {
         self.clamp(len, height);
     }
 
-    /// Scrolls the view by `delta` rows without moving past the ends; the
-    /// selection follows when it would leave the view (mouse wheel).
-    pub fn scroll(&mut self, delta: isize, len: usize, height: usize) {
-        let max_offset = len.saturating_sub(height.max(1));
-        self.offset = self.offset.saturating_add_signed(delta).min(max_offset);
-        let h = height.max(1);
-        if self.selected < self.offset {
-            self.selected = self.offset;
-        } else if self.selected >= self.offset + h {
-            self.selected = self.offset + h - 1;
-        }
-        self.clamp(len, height);
-    }
-
     /// Keeps the selection inside `0..len` and visible in `height` rows.
     pub fn clamp(&mut self, len: usize, height: usize) {
         self.selected = self.selected.min(len.saturating_sub(1));
@@ -119,14 +105,5 @@ mod tests {
         };
         c.clamp(20, 10);
         assert_eq!((c.selected, c.offset), (19, 10));
-    }
-
-    #[test]
-    fn wheel_scrolls_view_and_drags_selection() {
-        let mut c = Cursor::default();
-        c.scroll(3, 100, 10);
-        assert_eq!((c.selected, c.offset), (3, 3));
-        c.scroll(-10, 100, 10);
-        assert_eq!((c.selected, c.offset), (3, 0));
     }
 }

@@ -83,8 +83,8 @@ impl HelpView {
             .unwrap_or(0);
         let max = longest.saturating_sub(height);
         self.offset = match action {
-            Action::Nav(Nav::Up) | Action::ScrollUp => self.offset.saturating_sub(1),
-            Action::Nav(Nav::Down) | Action::ScrollDown => self.offset + 1,
+            Action::Nav(Nav::Up) => self.offset.saturating_sub(1),
+            Action::Nav(Nav::Down) => self.offset + 1,
             Action::Nav(Nav::Top) => 0,
             Action::Nav(Nav::Bottom) => max,
             Action::Nav(Nav::PageUp | Nav::HalfPageUp) => self.offset.saturating_sub(height / 2),

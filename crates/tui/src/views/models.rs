@@ -143,8 +143,6 @@ impl ModelsView {
         let (len, page) = (self.len(), usize::from(area.height.saturating_sub(1)));
         match action {
             Action::Nav(n) => self.cursor.navigate(*n, len, page),
-            Action::ScrollUp => self.cursor.scroll(-3, len, page),
-            Action::ScrollDown => self.cursor.scroll(3, len, page),
             Action::Click { row, .. } => {
                 let start = self.cursor.window(len, page).start;
                 match table::row_at(area, *row, start, len) {

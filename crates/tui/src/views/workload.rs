@@ -141,8 +141,6 @@ impl WorkloadView {
         let len = self.table.len();
         match action {
             Action::Nav(n) => self.cursor.navigate(*n, len, page),
-            Action::ScrollUp => self.cursor.scroll(-3, len, page),
-            Action::ScrollDown => self.cursor.scroll(3, len, page),
             Action::Refresh => self.refresh(ctx),
             Action::Select => {
                 let model = find(ctx.snap, &self.target).and_then(|w| w.model.clone());

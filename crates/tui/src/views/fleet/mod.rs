@@ -237,8 +237,6 @@ impl FleetView {
         let (len, page) = (self.visible.len(), self.page(ctx));
         match action {
             Action::Nav(n) => self.cursor.navigate(*n, len, page),
-            Action::ScrollUp => self.cursor.scroll(-3, len, page),
-            Action::ScrollDown => self.cursor.scroll(3, len, page),
             Action::Click { column, row } => return self.click(*column, *row, ctx),
             Action::Select => return self.open(ctx),
             Action::Describe => return self.describe(ctx),
