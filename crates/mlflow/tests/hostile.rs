@@ -1,0 +1,256 @@
+//! The client against servers that are not MLflow or misbehave: HTML 404,
+//! malformed and truncated JSON, a 100 MB body, silence, refused
+//! connections, a server echoing credentials. Raw TCP on loopback.
+
+mod common;
+
+use common::hostile::{Behavior, response, start};
+use common::{assert_hidden, bearer_client};
+use modeldeck_core::ErrorCode;
+use modeldeck_core::ports::Registry;
+use modeldeck_mlflow::{Auth, MlflowClient, MlflowConfig, MlflowRegistry, Secret};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+const TOKEN: &str = "tok-SECRET-9f3a77";
+
+fn client(uri: &str, f: impl FnOnce(&mut MlflowConfig)) -> MlflowClient {
+    let mut cfg = MlflowConfig::new(uri, Auth::Bearer(Secret::new(TOKEN))).unwrap();
+    f(&mut cfg);
+    MlflowClient::new(cfg).unwrap()
+}
+
+fn leak_check(e: &modeldeck_core::BackendError, c: &MlflowClient) {
+    assert_hidden(
+        TOKEN,
+        &[
+            e.to_string(),
+            format!("{e:?}"),
+            format!("{c:?}"),
+            c.describe(),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn html_404_is_not_found_and_says_no_such_route() {
+    let page = b"<!doctype html><html><title>404 Not Found</title><h1>Not Found</h1></html>";
+    let s = start(Behavior::Raw(response(
+        "404 Not Found",
+        "text/html; charset=utf-8",
+        page,
+    )))
+    .await;
+    let c = client(&s.uri(), |_| {});
+    let e = c.search_models(None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound, "{e}");
+    assert!(e.message.contains("no such API route"), "{e}");
+    assert!(
+        e.location
+            .as_deref()
+            .unwrap()
+            .contains("/api/2.0/mlflow/registered-models/search"),
+        "{e:?}"
+    );
+    leak_check(&e, &c);
+    // On an alias route the same answer means "server too old for aliases".
+    let e = c.set_alias("m", "champion", "1").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unsupported, "{e}");
+}
+
+#[tokio::test]
+async fn malformed_json_names_the_endpoint() {
+    let s = start(Behavior::Raw(response(
+        "200 OK",
+        "application/json",
+        b"{\"model_versions\": 42}",
+    )))
+    .await;
+    let c = client(&s.uri(), |_| {});
+    let e = c.list_model_versions("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedResponse, "{e}");
+    assert!(e.message.contains("model-versions/search"), "{e}");
+
+    let s = start(Behavior::Raw(response(
+        "200 OK",
+        "text/html",
+        b"<html>login</html>",
+    )))
+    .await;
+    let e = client(&s.uri(), |_| {}).get_run("r").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedResponse, "{e}");
+    assert!(
+        e.message.contains("runs/get") && e.message.contains("invalid JSON"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn truncated_json_is_malformed() {
+    // Complete HTTP message, JSON cut short.
+    let s = start(Behavior::Raw(response(
+        "200 OK",
+        "application/json",
+        b"{\"registered_model\": {\"name\": \"m\", \"tags\": [",
+    )))
+    .await;
+    let c = client(&s.uri(), |_| {});
+    let e = c.get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedResponse, "{e}");
+    assert!(
+        e.message.contains("registered-models/get") && e.message.contains("truncated"),
+        "{e}"
+    );
+
+    // Content-Length promises more than the server sends before closing.
+    let mut raw =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n"
+            .to_vec();
+    raw.extend_from_slice(b"{\"registered_model\": {\"name\"");
+    let s = start(Behavior::Raw(raw)).await;
+    let e = client(&s.uri(), |_| {}).get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedResponse, "{e}");
+    assert!(e.message.contains("ended early"), "{e}");
+}
+
+#[tokio::test]
+async fn a_100_mb_body_is_refused_without_reading_it() {
+    const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+    // Announced length over the default 32 MiB cap: refused from the header.
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {HUNDRED_MB}\r\n\r\n"
+    );
+    let s = start(Behavior::Stream {
+        head,
+        total: HUNDRED_MB,
+        fill: b' ',
+    })
+    .await;
+    let c = client(&s.uri(), |_| {});
+    let e = c.search_models(None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::TooLarge, "{e}");
+    assert!(e.message.contains("104857600"), "{e}");
+    leak_check(&e, &c);
+
+    // No length (close-delimited): counted chunk by chunk, refused at the cap.
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+        .to_string();
+    let s = start(Behavior::Stream {
+        head,
+        total: HUNDRED_MB,
+        fill: b' ',
+    })
+    .await;
+    let c = client(&s.uri(), |cfg| cfg.max_body_bytes = 1024 * 1024);
+    let e = c.search_models(None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::TooLarge, "{e}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = s.written.load(Ordering::Relaxed);
+    assert!(
+        sent < HUNDRED_MB / 4,
+        "the client kept reading: {sent} bytes sent"
+    );
+
+    // Same with the default cap: 100 MB never buffered.
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+        .to_string();
+    let s = start(Behavior::Stream {
+        head,
+        total: HUNDRED_MB,
+        fill: b' ',
+    })
+    .await;
+    let e = client(&s.uri(), |_| {})
+        .search_models(None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::TooLarge, "{e}");
+}
+
+#[tokio::test]
+async fn silence_and_trickles_time_out() {
+    let s = start(Behavior::Silent).await;
+    let c = client(&s.uri(), |cfg| cfg.timeout = Duration::from_millis(400));
+    let e = c.get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Timeout, "{e}");
+    assert!(e.location.is_some());
+    leak_check(&e, &c);
+
+    let head =
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n"
+            .to_string();
+    let s = start(Behavior::Trickle {
+        head,
+        every: Duration::from_millis(50),
+    })
+    .await;
+    let c = client(&s.uri(), |cfg| cfg.timeout = Duration::from_millis(400));
+    let e = c.get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Timeout, "{e}");
+}
+
+#[tokio::test]
+async fn refused_connections_are_unreachable() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: nothing listens there now
+    for uri in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}/prefix"),
+    ] {
+        let c = bearer_client(&uri, TOKEN);
+        let e = c.get_model("m").await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unreachable, "{e}");
+        assert!(e.message.to_lowercase().contains("refused"), "{e}");
+        assert!(e.location.as_deref().unwrap().contains(&port.to_string()));
+        leak_check(&e, &c);
+        let reg = MlflowRegistry::new(c);
+        let e = reg.list_models().await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unreachable, "{e}");
+    }
+}
+
+#[tokio::test]
+async fn an_echoing_server_cannot_leak_credentials() {
+    let s = start(Behavior::Echo).await;
+    let c = client(&s.uri(), |_| {});
+    let e = c.get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ServerError, "{e}");
+    assert!(
+        e.message.to_lowercase().contains("authorization"),
+        "the echo arrived: {e}"
+    );
+    leak_check(&e, &c);
+
+    let pw = "pw-SECRET-71c2";
+    let basic = Auth::Basic {
+        username: "bob".into(),
+        password: Secret::new(pw),
+    };
+    let c = MlflowClient::new(MlflowConfig::new(&s.uri(), basic).unwrap()).unwrap();
+    let e = c.get_model("m").await.unwrap_err();
+    // base64("bob:pw-SECRET-71c2")
+    assert_hidden(
+        "Ym9iOnB3LVNFQ1JFVC03MWMy",
+        &[e.to_string(), format!("{e:?}")],
+    );
+    assert_hidden(pw, &[e.to_string(), format!("{e:?}")]);
+}
+
+#[tokio::test]
+async fn a_json_error_body_keeps_the_server_message() {
+    let body = br#"{"error_code":"TEMPORARILY_UNAVAILABLE","message":"db locked"}"#;
+    let s = start(Behavior::Raw(response(
+        "503 Service Unavailable",
+        "application/json",
+        body,
+    )))
+    .await;
+    let e = client(&s.uri(), |_| {}).get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ServerError, "{e}");
+    assert!(
+        e.message.contains("TEMPORARILY_UNAVAILABLE: db locked"),
+        "{e}"
+    );
+}
