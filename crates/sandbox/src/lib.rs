@@ -1,265 +1,185 @@
 //! modeldeck-sandbox: a deterministic simulated world (clusters, model
-//! registry, metrics) behind Modeldeck's three ports. Used by `modeldeck demo`,
-//! by front-end tests and by benchmarks. Same seed and clock, same world.
+//! registry, metrics) behind Modeldeck's three ports. Used by `modeldeck
+//! demo`, by front-end tests and by benchmarks. Same seed and clock, same
+//! world; it reacts to writes (rollouts progress, aliases move, health
+//! follows the served version) as the clock advances.
 
 mod clock;
+mod cluster;
+mod error;
+mod generator;
+mod health;
+mod metrics;
+mod populate;
+mod registry;
 mod rng;
+mod rollout;
+mod scenario;
+mod shared;
+mod training;
+mod world;
 
 pub use clock::{ClockMode, VirtualClock};
+pub use error::SandboxError;
+pub use generator::GENERATED_START;
+pub use populate::PROMOTION_REQUEST_TAG;
 
 use clock::SandboxClock;
 use modeldeck_core::console::Backends;
-use modeldeck_core::domain::*;
-use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
-use modeldeck_core::ports::{Cluster, Metrics, Registry};
-use std::collections::BTreeMap;
+use modeldeck_core::domain::{Identity, SharedClock};
+use modeldeck_core::error::Backend;
+use shared::Shared;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use world::{AccessRule, backend_slot};
+
+/// The default scenario, embedded (`assets/scenarios/demo.toml`).
+pub const DEMO_SCENARIO: &str = include_str!("../../../assets/scenarios/demo.toml");
+
+/// The seed of the default demo world.
+pub const DEMO_SEED: u64 = 42;
 
 /// Size of a generated world (benchmarks, scale tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenSpec {
     /// Seed: same seed, same world.
     pub seed: u64,
-    /// Number of clusters.
+    /// Number of clusters (at least 1 is used).
     pub clusters: usize,
-    /// Namespaces per cluster.
+    /// Namespaces, shared by every cluster (at least 1 is used).
     pub namespaces: usize,
-    /// Registered models.
+    /// Registered models (no workloads are made when 0).
     pub models: usize,
-    /// Workloads in total.
+    /// Workloads in total, spread round-robin over models and clusters.
     pub workloads: usize,
-    /// Versions of each model.
+    /// Versions of each model (at least 1, at most 500).
     pub versions_per_model: usize,
 }
 
-/// Why a sandbox could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    /// The scenario is not valid TOML or has a wrong field.
-    #[error("scenario: {0}")]
-    Parse(String),
-    /// The scenario is well-formed but inconsistent.
-    #[error("scenario: {field}: {message}")]
-    Invalid {
-        /// Which field (`workloads[3].model`).
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
+impl Default for GenSpec {
+    /// The benchmark world: 10,000 workloads, 1,000 models, 3 clusters.
+    fn default() -> Self {
+        GenSpec {
+            seed: DEMO_SEED,
+            clusters: 3,
+            namespaces: 8,
+            models: 1_000,
+            workloads: 10_000,
+            versions_per_model: 5,
+        }
+    }
 }
 
-#[derive(Debug, Default)]
-struct World {
-    outages: [bool; 3],
-}
-
-/// A simulated world. Cheap to clone; clones share the world.
+/// A simulated world. Cheap to clone; clones share the world and its clock.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
-    world: Arc<Mutex<World>>,
-    clock: SandboxClock,
+    shared: Arc<Shared>,
 }
 
 impl Sandbox {
-    /// The embedded default scenario, seed 42, wall-clock time.
+    /// The embedded default scenario ([`DEMO_SCENARIO`]), seed 42, wall-clock time.
     pub fn demo() -> Result<Sandbox, SandboxError> {
-        Sandbox::from_scenario("", ClockMode::Wall)
+        Sandbox::from_scenario(DEMO_SCENARIO, ClockMode::Wall)
     }
 
-    /// A scenario from TOML text with the given clock.
-    pub fn from_scenario(_toml: &str, clock: ClockMode) -> Result<Sandbox, SandboxError> {
-        Ok(Sandbox {
-            world: Arc::new(Mutex::new(World::default())),
-            clock: SandboxClock::new(clock),
-        })
+    /// The embedded default scenario with another seed and clock (`--seed`).
+    pub fn demo_with(seed: u64, clock: ClockMode) -> Result<Sandbox, SandboxError> {
+        Sandbox::from_scenario_seeded(DEMO_SCENARIO, clock, Some(seed))
     }
 
-    /// A generated large world; always a virtual clock.
+    /// A scenario from TOML text with the given clock, seeded by the
+    /// scenario's `seed` (42 when absent).
+    pub fn from_scenario(toml: &str, clock: ClockMode) -> Result<Sandbox, SandboxError> {
+        Sandbox::from_scenario_seeded(toml, clock, None)
+    }
+
+    /// A scenario from TOML text, its seed replaced by `seed` when given.
+    pub fn from_scenario_seeded(
+        toml: &str,
+        clock: ClockMode,
+        seed: Option<u64>,
+    ) -> Result<Sandbox, SandboxError> {
+        let parsed = scenario::Scenario::parse(toml)?;
+        let clock = SandboxClock::new(clock);
+        let world = populate::from_scenario(&parsed, seed, clock.now());
+        Ok(Sandbox::over(world, clock))
+    }
+
+    /// A generated large world (benchmarks, scale tests), starting at
+    /// [`GENERATED_START`] on a virtual clock.
     pub fn generate(spec: &GenSpec) -> Sandbox {
-        let _ = spec.seed;
+        let clock = SandboxClock::new(ClockMode::Virtual {
+            start: GENERATED_START,
+        });
+        Sandbox::over(generator::generate(spec), clock)
+    }
+
+    fn over(world: world::World, clock: SandboxClock) -> Sandbox {
         Sandbox {
-            world: Arc::new(Mutex::new(World::default())),
-            clock: SandboxClock::new(ClockMode::Virtual {
-                start: Timestamp(1_795_869_880_000),
+            shared: Arc::new(Shared {
+                world: Mutex::new(world),
+                clock,
             }),
         }
     }
 
     /// Ports for a Console, all backed by this world.
     pub fn backends(&self) -> Backends {
-        let p = Arc::new(Ports { sb: self.clone() });
         Backends {
-            cluster: p.clone(),
-            registry: p.clone(),
-            metrics: p,
+            cluster: Arc::new(cluster::SandboxCluster {
+                shared: self.shared.clone(),
+            }),
+            registry: Arc::new(registry::SandboxRegistry {
+                shared: self.shared.clone(),
+            }),
+            metrics: Arc::new(metrics::SandboxMetrics {
+                shared: self.shared.clone(),
+            }),
         }
     }
 
-    /// The clock the world runs on.
+    /// The clock the world runs on (give it to `ConsoleOptions.clock`).
     pub fn clock(&self) -> SharedClock {
-        self.clock.shared.clone()
+        self.shared.clock.shared.clone()
     }
 
-    /// Steps a virtual clock forward (no effect on a wall clock).
+    /// The seed the world was built with.
+    pub fn seed(&self) -> u64 {
+        self.shared.lock().seed
+    }
+
+    /// Steps a virtual clock forward (no effect on a wall clock). The world
+    /// advances lazily to the clock's now on every port call.
     pub fn advance(&self, d: Duration) {
-        self.clock.advance(d);
+        self.shared.clock.advance(d);
     }
 
-    /// Simulated outage of one backend.
+    /// Simulated outage: while on, every call to `backend`'s port fails
+    /// with `ErrorCode::Unreachable`.
     pub fn set_outage(&self, backend: Backend, down: bool) {
-        if let Ok(mut w) = self.world.lock() {
-            w.outages[backend as usize] = down;
-        }
+        let mut w = self.shared.lock();
+        w.outages[backend_slot(backend)] = down;
     }
 
-    /// Identity the simulated cluster reports.
-    pub fn set_identity(&self, _username: &str, _groups: &[&str]) {}
+    /// The identity `whoami` reports on every cluster (default
+    /// `sandbox-admin`, groups `system:authenticated`, `modeldeck:admins`).
+    pub fn set_identity(&self, username: &str, groups: &[&str]) {
+        let mut w = self.shared.lock();
+        w.identity = Identity {
+            username: username.to_string(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+    }
 
-    /// One RBAC answer of the simulated cluster.
-    pub fn set_access_rule(&self, _verb: &str, _resource: &str, _allowed: bool) {}
-
-    fn check(&self, b: Backend) -> PortResult<()> {
-        let down = self
-            .world
-            .lock()
-            .map(|w| w.outages[b as usize])
-            .unwrap_or(false);
-        if down {
-            return Err(BackendError::new(
-                b,
-                ErrorCode::Unreachable,
-                "simulated outage",
-            ));
-        }
-        Ok(())
-    }
-}
-
-struct Ports {
-    sb: Sandbox,
-}
-
-#[async_trait::async_trait]
-impl Cluster for Ports {
-    fn clusters(&self) -> Vec<String> {
-        Vec::new()
-    }
-    async fn list_workloads(&self) -> PortResult<Vec<Workload>> {
-        self.sb.check(Backend::Cluster)?;
-        Ok(Vec::new())
-    }
-    async fn events(&self, t: &WorkloadRef) -> PortResult<Vec<ClusterEvent>> {
-        self.sb.check(Backend::Cluster)?;
-        Err(BackendError::not_found(
-            Backend::Cluster,
-            format!("workload {t}"),
-        ))
-    }
-    async fn set_served_version(
-        &self,
-        t: &WorkloadRef,
-        _v: &str,
-        _rv: Option<&str>,
-    ) -> PortResult<Workload> {
-        self.sb.check(Backend::Cluster)?;
-        Err(BackendError::not_found(
-            Backend::Cluster,
-            format!("workload {t}"),
-        ))
-    }
-    async fn whoami(&self, _c: &str) -> PortResult<Identity> {
-        self.sb.check(Backend::Cluster)?;
-        Ok(Identity {
-            username: "sandbox-admin".into(),
-            groups: vec!["system:masters".into()],
-        })
-    }
-    async fn can_i(&self, _c: &str, _check: &AccessCheck) -> PortResult<bool> {
-        self.sb.check(Backend::Cluster)?;
-        Ok(true)
-    }
-}
-
-#[async_trait::async_trait]
-impl Registry for Ports {
-    fn describe(&self) -> String {
-        "sandbox registry".into()
-    }
-    async fn list_models(&self) -> PortResult<Vec<RegisteredModel>> {
-        self.sb.check(Backend::Registry)?;
-        Ok(Vec::new())
-    }
-    async fn get_model(&self, m: &str) -> PortResult<RegisteredModel> {
-        self.sb.check(Backend::Registry)?;
-        Err(BackendError::not_found(
-            Backend::Registry,
-            format!("model {m}"),
-        ))
-    }
-    async fn list_versions(&self, m: &str) -> PortResult<Vec<ModelVersion>> {
-        self.sb.check(Backend::Registry)?;
-        Err(BackendError::not_found(
-            Backend::Registry,
-            format!("model {m}"),
-        ))
-    }
-    async fn get_version(&self, m: &str, v: &str) -> PortResult<ModelVersion> {
-        self.sb.check(Backend::Registry)?;
-        Err(BackendError::not_found(
-            Backend::Registry,
-            format!("model {m} version {v}"),
-        ))
-    }
-    async fn get_run(&self, r: &str) -> PortResult<RunData> {
-        self.sb.check(Backend::Registry)?;
-        Err(BackendError::not_found(
-            Backend::Registry,
-            format!("run {r}"),
-        ))
-    }
-    async fn set_alias(&self, m: &str, _a: &str, _v: &str) -> PortResult<()> {
-        self.sb.check(Backend::Registry)?;
-        Err(BackendError::not_found(
-            Backend::Registry,
-            format!("model {m}"),
-        ))
-    }
-    async fn delete_alias(&self, _m: &str, _a: &str) -> PortResult<()> {
-        self.sb.check(Backend::Registry)
-    }
-    async fn set_version_tag(&self, m: &str, _v: &str, _k: &str, _val: &str) -> PortResult<()> {
-        self.sb.check(Backend::Registry)?;
-        Err(BackendError::not_found(
-            Backend::Registry,
-            format!("model {m}"),
-        ))
-    }
-    async fn delete_version_tag(&self, _m: &str, _v: &str, _k: &str) -> PortResult<()> {
-        self.sb.check(Backend::Registry)
-    }
-}
-
-#[async_trait::async_trait]
-impl Metrics for Ports {
-    fn describe(&self) -> String {
-        "sandbox metrics".into()
-    }
-    async fn fleet_health(&self, _w: &[WorkloadRef]) -> PortResult<BTreeMap<WorkloadRef, Health>> {
-        self.sb.check(Backend::Metrics)?;
-        Ok(BTreeMap::new())
-    }
-    async fn signal_range(
-        &self,
-        _t: &WorkloadRef,
-        _s: Signal,
-        _r: TimeRange,
-    ) -> PortResult<Series> {
-        self.sb.check(Backend::Metrics)?;
-        Ok(Series::default())
-    }
-    async fn feature_drift(&self, _t: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
-        self.sb.check(Backend::Metrics)?;
-        Ok(Vec::new())
+    /// An RBAC answer of the simulated cluster: `can_i` for `verb` on
+    /// `resource` (either may be `*`) answers `allowed`. The latest matching
+    /// rule wins; with no matching rule everything is allowed.
+    pub fn set_access_rule(&self, verb: &str, resource: &str, allowed: bool) {
+        let mut w = self.shared.lock();
+        w.rules.push(AccessRule {
+            verb: verb.to_string(),
+            resource: resource.to_string(),
+            allowed,
+        });
     }
 }

@@ -1,0 +1,184 @@
+//! The simulated cluster behind the [`Cluster`] port: lists workloads,
+//! answers events, patches the served version (starting a rollout, with
+//! resourceVersion preconditions) and answers whoami / can-i from the
+//! identity and rules a test set.
+
+use crate::rollout;
+use crate::shared::Shared;
+use crate::world::World;
+use async_trait::async_trait;
+use modeldeck_core::domain::*;
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use modeldeck_core::ports::Cluster;
+use std::sync::Arc;
+
+/// Events older than this are gone, as Kubernetes' event TTL.
+const EVENT_TTL_MS: i64 = 3_600_000;
+
+/// The cluster port of one sandbox.
+#[derive(Debug, Clone)]
+pub(crate) struct SandboxCluster {
+    pub shared: Arc<Shared>,
+}
+
+fn workload_not_found(target: &WorkloadRef) -> BackendError {
+    BackendError::not_found(Backend::Cluster, format!("workload {target} not found"))
+        .at(target.to_string())
+}
+
+fn find(world: &World, target: &WorkloadRef) -> PortResult<usize> {
+    world
+        .workload_index(target)
+        .ok_or_else(|| workload_not_found(target))
+}
+
+fn known_cluster(world: &World, cluster: &str) -> PortResult<()> {
+    if world
+        .clusters
+        .binary_search_by(|c| c.as_str().cmp(cluster))
+        .is_ok()
+    {
+        Ok(())
+    } else {
+        Err(BackendError::not_found(
+            Backend::Cluster,
+            format!(
+                "cluster {cluster:?} not found (known: {})",
+                world.clusters.join(", ")
+            ),
+        ))
+    }
+}
+
+#[async_trait]
+impl Cluster for SandboxCluster {
+    fn clusters(&self) -> Vec<String> {
+        self.shared.lock().clusters.clone()
+    }
+
+    async fn list_workloads(&self) -> PortResult<Vec<Workload>> {
+        self.shared.call(Backend::Cluster, |w| {
+            Ok(w.workloads.iter().map(|s| w.workload_domain(s)).collect())
+        })
+    }
+
+    async fn events(&self, target: &WorkloadRef) -> PortResult<Vec<ClusterEvent>> {
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let since = w.now.plus_millis(-EVENT_TTL_MS);
+            let state = w
+                .workloads
+                .get(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            let mut out: Vec<ClusterEvent> = state
+                .extra
+                .as_deref()
+                .map(|e| {
+                    e.events
+                        .iter()
+                        .filter(|e| e.at >= since && e.at <= w.now)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if state.kind == WorkloadKind::CronJob && !state.suspended {
+                out.extend(cron_events(state.name.as_str(), w.now));
+                out.sort_by_key(|e| e.at);
+            }
+            Ok(out)
+        })
+    }
+
+    async fn set_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let state = w.workloads.get(idx).ok_or_else(|| workload_not_found(target))?;
+            if let Some(rv) = expected_rv {
+                if rv != state.rv.to_string() {
+                    return Err(BackendError::new(
+                        Backend::Cluster,
+                        ErrorCode::Conflict,
+                        format!(
+                            "the object has been modified: resourceVersion {rv} is stale, {target} is at {}; read it again and retry",
+                            state.rv
+                        ),
+                    )
+                    .at(target.to_string()));
+                }
+            }
+            let model = w.models.get(state.model as usize);
+            let model_name = model.map(|m| m.name.clone()).unwrap_or_default();
+            let number = version
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| model.is_some_and(|m| m.version(*n).is_some()))
+                .ok_or_else(|| {
+                    BackendError::new(
+                        Backend::Cluster,
+                        ErrorCode::InvalidRequest,
+                        format!("model {model_name:?} has no version {version:?}; {target} was not changed"),
+                    )
+                    .at(target.to_string())
+                })?;
+            let now = w.now;
+            rollout::start(w, idx, number, now);
+            let state = w.workloads.get(idx).ok_or_else(|| workload_not_found(target))?;
+            Ok(w.workload_domain(state))
+        })
+    }
+
+    async fn whoami(&self, cluster: &str) -> PortResult<Identity> {
+        self.shared.call(Backend::Cluster, |w| {
+            known_cluster(w, cluster)?;
+            Ok(w.identity.clone())
+        })
+    }
+
+    async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool> {
+        self.shared.call(Backend::Cluster, |w| {
+            known_cluster(w, cluster)?;
+            let verdict = w
+                .rules
+                .iter()
+                .rev()
+                .find(|r| matches(&r.verb, &check.verb) && matches(&r.resource, &check.resource))
+                .map(|r| r.allowed);
+            Ok(verdict.unwrap_or(true))
+        })
+    }
+}
+
+/// `*` matches anything; otherwise exact (case-insensitive) match.
+fn matches(rule: &str, asked: &str) -> bool {
+    rule == "*" || rule.eq_ignore_ascii_case(asked)
+}
+
+/// The latest hourly run of a CronJob, as the job controller reports it.
+fn cron_events(name: &str, now: Timestamp) -> Vec<ClusterEvent> {
+    let hour = now.0.div_euclid(EVENT_TTL_MS) * EVENT_TTL_MS;
+    let job = format!("{name}-{}", hour / 60_000);
+    let mut out = vec![ClusterEvent {
+        at: Timestamp(hour),
+        kind: "Normal".into(),
+        reason: "SuccessfulCreate".into(),
+        message: format!("Created job {job}"),
+        object: format!("CronJob/{name}"),
+    }];
+    let done = Timestamp(hour).plus_millis(7 * 60_000);
+    if done <= now {
+        out.push(ClusterEvent {
+            at: done,
+            kind: "Normal".into(),
+            reason: "SawCompletedJob".into(),
+            message: format!("Saw completed job: {job}, status: Complete"),
+            object: format!("CronJob/{name}"),
+        });
+    }
+    out
+}

@@ -1,0 +1,221 @@
+//! Builds a world from a parsed scenario: models with their version
+//! histories and aliases, workloads on their versions, and the pending
+//! promotion request tags.
+
+use crate::rng::{Rng, hash_str, mix};
+use crate::scenario::{Scenario, TaskSpec};
+use crate::training::{ModelPlan, build_model};
+use crate::world::{CanarySplit, Extra, Task, WorkloadState, World};
+use modeldeck_core::domain::*;
+use std::collections::BTreeSet;
+
+const DAY_MS: i64 = 86_400_000;
+/// Version tag holding a pending promotion request (JSON of a `Promotion`).
+pub const PROMOTION_REQUEST_TAG: &str = "modeldeck.promotion.request";
+
+/// A world for `scenario` (its seed replaced by `seed` when given) starting at `start`.
+pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Timestamp) -> World {
+    let seed = seed.unwrap_or(scenario.seed);
+    let mut world = World::new(seed, start);
+    let clusters: BTreeSet<&str> = scenario
+        .clusters
+        .iter()
+        .map(|c| c.get_ref().name.as_str())
+        .collect();
+    world.clusters = clusters.into_iter().map(str::to_string).collect();
+    let namespaces: BTreeSet<&str> = scenario
+        .clusters
+        .iter()
+        .flat_map(|c| c.get_ref().namespaces.iter().map(String::as_str))
+        .collect();
+    world.namespaces = namespaces.into_iter().map(str::to_string).collect();
+
+    let mut specs: Vec<_> = scenario.models.iter().map(|m| m.get_ref()).collect();
+    specs.sort_by(|a, b| a.name.cmp(&b.name));
+    for spec in &specs {
+        let champion = spec.champion();
+        let promote = spec
+            .promotion
+            .as_ref()
+            .and_then(|p| p.version.or(spec.challenger));
+        let mut better: Vec<u32> = spec.challenger.into_iter().chain(promote).collect();
+        better.dedup();
+        let plan = ModelPlan {
+            name: spec.name.clone(),
+            team: spec.team.clone(),
+            task: match spec.task {
+                TaskSpec::Classifier => Task::Classifier,
+                TaskSpec::Regressor => Task::Regressor,
+                TaskSpec::Ranker => Task::Ranker,
+            },
+            description: spec.description.clone(),
+            versions: spec.versions,
+            features: if spec.features.is_empty() {
+                default_features(spec.task)
+            } else {
+                spec.features.clone()
+            },
+            drifting: spec.drifting,
+            latency_ms: spec.latency_ms,
+            error_ratio: spec.error_ratio,
+            broken: spec.broken.clone(),
+            champion,
+            better,
+            history_days: scenario.history_days,
+        };
+        let mut model = build_model(seed, &plan, start);
+        model
+            .aliases
+            .insert("champion".into(), champion.to_string());
+        if let Some(c) = spec.challenger {
+            model.aliases.insert("challenger".into(), c.to_string());
+        }
+        world.models.push(model);
+    }
+
+    for w in &scenario.workloads {
+        let spec = w.get_ref();
+        let Some(model_spec) = scenario.model(&spec.model) else {
+            continue;
+        };
+        let (Ok(cluster), Ok(namespace), Some(model)) = (
+            world.clusters.binary_search(&spec.cluster),
+            world.namespaces.binary_search(&spec.namespace),
+            world.model_index(&spec.model),
+        ) else {
+            continue;
+        };
+        let served = model_spec.resolve(&spec.version).unwrap_or(1);
+        let key = mix(
+            seed,
+            hash_str(&format!(
+                "{}/{}/{}/{}",
+                spec.cluster, spec.namespace, spec.kind, spec.name
+            )),
+        );
+        let mut rng = Rng::new(key);
+        let rv = world.next_rv();
+        let desired = if spec.kind == WorkloadKind::CronJob {
+            0
+        } else {
+            spec.replicas
+        };
+        let base_rps = spec.rps.unwrap_or_else(|| default_rps(&mut rng, spec.kind));
+        world.workloads.push(WorkloadState {
+            cluster: cluster as u16,
+            namespace: namespace as u16,
+            kind: spec.kind,
+            name: spec.name.clone(),
+            model: model as u32,
+            served,
+            canary: spec.canary.as_ref().and_then(|c| {
+                Some(CanarySplit {
+                    version: model_spec.resolve(&c.version)?,
+                    percent: c.percent,
+                })
+            }),
+            desired,
+            rollout: None,
+            suspended: spec.suspended,
+            rv,
+            created_at: start.plus_millis(-(rng.range_u64(20, 90) as i64) * DAY_MS),
+            key,
+            base_rps,
+            extra: (!spec.labels.is_empty()).then(|| {
+                Box::new(Extra {
+                    labels: spec.labels.clone(),
+                    ..Extra::default()
+                })
+            }),
+        });
+    }
+    world.finish_build();
+
+    for spec in &specs {
+        let Some(p) = &spec.promotion else { continue };
+        let Some(version) = p.version.or(spec.challenger) else {
+            continue;
+        };
+        let Some(mi) = world.model_index(&spec.name) else {
+            continue;
+        };
+        let champion = spec.champion();
+        let targets: Vec<WorkloadRef> = world
+            .workloads
+            .iter()
+            .filter(|w| w.model as usize == mi && w.served == champion)
+            .map(|w| world.workload_ref(w))
+            .collect();
+        let requested_at = start.plus_millis(-i64::from(p.hours_ago) * 3_600_000);
+        let promotion = Promotion {
+            id: format!(
+                "promo-{}",
+                &crate::rng::Rng::derive(seed, &format!("promo/{}", spec.name)).hex(12)
+            ),
+            model: spec.name.clone(),
+            version: version.to_string(),
+            previous_version: Some(champion.to_string()),
+            alias: "champion".into(),
+            targets,
+            requested_by: p.requested_by.clone(),
+            reason: p.reason.clone(),
+            requested_at,
+            state: PromotionState::Requested,
+            approvals: Vec::new(),
+            gates: Vec::new(),
+        };
+        let Ok(json) = serde_json::to_string(&promotion) else {
+            continue;
+        };
+        if let Some(v) = world
+            .models
+            .get_mut(mi)
+            .and_then(|m| m.version_mut(version))
+        {
+            v.tags.insert(PROMOTION_REQUEST_TAG.into(), json);
+        }
+    }
+    world
+}
+
+/// Default feature names of a task.
+fn default_features(task: TaskSpec) -> Vec<String> {
+    let names: &[&str] = match task {
+        TaskSpec::Classifier => &[
+            "tenure_days",
+            "sessions_7d",
+            "spend_30d",
+            "support_tickets_90d",
+            "plan_tier",
+            "region",
+        ],
+        TaskSpec::Regressor => &[
+            "day_of_week",
+            "promo_active",
+            "price",
+            "lag_7d",
+            "lag_28d",
+            "temperature",
+        ],
+        TaskSpec::Ranker => &[
+            "bm25_score",
+            "ctr_30d",
+            "doc_age_days",
+            "query_length",
+            "embedding_sim",
+            "freshness",
+        ],
+    };
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// Typical traffic of a workload kind.
+pub(crate) fn default_rps(rng: &mut Rng, kind: WorkloadKind) -> f64 {
+    match kind {
+        WorkloadKind::Deployment | WorkloadKind::InferenceService => {
+            rng.range_f64(20.0, 600.0).round()
+        }
+        WorkloadKind::StreamConsumer => rng.range_f64(200.0, 3000.0).round(),
+        WorkloadKind::CronJob => 0.0,
+    }
+}
