@@ -14,10 +14,11 @@ use std::time::Duration;
 
 const TOKEN: &str = "tok-SECRET-9f3a77";
 
+#[allow(clippy::expect_used)]
 fn client(uri: &str, f: impl FnOnce(&mut MlflowConfig)) -> MlflowClient {
-    let mut cfg = MlflowConfig::new(uri, Auth::Bearer(Secret::new(TOKEN))).unwrap();
+    let mut cfg = MlflowConfig::new(uri, Auth::Bearer(Secret::new(TOKEN))).expect("test config");
     f(&mut cfg);
-    MlflowClient::new(cfg).unwrap()
+    MlflowClient::new(cfg).expect("test client")
 }
 
 fn leak_check(e: &modeldeck_core::BackendError, c: &MlflowClient) {

@@ -28,7 +28,7 @@ fn basic(user: &str, password: &str) -> Auth {
 #[tokio::test]
 async fn admin_reads_and_writes() {
     let admin = client_with(&auth_uri(), basic("admin", &admin_password()), 1000);
-    let seed = Seeder::new(&auth_uri()).as_user("admin", &admin_password());
+    let seed = Seeder::new(&auth_uri()).with_user("admin", &admin_password());
     let model = unique("auth-admin");
     seed.model_with_versions(&model, 2).await;
     let reg = MlflowRegistry::new(admin);
@@ -83,7 +83,7 @@ async fn missing_or_wrong_credentials_are_unauthenticated() {
 
 #[tokio::test]
 async fn a_reader_without_permission_is_forbidden() {
-    let admin_seed = Seeder::new(&auth_uri()).as_user("admin", &admin_password());
+    let admin_seed = Seeder::new(&auth_uri()).with_user("admin", &admin_password());
     let model = unique("auth-owned");
     admin_seed.model_with_versions(&model, 1).await;
     let user = unique("reader");

@@ -2,7 +2,7 @@
 //! MLflow and does not pretend to be, it is the hostile network the client
 //! must survive (HTML pages, broken JSON, huge bodies, silence).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! (from `scripts/services/mlflow.sh start`), unique names, and a seeder that
 //! creates data with plain reqwest calls (independent of the client under test).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod hostile;
 
@@ -70,7 +70,7 @@ impl Seeder {
         }
     }
 
-    pub fn as_user(mut self, user: &str, password: &str) -> Self {
+    pub fn with_user(mut self, user: &str, password: &str) -> Self {
         self.user = Some((user.to_string(), password.to_string()));
         self
     }
