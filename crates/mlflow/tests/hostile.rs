@@ -255,3 +255,23 @@ async fn a_json_error_body_keeps_the_server_message() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn an_old_version_answer_selects_stages() {
+    // Every request gets "2.2.2": only /version is read before refusing.
+    let s = start(Behavior::Raw(response("200 OK", "text/plain", b"2.2.2"))).await;
+    let reg = MlflowRegistry::new(client(&s.uri(), |_| {}));
+    assert_eq!(
+        reg.alias_mode().await.unwrap(),
+        modeldeck_mlflow::AliasMode::Stages
+    );
+    let e = reg.set_alias("m", "shadow", "1").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unsupported, "{e}");
+
+    let s = start(Behavior::Raw(response("200 OK", "text/plain", b"3.17.2\n"))).await;
+    let reg = MlflowRegistry::new(client(&s.uri(), |_| {}));
+    assert_eq!(
+        reg.alias_mode().await.unwrap(),
+        modeldeck_mlflow::AliasMode::Aliases
+    );
+}

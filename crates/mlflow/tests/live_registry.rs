@@ -237,3 +237,81 @@ async fn missing_things_are_not_found_with_a_location() {
         "{e}"
     );
 }
+
+/// The pre-2.3 fallback, exercised for real: 3.17.2 still serves the
+/// deprecated stage routes, so a registry forced into stage mode runs the
+/// same calls it would send to an old server.
+#[tokio::test]
+async fn stage_fallback_against_a_real_server_forced_to_stages() {
+    let seed = Seeder::new(&uri());
+    let model = unique("stages");
+    seed.model_with_versions(&model, 3).await;
+    let reg = MlflowRegistry::new(client()).with_alias_mode(AliasMode::Stages);
+
+    reg.set_alias(&model, "champion", "1").await.unwrap();
+    reg.set_alias(&model, "challenger", "2").await.unwrap();
+    assert_eq!(
+        reg.client()
+            .get_version(&model, "1")
+            .await
+            .unwrap()
+            .current_stage
+            .as_deref(),
+        Some("Production")
+    );
+    let m = reg.get_model(&model).await.unwrap();
+    assert_eq!(m.aliases.get("champion").map(String::as_str), Some("1"));
+    assert_eq!(m.aliases.get("challenger").map(String::as_str), Some("2"));
+    assert!(m.aliases_of("3").is_empty());
+
+    // Moving the champion archives the old one, so the alias stays unique.
+    reg.set_alias(&model, "champion", "3").await.unwrap();
+    let vs = reg.list_versions(&model).await.unwrap();
+    let got: Vec<_> = vs
+        .iter()
+        .map(|v| (v.version.as_str(), v.aliases.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("3", vec!["champion".to_string()]),
+            ("2", vec!["challenger".to_string()]),
+            ("1", vec![])
+        ]
+    );
+    assert_eq!(
+        reg.client()
+            .get_version(&model, "1")
+            .await
+            .unwrap()
+            .current_stage
+            .as_deref(),
+        Some("Archived")
+    );
+    assert_eq!(
+        reg.get_version(&model, "2").await.unwrap().aliases,
+        vec!["challenger"]
+    );
+
+    reg.delete_alias(&model, "challenger").await.unwrap();
+    assert_eq!(
+        reg.client()
+            .get_version(&model, "2")
+            .await
+            .unwrap()
+            .current_stage
+            .as_deref(),
+        Some("None")
+    );
+    assert!(
+        reg.get_version(&model, "2")
+            .await
+            .unwrap()
+            .aliases
+            .is_empty()
+    );
+
+    let e = reg.set_alias(&model, "shadow", "2").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unsupported, "{e}");
+    assert!(e.message.contains("champion and challenger"), "{e}");
+}
