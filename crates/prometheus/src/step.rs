@@ -74,17 +74,19 @@ pub fn min_step_ms(start: Timestamp, end: Timestamp) -> i64 {
     range / MAX_POINTS + 1
 }
 
-/// A step for a chart `width` columns (or pixels) wide: at most one point
-/// per column, whole seconds, never under [`MIN_CHART_STEP_MS`], and never
-/// over the point limit. A width of 0 or 1 asks for a single point.
+/// A step for a chart `width` columns (or pixels) wide: at most `width`
+/// points (one for a width of 0 or 1), whole seconds, never under
+/// [`MIN_CHART_STEP_MS`], and never over the point limit.
 pub fn step_for_width(start: Timestamp, end: Timestamp, width: u32) -> i64 {
     let range = end.millis_since(start).max(0);
-    let intervals = i64::from(width.max(2)) - 1;
-    let per_column = (range + intervals - 1) / intervals;
-    let whole_secs = (per_column + 999) / 1000 * 1000;
-    whole_secs
-        .max(MIN_CHART_STEP_MS)
-        .max(min_step_ms(start, end))
+    let whole_secs = |ms: i64| (ms + 999) / 1000 * 1000;
+    let step = if width <= 1 {
+        whole_secs(range + 1)
+    } else {
+        let intervals = i64::from(width) - 1;
+        whole_secs((range + intervals - 1) / intervals)
+    };
+    step.max(MIN_CHART_STEP_MS).max(min_step_ms(start, end))
 }
 
 /// A step as a Go duration string Prometheus parses exactly.
@@ -143,7 +145,8 @@ mod tests {
         assert_eq!(step % 1000, 0);
         assert!(86_400_000 / step < 800, "{step}");
         assert_eq!(step_for_width(s, s.plus_millis(10_000), 800), 1000);
-        assert_eq!(step_for_width(s, day, 0), 86_400_000);
+        assert_eq!(step_for_width(s, day, 0), 86_401_000);
+        assert_eq!(86_400_000 / step_for_width(s, day, 1), 0);
     }
 
     #[test]

@@ -1,0 +1,337 @@
+//! The client against servers that misbehave: a tiny raw-HTTP server on a
+//! tokio `TcpListener` answers broken JSON, cut-off bodies, HTML, auth
+//! refusals that echo the credentials, 100 MB bodies and silence. No
+//! Prometheus needed; nothing here is mocked above the socket.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+use modeldeck_core::error::{BackendError, ErrorCode};
+use modeldeck_prometheus::{
+    ClientConfig, DEFAULT_MAX_BODY_BYTES, PromClient, PromErrorKind, QueryData, Secret,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+
+/// What the server does with each connection.
+#[derive(Clone)]
+enum Reply {
+    /// Writes these bytes and closes.
+    Raw(String),
+    /// Status line + headers (with or without Content-Length), then 100 MB.
+    Huge { declare_length: bool },
+    /// Reads the request and never answers.
+    Silent,
+}
+
+struct Server {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    body_bytes_written: Arc<AtomicU64>,
+}
+
+async fn serve(reply: Reply) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let written = Arc::new(AtomicU64::new(0));
+    let (reqs, w) = (requests.clone(), written.clone());
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let (reply, reqs, w) = (reply.clone(), reqs.clone(), w.clone());
+            tokio::spawn(async move { answer(sock, reply, reqs, w).await });
+        }
+    });
+    Server {
+        url,
+        requests,
+        body_bytes_written: written,
+    }
+}
+
+async fn answer(
+    mut sock: TcpStream,
+    reply: Reply,
+    reqs: Arc<Mutex<Vec<String>>>,
+    w: Arc<AtomicU64>,
+) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // read the head, then as much body as Content-Length says
+    loop {
+        let n = sock.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                reqs.lock().unwrap().push(text);
+                break;
+            }
+        }
+    }
+    match reply {
+        Reply::Raw(bytes) => {
+            let _ = sock.write_all(bytes.as_bytes()).await;
+        }
+        Reply::Huge { declare_length } => {
+            let head = if declare_length {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\nConnection: close\r\n\r\n"
+                )
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            };
+            let _ = sock.write_all(head.as_bytes()).await;
+            let block = vec![b' '; 64 * 1024];
+            let mut sent = 0;
+            while sent < HUNDRED_MB {
+                if sock.write_all(&block).await.is_err() {
+                    break;
+                }
+                sent += block.len() as u64;
+                w.store(sent, Ordering::Relaxed);
+            }
+        }
+        Reply::Silent => tokio::time::sleep(Duration::from_secs(3600)).await,
+    }
+    let _ = sock.shutdown().await;
+}
+
+fn http(status: &str, content_type: &str, body: &str) -> Reply {
+    Reply::Raw(format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+fn client(url: &str) -> PromClient {
+    PromClient::new(ClientConfig::new(url).timeout(Duration::from_secs(5))).unwrap()
+}
+
+#[tokio::test]
+async fn unreachable_ports_are_unreachable() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let e = client(&format!("http://127.0.0.1:{port}"))
+        .query("up", None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
+    assert_eq!(e.location, format!("http://127.0.0.1:{port}/api/v1/query"));
+    let be = BackendError::from(e);
+    assert!(
+        be.to_string()
+            .starts_with("metrics unreachable: cannot reach Prometheus"),
+        "{be}"
+    );
+}
+
+#[tokio::test]
+async fn broken_json_is_malformed() {
+    let s = serve(http("200 OK", "application/json", r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}"#)).await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::MalformedResponse);
+    assert!(
+        e.to_string().contains("invalid JSON (EOF while parsing"),
+        "{e}"
+    );
+
+    let s = serve(http("200 OK", "application/json", r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"x"]]}]}}"#)).await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert!(
+        matches!(&e.kind, PromErrorKind::Malformed { reason } if reason.contains("\"x\" is not a number")),
+        "{e:?}"
+    );
+
+    let s = serve(http(
+        "200 OK",
+        "application/json",
+        r#"{"status":"success","data":{"resultType":"table","result":[]}}"#,
+    ))
+    .await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert!(
+        e.to_string().contains("unknown resultType \"table\""),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn cut_off_bodies_are_malformed() {
+    let s = serve(Reply::Raw(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"status\":\"success\",\"data\":{\"res".into(),
+    ))
+    .await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::MalformedResponse, "{e:?}");
+    assert!(e.to_string().contains("cut off"), "{e}");
+}
+
+#[tokio::test]
+async fn html_is_malformed_or_a_server_error() {
+    let page = "<!DOCTYPE html>\n<html><body><h1>Sign in</h1></body></html>";
+    let s = serve(http("200 OK", "text/html; charset=utf-8", page)).await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::MalformedResponse);
+    assert!(
+        e.to_string()
+            .contains("expected JSON, got text/html; charset=utf-8: <!DOCTYPE html> <html>"),
+        "{e}"
+    );
+
+    let s = serve(http(
+        "502 Bad Gateway",
+        "text/html",
+        "<h1>502 Bad Gateway</h1>",
+    ))
+    .await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!((e.code(), e.status()), (ErrorCode::ServerError, Some(502)));
+
+    let s = serve(http("404 Not Found", "text/plain", "404 page not found")).await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn hundred_megabyte_bodies_are_refused_unread() {
+    for declare_length in [true, false] {
+        let s = serve(Reply::Huge { declare_length }).await;
+        let e = client(&s.url).query("up", None).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::TooLarge, "{e:?}");
+        let PromErrorKind::TooLarge { limit, declared } = e.kind else {
+            unreachable!()
+        };
+        assert_eq!(limit, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(declared, declare_length.then_some(HUNDRED_MB));
+        // give the writer a moment to notice the closed socket
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let written = s.body_bytes_written.load(Ordering::Relaxed);
+        assert!(
+            written < HUNDRED_MB / 2,
+            "server wrote {written} bytes: the body was read"
+        );
+    }
+}
+
+#[tokio::test]
+async fn silence_is_a_timeout() {
+    let s = serve(Reply::Silent).await;
+    let c = PromClient::new(ClientConfig::new(&s.url).timeout(Duration::from_millis(300))).unwrap();
+    let e = c.query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Timeout, "{e:?}");
+    assert!(e.to_string().contains("within 300 ms"), "{e}");
+    // the query carried the same budget for the server
+    assert!(s.requests.lock().unwrap()[0].contains("timeout=300ms"));
+}
+
+#[tokio::test]
+async fn bearer_tokens_never_leak() {
+    let token = "tok-s3cr3t-0123456789";
+    // a hostile proxy that echoes the Authorization header back
+    let s = serve(http(
+        "401 Unauthorized",
+        "text/plain",
+        &format!("bad credentials: Bearer {token}"),
+    ))
+    .await;
+    let c = PromClient::new(ClientConfig::new(&s.url).bearer(Secret::new(token))).unwrap();
+    let e = c.query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unauthenticated);
+    let head = s.requests.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(
+        head.contains(&format!("authorization: bearer {token}")),
+        "token not sent: {head}"
+    );
+    for text in [
+        e.to_string(),
+        format!("{e:?}"),
+        format!("{c:?}"),
+        BackendError::from(e).to_string(),
+    ] {
+        assert!(!text.contains(token), "token leaked: {text}");
+    }
+
+    let s = serve(http(
+        "403 Forbidden",
+        "application/json",
+        &format!(
+            r#"{{"status":"error","errorType":"forbidden","error":"token {token} may not read"}}"#
+        ),
+    ))
+    .await;
+    let c = PromClient::new(ClientConfig::new(&s.url).bearer(Secret::new(token))).unwrap();
+    let e = c.query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    assert!(
+        !e.to_string().contains(token) && e.to_string().contains("<redacted>"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn basic_auth_from_the_url_is_sent_and_hidden() {
+    // echo the header: base64("ops:pa55word") must not come back in the error
+    let s = serve(http(
+        "401 Unauthorized",
+        "text/plain",
+        "got Basic b3BzOnBhNTV3b3Jk",
+    ))
+    .await;
+    let url = s.url.replacen("http://", "http://ops:pa55word@", 1);
+    let c = client(&url);
+    let e = c.query("up", None).await.unwrap_err();
+    let head = s.requests.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(
+        head.contains("authorization: basic b3bzonbhntv3b3jk"),
+        "{head}"
+    );
+    let text = format!("{e} {e:?} {c:?}");
+    assert!(
+        !text.contains("pa55word") && !text.contains("b3BzOnBhNTV3b3Jk"),
+        "{text}"
+    );
+    assert!(!e.location.contains("ops"), "{}", e.location);
+}
+
+#[tokio::test]
+async fn envelopes_with_odd_statuses_and_extras_are_read() {
+    let body = r#"{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}"#;
+    let s = serve(http("503 Service Unavailable", "application/json", body)).await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Timeout);
+
+    let body = r#"{"status":"success","warnings":["w1"],"infos":["i1"],"data":{"resultType":"vector","result":[
+        {"metric":{"__name__":"h"},"histogram":[1795824000.5,{"count":"3","sum":"1.5","buckets":[[0,"0","1","3"]]}]},
+        {"metric":{"__name__":"g"},"value":[1795824000,"+Inf"]}]}}"#;
+    let s = serve(http("200 OK", "application/json", body)).await;
+    let r = client(&s.url).query("up", None).await.unwrap();
+    assert_eq!(
+        (r.warnings, r.infos),
+        (vec!["w1".to_string()], vec!["i1".to_string()])
+    );
+    let QueryData::Vector(v) = r.data else {
+        panic!()
+    };
+    assert_eq!(v[0].histogram.as_ref().unwrap().count, 3.0);
+    assert!(v[0].sample.is_none());
+    assert_eq!(v[1].sample.unwrap().value, f64::INFINITY);
+}

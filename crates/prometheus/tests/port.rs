@@ -1,0 +1,316 @@
+//! The `Metrics` port on a real Prometheus with the fixture: fleet health
+//! values and its constant query count, signal ranges with gaps, feature
+//! drift, feature histograms, data quality, and template errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+mod common;
+
+use common::{FixedClock, client, close, fixture};
+use modeldeck_core::domain::*;
+use modeldeck_core::error::ErrorCode;
+use modeldeck_core::ports::Metrics;
+use modeldeck_prometheus::fixture::{Fixture, LATENCY_BOUNDS, NAN_AT, SAMPLES, workloads};
+use modeldeck_prometheus::{MAX_POINTS, PrometheusMetrics, PromqlTemplates};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+async fn port_at(i: i64, templates: PromqlTemplates) -> (PrometheusMetrics, Fixture) {
+    let c = client();
+    let fx = fixture(&c).await;
+    let m = PrometheusMetrics::new(c, templates)
+        .unwrap()
+        .with_clock(Arc::new(FixedClock(fx.timestamp(i))));
+    (m, fx)
+}
+
+fn refs() -> Vec<WorkloadRef> {
+    workloads().iter().map(|w| w.workload_ref("test")).collect()
+}
+
+/// The bucket bounds around the `q` quantile of a workload's latency.
+fn bucket_of(per_bucket: &[u64; 9], q: f64) -> (f64, f64) {
+    let total: u64 = per_bucket.iter().sum();
+    let mut cum = 0;
+    for (k, n) in per_bucket.iter().enumerate() {
+        cum += n;
+        if cum as f64 >= q * total as f64 {
+            let lo = if k == 0 { 0.0 } else { LATENCY_BOUNDS[k - 1] };
+            let hi = LATENCY_BOUNDS.get(k).copied().unwrap_or(LATENCY_BOUNDS[7]);
+            return (lo.min(hi), hi);
+        }
+    }
+    (LATENCY_BOUNDS[7], LATENCY_BOUNDS[7])
+}
+
+#[tokio::test]
+async fn fleet_health_matches_the_fixture() {
+    let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
+    let mut asked = refs();
+    let ghost = WorkloadRef {
+        cluster: "test".into(),
+        namespace: "prod".into(),
+        kind: WorkloadKind::Deployment,
+        name: "ghost".into(),
+    };
+    asked.push(ghost.clone());
+    let health = m.fleet_health(&asked).await.unwrap();
+    assert!(!health.contains_key(&ghost), "no data must mean absent");
+    assert_eq!(health.len(), 4);
+    for w in workloads() {
+        let h = &health[&w.workload_ref("test")];
+        let name = w.workload;
+        assert_eq!(h.read_at, fx.timestamp(SAMPLES - 1));
+        assert!(
+            close(h.request_rate.unwrap(), w.request_rate()),
+            "{name} rps {h:?}"
+        );
+        assert!(
+            close(h.error_ratio.unwrap(), w.error_ratio()),
+            "{name} errors {h:?}"
+        );
+        for (q, got) in [
+            (0.5, h.latency_p50),
+            (0.95, h.latency_p95),
+            (0.99, h.latency_p99),
+        ] {
+            let got = got.unwrap();
+            let (lo, hi) = bucket_of(&w.latency_per_min, q);
+            assert!(
+                got >= lo && got <= hi,
+                "{name} q{q}: {got} outside [{lo}, {hi}]"
+            );
+            assert!(
+                close(got, w.latency_quantile(q)),
+                "{name} q{q}: {got} vs {}",
+                w.latency_quantile(q)
+            );
+        }
+        assert_eq!(h.drift_max, w.drift_max(SAMPLES - 1), "{name} drift");
+    }
+    let churn = &health[&workloads()[1].workload_ref("test")];
+    assert_eq!(churn.drift_max, Some(0.38));
+    let recsys = &health[&workloads()[3].workload_ref("test")];
+    assert_eq!(
+        recsys.error_ratio,
+        Some(0.0),
+        "no error series still means 0 %"
+    );
+    assert_eq!(
+        recsys.latency_p99,
+        Some(1.0),
+        "+Inf bucket answers the top finite bound"
+    );
+}
+
+#[tokio::test]
+async fn fleet_health_costs_the_same_queries_for_any_fleet_size() {
+    let (m, _) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
+    let mut sizes = Vec::new();
+    let mut big = refs();
+    for i in 0..500 {
+        big.push(WorkloadRef {
+            cluster: format!("c{}", i % 3),
+            namespace: format!("ns-{}", i % 50),
+            kind: WorkloadKind::Deployment,
+            name: format!("w-{i}"),
+        });
+    }
+    for fleet in [&refs()[..1], &refs()[..], &big[..]] {
+        let before = m.client().requests_sent();
+        let h = m.fleet_health(fleet).await.unwrap();
+        sizes.push((fleet.len(), m.client().requests_sent() - before, h.len()));
+    }
+    assert_eq!(sizes, vec![(1, 6, 1), (4, 6, 4), (504, 6, 4)]);
+    assert_eq!(m.fleet_health(&[]).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn signal_ranges_sit_on_the_grid_with_nan_gaps() {
+    let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
+    let recsys = workloads()[3].workload_ref("test");
+    let range = TimeRange {
+        start: fx.timestamp(100),
+        end: fx.timestamp(200),
+        step_ms: 60_000,
+    };
+    let s = m
+        .signal_range(&recsys, Signal::RequestRate, range)
+        .await
+        .unwrap();
+    assert_eq!(s.points.len(), 101);
+    for (k, (t, v)) in s.points.iter().enumerate() {
+        let i = 100 + k as i64;
+        assert_eq!(*t, fx.timestamp(i));
+        if i <= 119 || i >= 186 {
+            assert!(close(*v, 1.0), "rate at {i}: {v}");
+        } else if (126..=180).contains(&i) {
+            assert!(v.is_nan(), "rate inside the gap at {i}: {v}");
+        }
+    }
+
+    let churn = workloads()[1].clone();
+    let full = TimeRange {
+        start: fx.timestamp(0),
+        end: fx.timestamp(SAMPLES - 1),
+        step_ms: 1,
+    };
+    let p99 = m
+        .signal_range(&churn.workload_ref("x"), Signal::LatencyP99, full)
+        .await
+        .unwrap();
+    assert!(p99.points.len() as i64 <= MAX_POINTS && p99.points.len() > 10_000);
+    let finite: Vec<f64> = p99
+        .points
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| !v.is_nan())
+        .collect();
+    assert!(finite.len() > 10_000);
+    // away from the first 5 minutes every point is the fixture's p99
+    assert!(
+        finite[100..]
+            .iter()
+            .all(|v| close(*v, churn.latency_quantile(0.99)))
+    );
+
+    let ghost = WorkloadRef {
+        name: "ghost".into(),
+        ..recsys
+    };
+    let none = m
+        .signal_range(&ghost, Signal::DriftMax, range)
+        .await
+        .unwrap();
+    assert!(none.points.is_empty());
+}
+
+#[tokio::test]
+async fn feature_drift_flags_the_drifting_model() {
+    let (m, _) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
+    let churn = m
+        .feature_drift(&workloads()[1].workload_ref("test"))
+        .await
+        .unwrap();
+    let got: Vec<(&str, f64, DriftStatus)> = churn
+        .iter()
+        .map(|f| (f.feature.as_str(), f.psi, f.status))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("tenure", 0.38, DriftStatus::Drifting),
+            ("region", 0.12, DriftStatus::Warning),
+            ("plan", 0.08, DriftStatus::Ok),
+        ]
+    );
+    let fraud = m
+        .feature_drift(&workloads()[0].workload_ref("test"))
+        .await
+        .unwrap();
+    assert_eq!(fraud.len(), 3);
+    assert!(fraud.iter().all(|f| f.status == DriftStatus::Ok));
+
+    let (m, _) = port_at(NAN_AT, PromqlTemplates::default()).await;
+    let recsys = m
+        .feature_drift(&workloads()[3].workload_ref("test"))
+        .await
+        .unwrap();
+    assert_eq!(recsys[0].feature, "category");
+    assert_eq!(
+        (recsys[1].feature.as_str(), recsys[1].status),
+        ("embedding_norm", DriftStatus::Unknown)
+    );
+    assert!(recsys[1].psi.is_nan());
+}
+
+#[tokio::test]
+async fn feature_histograms_and_data_quality() {
+    let (m, _) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
+    let fraud = workloads()[0].clone();
+    let target = fraud.workload_ref("test");
+    let bins = m.feature_histogram(&target, "amount").await.unwrap();
+    let (_, per_min) = fraud.feature_values.unwrap();
+    assert_eq!(bins.len(), per_min.len());
+    for (bin, n) in bins.iter().zip(per_min) {
+        assert!(close(bin.count, 60.0 * n as f64), "{bin:?} vs {n}/min");
+    }
+    assert_eq!((bins[0].lower, bins[0].upper), (f64::NEG_INFINITY, 10.0));
+    assert_eq!(bins[4].upper, f64::INFINITY);
+    assert!(
+        m.feature_histogram(&target, "nope")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let q = m.data_quality(&target).await.unwrap();
+    let got: Vec<(&str, f64)> = q.iter().map(|c| (c.check.as_str(), c.value)).collect();
+    assert_eq!(got, fraud.quality.to_vec());
+}
+
+#[tokio::test]
+async fn template_errors_name_the_template() {
+    let mut o = BTreeMap::new();
+    o.insert("request_rate".to_string(), "sum(".to_string());
+    o.insert(
+        "drift_max".to_string(),
+        "model_feature_drift_psi * on(model) model_feature_drift_psi".to_string(),
+    );
+    let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::from_overrides(&o).unwrap()).await;
+    let target = workloads()[0].workload_ref("test");
+    let range = TimeRange {
+        start: fx.timestamp(300),
+        end: fx.timestamp(360),
+        step_ms: 60_000,
+    };
+    let e = m
+        .signal_range(&target, Signal::RequestRate, range)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    assert!(
+        e.message
+            .starts_with("request_rate: Prometheus bad_data error (HTTP 400)"),
+        "{e}"
+    );
+    let e = m
+        .signal_range(&target, Signal::DriftMax, range)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message
+            .starts_with("drift_max: Prometheus execution error (HTTP 422)"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn model_placeholders_need_known_models() {
+    let mut o = BTreeMap::new();
+    o.insert(
+        "request_rate".to_string(),
+        "sum by ({by}) (rate(model_predictions_total{model=\"{model}\",namespace=\"{namespace}\"}[{window}]))"
+            .to_string(),
+    );
+    let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::from_overrides(&o).unwrap()).await;
+    let fraud = workloads()[0].workload_ref("test");
+    let range = TimeRange {
+        start: fx.timestamp(300),
+        end: fx.timestamp(360),
+        step_ms: 60_000,
+    };
+    let e = m
+        .signal_range(&fraud, Signal::RequestRate, range)
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("{model}"), "{e}");
+    m.set_workload_models([(fraud.clone(), "fraud".to_string())].into_iter().collect());
+    let s = m
+        .signal_range(&fraud, Signal::RequestRate, range)
+        .await
+        .unwrap();
+    assert_eq!(s.points.len(), 61);
+    assert!(s.points.iter().all(|(_, v)| close(*v, 10.0)), "{s:?}");
+    assert!(m.describe().starts_with("prometheus http://127.0.0.1:"));
+}
