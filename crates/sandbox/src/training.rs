@@ -185,36 +185,36 @@ fn run(
     match plan.task {
         Task::Classifier => {
             let auc = (base + q).min(0.995);
-            let precision = (auc - 0.09 + rng.range_f64(-0.01, 0.01)).min(0.99);
-            let recall = (auc - 0.14 + rng.range_f64(-0.012, 0.012)).min(0.99);
+            let precision = (auc - 0.09 + rng.range_f64(-0.002, 0.002)).min(0.99);
+            let recall = (auc - 0.14 + rng.range_f64(-0.002, 0.002)).min(0.99);
             put("auc", auc);
             put("precision", precision);
             put("recall", recall);
             put("f1", 2.0 * precision * recall / (precision + recall));
             put(
                 "accuracy",
-                (auc + 0.03 + rng.range_f64(-0.005, 0.005)).min(0.999),
+                (auc + 0.03 + rng.range_f64(-0.002, 0.002)).min(0.999),
             );
             put(
                 "log_loss",
-                (0.62 - 0.55 * auc + rng.range_f64(-0.006, 0.006)).max(0.01),
+                (0.62 - 0.55 * auc + rng.range_f64(-0.001, 0.001)).max(0.01),
             );
         }
         Task::Regressor => {
             let rmse = base * (1.0 - 2.0 * q);
             put("rmse", rmse);
-            put("mae", rmse * rng.range_f64(0.72, 0.8));
+            put("mae", rmse * (0.76 + rng.range_f64(-0.003, 0.003)));
             put(
                 "mape",
-                0.12 * (1.0 - 2.0 * q) + rng.range_f64(-0.003, 0.003),
+                0.12 * (1.0 - 2.0 * q) + rng.range_f64(-0.0004, 0.0004),
             );
-            put("r2", (0.78 + q + rng.range_f64(-0.004, 0.004)).min(0.99));
+            put("r2", (0.78 + q + rng.range_f64(-0.001, 0.001)).min(0.99));
         }
         Task::Ranker => {
             let ndcg = (base + q).min(0.95);
             put("ndcg_at_10", ndcg);
-            put("map_at_10", ndcg - 0.07 + rng.range_f64(-0.005, 0.005));
-            put("mrr", ndcg + 0.06 + rng.range_f64(-0.005, 0.005));
+            put("map_at_10", ndcg - 0.07 + rng.range_f64(-0.001, 0.001));
+            put("mrr", ndcg + 0.06 + rng.range_f64(-0.001, 0.001));
         }
     }
     let commit = rng.hex(40);
