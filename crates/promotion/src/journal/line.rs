@@ -143,11 +143,46 @@ pub fn parse_envelope(line: &[u8]) -> Result<Envelope<'_>, String> {
 }
 
 fn hex_field(bytes: &[u8]) -> Option<&str> {
-    if bytes.len() == HASH_HEX && bytes.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        std::str::from_utf8(bytes).ok()
-    } else {
-        None
+    if bytes.len() != HASH_HEX {
+        return None;
     }
+    // A table and a plain loop: this runs twice per line during
+    // verification, and iterator code is slow in debug builds.
+    let mut i = 0;
+    while i < bytes.len() {
+        if !HEX_DIGIT[bytes[i] as usize] {
+            return None;
+        }
+        i += 1;
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
+const HEX_DIGIT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    let mut c = b'a';
+    while c <= b'f' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t
+};
+
+/// The `seq` of a line, read without checking the rest of it.
+pub fn peek_seq(line: &[u8]) -> Option<u64> {
+    let rest = line.strip_prefix(SEQ_PREFIX)?;
+    let mut n: u64 = 0;
+    let mut i = 0;
+    while i < rest.len() && rest[i].is_ascii_digit() {
+        n = n.checked_mul(10)?.checked_add(u64::from(rest[i] - b'0'))?;
+        i += 1;
+    }
+    (i > 0).then_some(n)
 }
 
 #[cfg(test)]
