@@ -1,0 +1,73 @@
+//! Standalone sandbox API server: `modeldeck-apiserver [--kubeconfig PATH]
+//! [--user admin|viewer] [--port N] [--scale N] [--name CLUSTER] [--plain]`.
+//! `--plain` serves HTTP, where kubectl sends no token: requests act as admin.
+//! Serves the built-in demo cluster (or N deployments) until ctrl-c.
+
+use modeldeck_apiserver::serve::demo_controller;
+use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, serve};
+use std::path::PathBuf;
+
+fn usage(msg: &str) -> ! {
+    eprintln!("modeldeck-apiserver: {msg}");
+    eprintln!(
+        "usage: modeldeck-apiserver [--kubeconfig PATH] [--user admin|viewer] [--port N] [--scale N] [--name CLUSTER] [--plain]"
+    );
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() {
+    let mut opts = ServeOptions {
+        server: ServerConfig {
+            controller: demo_controller(),
+            tls: true,
+            ..ServerConfig::default()
+        },
+        ..ServeOptions::default()
+    };
+    let mut name = "sandbox".to_string();
+    let mut scale: Option<usize> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
+        match a.as_str() {
+            "--kubeconfig" => opts.kubeconfig = Some(PathBuf::from(val())),
+            "--user" => opts.user = val(),
+            "--name" => name = val(),
+            "--port" => {
+                let v = val();
+                let p = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("--port: `{v}` is not a port number")));
+                opts.server.bind.set_port(p);
+            }
+            "--scale" => {
+                let v = val();
+                scale = Some(
+                    v.parse()
+                        .unwrap_or_else(|_| usage(&format!("--scale: `{v}` is not a count"))),
+                );
+            }
+            "--plain" => {
+                opts.server.tls = false;
+                opts.server.anonymous = Some("admin".into());
+            }
+            "-h" | "--help" => usage("serves a sandbox Kubernetes API"),
+            other => usage(&format!("unknown argument `{other}`")),
+        }
+    }
+    opts.source = match scale {
+        Some(n) => {
+            opts.server.controller.pods = false;
+            SeedSource::Scale(name, n)
+        }
+        None => SeedSource::Demo(name),
+    };
+    if let Err(e) = serve(opts).await {
+        eprintln!("modeldeck-apiserver: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,173 @@
+//! The built-in controllers, run as one loop: Deployments (ReplicaSets,
+//! pods, rolling updates, status), InferenceServices (readiness), and Event
+//! expiry. Work is change-driven: only objects touched since the last pass,
+//! plus those still rolling, are reconciled, so a 10,000-object store idles.
+
+mod conditions;
+mod deployment;
+mod events;
+mod isvc;
+pub mod pods;
+
+use crate::config::ControllerConfig;
+use crate::resources::{ResourceId, ids};
+use crate::store::{Signal, Store, key_of};
+use events::Recorder;
+use pods::Replica;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+pub use deployment::REVISION;
+pub use pods::FAIL_ANNOTATION;
+
+type NsName = (String, String);
+
+/// Controller state: private replica records and the work queues.
+pub struct Controller {
+    store: Arc<Store>,
+    cfg: ControllerConfig,
+    recorder: Recorder,
+    /// ReplicaSet uid -> its replicas.
+    replicas: HashMap<String, Vec<Replica>>,
+    /// (ns, name) -> (generation, ready at ms).
+    isvc_ready_at: HashMap<NsName, (i64, i64)>,
+    dirty: BTreeSet<(ResourceId, String, String)>,
+    active: BTreeSet<(ResourceId, String, String)>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("active", &self.active.len())
+            .finish()
+    }
+}
+
+fn owner_deployment(store: &Store, obj: &Value) -> Option<NsName> {
+    let (ns, _) = key_of(obj);
+    let owner = obj
+        .pointer("/metadata/ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|r| r["controller"] == true)?;
+    match owner["kind"].as_str()? {
+        "Deployment" => Some((ns, owner["name"].as_str()?.to_string())),
+        "ReplicaSet" => {
+            let rs = store.get(ids::REPLICASETS, &ns, owner["name"].as_str()?)?;
+            owner_deployment(store, &rs)
+        }
+        _ => None,
+    }
+}
+
+impl Controller {
+    /// A controller over `store`.
+    pub fn new(store: Arc<Store>, cfg: ControllerConfig) -> Controller {
+        let recorder = Recorder::new(store.clone(), cfg.event_ttl, cfg.max_events);
+        Controller {
+            store,
+            cfg,
+            recorder,
+            replicas: HashMap::new(),
+            isvc_ready_at: HashMap::new(),
+            dirty: BTreeSet::new(),
+            active: BTreeSet::new(),
+        }
+    }
+
+    fn ready_after_ms(&self) -> i64 {
+        self.cfg.ready_after.as_millis() as i64
+    }
+
+    fn mark_all(&mut self) {
+        for res in [ids::DEPLOYMENTS, ids::INFERENCESERVICES] {
+            for o in self.store.all(res) {
+                let (ns, n) = key_of(&o);
+                self.dirty.insert((res, ns, n));
+            }
+        }
+    }
+
+    fn note(&mut self, res: ResourceId, obj: &Value) {
+        match res {
+            ids::DEPLOYMENTS | ids::INFERENCESERVICES => {
+                let (ns, n) = key_of(obj);
+                self.dirty.insert((res, ns, n));
+            }
+            ids::REPLICASETS | ids::PODS => {
+                if let Some((ns, n)) = owner_deployment(&self.store, obj) {
+                    self.dirty.insert((ids::DEPLOYMENTS, ns, n));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn drain(&mut self, rx: &mut broadcast::Receiver<Signal>) {
+        loop {
+            match rx.try_recv() {
+                Ok(Signal::Change(c)) => self.note(c.res, &c.object),
+                Ok(Signal::Expire) => {}
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.mark_all(),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// One pass over the queued objects. `settle` brings them up at once
+    /// (used for the objects a server starts with).
+    pub fn pass(&mut self, settle: bool) {
+        let mut work: BTreeSet<_> = std::mem::take(&mut self.dirty);
+        work.extend(self.active.iter().cloned());
+        for (res, ns, name) in work {
+            let moving = match res {
+                ids::DEPLOYMENTS => self.reconcile_deployment(&ns, &name, settle),
+                ids::INFERENCESERVICES => self.reconcile_isvc(&ns, &name, settle),
+                _ => false,
+            };
+            let key = (res, ns, name);
+            if moving {
+                self.active.insert(key);
+            } else {
+                self.active.remove(&key);
+            }
+        }
+        let live: BTreeSet<String> = self
+            .store
+            .all(ids::REPLICASETS)
+            .iter()
+            .filter_map(|r| r["metadata"]["uid"].as_str().map(String::from))
+            .collect();
+        if live.len() < self.replicas.len() {
+            self.replicas.retain(|uid, _| live.contains(uid));
+        }
+    }
+
+    /// Settles everything stored now: ReplicaSets, pods and statuses come up
+    /// at once and quietly, as if the cluster had been running for a while.
+    pub fn settle_all(&mut self) {
+        self.mark_all();
+        self.pass(true);
+        self.pass(true);
+    }
+
+    /// Runs forever, reconciling on every tick what changed since the last
+    /// one (and what is still rolling).
+    pub async fn run(mut self) {
+        let mut rx = self.store.subscribe();
+        self.mark_all();
+        let mut tick = tokio::time::interval(self.cfg.tick);
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            self.drain(&mut rx);
+            self.pass(false);
+            n += 1;
+            if n % 25 == 0 {
+                self.recorder.expire();
+            }
+        }
+    }
+}

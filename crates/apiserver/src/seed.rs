@@ -1,0 +1,341 @@
+//! Seeding from the domain: each [`Workload`] of a `Cluster` port becomes
+//! the Kubernetes object a real cluster would hold under Modeldeck's binding
+//! convention (label `modeldeck.io/model`, pod-template annotation
+//! `modeldeck.io/model-version`, env `MODEL_VERSION` / `MODEL_URI`, KServe
+//! `storageUri`), plus patches that give it a revision history and put it in
+//! the workload's rollout state.
+
+use crate::controller::FAIL_ANNOTATION;
+use modeldeck_core::domain::{RolloutState, Workload, WorkloadKind};
+use modeldeck_core::error::PortResult;
+use modeldeck_core::ports::Cluster;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// Binding label naming the registered model.
+pub const MODEL_LABEL: &str = "modeldeck.io/model";
+/// Pod-template (and InferenceService) annotation naming the served version.
+pub const VERSION_ANNOTATION: &str = "modeldeck.io/model-version";
+/// Label marking a Deployment as a stream consumer.
+pub const KIND_LABEL: &str = "modeldeck.io/kind";
+/// Container image the seeded workloads run.
+pub const IMAGE: &str = "ghcr.io/modeldeck/model-server:1.4.2";
+
+/// A merge patch applied after the initial objects settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedPatch {
+    /// `apiVersion` of the target.
+    pub api_version: String,
+    /// `kind` of the target.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// The JSON merge patch.
+    pub patch: Value,
+    /// Apply before serving and settle at once (`true`), or let it roll
+    /// live after the server started (`false`).
+    pub settle: bool,
+}
+
+/// Objects and follow-up patches for one cluster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seed {
+    /// Objects, namespaces first.
+    pub objects: Vec<Value>,
+    /// Patches applied after the objects settled.
+    pub patches: Vec<SeedPatch>,
+}
+
+/// `models:/<name>/<version>`.
+pub fn model_uri(model: &str, version: &str) -> String {
+    format!("models:/{model}/{version}")
+}
+
+fn env(model: &str, version: &str) -> Value {
+    json!([
+        {"name": "MODEL_NAME", "value": model},
+        {"name": "MODEL_VERSION", "value": version},
+        {"name": "MODEL_URI", "value": model_uri(model, version)},
+    ])
+}
+
+fn previous(version: &str) -> Option<String> {
+    version
+        .parse::<u64>()
+        .ok()
+        .filter(|v| *v > 1)
+        .map(|v| (v - 1).to_string())
+}
+
+fn labels(w: &Workload, model: &str) -> Map<String, Value> {
+    let mut l: Map<String, Value> = w
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    l.insert(MODEL_LABEL.into(), json!(model));
+    l.insert("app.kubernetes.io/name".into(), json!(w.id.name));
+    if w.id.kind == WorkloadKind::StreamConsumer {
+        l.insert(KIND_LABEL.into(), json!("stream"));
+    }
+    l
+}
+
+fn meta(w: &Workload, model: &str) -> Value {
+    let mut m = json!({
+        "name": w.id.name,
+        "namespace": w.id.namespace,
+        "labels": labels(w, model),
+        "creationTimestamp": w.created_at.rfc3339(),
+    });
+    if !w.uid.is_empty() {
+        m["uid"] = json!(w.uid);
+    }
+    m
+}
+
+fn pod_template(w: &Workload, model: &str, version: &str, container: &str) -> Value {
+    json!({
+        "metadata": {
+            "labels": {"app.kubernetes.io/name": w.id.name, MODEL_LABEL: model},
+            "annotations": {VERSION_ANNOTATION: version},
+        },
+        "spec": {"containers": [{
+            "name": container, "image": IMAGE,
+            "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+            "env": env(model, version),
+        }]},
+    })
+}
+
+fn template_patch(
+    model: &str,
+    version: &str,
+    container: &str,
+    extra_ann: Option<(&str, &str)>,
+) -> Value {
+    let mut ann = json!({VERSION_ANNOTATION: version});
+    if let Some((k, v)) = extra_ann {
+        ann[k] = json!(v);
+    }
+    json!({"metadata": {"annotations": {"kubernetes.io/change-cause": format!("serve {}", model_uri(model, version))}},
+           "spec": {"template": {"metadata": {"annotations": ann}, "spec": {"containers": [{
+        "name": container, "image": IMAGE,
+        "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+        "env": env(model, version)}]}}}})
+}
+
+fn patch_for(w: &Workload, obj: &Value, patch: Value, settle: bool) -> SeedPatch {
+    SeedPatch {
+        api_version: obj["apiVersion"].as_str().unwrap_or("").into(),
+        kind: obj["kind"].as_str().unwrap_or("").into(),
+        namespace: w.id.namespace.clone(),
+        name: w.id.name.clone(),
+        patch,
+        settle,
+    }
+}
+
+fn deployment(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
+    let container = if w.id.kind == WorkloadKind::StreamConsumer {
+        "consumer"
+    } else {
+        "model-server"
+    };
+    let first = match (&w.rollout, previous(version)) {
+        (RolloutState::Available | RolloutState::Progressing { .. }, Some(p)) => p,
+        _ => version.to_string(),
+    };
+    let mut m = meta(w, model);
+    m["annotations"] =
+        json!({"kubernetes.io/change-cause": format!("serve {}", model_uri(model, &first))});
+    let obj = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": m,
+        "spec": {
+            "replicas": w.desired_replicas,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": w.id.name}},
+            "template": pod_template(w, model, &first, container),
+        },
+    });
+    let mut patches = Vec::new();
+    if first != version {
+        let live = matches!(w.rollout, RolloutState::Progressing { .. });
+        patches.push(patch_for(
+            w,
+            &obj,
+            template_patch(model, version, container, None),
+            !live,
+        ));
+    }
+    match &w.rollout {
+        RolloutState::Paused => {
+            patches.push(patch_for(w, &obj, json!({"spec": {"paused": true}}), true))
+        }
+        RolloutState::Degraded { .. } => {
+            patches.push(patch_for(
+                w,
+                &obj,
+                json!({"spec": {"progressDeadlineSeconds": 10}}),
+                true,
+            ));
+            patches.push(patch_for(
+                w,
+                &obj,
+                template_patch(model, version, container, Some((FAIL_ANNOTATION, "true"))),
+                false,
+            ));
+        }
+        _ => {}
+    }
+    seed.objects.push(obj);
+    seed.patches.extend(patches);
+}
+
+fn inference_service(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
+    let mut m = meta(w, model);
+    m["annotations"] = json!({VERSION_ANNOTATION: version});
+    let obj = json!({
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": m,
+        "spec": {"predictor": {
+            "minReplicas": w.desired_replicas,
+            "model": {"modelFormat": {"name": "mlflow"}, "protocolVersion": "v2", "storageUri": model_uri(model, version)},
+        }},
+    });
+    if let Some(c) = &w.canary {
+        let p = json!({"spec": {"predictor": {"canaryTrafficPercent": c.traffic_percent,
+            "model": {"storageUri": model_uri(model, &c.version)}}}});
+        seed.patches.push(patch_for(w, &obj, p, true));
+    }
+    seed.objects.push(obj);
+}
+
+fn cron_job(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
+    let mut tmpl = pod_template(w, model, version, "batch-scorer");
+    tmpl["spec"]["restartPolicy"] = json!("OnFailure");
+    let obj = json!({
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": meta(w, model),
+        "spec": {
+            "schedule": "*/30 * * * *",
+            "suspend": w.rollout == RolloutState::Suspended,
+            "jobTemplate": {"spec": {"template": tmpl}},
+        },
+        "status": {"lastScheduleTime": w.created_at.rfc3339()},
+    });
+    seed.objects.push(obj);
+}
+
+/// The objects (and patches) that represent `workloads` in one cluster.
+pub fn from_workloads(workloads: &[Workload]) -> Seed {
+    let mut seed = Seed::default();
+    let mut namespaces: BTreeMap<&str, i64> = BTreeMap::new();
+    for w in workloads {
+        let t = namespaces
+            .entry(w.id.namespace.as_str())
+            .or_insert(w.created_at.0);
+        *t = (*t).min(w.created_at.0);
+    }
+    for (ns, t) in namespaces {
+        let created = modeldeck_core::domain::Timestamp(t).rfc3339();
+        seed.objects.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "creationTimestamp": created}}));
+    }
+    for w in workloads {
+        let model = w.model.clone().unwrap_or_else(|| w.id.name.clone());
+        let version = w.served_version.clone().unwrap_or_else(|| "1".into());
+        match w.id.kind {
+            WorkloadKind::Deployment | WorkloadKind::StreamConsumer => {
+                deployment(w, &model, &version, &mut seed)
+            }
+            WorkloadKind::InferenceService => inference_service(w, &model, &version, &mut seed),
+            WorkloadKind::CronJob => cron_job(w, &model, &version, &mut seed),
+        }
+    }
+    seed
+}
+
+/// One seed per cluster of a `Cluster` port's current workloads.
+pub async fn from_cluster(cluster: &dyn Cluster) -> PortResult<BTreeMap<String, Seed>> {
+    let workloads = cluster.list_workloads().await?;
+    let mut by: BTreeMap<String, Vec<Workload>> = cluster
+        .clusters()
+        .into_iter()
+        .map(|c| (c, Vec::new()))
+        .collect();
+    for w in workloads {
+        by.entry(w.id.cluster.clone()).or_default().push(w);
+    }
+    Ok(by
+        .into_iter()
+        .map(|(c, ws)| (c, from_workloads(&ws)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modeldeck_core::domain::{Canary, Timestamp, WorkloadRef};
+
+    fn w(kind: WorkloadKind, rollout: RolloutState) -> Workload {
+        Workload {
+            id: WorkloadRef {
+                cluster: "c".into(),
+                namespace: "ml".into(),
+                kind,
+                name: "fraud".into(),
+            },
+            uid: String::new(),
+            resource_version: String::new(),
+            model: Some("fraud-model".into()),
+            served_version: Some("7".into()),
+            canary: None,
+            ready_replicas: 3,
+            desired_replicas: 3,
+            rollout,
+            labels: BTreeMap::new(),
+            created_at: Timestamp(1_700_000_000_000),
+        }
+    }
+
+    #[test]
+    fn deployments_get_history_and_binding() {
+        let s = from_workloads(&[w(WorkloadKind::Deployment, RolloutState::Available)]);
+        assert_eq!(s.objects[0]["kind"], "Namespace");
+        let d = &s.objects[1];
+        assert_eq!(d["metadata"]["labels"][MODEL_LABEL], "fraud-model");
+        assert_eq!(
+            d["spec"]["template"]["metadata"]["annotations"][VERSION_ANNOTATION],
+            "6"
+        );
+        assert_eq!(s.patches.len(), 1);
+        assert!(s.patches[0].settle);
+        let p = s.patches[0].patch.to_string();
+        assert!(p.contains("models:/fraud-model/7"), "{p}");
+    }
+
+    #[test]
+    fn isvc_canary_and_cronjob_suspend() {
+        let mut i = w(WorkloadKind::InferenceService, RolloutState::Available);
+        i.canary = Some(Canary {
+            version: "8".into(),
+            traffic_percent: 20,
+        });
+        let s = from_workloads(&[i, w(WorkloadKind::CronJob, RolloutState::Suspended)]);
+        let isvc = &s.objects[1];
+        assert_eq!(
+            isvc["spec"]["predictor"]["model"]["storageUri"],
+            "models:/fraud-model/7"
+        );
+        assert_eq!(
+            s.patches[0].patch["spec"]["predictor"]["canaryTrafficPercent"],
+            20
+        );
+        assert_eq!(s.objects[2]["spec"]["suspend"], true);
+    }
+}

@@ -1,0 +1,1 @@
+//! Modeldeck's `Cluster` port on Kubernetes.
