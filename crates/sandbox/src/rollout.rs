@@ -53,7 +53,8 @@ pub(crate) fn status(w: &WorkloadState, now: Timestamp) -> (RolloutState, u32) {
 }
 
 /// Starts serving `to` on workload `idx` at `now`: the patch a promotion
-/// makes. Returns false when nothing changes (same version, nothing live).
+/// makes. Returns false when nothing changes (the template already says
+/// `to` and no canary is live), as a no-op merge patch would.
 pub(crate) fn start(world: &mut World, idx: usize, to: u32, now: Timestamp) -> bool {
     let broken = world
         .workloads
@@ -65,7 +66,7 @@ pub(crate) fn start(world: &mut World, idx: usize, to: u32, now: Timestamp) -> b
     let Some(w) = world.workloads.get_mut(idx) else {
         return false;
     };
-    if w.served == to && w.canary.is_none() && w.rollout.is_none() {
+    if w.served == to && w.canary.is_none() {
         world.rv_counter -= 1;
         return false;
     }

@@ -1,5 +1,6 @@
 //! A real `modeldeck_core::Console` on the sandbox's ports: writes show in
 //! the next snapshot, and an outage turns panels stale while keeping data.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 

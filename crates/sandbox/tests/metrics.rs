@@ -1,5 +1,6 @@
 //! The simulated metrics: deterministic, history consistent with the
 //! latest values, drift per feature, health that follows the served version.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -138,11 +139,11 @@ async fn health_follows_the_served_version() {
         .unwrap();
     sb.advance(Duration::from_secs(300));
     twin.advance(Duration::from_secs(300));
-    let moved = p50(&m.fleet_health(&[r.clone()]).await.unwrap());
+    let moved = p50(&m.fleet_health(std::slice::from_ref(&r)).await.unwrap());
     let stayed = p50(&twin
         .backends()
         .metrics
-        .fleet_health(&[r.clone()])
+        .fleet_health(std::slice::from_ref(&r))
         .await
         .unwrap());
     assert_ne!(moved, stayed, "another version, another latency");
@@ -212,7 +213,7 @@ async fn bad_ranges_and_unknown_workloads_are_refused() {
         WorkloadKind::CronJob,
         "churn-batch-scoring",
     );
-    let h = m.fleet_health(&[job.clone()]).await.unwrap()[&job].clone();
+    let h = m.fleet_health(std::slice::from_ref(&job)).await.unwrap()[&job].clone();
     assert_eq!((h.request_rate, h.latency_p99), (None, None));
     assert!(h.error_ratio.is_some() && h.drift_max.is_some());
 }

@@ -1,5 +1,6 @@
 //! The simulated registry: versions and runs, not-found errors that name
 //! what is missing, tags and aliases that stick, the pending promotion.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -50,19 +51,18 @@ async fn the_demo_has_a_dozen_models_with_histories_and_runs() {
         .count();
     assert!(with_challenger >= 3);
     let fraud = r.list_versions("fraud-detector").await.unwrap();
-    let auc = |v: &str| {
-        let id = fraud
+    let run_of = |v: &str| {
+        fraud
             .iter()
             .find(|x| x.version == v)
             .unwrap()
             .run_id
             .clone()
-            .unwrap();
-        id
+            .unwrap()
     };
     let (a, b) = (
-        r.get_run(&auc("7")).await.unwrap(),
-        r.get_run(&auc("8")).await.unwrap(),
+        r.get_run(&run_of("7")).await.unwrap(),
+        r.get_run(&run_of("8")).await.unwrap(),
     );
     assert!(
         b.metrics["auc"] > a.metrics["auc"],

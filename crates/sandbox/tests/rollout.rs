@@ -1,6 +1,7 @@
 //! The simulated cluster reacts to patches like a Deployment controller:
 //! rollouts progress with the virtual clock, bump resourceVersions, record
 //! events, refuse stale preconditions and stall on a broken version.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Helpers shared by the sandbox's integration tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 #![allow(dead_code)]
 
 use modeldeck_core::console::{Console, ConsoleOptions};
