@@ -309,7 +309,8 @@ impl PromClient {
     }
 
     fn transport_error(&self, e: reqwest::Error, location: &str) -> PromError {
-        let (timeout, body) = (e.is_timeout(), e.is_body() || e.is_decode());
+        let (timeout, body, connect) =
+            (e.is_timeout(), e.is_body() || e.is_decode(), e.is_connect());
         let reason = self.scrubber.clean(&error_chain(&e.without_url()));
         let kind = if timeout {
             PromErrorKind::Timeout {
@@ -319,8 +320,10 @@ impl PromClient {
             PromErrorKind::Malformed {
                 reason: format!("the answer was cut off: {reason}"),
             }
-        } else {
+        } else if connect {
             PromErrorKind::Unreachable { reason }
+        } else {
+            PromErrorKind::Disconnected { reason }
         };
         PromError::new(kind, location)
     }

@@ -73,6 +73,12 @@ pub enum PromErrorKind {
         /// What the transport said.
         reason: String,
     },
+    /// Connected, but the connection dropped before an answer came.
+    #[error("connection dropped before Prometheus answered: {reason}")]
+    Disconnected {
+        /// What the transport said.
+        reason: String,
+    },
     /// No complete answer within the per-request timeout.
     #[error("no complete answer within {} ms", .after.as_millis())]
     Timeout {
@@ -150,7 +156,9 @@ impl PromError {
     /// The stable code of this error.
     pub fn code(&self) -> ErrorCode {
         match &self.kind {
-            PromErrorKind::Unreachable { .. } => ErrorCode::Unreachable,
+            PromErrorKind::Unreachable { .. } | PromErrorKind::Disconnected { .. } => {
+                ErrorCode::Unreachable
+            }
             PromErrorKind::Timeout { .. } => ErrorCode::Timeout,
             PromErrorKind::Api {
                 status, error_type, ..

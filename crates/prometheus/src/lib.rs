@@ -12,6 +12,21 @@
 //!
 //! Metric names, templates and the choice of a hand-written client are
 //! documented in `docs/metrics.md`.
+//!
+//! ```no_run
+//! use modeldeck_core::ports::Metrics;
+//! use modeldeck_prometheus::{ClientConfig, PromClient, PrometheusMetrics, PromqlTemplates, Secret};
+//!
+//! # async fn demo(workloads: Vec<modeldeck_core::domain::WorkloadRef>)
+//! #     -> Result<(), Box<dyn std::error::Error>> {
+//! let cfg = ClientConfig::new("https://prometheus.example:9090")
+//!     .bearer(Secret::new("token-from-the-keychain"));
+//! let metrics = PrometheusMetrics::new(PromClient::new(cfg)?, PromqlTemplates::default())?;
+//! let health = metrics.fleet_health(&workloads).await?; // six queries, any fleet size
+//! # let _ = health;
+//! # Ok(())
+//! # }
+//! ```
 
 mod client;
 mod config;

@@ -335,3 +335,14 @@ async fn envelopes_with_odd_statuses_and_extras_are_read() {
     assert!(v[0].sample.is_none());
     assert_eq!(v[1].sample.unwrap().value, f64::INFINITY);
 }
+
+#[tokio::test]
+async fn hang_ups_without_an_answer() {
+    let s = serve(Reply::Raw(String::new())).await;
+    let e = client(&s.url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
+    assert!(
+        matches!(e.kind, PromErrorKind::Disconnected { .. }),
+        "{e:?}"
+    );
+}

@@ -314,3 +314,56 @@ async fn model_placeholders_need_known_models() {
     assert!(s.points.iter().all(|(_, v)| close(*v, 10.0)), "{s:?}");
     assert!(m.describe().starts_with("prometheus http://127.0.0.1:"));
 }
+
+/// The profile examples of docs/metrics.md, as template sets.
+fn documented_profiles() -> Vec<(String, PromqlTemplates)> {
+    let doc = include_str!("../../../docs/metrics.md");
+    let mut out = Vec::new();
+    for block in doc.split("```toml").skip(1) {
+        let table: toml::Table = toml::from_str(block.split("```").next().unwrap()).unwrap();
+        for (name, profile) in table["profiles"].as_table().unwrap() {
+            let promql: BTreeMap<String, String> = profile["promql"]
+                .as_table()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            out.push((
+                name.clone(),
+                PromqlTemplates::from_overrides(&promql).unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn documented_mappings_are_valid_promql() {
+    // The KServe / Seldon / custom examples query metrics the fixture does
+    // not have: every call must succeed (empty), none may be refused.
+    let profiles = documented_profiles();
+    assert_eq!(profiles.len(), 3);
+    for (name, templates) in profiles {
+        let (m, fx) = port_at(SAMPLES - 1, templates).await;
+        let asked = refs();
+        m.set_workload_models(
+            workloads()
+                .iter()
+                .map(|w| (w.workload_ref("test"), w.model.to_string()))
+                .collect(),
+        );
+        m.fleet_health(&asked)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: fleet_health: {e}"));
+        let range = TimeRange {
+            start: fx.timestamp(300),
+            end: fx.timestamp(360),
+            step_ms: 60_000,
+        };
+        for signal in Signal::ALL {
+            m.signal_range(&asked[0], signal, range)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {signal:?}: {e}"));
+        }
+    }
+}

@@ -73,3 +73,25 @@ fn escapes_values() {
     };
     assert_eq!(t.by_clause(), "cluster, namespace, workload");
 }
+
+/// Every `[profiles.*.promql]` example in docs/metrics.md loads.
+#[test]
+fn documented_examples_are_valid() {
+    let doc = include_str!("../../../../docs/metrics.md");
+    let mut blocks = 0;
+    for block in doc.split("```toml").skip(1) {
+        let text = block.split("```").next().unwrap_or("");
+        let table: toml::Table = toml::from_str(text).unwrap();
+        for (_, profile) in table["profiles"].as_table().unwrap() {
+            let promql: BTreeMap<String, String> = profile["promql"]
+                .as_table()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            PromqlTemplates::from_overrides(&promql).unwrap_or_else(|e| panic!("{e}"));
+            blocks += 1;
+        }
+    }
+    assert_eq!(blocks, 3);
+}
