@@ -1,6 +1,7 @@
 //! Standard clients unchanged: the real `kubectl` binary against the server
 //! (over TLS, so kubectl sends the bearer token that picks the user). No
 //! skipping: without kubectl on PATH these tests fail and say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 use modeldeck_apiserver::{ApiServer, ApiServerHandle, ControllerConfig, ServerConfig, fixtures};
 use serde_json::Value;
