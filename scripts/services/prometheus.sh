@@ -65,6 +65,10 @@ start() {
   if [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then
     die "server '$name' already running (pid $(cat "$state/pid")); stop it first"
   fi
+  [ -z "$fixture" ] || check_fixture "$fixture"
+  if [ -f "$state/datadir" ]; then
+    rm -rf "$(cat "$state/datadir")"
+  fi
   rm -rf "$state"
   mkdir -p "$state"
   local data port
@@ -121,10 +125,11 @@ stop() {
   local name=${1:-}
   [ -n "$name" ] || die "usage: stop NAME"
   local state=$RUNS/$name
-  [ -f "$state/pid" ] || { say "no server '$name' recorded"; return 0; }
-  local pid
-  pid=$(cat "$state/pid")
-  if kill -0 "$pid" 2>/dev/null; then
+  local pid=""
+  [ -f "$state/pid" ] && pid=$(cat "$state/pid")
+  if [ -z "$pid" ]; then
+    say "no server '$name' running"
+  elif kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid"
     for _ in $(seq 1 100); do
       kill -0 "$pid" 2>/dev/null || break
@@ -140,6 +145,7 @@ stop() {
   fi
   if [ -f "$state/datadir" ]; then
     rm -rf "$(cat "$state/datadir")"
+    rm -f "$state/datadir"
   fi
   rm -f "$state/pid"
 }
