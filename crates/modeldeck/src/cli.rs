@@ -63,6 +63,10 @@ pub struct GlobalArgs {
         value_parser = parse_backend
     )]
     pub sandbox_outage: Vec<Backend>,
+    /// Set by the TUI paths: the sandbox runs on the wall clock (live)
+    /// instead of a frozen virtual instant (reproducible scripting output).
+    #[arg(skip)]
+    pub live: bool,
 }
 
 /// Options of the terminal UI.

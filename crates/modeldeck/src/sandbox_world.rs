@@ -1,14 +1,15 @@
 //! The simulated world behind `--sandbox` and `modeldeck demo`: the demo
 //! scenario, or a generated world of `--sandbox-size` workloads for
 //! benchmarks, wrapped in a [`Console`] that runs on the world's clock.
+//!
+//! The TUI gets the world on the wall clock, so it lives. Scripting
+//! subcommands get it frozen at [`GENERATED_START`] on a virtual clock, so
+//! the same seed prints the same bytes every time (docs, CI, tests).
 
 use crate::cli::GlobalArgs;
 use crate::failure::Failure;
 use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_sandbox::{GenSpec, Sandbox};
-
-/// Seed of the demo world when `--seed` is not given.
-pub const DEFAULT_SEED: u64 = 42;
+use modeldeck_sandbox::{ClockMode, DEMO_SEED, GENERATED_START, GenSpec, Sandbox};
 
 /// A console over the sandbox world chosen by `--seed` / `--sandbox-size`.
 ///
@@ -25,8 +26,9 @@ pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
         ..ConsoleOptions::default()
     };
     tracing::info!(
-        seed = global.seed.unwrap_or(DEFAULT_SEED),
+        seed = global.seed.unwrap_or(DEMO_SEED),
         size = ?global.sandbox_size,
+        live = global.live,
         outages = ?global.sandbox_outage,
         "sandbox world"
     );
@@ -34,11 +36,19 @@ pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
 }
 
 fn build(global: &GlobalArgs) -> Result<Sandbox, Failure> {
-    let seed = global.seed.unwrap_or(DEFAULT_SEED);
+    let seed = global.seed.unwrap_or(DEMO_SEED);
     if let Some(workloads) = global.sandbox_size {
         return Ok(Sandbox::generate(&gen_spec(seed, workloads)));
     }
-    Sandbox::demo().map_err(|e| Failure::Other(anyhow::Error::new(e).context("the demo world")))
+    let clock = if global.live {
+        ClockMode::Wall
+    } else {
+        ClockMode::Virtual {
+            start: GENERATED_START,
+        }
+    };
+    Sandbox::demo_with(seed, clock)
+        .map_err(|e| Failure::Other(anyhow::Error::new(e).context("the demo world")))
 }
 
 /// The shape of a generated world with `workloads` workloads: about 50

@@ -341,7 +341,26 @@ fn yaml_is_the_json_document() {
         vec!["versions", model.as_str()],
         vec!["compare", model.as_str(), "champion", "challenger"],
     ] {
-        assert_eq!(yaml(&args), json(&args), "{args:?}");
+        let (y, j) = (yaml(&args), json(&args));
+        assert!(same(&y, &j), "{args:?}: YAML and JSON differ:\n{y}\n{j}");
+    }
+}
+
+/// Equal values; numbers equal to 1e-12 relative, because serde_json's
+/// default float parser may be one ulp off where YAML's is exact.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
     }
 }
 
@@ -394,14 +413,14 @@ fn tables_have_headers_and_no_color_when_piped() {
         (
             vec!["status"],
             &[
-                "CLUSTER",
+                "CONTEXT",
                 "NAMESPACE",
                 "NAME",
                 "MODEL",
-                "VERSION",
+                "VER",
                 "READY",
                 "ROLLOUT",
-                "P99",
+                "P99MS",
                 "DRIFT",
                 "BACKEND",
                 "STATE",
@@ -458,4 +477,17 @@ fn the_status_table_lists_every_workload_aligned() {
     }
     assert!(lines[n + 1].is_empty(), "more rows than workloads");
     assert!(r.stdout.contains(&format!("{n} workloads")));
+}
+
+#[test]
+fn the_same_seed_prints_the_same_bytes() {
+    let once = run(&["--sandbox", "--seed", "7", "status", "-o", "json"]);
+    let twice = run(&["--sandbox", "--seed", "7", "status", "-o", "json"]);
+    assert_eq!(once.code, 0, "{}", once.stderr);
+    assert_eq!(once.stdout, twice.stdout);
+    let other = run(&["--sandbox", "--seed", "8", "status", "-o", "json"]);
+    assert_ne!(once.stdout, other.stdout, "the seed changes nothing");
+    let default = json(&["status"]);
+    let explicit = json(&["--seed", "42", "status"]);
+    assert_eq!(default, explicit, "the default seed is 42");
 }

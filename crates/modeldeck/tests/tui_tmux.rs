@@ -132,9 +132,11 @@ fn demo_filter_models_versions_compare_help_and_quit() {
     t.type_text(":models");
     t.keys(&["Enter"]);
     t.wait_for("the Models screen", |s| s.contains("Models["));
-    t.type_text(&format!("/^{model}( |$)"));
+    let only = format!("^{model}( |$)");
+    t.type_text(&format!("/{only}"));
     t.keys(&["Enter"]);
-    t.wait_for("the filtered Models list", |s| s.contains("Models[1/"));
+    let title = format!("Models[1] </{only}>");
+    t.wait_for("the filtered Models list", |s| s.contains(&title));
     t.keys(&["Enter"]);
     let versions = json(&["versions", &model]);
     let newest = versions["versions"][0]["version"].as_str().unwrap();

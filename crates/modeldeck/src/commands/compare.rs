@@ -12,6 +12,9 @@ use modeldeck_core::Console;
 use modeldeck_core::compare::{Comparison, Direction, MetricDelta, Side, ValueDiff, Winner};
 use serde::Serialize;
 
+/// Longest param or tag value a table shows (JSON has them whole).
+const VALUE_WIDTH: usize = 40;
+
 /// The `compare` document.
 #[derive(Debug, Serialize)]
 pub struct CompareDoc {
@@ -208,8 +211,8 @@ fn render(doc: &CompareDoc, color: bool) -> String {
     out.push_str(&t.render(color));
     let s = &doc.score;
     let overall = match doc.winner {
-        "a" => format!("A ({}) wins", side_label(&doc.a)),
-        "b" => format!("B ({}) wins", side_label(&doc.b)),
+        "a" => format!("A wins: {}", side_label(&doc.a)),
+        "b" => format!("B wins: {}", side_label(&doc.b)),
         _ => "no winner".to_string(),
     };
     out.push_str(&format!(
@@ -224,8 +227,10 @@ fn render(doc: &CompareDoc, color: bool) -> String {
         for r in rows.iter() {
             t.row(vec![
                 r.key.as_str().into(),
-                Cell::opt(r.a.as_deref(), str::to_string),
-                Cell::opt(r.b.as_deref(), str::to_string),
+                r.a.as_deref()
+                    .map_or(Cell::missing(), |v| Cell::clipped(v, VALUE_WIDTH)),
+                r.b.as_deref()
+                    .map_or(Cell::missing(), |v| Cell::clipped(v, VALUE_WIDTH)),
                 if r.differs {
                     Cell::painted("yes", Paint::Yellow)
                 } else {

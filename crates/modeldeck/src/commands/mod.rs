@@ -26,12 +26,14 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     } = cli;
     match command {
         None => {
+            global.live = true;
             let console = build_console(&global)?;
             tui::open(console, &tui).await?;
             Ok(Exit::Ok)
         }
         Some(Command::Demo { tui }) => {
             global.sandbox = true;
+            global.live = true;
             let console = build_console(&global)?;
             tui::open(console, &tui).await?;
             Ok(Exit::Ok)

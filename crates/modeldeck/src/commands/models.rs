@@ -107,7 +107,9 @@ fn render(doc: &ModelsDoc, color: bool) -> String {
             Cell::new(others.join(" ")),
             Cell::opt(m.workloads, |n| n.to_string()),
             m.updated_at.as_str().into(),
-            Cell::opt(m.description.as_deref(), str::to_string),
+            m.description
+                .as_deref()
+                .map_or(Cell::missing(), |d| Cell::clipped(d, 60)),
         ]);
     }
     let mut out = t.render(color);

@@ -262,7 +262,7 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
             Cell::opt(w.error_pct, |v| fixed(v, 2)),
             match w.drift_psi {
                 Some(v) => Cell::painted(fixed(v, 3), drift_paint),
-                None => Cell::opt(None::<f64>, |v| v.to_string()),
+                None => Cell::missing(),
             },
             Cell::new(format_age(
                 snap.at,

@@ -53,12 +53,25 @@ impl Cell {
         }
     }
 
-    /// `-` (dim) for a missing value, else the formatted value.
-    pub fn opt<T>(value: Option<T>, format: impl FnOnce(T) -> String) -> Cell {
-        match value {
-            Some(v) => Cell::new(format(v)),
-            None => Cell::painted("-", Paint::Dim),
+    /// A plain cell cut to `max` characters (an ellipsis marks the cut);
+    /// for free text that would otherwise stretch a table.
+    pub fn clipped(text: &str, max: usize) -> Cell {
+        if text.chars().count() <= max {
+            return Cell::new(text);
         }
+        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        Cell::new(cut)
+    }
+
+    /// `-` (dim): a missing value.
+    pub fn missing() -> Cell {
+        Cell::painted("-", Paint::Dim)
+    }
+
+    /// [`Cell::missing`] for `None`, else the formatted value.
+    pub fn opt<T>(value: Option<T>, format: impl FnOnce(T) -> String) -> Cell {
+        value.map_or_else(Cell::missing, |v| Cell::new(format(v)))
     }
 }
 
@@ -181,5 +194,11 @@ mod tests {
             .replace("\x1b[2m", "")
             .replace("\x1b[0m", "");
         assert_eq!(stripped, plain);
+    }
+
+    #[test]
+    fn clips_long_text() {
+        assert_eq!(Cell::clipped("abcdef", 4).text, "abc…");
+        assert_eq!(Cell::clipped("abcd", 4).text, "abcd");
     }
 }
