@@ -39,14 +39,13 @@ impl Promotions {
         if let Some(hit) = self.index.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
             return Ok(hit.clone());
         }
-        let key = tags::key(id, &TagKind::Request);
         for m in self.backends.registry.list_models().await? {
             for v in self.backends.registry.list_versions(&m.name).await? {
                 self.remember(&v);
-                if v.tags.contains_key(&key) {
-                    return Ok((v.model, v.version));
-                }
             }
+        }
+        if let Some(hit) = self.index.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+            return Ok(hit.clone());
         }
         Err(PromotionError::NotFound {
             what: format!("promotion {id}"),
@@ -56,8 +55,8 @@ impl Promotions {
     /// Notes every promotion id tagged on `v`.
     pub(crate) fn remember(&self, v: &ModelVersion) {
         let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-        for k in v.tags.keys() {
-            if let Some((id, TagKind::Request)) = tags::parse_key(k) {
+        for (id, t) in tags::collect(&v.tags) {
+            if t.request.is_some() {
                 index.insert(id, (v.model.clone(), v.version.clone()));
             }
         }

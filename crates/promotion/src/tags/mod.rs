@@ -32,6 +32,9 @@ use std::collections::BTreeMap;
 
 /// Every promotion tag key starts with this.
 pub const PREFIX: &str = "modeldeck.promotion/";
+/// The single-tag request format the sandbox seeds its demo with (a core
+/// `Promotion` as JSON); read as a request, never written.
+pub const LEGACY_REQUEST: &str = "modeldeck.promotion.request";
 /// MLflow's tag key limit, bytes.
 pub const MAX_KEY_BYTES: usize = 250;
 /// MLflow's tag value limit, bytes.
@@ -246,6 +249,12 @@ pub struct PromotionTags {
 /// Groups and decodes the promotion tags among a version's `tags`, by id.
 pub fn collect(tags: &BTreeMap<String, String>) -> BTreeMap<String, PromotionTags> {
     let mut out: BTreeMap<String, PromotionTags> = BTreeMap::new();
+    if let Some(legacy) = tags.get(LEGACY_REQUEST) {
+        if let Some(r) = legacy_request(legacy) {
+            let id = r.id.clone();
+            out.entry(id).or_default().request = Some(r);
+        }
+    }
     for (k, v) in tags.range(PREFIX.to_string()..) {
         if !k.starts_with(PREFIX) {
             break;
@@ -287,6 +296,26 @@ pub fn collect(tags: &BTreeMap<String, String>) -> BTreeMap<String, PromotionTag
         }
     }
     out
+}
+
+/// Reads a [`LEGACY_REQUEST`] value as a request (`None` if it is not one
+/// or its id is not a valid operation id).
+fn legacy_request(value: &str) -> Option<RequestRecord> {
+    let p: modeldeck_core::domain::Promotion = serde_json::from_str(value).ok()?;
+    validate_id(&p.id).ok()?;
+    Some(RequestRecord {
+        v: SCHEMA,
+        id: p.id,
+        model: p.model,
+        version: p.version,
+        alias: p.alias,
+        targets: p.targets,
+        requested_by: p.requested_by,
+        reason: p.reason,
+        requested_at: p.requested_at,
+        previous_version: p.previous_version,
+        source_run: None,
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,10 @@
 //! submodules) the sandbox world setup and a fault-injecting port wrapper.
 #![allow(dead_code)]
 
+pub mod faulty;
+pub mod flows;
+pub mod world;
+
 use std::path::{Path, PathBuf};
 
 /// A directory under the system temp dir, removed on drop.

@@ -1,0 +1,393 @@
+//! A wrapper around real ports (the sandbox's, or any other `Backends`)
+//! that counts every call, can fail a chosen call (before it reaches the
+//! backend, or after it took effect), and can play a read-only registry
+//! user (writes answered 403, as MLflow's basic-auth app does). It injects
+//! faults into a real backend; it answers nothing by itself.
+
+use async_trait::async_trait;
+use modeldeck_core::console::Backends;
+use modeldeck_core::domain::*;
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use modeldeck_core::ports::{Cluster, Metrics, Registry};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// Whether a fault hits one call or every call from then on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultMode {
+    /// Only call number `at` fails (a transient error).
+    Once,
+    /// Every call from `at` on fails (the process lost its backends: a crash).
+    From,
+}
+
+/// When the failing call fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultTiming {
+    /// Before reaching the backend: nothing happened.
+    Before,
+    /// After the backend did it: the caller sees an error anyway (a lost reply).
+    After,
+}
+
+/// Which call fails and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultPlan {
+    /// Global call index (see [`Faulty::calls`]).
+    pub at: u64,
+    /// Once or from then on.
+    pub mode: FaultMode,
+    /// Before or after the effect.
+    pub timing: FaultTiming,
+}
+
+/// One recorded call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub index: u64,
+    pub method: &'static str,
+    pub detail: String,
+    pub ok: bool,
+    pub injected: bool,
+}
+
+pub struct Faulty {
+    inner: Backends,
+    calls: AtomicU64,
+    plan: Mutex<Option<FaultPlan>>,
+    log: Mutex<Vec<Call>>,
+    read_only_registry: AtomicBool,
+}
+
+const WRITES: [&str; 5] = [
+    "set_alias",
+    "delete_alias",
+    "set_version_tag",
+    "delete_version_tag",
+    "set_served_version",
+];
+
+impl Faulty {
+    pub fn new(inner: Backends) -> Arc<Faulty> {
+        Arc::new(Faulty {
+            inner,
+            calls: AtomicU64::new(0),
+            plan: Mutex::new(None),
+            log: Mutex::new(Vec::new()),
+            read_only_registry: AtomicBool::new(false),
+        })
+    }
+
+    /// These ports as `Backends`.
+    pub fn backends(self: &Arc<Self>) -> Backends {
+        Backends {
+            cluster: self.clone(),
+            registry: self.clone(),
+            metrics: self.clone(),
+        }
+    }
+
+    /// Calls made so far (the index the next call gets).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn arm(&self, plan: Option<FaultPlan>) {
+        *self.plan.lock().unwrap() = plan;
+    }
+
+    pub fn set_read_only_registry(&self, on: bool) {
+        self.read_only_registry.store(on, Ordering::SeqCst);
+    }
+
+    /// Calls with index >= `since`.
+    pub fn log_since(&self, since: u64) -> Vec<Call> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.index >= since)
+            .cloned()
+            .collect()
+    }
+
+    /// Successful writes since `since`, as `method detail`.
+    pub fn writes_since(&self, since: u64) -> Vec<String> {
+        self.log_since(since)
+            .into_iter()
+            .filter(|c| c.ok && WRITES.contains(&c.method))
+            .map(|c| format!("{} {}", c.method, c.detail))
+            .collect()
+    }
+
+    /// Successful calls of `method` since `since`, counted by detail.
+    pub fn ok_counts(&self, since: u64, method: &str) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for c in self
+            .log_since(since)
+            .into_iter()
+            .filter(|c| c.ok && c.method == method)
+        {
+            *out.entry(c.detail).or_default() += 1;
+        }
+        out
+    }
+
+    async fn run<T>(
+        &self,
+        backend: Backend,
+        method: &'static str,
+        detail: String,
+        fut: impl Future<Output = PortResult<T>>,
+    ) -> PortResult<T> {
+        let index = self.calls.fetch_add(1, Ordering::SeqCst);
+        let plan = *self.plan.lock().unwrap();
+        let hit = plan.filter(|p| match p.mode {
+            FaultMode::Once => index == p.at,
+            FaultMode::From => index >= p.at,
+        });
+        let record = |ok: bool, injected: bool| {
+            self.log.lock().unwrap().push(Call {
+                index,
+                method,
+                detail: detail.clone(),
+                ok,
+                injected,
+            });
+        };
+        if backend == Backend::Registry
+            && WRITES.contains(&method)
+            && self.read_only_registry.load(Ordering::SeqCst)
+        {
+            record(false, false);
+            return Err(BackendError::new(
+                Backend::Registry,
+                ErrorCode::Forbidden,
+                "Permission denied",
+            )
+            .at("registry (read-only user)"));
+        }
+        if let Some(p) = hit.filter(|p| p.timing == FaultTiming::Before) {
+            record(false, true);
+            return Err(BackendError::new(
+                backend,
+                ErrorCode::Unreachable,
+                format!("injected fault at call #{index} ({method}, {:?})", p.mode),
+            ));
+        }
+        let r = fut.await;
+        if hit.is_some() {
+            record(false, true);
+            return Err(BackendError::new(
+                backend,
+                ErrorCode::Timeout,
+                format!("injected fault after call #{index} ({method}) took effect"),
+            ));
+        }
+        record(r.is_ok(), false);
+        r
+    }
+}
+
+#[async_trait]
+impl Cluster for Faulty {
+    fn clusters(&self) -> Vec<String> {
+        self.inner.cluster.clusters()
+    }
+    fn changed(&self) -> Option<watch::Receiver<u64>> {
+        self.inner.cluster.changed()
+    }
+    async fn list_workloads(&self) -> PortResult<Vec<Workload>> {
+        self.run(
+            Backend::Cluster,
+            "list_workloads",
+            String::new(),
+            self.inner.cluster.list_workloads(),
+        )
+        .await
+    }
+    async fn events(&self, target: &WorkloadRef) -> PortResult<Vec<ClusterEvent>> {
+        self.run(
+            Backend::Cluster,
+            "events",
+            target.to_string(),
+            self.inner.cluster.events(target),
+        )
+        .await
+    }
+    async fn set_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        self.run(
+            Backend::Cluster,
+            "set_served_version",
+            target.to_string(),
+            self.inner
+                .cluster
+                .set_served_version(target, version, expected_rv),
+        )
+        .await
+    }
+    async fn whoami(&self, cluster: &str) -> PortResult<Identity> {
+        self.run(
+            Backend::Cluster,
+            "whoami",
+            cluster.to_string(),
+            self.inner.cluster.whoami(cluster),
+        )
+        .await
+    }
+    async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool> {
+        self.run(
+            Backend::Cluster,
+            "can_i",
+            format!("{} {}", check.verb, check.resource),
+            self.inner.cluster.can_i(cluster, check),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl Registry for Faulty {
+    fn describe(&self) -> String {
+        self.inner.registry.describe()
+    }
+    async fn list_models(&self) -> PortResult<Vec<RegisteredModel>> {
+        self.run(
+            Backend::Registry,
+            "list_models",
+            String::new(),
+            self.inner.registry.list_models(),
+        )
+        .await
+    }
+    async fn get_model(&self, model: &str) -> PortResult<RegisteredModel> {
+        self.run(
+            Backend::Registry,
+            "get_model",
+            model.to_string(),
+            self.inner.registry.get_model(model),
+        )
+        .await
+    }
+    async fn list_versions(&self, model: &str) -> PortResult<Vec<ModelVersion>> {
+        self.run(
+            Backend::Registry,
+            "list_versions",
+            model.to_string(),
+            self.inner.registry.list_versions(model),
+        )
+        .await
+    }
+    async fn get_version(&self, model: &str, version: &str) -> PortResult<ModelVersion> {
+        self.run(
+            Backend::Registry,
+            "get_version",
+            format!("{model} {version}"),
+            self.inner.registry.get_version(model, version),
+        )
+        .await
+    }
+    async fn get_run(&self, run_id: &str) -> PortResult<RunData> {
+        self.run(
+            Backend::Registry,
+            "get_run",
+            run_id.to_string(),
+            self.inner.registry.get_run(run_id),
+        )
+        .await
+    }
+    async fn set_alias(&self, model: &str, alias: &str, version: &str) -> PortResult<()> {
+        self.run(
+            Backend::Registry,
+            "set_alias",
+            format!("{model} {alias}={version}"),
+            self.inner.registry.set_alias(model, alias, version),
+        )
+        .await
+    }
+    async fn delete_alias(&self, model: &str, alias: &str) -> PortResult<()> {
+        self.run(
+            Backend::Registry,
+            "delete_alias",
+            format!("{model} {alias}"),
+            self.inner.registry.delete_alias(model, alias),
+        )
+        .await
+    }
+    async fn set_version_tag(
+        &self,
+        model: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> PortResult<()> {
+        self.run(
+            Backend::Registry,
+            "set_version_tag",
+            format!("{model} {version} {key}"),
+            self.inner
+                .registry
+                .set_version_tag(model, version, key, value),
+        )
+        .await
+    }
+    async fn delete_version_tag(&self, model: &str, version: &str, key: &str) -> PortResult<()> {
+        self.run(
+            Backend::Registry,
+            "delete_version_tag",
+            format!("{model} {version} {key}"),
+            self.inner.registry.delete_version_tag(model, version, key),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl Metrics for Faulty {
+    fn describe(&self) -> String {
+        self.inner.metrics.describe()
+    }
+    async fn fleet_health(
+        &self,
+        workloads: &[WorkloadRef],
+    ) -> PortResult<BTreeMap<WorkloadRef, Health>> {
+        self.run(
+            Backend::Metrics,
+            "fleet_health",
+            String::new(),
+            self.inner.metrics.fleet_health(workloads),
+        )
+        .await
+    }
+    async fn signal_range(
+        &self,
+        target: &WorkloadRef,
+        signal: Signal,
+        range: TimeRange,
+    ) -> PortResult<Series> {
+        self.run(
+            Backend::Metrics,
+            "signal_range",
+            target.to_string(),
+            self.inner.metrics.signal_range(target, signal, range),
+        )
+        .await
+    }
+    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+        self.run(
+            Backend::Metrics,
+            "feature_drift",
+            target.to_string(),
+            self.inner.metrics.feature_drift(target),
+        )
+        .await
+    }
+}
