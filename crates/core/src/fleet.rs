@@ -181,12 +181,15 @@ pub fn fleet_row(snap: &Snapshot, w: &Workload) -> FleetRow {
 /// Sorts rows by `column`; ties keep cluster/namespace/name order. Missing
 /// numbers sort last in either direction.
 pub fn sort_rows(rows: &mut [FleetRow], column: FleetColumn, descending: bool) {
-    rows.sort_by(|x, y| {
-        let primary = compare_by(x, y, column, descending);
-        primary.then_with(|| {
-            (&x.cluster, &x.namespace, &x.name).cmp(&(&y.cluster, &y.namespace, &y.name))
-        })
-    });
+    rows.sort_by(|x, y| compare_rows(x, y, column, descending));
+}
+
+/// The order [`sort_rows`] uses, for callers that sort indices or
+/// references instead of moving rows (a 100,000-row table re-sorts much
+/// faster that way).
+pub fn compare_rows(x: &FleetRow, y: &FleetRow, column: FleetColumn, descending: bool) -> Ordering {
+    compare_by(x, y, column, descending)
+        .then_with(|| (&x.cluster, &x.namespace, &x.name).cmp(&(&y.cluster, &y.namespace, &y.name)))
 }
 
 fn compare_by(x: &FleetRow, y: &FleetRow, column: FleetColumn, desc: bool) -> Ordering {
