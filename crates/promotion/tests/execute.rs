@@ -9,10 +9,10 @@ use common::flows::*;
 use common::world::World;
 use modeldeck_core::domain::*;
 use modeldeck_core::error::Backend;
+use modeldeck_promotion::ExecuteOptions;
 use modeldeck_promotion::journal::read_path;
 use modeldeck_promotion::service::{HistoryKind, served_at};
 use modeldeck_promotion::tags;
-use modeldeck_promotion::{ExecuteOptions, PromotionError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -239,4 +239,416 @@ async fn two_executors(w: &World) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_executors_racing_change_each_workload_once() {
     two_executors(&World::demo(7)).await;
+}
+
+/// Test 5a: the metrics backend down while gates are read before execution:
+/// the gates fail, nothing is changed.
+async fn outage_before_execution(w: &World) {
+    let svc = w.service("ci-runner");
+    let id = request(w, &svc, "alice", "recsys-ranker", "8").await;
+    approve(w, &svc, &id, &["bob"]).await;
+    let before = served(w, "recsys-ranker", "champion").await;
+    w.control.set_outage(Backend::Metrics, true);
+    let calls = w.ports.calls();
+    w.act_as("carol");
+    let err = svc
+        .execute(&id, ExecuteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "gate_failed", "{err}");
+    assert!(
+        err.to_string().contains("drift (metrics unavailable"),
+        "{err}"
+    );
+    assert!(
+        w.ports
+            .writes_since(calls)
+            .iter()
+            .all(|w| w.contains("/audit/"))
+    );
+    assert_eq!(served(w, "recsys-ranker", "champion").await, before);
+    w.control.set_outage(Backend::Metrics, false);
+    assert_eq!(
+        svc.status(&id).await.unwrap().promotion.state,
+        PromotionState::Approved
+    );
+}
+
+#[tokio::test]
+async fn a_metrics_outage_before_execution_fails_the_gates() {
+    outage_before_execution(&World::demo(42)).await;
+}
+
+/// Test 5b: the metrics backend goes down during the bake, before the
+/// post-deploy gates: a failure, so alias and workloads are put back.
+async fn outage_after_deploy(w: &World) {
+    let control = w.control.clone();
+    let svc = w.service_with(
+        "ci-runner",
+        Some(Box::new(move |d: Duration| {
+            if d == Duration::from_secs(30) {
+                control.set_outage(Backend::Metrics, true);
+            }
+        })),
+    );
+    let before = served(w, "recsys-ranker", "champion").await;
+    let id = request(w, &svc, "alice", "recsys-ranker", "8").await;
+    approve(w, &svc, &id, &["bob"]).await;
+    w.act_as("carol");
+    let err = svc
+        .execute(&id, ExecuteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "rolled_back", "{err}");
+    assert!(
+        err.to_string().contains("post-deploy gate failed")
+            && err.to_string().contains("metrics unavailable"),
+        "{err}"
+    );
+    w.control.set_outage(Backend::Metrics, false);
+    settle(w, "recsys-ranker").await;
+    assert_eq!(
+        served(w, "recsys-ranker", "champion").await,
+        before,
+        "alias and workloads back as before"
+    );
+    let st = svc.status(&id).await.unwrap();
+    assert_eq!(st.promotion.state, PromotionState::RolledBack);
+    assert!(
+        st.outcome
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("metrics unavailable")
+    );
+    let h = svc.history("recsys-ranker", None).await.unwrap();
+    assert_eq!(
+        h.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![HistoryKind::Aborted]
+    );
+    assert_eq!(
+        served_at(&h, w.control.clock().now()),
+        Some("7".into()),
+        "{h:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_metrics_outage_after_deploy_compensates() {
+    outage_after_deploy(&World::demo(42)).await;
+}
+
+/// Test 5c: inconclusive post-deploy gates (a batch job has no live
+/// traffic to judge) pause for a human; the pause is never shown as done.
+async fn inconclusive_after_deploy(w: &World, confirm: bool) {
+    let svc = w.service("ci-runner");
+    let before = served(w, "churn-model", "champion").await;
+    let id = request(w, &svc, "alice", "churn-model", "4").await;
+    approve(w, &svc, &id, &["bob"]).await;
+    w.act_as("carol");
+    let err = svc
+        .execute(&id, ExecuteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "gate_inconclusive", "{err}");
+    assert!(
+        err.to_string().contains("no traffic") || err.to_string().contains("no p99 data"),
+        "{err}"
+    );
+    let st = svc.status(&id).await.unwrap();
+    assert_eq!(
+        st.promotion.state,
+        PromotionState::Executing,
+        "deployed but not done"
+    );
+    assert_eq!(
+        st.phase,
+        Some(modeldeck_promotion::tags::Phase::AwaitingDecision)
+    );
+    assert!(all_on(&served(w, "churn-model", "champion").await, "4"));
+    // Asking again without a decision changes nothing.
+    let calls = w.ports.calls();
+    assert_eq!(
+        svc.execute(&id, ExecuteOptions::default())
+            .await
+            .unwrap_err()
+            .code(),
+        "gate_inconclusive"
+    );
+    assert!(
+        w.ports
+            .writes_since(calls)
+            .iter()
+            .all(|w| w.contains("/audit/") || w.contains("/claim") || w.contains("/exec")),
+        "{:?}",
+        w.ports.writes_since(calls)
+    );
+    if confirm {
+        w.act_as("dana");
+        let r = svc
+            .execute(
+                &id,
+                ExecuteOptions {
+                    confirm_inconclusive: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.state, PromotionState::Promoted);
+        assert!(all_on(&served(w, "churn-model", "champion").await, "4"));
+    } else {
+        w.act_as("dana");
+        let r = svc
+            .rollback_promotion(&id, "no traffic to judge v4 on; not risking it")
+            .await
+            .unwrap();
+        assert_eq!(r.restored_version.as_deref(), Some("5"));
+        settle(w, "churn-model").await;
+        assert_eq!(served(w, "churn-model", "champion").await, before);
+        assert_eq!(
+            svc.status(&id).await.unwrap().promotion.state,
+            PromotionState::RolledBack
+        );
+    }
+}
+
+#[tokio::test]
+async fn inconclusive_post_deploy_gates_wait_for_a_human_who_confirms() {
+    inconclusive_after_deploy(&World::demo(42), true).await;
+}
+
+#[tokio::test]
+async fn inconclusive_post_deploy_gates_wait_for_a_human_who_rolls_back() {
+    inconclusive_after_deploy(&World::demo(42), false).await;
+}
+
+/// Test 5d: an inconclusive gate before execution (the fairness metric is
+/// missing) refuses to start until a human confirms.
+async fn inconclusive_before_execution(w: &World) {
+    let svc = w.service("ci-runner");
+    let id = request(w, &svc, "alice", "ltv-estimator", "3").await;
+    approve(w, &svc, &id, &["bob"]).await;
+    w.act_as("carol");
+    let calls = w.ports.calls();
+    let err = svc
+        .execute(&id, ExecuteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "gate_inconclusive", "{err}");
+    assert!(
+        err.to_string().contains("fairness") && err.to_string().contains("demographic_parity_gap"),
+        "{err}"
+    );
+    assert!(
+        w.ports
+            .writes_since(calls)
+            .iter()
+            .all(|w| w.contains("/audit/"))
+    );
+    let r = svc
+        .execute(
+            &id,
+            ExecuteOptions {
+                confirm_inconclusive: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.state, PromotionState::Promoted);
+}
+
+#[tokio::test]
+async fn inconclusive_gates_before_execution_need_a_confirmation() {
+    inconclusive_before_execution(&World::demo(42)).await;
+}
+
+/// A version whose pods never get ready: the rollout degrades and the
+/// promotion is compensated.
+async fn broken_version(w: &World) {
+    let svc = w.service("ci-runner");
+    let before = served(w, "spam-filter", "champion").await;
+    let id = request(w, &svc, "alice", "spam-filter", "7").await;
+    approve(w, &svc, &id, &["bob"]).await;
+    w.act_as("carol");
+    let err = svc
+        .execute(&id, ExecuteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "rolled_back", "{err}");
+    assert!(
+        err.to_string().contains("degraded") || err.to_string().contains("not Available"),
+        "{err}"
+    );
+    settle(w, "spam-filter").await;
+    assert_eq!(served(w, "spam-filter", "champion").await, before);
+    assert_eq!(
+        svc.status(&id).await.unwrap().promotion.state,
+        PromotionState::RolledBack
+    );
+}
+
+#[tokio::test]
+async fn a_rollout_that_degrades_is_compensated() {
+    broken_version(&World::demo(42)).await;
+}
+
+/// Test 6: rollback restores exactly the previous served version and the
+/// alias, and history answers which version served when.
+async fn rollback_restores(w: &World) {
+    let svc = w.service("ci-runner");
+    let before = served(w, "recsys-ranker", "champion").await;
+    let t0 = w.control.clock().now();
+    let id = request(w, &svc, "alice", "recsys-ranker", "8").await;
+    approve(w, &svc, &id, &["bob"]).await;
+    w.act_as("carol");
+    svc.execute(&id, ExecuteOptions::default()).await.unwrap();
+    let promoted = served(w, "recsys-ranker", "champion").await;
+    assert!(all_on(&promoted, "8"));
+    w.control.advance(Duration::from_secs(3600));
+    w.act_as("oncall");
+    let r = svc
+        .rollback("recsys-ranker", None, "p99 regression reported by search")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.promotion.as_str(),
+            r.from_version.as_str(),
+            r.restored_version.as_deref()
+        ),
+        (id.as_str(), "8", Some("7"))
+    );
+    settle(w, "recsys-ranker").await;
+    assert_eq!(
+        served(w, "recsys-ranker", "champion").await,
+        before,
+        "exactly as before: versions and objects"
+    );
+    let st = svc.status(&id).await.unwrap();
+    assert_eq!(st.promotion.state, PromotionState::RolledBack);
+    assert!(
+        st.outcome
+            .as_ref()
+            .unwrap()
+            .reason
+            .as_ref()
+            .unwrap()
+            .contains("oncall")
+    );
+
+    let h = svc.history("recsys-ranker", None).await.unwrap();
+    assert_eq!(
+        h.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![HistoryKind::Promoted, HistoryKind::RolledBack]
+    );
+    let (p, rb) = (h[0].at, h[1].at);
+    assert!(t0 < p && p < rb);
+    assert_eq!(served_at(&h, t0), Some("7".into()));
+    assert_eq!(served_at(&h, p.plus_millis(1)), Some("8".into()));
+    assert_eq!(served_at(&h, rb), Some("7".into()));
+    let periods = modeldeck_promotion::service::HistoryEvent::periods(&h);
+    assert_eq!(periods.len(), 2);
+    assert_eq!(
+        (periods[0].version.as_deref(), periods[0].to),
+        (Some("8"), Some(rb))
+    );
+
+    // Nothing left to roll back.
+    let err = svc
+        .rollback("recsys-ranker", None, "again")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found", "{err}");
+
+    // Promote again, then someone moves the alias by hand: the rollback
+    // refuses rather than undo someone else's change.
+    let id2 = request(w, &svc, "alice", "recsys-ranker", "8").await;
+    approve(w, &svc, &id2, &["bob"]).await;
+    w.act_as("carol");
+    svc.execute(&id2, ExecuteOptions::default()).await.unwrap();
+    w.backends()
+        .registry
+        .set_alias("recsys-ranker", "champion", "6")
+        .await
+        .unwrap();
+    let calls = w.ports.calls();
+    let err = svc
+        .rollback("recsys-ranker", None, "undo")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "refused_stale_state", "{err}");
+    assert!(
+        err.to_string().contains("champion now points at v6"),
+        "{err}"
+    );
+    assert!(
+        w.ports
+            .writes_since(calls)
+            .iter()
+            .all(|w| w.contains("/audit/"))
+    );
+}
+
+#[tokio::test]
+async fn rollback_restores_the_previous_version_and_alias_exactly() {
+    rollback_restores(&World::demo(42)).await;
+}
+
+/// The demo's seeded request (fraud-detector v8 by dana.kowalski) shows in
+/// a reviewer's inbox and goes through with two approvals.
+async fn seeded_request(w: &World) {
+    let svc = w.service("ci-runner");
+    w.act_as("bob");
+    let inbox = svc.inbox().await.unwrap();
+    let p = inbox
+        .iter()
+        .find(|s| s.promotion.model == "fraud-detector")
+        .expect("seeded request in bob's inbox");
+    let id = p.promotion.id.clone();
+    assert_eq!(p.promotion.requested_by, "dana.kowalski");
+    // A second request for the same alias is refused while it is open.
+    w.act_as("alice");
+    let err = svc
+        .request(modeldeck_promotion::NewPromotion {
+            model: "fraud-detector".into(),
+            version: "6".into(),
+            reason: "rollback to v6".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "refused_conflict", "{err}");
+    approve(w, &svc, &id, &["bob"]).await;
+    assert_eq!(
+        svc.status(&id).await.unwrap().promotion.state,
+        PromotionState::Requested,
+        "fraud-* needs two approvals"
+    );
+    w.act_as("bob");
+    assert!(
+        svc.inbox()
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.promotion.id != id),
+        "decided: out of bob's inbox"
+    );
+    approve(w, &svc, &id, &["carol"]).await;
+    let st = svc.status(&id).await.unwrap();
+    assert_eq!(st.promotion.state, PromotionState::Approved);
+    let auc = st
+        .promotion
+        .gates
+        .iter()
+        .find(|g| g.name == "metric:auc")
+        .unwrap();
+    assert_eq!(auc.status, GateStatus::Pass, "{}", auc.detail);
+    w.act_as("ops");
+    svc.execute(&id, ExecuteOptions::default()).await.unwrap();
+    assert!(all_on(&served(w, "fraud-detector", "champion").await, "8"));
+}
+
+#[tokio::test]
+async fn the_demo_seeded_request_can_be_reviewed_and_executed() {
+    seeded_request(&World::demo(42)).await;
 }

@@ -295,16 +295,17 @@ impl HistoryEvent {
     }
 }
 
-/// Which version served at `t` according to `events` (oldest first):
-/// `None` before the first recorded change is answered from that change's
-/// `previous`.
+/// Which version served at `t` according to `events` (oldest first): the
+/// last completed change at or before `t`; before any, what the earliest
+/// recorded event found in place (its `previous`).
 pub fn served_at(events: &[HistoryEvent], t: Timestamp) -> Option<String> {
-    let changes: Vec<&HistoryEvent> = events
+    let last = events
         .iter()
+        .rev()
         .filter(|e| e.kind != HistoryKind::Aborted)
-        .collect();
-    match changes.iter().rev().find(|e| e.at <= t) {
+        .find(|e| e.at <= t);
+    match last {
         Some(e) => e.serving.clone(),
-        None => changes.first().and_then(|e| e.previous.clone()),
+        None => events.first().and_then(|e| e.previous.clone()),
     }
 }
