@@ -4,8 +4,10 @@
 #   2. Python MlflowClient().search_model_versions from the test venv (one process)
 #   3. a curl loop (one curl process per page), same filter, order and page size
 #
-#   crates/mlflow/bench/list_versions.sh [COUNT=2000] [PAGE_SIZES="200 1000"] [REPS=5]
+#   crates/mlflow/bench/list_versions.sh [COUNT=2000] [PAGE_SIZES="200 1000"] [REPS=3] [ROUNDS=3]
 #
+# Each round runs every tool REPS times in turn, so load changes on a shared
+# machine hit all tools alike. BENCH_MODEL=<name> reuses an already seeded model.
 # Uses $MODELDECK_TEST_MLFLOW_URI if set, else starts (and stops) a server
 # named "bench" with scripts/services/mlflow.sh. Prints a markdown table of
 # median and best wall time per full listing, measured inside each tool.
@@ -14,7 +16,8 @@ cd "$(dirname "$0")/../../.."
 ROOT=$PWD
 COUNT=${1:-2000}
 PAGE_SIZES=${2:-"200 1000"}
-REPS=${3:-5}
+REPS=${3:-3}
+ROUNDS=${4:-3}
 export MODELDECK_CACHE=${MODELDECK_CACHE:-$ROOT/.cache}
 PY=$MODELDECK_CACHE/mlflow-venv/bin/python
 
@@ -24,15 +27,17 @@ if [ -z "${MODELDECK_TEST_MLFLOW_URI:-}" ]; then
   trap 'scripts/services/mlflow.sh stop bench' EXIT
 fi
 URI=$MODELDECK_TEST_MLFLOW_URI
-MODEL="bench-versions-$(date +%s)-$$"
+MODEL=${BENCH_MODEL:-"bench-versions-$(date +%s)-$$"}
 OUT=$(mktemp -d)
 
 cargo build -q --release -p modeldeck-mlflow --example list_versions
 BIN=$ROOT/target/release/examples/list_versions
 
-t0=$(date +%s)
-"$BIN" seed "$URI" "$MODEL" "$COUNT"
-echo "seeded $COUNT versions of $MODEL in $(( $(date +%s) - t0 )) s" >&2
+if [ -z "${BENCH_MODEL:-}" ]; then
+  t0=$(date +%s)
+  "$BIN" seed "$URI" "$MODEL" "$COUNT"
+  echo "seeded $COUNT versions of $MODEL in $(( $(date +%s) - t0 )) s" >&2
+fi
 
 curl_loop() { # page_size -> prints "curl <ms> <n>"
   local ps=$1 tok="" n=0 start end page
@@ -51,9 +56,10 @@ curl_loop() { # page_size -> prints "curl <ms> <n>"
   echo "curl $(( (end - start) / 1000 )) $n" | awk '{printf "%s %.2f %s\n", $1, $2/1000, $3}'
 }
 
+for round in $(seq "$ROUNDS"); do
 for ps in $PAGE_SIZES; do
   f=$OUT/ps$ps
-  "$BIN" list "$URI" "$MODEL" "$ps" "$REPS" >"$f"
+  "$BIN" list "$URI" "$MODEL" "$ps" "$REPS" >>"$f"
   "$PY" - "$URI" "$MODEL" "$ps" "$REPS" >>"$f" <<'EOF'
 import sys, time
 uri, model, ps, reps = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -75,9 +81,11 @@ for _ in range(reps):
 EOF
   for _ in $(seq "$REPS"); do curl_loop "$ps" >>"$f"; done
 done
+echo "round $round done" >&2
+done
 
 echo
-echo "MLflow $(curl -s "$URI/version"), $COUNT versions, $REPS runs each, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "MLflow $(curl -s "$URI/version"), $COUNT versions, $((REPS * ROUNDS)) listings per tool, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
 echo "| page size | pages | tool | versions | median ms | best ms |"
 echo "|---|---|---|---|---|---|"
