@@ -23,6 +23,7 @@ mod de;
 mod errors;
 mod redact;
 pub mod registry;
+mod runs;
 pub mod stages;
 mod transport;
 pub mod types;
