@@ -8,10 +8,24 @@ use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// World plus clock, behind one `Arc` for all ports and handles.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub clock: SandboxClock,
+}
+
+impl std::fmt::Debug for Shared {
+    /// A summary: a world can hold 100,000 workloads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let w = self.world.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Sandbox")
+            .field("seed", &w.seed)
+            .field("now", &w.now)
+            .field("clusters", &w.clusters)
+            .field("models", &w.models.len())
+            .field("workloads", &w.workloads.len())
+            .field("rollouts_under_way", &w.active.len())
+            .finish()
+    }
 }
 
 impl Shared {
