@@ -224,6 +224,20 @@ async fn an_echoing_server_cannot_leak_credentials() {
     );
     leak_check(&e, &c);
 
+    // A proxy quoting the token in its own words.
+    let body = format!("token {TOKEN} has expired");
+    let s2 = start(Behavior::Raw(response(
+        "401 Unauthorized",
+        "text/plain",
+        body.as_bytes(),
+    )))
+    .await;
+    let c2 = client(&s2.uri(), |_| {});
+    let e = c2.get_model("m").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unauthenticated, "{e}");
+    assert!(e.message.contains("token *** has expired"), "{e}");
+    leak_check(&e, &c2);
+
     let pw = "pw-SECRET-71c2";
     let basic = Auth::Basic {
         username: "bob".into(),
