@@ -69,3 +69,24 @@ impl Default for TuiOptions {
 pub async fn run(console: modeldeck_core::Console, opts: TuiOptions) -> std::io::Result<()> {
     runner::run(console, opts).await
 }
+
+/// The same event loop as [`run`] on any ratatui backend, fed by any
+/// stream of terminal events: for tests (a `TestBackend` and a channel of
+/// key events) and embedding. Leaves the terminal mode and the panic hook
+/// alone. Returns when the user quits or `events` ends.
+///
+/// # Errors
+/// Drawing failed, or `events` yielded an error.
+pub async fn run_on<B, S>(
+    terminal: &mut ratatui::Terminal<B>,
+    console: modeldeck_core::Console,
+    opts: TuiOptions,
+    events: S,
+) -> std::io::Result<()>
+where
+    B: ratatui::backend::Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    S: futures::Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    runner::event_loop(terminal, &console, &opts, events, &|| false).await
+}

@@ -63,10 +63,27 @@ impl Drop for JobRunner {
 pub(crate) async fn run(console: Console, opts: TuiOptions) -> io::Result<()> {
     let mut guard = TerminalGuard::enter(opts.mouse)?;
     let hook = PanicHook::install(opts.mouse);
-    let result = event_loop(&mut guard.terminal, &console, &opts, &hook).await;
+    let stop = || hook.fired();
+    let result = event_loop(
+        &mut guard.terminal,
+        &console,
+        &opts,
+        EventStream::new(),
+        &stop,
+    )
+    .await;
     drop(guard);
     drop(hook);
     result
+}
+
+/// A backend error as an io::Error (crossterm's already is one).
+fn to_io<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Error {
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+    match boxed.downcast::<io::Error>() {
+        Ok(io) => *io,
+        Err(other) => io::Error::other(other),
+    }
 }
 
 enum Wake {
@@ -77,16 +94,22 @@ enum Wake {
     Idle,
 }
 
-async fn event_loop<B: Backend>(
+/// The loop itself, on any backend and any source of terminal events;
+/// returns when the user quits, the events end, or `stop()` says so (a
+/// panic restored the terminal).
+pub(crate) async fn event_loop<B, S>(
     terminal: &mut Terminal<B>,
     console: &Console,
     opts: &TuiOptions,
-    hook: &PanicHook,
+    mut events: S,
+    stop: &dyn Fn() -> bool,
 ) -> io::Result<()>
 where
-    B::Error: Into<io::Error>,
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    S: futures::Stream<Item = io::Result<Event>> + Unpin,
 {
-    let size = terminal.size().map_err(Into::into)?;
+    let size = terminal.size().map_err(to_io)?;
     let mut snap_rx = console.subscribe();
     let first = snap_rx.borrow_and_update().clone();
     let mut app = App::new(first, size.width, size.height);
@@ -109,13 +132,12 @@ where
         })
     };
     let mut live: Option<LiveTasks> = None;
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(opts.tick.max(std::time::Duration::from_millis(10)));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let clock = console.options().clock.clone();
 
     let outcome = loop {
-        if hook.fired() {
+        if stop() {
             break Err(io::Error::other(
                 "a panic restored the terminal; the UI stopped (see the log)",
             ));
@@ -123,7 +145,7 @@ where
         app.settle();
         if app.needs_draw() {
             if let Err(e) = terminal.draw(|f| render(f, &app)) {
-                break Err(e.into());
+                break Err(to_io(e));
             }
             app.mark_drawn();
         }

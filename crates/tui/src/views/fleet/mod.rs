@@ -16,8 +16,8 @@ use crate::views::table;
 use crate::views::{Ctx, Scope, Transition};
 use modeldeck_core::Snapshot;
 use modeldeck_core::domain::{Health, RegisteredModel, Workload, WorkloadRef};
-use modeldeck_core::filter::{Filter, FilterError};
-use modeldeck_core::fleet::{FleetColumn, FleetRow, fleet_rows, sort_rows};
+use modeldeck_core::filter::{Filter, FilterError, row_text};
+use modeldeck_core::fleet::{FleetColumn, FleetRow, compare_rows, fleet_rows};
 use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -50,12 +50,17 @@ impl Source {
     }
 }
 
-/// Fleet state: all rows (sorted), the indices that pass scope and filter,
-/// their measured column widths, and the cursor.
+/// Fleet state: all rows in snapshot order, their sorted order (indices,
+/// so a re-sort moves 4 bytes per row, not the rows), the indices that pass
+/// scope and filter, their measured column widths, and the cursor.
 #[derive(Debug)]
 pub struct FleetView {
     rows: Vec<FleetRow>,
+    order: Vec<u32>,
     visible: Vec<u32>,
+    /// Searchable text of each row, built on the first text filter after a
+    /// rebuild and reused while the user types.
+    texts: Option<Vec<String>>,
     widths: Widths,
     filter: Filter,
     sort: Option<(FleetColumn, bool)>,
@@ -70,7 +75,9 @@ impl Default for FleetView {
     fn default() -> Self {
         FleetView {
             rows: Vec::new(),
+            order: Vec::new(),
             visible: Vec::new(),
+            texts: None,
             widths: Widths::default(),
             filter: Filter::all(),
             sort: None,
@@ -102,24 +109,23 @@ impl FleetView {
         let keep = self.selected_row().map(FleetRow::workload_ref);
         if source_changed {
             self.rows = fleet_rows(snap);
+            self.texts = None;
             self.source = Some(Source::of(snap));
             self.order_dirty = true;
         }
         if self.order_dirty {
+            let rows = &self.rows;
+            self.order = (0..rows.len() as u32).collect();
             if let Some((col, desc)) = self.sort {
-                sort_rows(&mut self.rows, col, desc);
+                // Stable, so equal keys keep snapshot order between recomputes.
+                self.order.sort_by(|&a, &b| {
+                    compare_rows(&rows[a as usize], &rows[b as usize], col, desc)
+                });
             }
             self.order_dirty = false;
         }
         self.scope = scope.clone();
-        let filter = &self.filter;
-        self.visible = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| scope.contains(&r.cluster, &r.namespace) && filter.matches_row(r))
-            .map(|(i, _)| i as u32)
-            .collect();
+        self.refilter(scope);
         // With nothing visible, measure everything so the header keeps its shape.
         self.widths = if self.visible.is_empty() {
             Widths::measure(self.rows.iter())
@@ -132,6 +138,26 @@ impl FleetView {
             self.cursor.selected = pos;
         }
         self.cursor.clamp(self.visible.len(), height);
+    }
+
+    fn refilter(&mut self, scope: &Scope) {
+        let filter = &self.filter;
+        let by_text = !filter.is_all() && !is_field_filter(filter);
+        if by_text && self.texts.is_none() {
+            self.texts = Some(self.rows.iter().map(row_text).collect());
+        }
+        let (rows, texts) = (&self.rows, self.texts.as_deref());
+        let keep = |i: u32| {
+            let Some(r) = rows.get(i as usize) else {
+                return false;
+            };
+            scope.contains(&r.cluster, &r.namespace)
+                && match texts.and_then(|t| t.get(i as usize)) {
+                    Some(text) if by_text => filter.matches_text(text),
+                    _ => filter.matches_row(r),
+                }
+        };
+        self.visible = self.order.iter().copied().filter(|&i| keep(i)).collect();
     }
 
     fn visible_rows(&self) -> impl Iterator<Item = &FleetRow> + '_ {
@@ -316,6 +342,17 @@ impl FleetView {
     }
 }
 
+/// True for `key=value` filters, which need the row's fields rather than
+/// its text. `matches_with` consults `has` only for those.
+fn is_field_filter(f: &Filter) -> bool {
+    let asked = std::cell::Cell::new(false);
+    f.matches_with("", |_, _| {
+        asked.set(true);
+        false
+    });
+    asked.get()
+}
+
 fn default_descending(col: FleetColumn) -> bool {
     matches!(
         col,
@@ -331,6 +368,15 @@ fn same_workload(r: &FleetRow, k: &WorkloadRef) -> bool {
 mod tests {
     use super::*;
     use crate::action::Nav;
+
+    #[test]
+    fn field_filters_are_told_apart_from_text_filters() {
+        assert!(is_field_filter(&Filter::parse("team=risk").unwrap()));
+        assert!(is_field_filter(&Filter::parse("!model=x").unwrap()));
+        assert!(!is_field_filter(&Filter::parse("fraud").unwrap()));
+        assert!(!is_field_filter(&Filter::parse("fr.*d").unwrap()));
+        assert!(!is_field_filter(&Filter::all()));
+    }
 
     #[test]
     fn unused_nav_is_harmless() {
