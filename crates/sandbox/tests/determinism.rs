@@ -109,3 +109,31 @@ async fn generated_worlds_are_deterministic_too() {
     let c = Sandbox::generate(&GenSpec { seed: 10, ..spec });
     assert_ne!(dump(&a).await["versions"], dump(&c).await["versions"]);
 }
+
+mod any_seed {
+    use super::dump;
+    use modeldeck_sandbox::{GenSpec, Sandbox};
+    use proptest::prelude::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn any_seed_rebuilds_identically_and_differs_from_its_neighbour(seed in any::<u64>()) {
+            let spec = GenSpec { seed, clusters: 2, namespaces: 2, models: 4, workloads: 12, versions_per_model: 3 };
+            let (a, b) = block_on(async {
+                (dump(&Sandbox::generate(&spec)).await, dump(&Sandbox::generate(&spec)).await)
+            });
+            prop_assert_eq!(&a, &b);
+            let c = block_on(dump(&Sandbox::generate(&GenSpec { seed: seed.wrapping_add(1), ..spec })));
+            prop_assert_ne!(&a["versions"], &c["versions"]);
+        }
+    }
+}
