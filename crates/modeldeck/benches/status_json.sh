@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of `modeldeck --sandbox status --output json` on generated
 # sandbox worlds (100, 1,000 and 10,000 workloads): wall time with hyperfine
-# (10 runs after 2 warm-ups), peak RSS with /usr/bin/time -v, output size.
+# (10 runs after 2 warm-ups, no shell), peak RSS with /usr/bin/time -v, output size.
 # Prints a Markdown table for crates/modeldeck/BENCHMARKS.md.
 #
 #   crates/modeldeck/benches/status_json.sh            # builds --release first
@@ -27,7 +27,7 @@ for n in $SIZES; do
   got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["count"])' "$WORK/out.json")
   [ "$got" = "$n" ] || { echo "expected $n workloads, got $got" >&2; exit 1; }
   bytes=$(wc -c <"$WORK/out.json")
-  hyperfine --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/h.json" \
+  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/h.json" \
     "$BIN --sandbox status --output json" >/dev/null
   /usr/bin/time -v "$BIN" --sandbox status --output json >/dev/null 2>"$WORK/time.txt"
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")

@@ -134,28 +134,33 @@ impl Table {
     }
 
     fn line(&self, out: &mut String, cells: &[Cell], widths: &[usize], color: bool, bold: bool) {
-        let mut line = String::new();
+        let start = out.len();
         let blank = Cell::new("");
         for (i, w) in widths.iter().enumerate() {
             let cell = cells.get(i).unwrap_or(&blank);
-            let pad = " ".repeat(w.saturating_sub(width(&cell.text)));
+            let pad = w.saturating_sub(width(&cell.text));
             if i > 0 {
-                line.push_str("  ");
+                out.push_str("  ");
             }
-            let code = if bold { Some("1") } else { cell.paint.code() };
-            let text = match (color, code) {
-                (true, Some(c)) => format!("\x1b[{c}m{}\x1b[0m", cell.text),
-                _ => cell.text.clone(),
-            };
             if self.right[i] {
-                line.push_str(&pad);
-                line.push_str(&text);
-            } else {
-                line.push_str(&text);
-                line.push_str(&pad);
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+            match (color, if bold { Some("1") } else { cell.paint.code() }) {
+                (true, Some(code)) => {
+                    out.push_str("\x1b[");
+                    out.push_str(code);
+                    out.push('m');
+                    out.push_str(&cell.text);
+                    out.push_str("\x1b[0m");
+                }
+                _ => out.push_str(&cell.text),
+            }
+            if !self.right[i] {
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        out.push_str(line.trim_end());
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
         out.push('\n');
     }
 }
