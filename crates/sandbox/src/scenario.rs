@@ -412,6 +412,13 @@ impl Scenario {
                     format!("{r} is not a non-negative number"),
                 ));
             }
+            if spec.labels.contains_key("modeldeck.io/model") {
+                return Err(bad(
+                    field("labels"),
+                    w.span(),
+                    "the binding label modeldeck.io/model comes from `model`; do not set it in labels".into(),
+                ));
+            }
             if spec.suspended && spec.kind != WorkloadKind::CronJob {
                 return Err(bad(
                     field("suspended"),

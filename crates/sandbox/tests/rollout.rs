@@ -284,3 +284,28 @@ async fn identity_and_access_rules_answer_as_set() {
     assert_eq!(err.code, ErrorCode::NotFound);
     assert!(err.message.contains("prod-mars"));
 }
+
+#[tokio::test]
+async fn the_demo_fleet_has_every_kind_with_binding_and_team_labels() {
+    let sb = demo(42);
+    let c = sb.backends().cluster;
+    assert_eq!(c.clusters(), vec!["prod-eu", "prod-us"]);
+    let ws = c.list_workloads().await.unwrap();
+    let namespaces: std::collections::BTreeSet<&str> =
+        ws.iter().map(|w| w.id.namespace.as_str()).collect();
+    assert_eq!(namespaces.len(), 3);
+    for kind in WorkloadKind::ALL {
+        assert!(ws.iter().any(|w| w.id.kind == kind), "{kind:?}");
+    }
+    assert_eq!(ws.iter().filter(|w| w.canary.is_some()).count(), 1);
+    for w in &ws {
+        assert_eq!(w.labels.get("modeldeck.io/model"), w.model.as_ref());
+        assert!(w.labels.contains_key("team"), "{}", w.id);
+        assert_eq!(w.uid.len(), 36);
+        assert!(w.created_at < sb.clock().now());
+    }
+    let fraud = ws.iter().find(|w| w.id == fraud_eu()).unwrap();
+    assert_eq!(fraud.labels["team"], "risk");
+    assert_eq!(fraud.labels["tier"], "critical");
+    assert_eq!((fraud.ready_replicas, fraud.desired_replicas), (6, 6));
+}
