@@ -322,3 +322,18 @@ fn status_prints_what_it_has_when_a_backend_is_down() {
     assert_eq!(r.code, 4);
     assert!(r.stdout.contains("metrics   failed"), "{}", r.stdout);
 }
+
+#[test]
+fn the_tui_without_a_terminal_is_a_usage_error() {
+    for args in [&["demo"][..], &["--sandbox"]] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "drew on a pipe: {:?}", r.stdout);
+        assert!(
+            r.stderr
+                .starts_with("error: the terminal UI needs a terminal"),
+            "{}",
+            r.stderr
+        );
+    }
+}

@@ -8,12 +8,21 @@ use crate::failure::Failure;
 use anyhow::Context;
 use modeldeck_core::Console;
 use modeldeck_tui::TuiOptions;
+use std::io::IsTerminal;
 
 /// Runs the TUI until the user quits.
 ///
-/// Errors: terminal I/O failures ([`Failure::Other`], exit 1), returned only
-/// once the TUI has restored the terminal.
+/// Errors: stdout is not a terminal ([`Failure::Usage`], exit 2, checked
+/// before touching the terminal); terminal I/O failures ([`Failure::Other`],
+/// exit 1), returned only once the TUI has restored the terminal.
 pub async fn open(console: Console, args: &TuiArgs) -> Result<(), Failure> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::Usage(
+            "the terminal UI needs a terminal, and stdout is not one; for scripts use a \
+             subcommand with --output json (e.g. \"modeldeck --sandbox status --output json\")"
+                .into(),
+        ));
+    }
     let opts = TuiOptions {
         mouse: !args.no_mouse,
         start_screen: args.screen.clone(),
