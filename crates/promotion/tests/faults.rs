@@ -4,6 +4,7 @@
 //! fails), then a restart on healthy backends. Whatever happens, the world
 //! ends all-new (Promoted) or all-old (RolledBack); a state in between is
 //! never shown as done, and the journal always verifies.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Who may do what: the four-eyes rule and its refusals (test 4), and a
 //! read-only user refused everything with a reason (test 8). Every refusal
 //! must also be in the audit journal.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 

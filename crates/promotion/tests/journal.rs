@@ -2,6 +2,7 @@
 //! untouched, and every one of 1,000 random single edits, rewrites,
 //! deletions and reorderings, plus truncations, is detected at the right
 //! line with the right kind.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 

@@ -1,3 +1,5 @@
+//! Gate judging on fixed inputs: numbers, directions, outages, missing data.
+
 use super::*;
 use crate::policy::{FairnessRule, MetricRule, Policy};
 use modeldeck_core::compare::Direction;

@@ -1,3 +1,5 @@
+//! Policy parsing, validation and glob matching.
+
 use super::*;
 use proptest::prelude::*;
 

@@ -12,6 +12,7 @@ mod execute;
 mod forward;
 mod load;
 mod query;
+mod request;
 mod review;
 mod rollback;
 mod rollout;
@@ -20,7 +21,7 @@ pub use approvals::{Problem, Tally};
 pub use execute::{ExecuteOptions, ExecutionReport};
 pub use load::Observed;
 pub use query::{HistoryEvent, HistoryKind, PromotionStatus, ServedPeriod, served_at};
-pub use review::NewPromotion;
+pub use request::NewPromotion;
 pub use rollback::RollbackReport;
 
 use crate::error::{PromotionError, Result};

@@ -1,3 +1,5 @@
+//! Tag keys, limits, hostile strings and grouping.
+
 use super::*;
 use modeldeck_core::domain::{Approval, Decision};
 use proptest::prelude::*;
