@@ -32,6 +32,7 @@ pub struct Cli {
 
 /// Flags that choose where the data comes from; valid before or after the subcommand.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Use the built-in simulated world (no cluster, registry or metrics backend needed).
     #[arg(long, global = true)]
@@ -71,6 +72,7 @@ pub struct GlobalArgs {
 
 /// Options of the terminal UI.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Terminal UI options")]
 pub struct TuiArgs {
     /// Do not capture the mouse (lets the terminal select text).
     #[arg(long)]
@@ -174,6 +176,17 @@ pub struct CompareArgs {
 }
 
 impl Command {
+    /// The subcommand as typed (`status`, `demo`...), for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Demo { .. } => "demo",
+            Command::Status(_) => "status",
+            Command::Models(_) => "models",
+            Command::Versions { .. } => "versions",
+            Command::Compare(_) => "compare",
+        }
+    }
+
     /// The output options of a scripting subcommand (`None` for `demo`).
     pub fn output(&self) -> Option<OutputArgs> {
         match self {

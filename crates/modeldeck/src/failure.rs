@@ -63,18 +63,16 @@ impl Failure {
 
     /// The JSON error object printed on stdout with `--output json`.
     pub fn to_json(&self) -> ErrorDocument {
-        let (message, backend, location) = match self {
-            Failure::Backend(e) => (e.message.clone(), Some(e.backend), e.location.clone()),
-            other => (other.to_string(), None, None),
-        };
-        ErrorDocument {
-            error: ErrorBody {
-                code: self.code().to_string(),
-                message,
-                backend,
-                location,
+        let error = match self {
+            Failure::Backend(e) => ErrorBody::from(e),
+            other => ErrorBody {
+                code: other.code().to_string(),
+                message: other.to_string(),
+                backend: None,
+                location: None,
             },
-        }
+        };
+        ErrorDocument { error }
     }
 }
 
@@ -108,7 +106,7 @@ pub struct ErrorDocument {
     pub error: ErrorBody,
 }
 
-/// The body of a JSON error.
+/// The body of a JSON error (also the `error` of a backend in `status`).
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     /// Stable code (`not_found`, `unreachable`, `usage`...).
@@ -119,6 +117,17 @@ pub struct ErrorBody {
     pub backend: Option<Backend>,
     /// URL or object it concerns, if known.
     pub location: Option<String>,
+}
+
+impl From<&BackendError> for ErrorBody {
+    fn from(e: &BackendError) -> Self {
+        ErrorBody {
+            code: e.code.as_str().to_string(),
+            message: e.message.clone(),
+            backend: Some(e.backend),
+            location: e.location.clone(),
+        }
+    }
 }
 
 /// Prints a failure: the stderr line always, the JSON object on stdout when

@@ -37,7 +37,12 @@ fn main() -> ExitCode {
             None
         }
     };
-    tracing::info!(args = ?&raw[1..], version = env!("CARGO_PKG_VERSION"), "start");
+    // Only the subcommand's name: arguments may one day carry secrets.
+    tracing::info!(
+        command = cli.command.as_ref().map_or("tui", cli::Command::name),
+        version = env!("CARGO_PKG_VERSION"),
+        "start"
+    );
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

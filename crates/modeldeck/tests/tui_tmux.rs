@@ -222,3 +222,25 @@ fn ctrl_c_with_mouse_off_quits_and_restores_the_terminal() {
     t.keys(&["C-c"]);
     assert_restored(&t);
 }
+
+#[test]
+fn screen_flag_opens_a_command_first() {
+    let logs = TempDir::new("tmux-screen");
+    let t = Tmux::start(160, 45);
+    t.shell(&format!(
+        "MODELDECK_LOG_DIR='{}' '{BIN}' --sandbox --screen models",
+        logs.0.display()
+    ));
+    let models = json(&["models"]);
+    let title = format!("Models[{}]", models["count"]);
+    let screen = t.wait_for("the Models screen first", |s| s.contains(&title));
+    for m in models["models"].as_array().unwrap() {
+        assert!(
+            screen.contains(m["name"].as_str().unwrap()),
+            "{m}:\n{screen}"
+        );
+    }
+    // Models is the root screen now: `q` quits.
+    t.keys(&["q"]);
+    assert_restored(&t);
+}

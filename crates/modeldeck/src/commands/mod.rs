@@ -13,7 +13,6 @@ use crate::cli::{Cli, Command};
 use crate::failure::{Exit, Failure};
 use crate::render::Printer;
 use crate::wiring::build_console;
-use serde::Serialize;
 
 /// Runs the parsed command line. `Ok` carries the exit code of a command
 /// that printed its result but still has something to report (a backend
@@ -53,30 +52,6 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Some(Command::Compare(args)) => {
             let console = build_console(&global)?;
             compare::run(&console, &args, Printer::new(args.out)).await
-        }
-    }
-}
-
-/// An error of one backend as it appears inside a document.
-#[derive(Debug, Clone, Serialize)]
-pub struct ErrorDoc {
-    /// Stable code (`unreachable`, `timeout`...).
-    pub code: &'static str,
-    /// Human message.
-    pub message: String,
-    /// Backend.
-    pub backend: modeldeck_core::error::Backend,
-    /// URL or object, if known.
-    pub location: Option<String>,
-}
-
-impl From<&modeldeck_core::BackendError> for ErrorDoc {
-    fn from(e: &modeldeck_core::BackendError) -> Self {
-        ErrorDoc {
-            code: e.code.as_str(),
-            message: e.message.clone(),
-            backend: e.backend,
-            location: e.location.clone(),
         }
     }
 }

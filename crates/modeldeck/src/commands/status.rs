@@ -2,9 +2,8 @@
 //! `modeldeck_core::fleet::fleet_rows`, so the CLI and the TUI agree; the
 //! per-backend health says what could not be read.
 
-use super::ErrorDoc;
 use crate::cli::StatusArgs;
-use crate::failure::{Exit, Failure};
+use crate::failure::{ErrorBody, Exit, Failure};
 use crate::render::Printer;
 use crate::render::fixed;
 use crate::render::table::{Cell, Paint, Table};
@@ -68,7 +67,7 @@ pub struct BackendDoc {
     /// Same, Unix milliseconds.
     pub failing_since_ms: Option<i64>,
     /// The latest error.
-    pub error: Option<ErrorDoc>,
+    pub error: Option<ErrorBody>,
 }
 
 /// One Fleet row.
@@ -206,7 +205,7 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
         last_ok_ms: st.last_ok.map(|t| t.0),
         failing_since: st.failing_since.map(|t| t.rfc3339()),
         failing_since_ms: st.failing_since.map(|t| t.0),
-        error: st.error.as_ref().map(ErrorDoc::from),
+        error: st.error.as_ref().map(ErrorBody::from),
     }
 }
 
