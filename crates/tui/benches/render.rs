@@ -9,115 +9,45 @@
 //! - `recompute/filter_keystroke/<n>` and `recompute/sort_change/<n>`: the
 //!   recompute after a filter edit or a sort change.
 //!
-//! The fleet is generated directly (deterministic, no randomness) until the
-//! sandbox's `Sandbox::generate` serves workloads.
+//! The fleet is the sandbox's generated world (`Sandbox::generate`) read
+//! through a real Console once, before timing.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use modeldeck_core::Snapshot;
-use modeldeck_core::console::BackendStatus;
-use modeldeck_core::domain::*;
+use modeldeck_core::{Console, ConsoleOptions, Snapshot};
+use modeldeck_sandbox::{GenSpec, Sandbox};
 use modeldeck_tui::action::{Action, Nav, PromptKey};
 use modeldeck_tui::{App, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
 
-const NOW: Timestamp = Timestamp(1_795_869_880_000);
 const SIZES: [usize; 2] = [10_000, 100_000];
 
-fn status() -> BackendStatus {
-    BackendStatus {
-        endpoint: "bench".into(),
-        loaded: true,
-        last_ok: Some(NOW),
-        error: None,
-        failing_since: None,
-    }
-}
-
-/// `n` workloads over 3 clusters x 20 namespaces serving 50 models.
+/// The sandbox's generated world with `n` workloads (1,000 models, 3
+/// clusters), read once through a real Console.
 fn fleet(n: usize) -> Snapshot {
-    let clusters = ["prod-eu", "prod-us", "staging"];
-    let kinds = WorkloadKind::ALL;
-    let models: Vec<RegisteredModel> = (0..50)
-        .map(|m| RegisteredModel {
-            name: format!("model-{m:02}"),
-            description: Some(format!("benchmark model {m}")),
-            tags: BTreeMap::new(),
-            aliases: [("champion", "5"), ("challenger", "6")]
-                .iter()
-                .map(|(a, v)| (a.to_string(), v.to_string()))
-                .collect(),
-            latest_version: Some("6".into()),
-            created_at: NOW.plus_millis(-90 * 86_400_000),
-            updated_at: NOW.plus_millis(-86_400_000),
-        })
-        .collect();
-    let mut workloads: Vec<Workload> = (0..n)
-        .map(|i| {
-            let model = i % 50;
-            Workload {
-                id: WorkloadRef {
-                    cluster: clusters[i % 3].into(),
-                    namespace: format!("team-{:02}", (i / 3) % 20),
-                    kind: kinds[i % 4],
-                    name: format!("svc-{i:06}-{}", ["api", "batch", "stream", "shadow"][i % 4]),
-                },
-                uid: format!("uid-{i}"),
-                resource_version: "1".into(),
-                model: Some(format!("model-{model:02}")),
-                served_version: Some(["5", "6", "4"][i % 3].into()),
-                canary: None,
-                ready_replicas: (i % 5) as u32,
-                desired_replicas: 4,
-                rollout: if i % 7 == 0 {
-                    RolloutState::Progressing {
-                        updated: 2,
-                        desired: 4,
-                    }
-                } else {
-                    RolloutState::Available
-                },
-                labels: [("team".to_string(), format!("team-{:02}", (i / 3) % 20))].into(),
-                created_at: NOW.plus_millis(-((i as i64 * 7_919) % 5_000_000_000)),
-            }
-        })
-        .collect();
-    workloads.sort_by(|a, b| a.id.cmp(&b.id));
-    let health = workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let x = (i as f64 * 0.618_033_988).fract();
-            let h = Health {
-                request_rate: Some(10.0 + 400.0 * x),
-                error_ratio: Some(0.02 * x),
-                latency_p50: Some(0.01 + 0.02 * x),
-                latency_p95: Some(0.02 + 0.05 * x),
-                latency_p99: Some(0.03 + 0.2 * x),
-                drift_max: Some(0.4 * x),
-                read_at: NOW,
-            };
-            (w.id.clone(), h)
-        })
-        .collect();
-    Snapshot {
-        generation: 1,
-        profile: "bench".into(),
-        sandbox: true,
-        clusters: clusters.iter().map(|c| c.to_string()).collect(),
-        workloads: Arc::new(workloads),
-        models: Arc::new(models),
-        health: Arc::new(health),
-        cluster: status(),
-        registry: status(),
-        metrics: status(),
-        drift_warn: 0.1,
-        drift_alert: 0.25,
-        at: NOW,
-    }
+    let sb = Sandbox::generate(&GenSpec {
+        workloads: n,
+        ..GenSpec::default()
+    });
+    let console = Console::new(
+        sb.backends(),
+        ConsoleOptions {
+            sandbox: true,
+            clock: sb.clock(),
+            call_timeout: std::time::Duration::from_secs(600),
+            ..Default::default()
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(console.refresh_all());
+    let snap = console.snapshot();
+    assert_eq!(snap.workloads.len(), n, "{:?}", snap.cluster.error);
+    (*snap).clone()
 }
 
 /// The same data behind new `Arc`s, so the app sees a changed snapshot.

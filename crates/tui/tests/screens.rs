@@ -3,6 +3,10 @@
 //! timestamps. Each scene is also checked for escape characters reaching
 //! the screen.
 
+// Test helpers outside #[test] functions unwrap too (clippy.toml only
+// exempts the test functions themselves).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::Harness;

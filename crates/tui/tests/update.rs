@@ -2,6 +2,10 @@
 //! filter, back/quit, the command line, marks and compare, mouse, stale
 //! job results, snapshot changes, redraw decisions.
 
+// Test helpers outside #[test] functions unwrap too (clippy.toml only
+// exempts the test functions themselves).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::Harness;

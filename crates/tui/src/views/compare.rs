@@ -253,7 +253,8 @@ fn widths(lines: &[CompareLine], ha: &str, hb: &str, width: u16) -> (u16, u16) {
             _ => {}
         }
     }
-    let key = key.min(32);
+    // Long keys (modeldeck.promotion.request) truncate before values do.
+    let key = key.min(32).min((width / 4).max(8));
     // DELTA (10) and WINNER (8) plus four column gaps.
     let room = width.saturating_sub(key + 10 + 8 + 4) / 2;
     (key, val.min(48).min(room.max(8)))

@@ -25,8 +25,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         left.push(Span::styled(text, theme::sandbox()));
         left.push(Span::raw(" "));
     }
-    left.push(Span::styled("modeldeck", theme::title()));
-    left.push(Span::styled("  profile ", theme::dim()));
+    // The product name goes first when space is short; the scope stays.
+    if area.width >= 100 {
+        left.push(Span::styled("modeldeck  ", theme::title()));
+    }
+    left.push(Span::styled("profile ", theme::dim()));
     left.push(Span::styled(
         clean(&snap.profile).into_owned(),
         theme::text(),
@@ -42,11 +45,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         clean(scope.namespace.as_deref().unwrap_or("all")).into_owned(),
         theme::text(),
     ));
-    let crumbs =
-        Line::styled(breadcrumbs(app, usize::from(top.width / 2)), theme::dim()).right_aligned();
-    let crumbs_w = crumbs.width() as u16;
+    let left = Line::from(left);
+    let room = usize::from(top.width).saturating_sub(left.width() + 2);
+    let crumbs = Line::styled(breadcrumbs(app, room), theme::dim()).right_aligned();
+    // Where the user is matters less than the SANDBOX banner and the scope.
+    let crumbs_w = if crumbs.width() <= room {
+        crumbs.width() as u16
+    } else {
+        0
+    };
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(crumbs_w)]).areas(top);
-    frame.render_widget(Line::from(left), l);
+    frame.render_widget(left, l);
     frame.render_widget(crumbs, r);
 
     let backends = [
