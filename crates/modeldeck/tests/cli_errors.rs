@@ -337,3 +337,47 @@ fn the_tui_without_a_terminal_is_a_usage_error() {
         );
     }
 }
+
+#[test]
+fn a_cluster_outage_only_blanks_what_needs_the_cluster() {
+    let model = first_model_with_alias("champion");
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "cluster",
+        "versions",
+        &model,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("warning: serving workloads unknown: cluster unreachable"),
+        "{}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let versions = v["versions"].as_array().unwrap();
+    assert!(!versions.is_empty());
+    assert!(versions.iter().all(|v| v["served_by"].is_null()), "{v}");
+    assert!(versions.iter().any(|v| v["metrics"].is_object()));
+
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "cluster",
+        "models",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let m: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        m["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["workloads"].is_null())
+    );
+}
