@@ -148,7 +148,7 @@ pub enum PromotionError {
         reason: String,
     },
     /// A registry tag would exceed MLflow's limits.
-    #[error("too large: {what} is {bytes} bytes; the registry allows {limit}")]
+    #[error("too large: {what} is {bytes} bytes; the limit is {limit}")]
     TooLarge {
         /// What.
         what: String,

@@ -163,7 +163,8 @@ impl Promotions {
         for rec in &tally.valid {
             changes.extend(approvals::changes_since(rec, r, &now_obs));
         }
-        changes.dedup();
+        let mut unique = std::collections::BTreeSet::new();
+        changes.retain(|c| unique.insert(c.clone()));
         if !changes.is_empty() || now_obs.workloads.len() != r.targets.len() {
             self.release(l).await;
             if changes.is_empty() {
@@ -304,8 +305,15 @@ impl Promotions {
     ) -> Result<ExecutionReport> {
         let r = &l.request;
         let ev = Event::new(actor, "promotion.resume", describe(r)).on(&l.id, &r.model, &r.version);
-        let token = match self.claim(l, actor).await {
-            Ok(t) => t,
+        // Whoever resumes must be allowed to change the targets themselves.
+        let token = match self
+            .require(actor, "patch", patch_resource, &r.targets)
+            .await
+        {
+            Ok(_) => match self.claim(l, actor).await {
+                Ok(t) => t,
+                Err(e) => return Err(self.refuse(ev, e).await),
+            },
             Err(e) => return Err(self.refuse(ev, e).await),
         };
         let exec = ExecRecord {

@@ -10,7 +10,10 @@ use super::review::{canaries, describe};
 use super::{Promotions, promotion_resource};
 use crate::error::{PromotionError, Result};
 use crate::gates::{self, Contenders, SloScope};
-use crate::tags::{self, ApprovalRecord, GateStamp, RequestRecord, TagKind, TargetOutcome};
+use crate::tags::{
+    self, ApprovalRecord, ExecRecord, GateStamp, OutcomeRecord, Phase, Plan, RequestRecord,
+    TagKind, TargetOutcome, TargetPlan,
+};
 use modeldeck_core::domain::{
     Approval, Decision, Promotion, PromotionState, VersionStatus, Workload, WorkloadRef,
 };
@@ -301,8 +304,8 @@ fn resolve_targets(input: &NewPromotion, all: &[Workload]) -> Result<Vec<Workloa
             return Err(invalid(
                 "targets",
                 format!(
-                    "no workload is bound to model {} (label modeldeck.io/model)",
-                    input.model
+                    "no workload is bound to model {:?} (label modeldeck.io/model)",
+                    tags::shorten(&input.model, 200)
                 ),
             ));
         }
@@ -385,21 +388,52 @@ fn probe_sizes(r: &RequestRecord, all: &[Workload]) -> Result<()> {
     };
     fits("request", tags::encode("request", r))?;
     fits("approval", tags::encode("approval", &probe))?;
-    let outcome: Vec<TargetOutcome> = ws
-        .iter()
-        .map(|w| TargetOutcome {
-            target: w.id.clone(),
-            uid: w.uid.clone(),
-            before_version: Some("x".repeat(20)),
-            after_version: "x".repeat(20),
-        })
-        .collect();
-    fits(
-        "outcome",
-        tags::encode(
-            "outcome",
-            &json!({ "targets": outcome, "pad": "x".repeat(600) }),
-        ),
-    )?;
+    // The execution and outcome records carry a reason of up to 1500 bytes.
+    let reason = Some("x".repeat(1500));
+    let version = || "x".repeat(40);
+    let outcome = OutcomeRecord {
+        v: tags::SCHEMA,
+        state: PromotionState::RolledBack,
+        alias: r.alias.clone(),
+        previous_version: Some(version()),
+        targets: ws
+            .iter()
+            .map(|w| TargetOutcome {
+                target: w.id.clone(),
+                uid: w.uid.clone(),
+                before_version: Some(version()),
+                after_version: version(),
+            })
+            .collect(),
+        promoted_at: Some(r.requested_at),
+        rolled_back_at: Some(r.requested_at),
+        by: "x".repeat(120),
+        reason: reason.clone(),
+    };
+    fits("outcome", tags::encode("outcome", &outcome))?;
+    let exec = ExecRecord {
+        v: tags::SCHEMA,
+        executor: "x".repeat(120),
+        token: "0".repeat(64),
+        actor: "x".repeat(120),
+        started_at: r.requested_at,
+        updated_at: r.requested_at,
+        phase: Phase::Compensating,
+        plan: Plan {
+            alias: r.alias.clone(),
+            previous_alias_version: Some(version()),
+            targets: ws
+                .iter()
+                .map(|w| TargetPlan {
+                    target: w.id.clone(),
+                    uid: w.uid.clone(),
+                    resource_version: format!("{}9999", w.resource_version),
+                    before_version: Some(version()),
+                })
+                .collect(),
+        },
+        note: reason,
+    };
+    fits("execution", tags::encode("exec", &exec))?;
     Ok(())
 }

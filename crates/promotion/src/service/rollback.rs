@@ -39,21 +39,20 @@ impl Promotions {
         reason: &str,
     ) -> Result<RollbackReport> {
         let alias = alias.unwrap_or(&self.opts.default_alias).to_string();
+        let subject = format!("{} alias {alias}", tags::shorten(model, 200));
+        let actor = match self.identity(&[]).await {
+            Ok(a) => a.username,
+            Err(e) => {
+                return Err(self
+                    .refuse(Event::new("unknown", "promotion.rollback", subject), e)
+                    .await);
+            }
+        };
+        let ev = Event::new(&actor, "promotion.rollback", subject);
         let mut latest: Option<(bool, i64, String)> = None;
         let versions = match self.backends.registry.list_versions(model).await {
             Ok(v) => v,
-            Err(e) => {
-                return Err(self
-                    .refuse(
-                        Event::new(
-                            "unknown",
-                            "promotion.rollback",
-                            format!("{model} alias {alias}"),
-                        ),
-                        e.into(),
-                    )
-                    .await);
-            }
+            Err(e) => return Err(self.refuse(ev, e.into()).await),
         };
         for v in versions {
             self.remember(&v);
@@ -87,16 +86,7 @@ impl Promotions {
                 let err = PromotionError::NotFound {
                     what: format!("a promotion of {model} {alias} to roll back"),
                 };
-                Err(self
-                    .refuse(
-                        Event::new(
-                            "unknown",
-                            "promotion.rollback",
-                            format!("{model} alias {alias}"),
-                        ),
-                        err,
-                    )
-                    .await)
+                Err(self.refuse(ev, err).await)
             }
         }
     }

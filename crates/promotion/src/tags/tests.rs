@@ -88,7 +88,7 @@ fn oversized_values_are_refused_not_cut() {
     let big = approval("bob", &"c".repeat(6000));
     let err = encode("k", &big).unwrap_err();
     assert_eq!(err.code(), "too_large");
-    assert!(err.to_string().contains("5000"), "{err}");
+    assert!(err.to_string().contains("the limit is 5000"), "{err}");
     assert_eq!(
         check_text("comment", &"é".repeat(600)).unwrap_err().code(),
         "too_large"

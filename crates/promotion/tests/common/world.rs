@@ -100,6 +100,12 @@ metrics = [{ name = "ndcg_at_10", tolerance = 0.01 }]
 bake = "30s"
 
 [[rules]]
+models = "eta-*"
+[rules.policy]
+auto_execute = true
+bake = "30s"
+
+[[rules]]
 models = "ltv-*"
 [rules.policy]
 fairness = { metric = "demographic_parity_gap", max_gap = 0.05 }
@@ -122,6 +128,17 @@ impl World {
             },
         )
         .unwrap();
+        let ports = Faulty::new(sb.backends());
+        World {
+            control: Arc::new(sb),
+            ports,
+            dir: TempDir::new("world"),
+        }
+    }
+
+    /// A generated world (`Sandbox::generate`) on its virtual clock.
+    pub fn generated(spec: &modeldeck_sandbox::GenSpec) -> World {
+        let sb = Sandbox::generate(spec);
         let ports = Faulty::new(sb.backends());
         World {
             control: Arc::new(sb),
