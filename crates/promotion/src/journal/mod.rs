@@ -2,7 +2,7 @@
 //!
 //! # Design
 //! * Each line is `{"seq":n,"prev":<hash of line n-1>,"record":<canonical
-//!   JSON>,"hash":<SHA-256 of everything before ,"hash">}` (see [`line`]).
+//!   JSON>,"hash":<SHA-256 of everything before ,"hash">}` (see [`mod@line`]).
 //!   Canonical JSON (sorted keys, no whitespace) makes the hash independent
 //!   of map ordering, so any tool can recompute it.
 //! * Editing a line breaks its own hash; rewriting it *with* a recomputed
