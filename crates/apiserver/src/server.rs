@@ -200,6 +200,7 @@ impl ApiServer {
             bookmark_interval: config.bookmark_interval,
             log_interval: config.controller.log_interval,
             counters: Mutex::new(BTreeMap::new()),
+            open_watches: Mutex::new(BTreeMap::new()),
         });
         let router = Router::new().fallback(entry).with_state(app.clone());
         let (server, ca_pem) = if config.tls {
@@ -347,6 +348,16 @@ impl ApiServerHandle {
         c.get(&(verb.to_string(), resource.to_string()))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Watches open now on `resource` (plural).
+    pub fn open_watches(&self, resource: &str) -> i64 {
+        let w = self
+            .app
+            .open_watches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        w.get(resource).copied().unwrap_or(0)
     }
 
     /// Replaces the users (tokens and rules) at runtime.

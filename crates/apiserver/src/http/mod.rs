@@ -37,6 +37,8 @@ pub struct App {
     pub log_interval: Duration,
     /// Requests served, by (verb, resource).
     pub counters: Mutex<BTreeMap<(String, String), u64>>,
+    /// Watches open now, by resource.
+    pub open_watches: Mutex<BTreeMap<String, i64>>,
 }
 
 impl std::fmt::Debug for App {

@@ -76,6 +76,35 @@ impl Filter {
     }
 }
 
+/// Counts a watch as open for as long as it lives.
+struct OpenWatch {
+    app: Arc<App>,
+    resource: &'static str,
+}
+
+impl OpenWatch {
+    fn new(app: Arc<App>, resource: &'static str) -> OpenWatch {
+        *app.open_watches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(resource.to_string())
+            .or_insert(0) += 1;
+        OpenWatch { app, resource }
+    }
+}
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        *self
+            .app
+            .open_watches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(self.resource.to_string())
+            .or_insert(0) -= 1;
+    }
+}
+
 fn line(v: &Value) -> Bytes {
     let mut s = v.to_string();
     s.push('\n');
@@ -124,7 +153,9 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query, table: bool) -> ApiResult<Re
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let started = app.store.watch(t.res, t.ns.as_deref(), from);
     let interval = app.bookmark_interval;
+    let gauge = OpenWatch::new(app.clone(), t.ty().plural);
     tokio::spawn(async move {
+        let _gauge = gauge;
         let (initial, at, brx) = match started {
             Ok(s) => s,
             Err(e) => {

@@ -1,0 +1,357 @@
+//! [`KubeCluster`]: the `Cluster` port over several kubeconfig contexts.
+//! Construction reads the kubeconfig and returns at once; every context
+//! connects and watches in its own tasks. Reads answer from memory; every
+//! user-initiated call is bounded by `call_timeout`.
+
+use crate::access;
+use crate::config::{Contexts, KubeOptions};
+use crate::context::{ContextPhase, ContextStatus, Ctx};
+use crate::error::{bounded, cluster_error};
+use crate::events;
+use crate::logs::{self, LogLine, LogOptions, LogTail};
+use crate::store::WorkloadStore;
+use crate::undo::{self, UndoOutcome};
+use crate::watch::run_context;
+use crate::write;
+use async_trait::async_trait;
+use kube::Client;
+use kube::config::Kubeconfig;
+use modeldeck_core::domain::{AccessCheck, ClusterEvent, Identity, Workload, WorkloadRef};
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use modeldeck_core::ports::Cluster;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+struct Inner {
+    opts: Arc<KubeOptions>,
+    contexts: Vec<Arc<Ctx>>,
+    store: Arc<WorkloadStore>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for t in self.tasks.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            t.abort();
+        }
+    }
+}
+
+/// The Kubernetes `Cluster` port. Cheap to clone; dropping the last clone
+/// stops every watcher.
+#[derive(Clone)]
+pub struct KubeCluster {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for KubeCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeCluster")
+            .field("contexts", &self.clusters())
+            .finish()
+    }
+}
+
+struct AbortAll(Vec<JoinHandle<()>>);
+
+impl Drop for AbortAll {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+fn config_error(message: String) -> BackendError {
+    BackendError::new(Backend::Cluster, ErrorCode::InvalidRequest, message)
+}
+
+impl KubeCluster {
+    /// Reads the kubeconfig (`opts.kubeconfig`, else `$KUBECONFIG` or
+    /// `~/.kube/config`) and starts every chosen context. Needs a tokio runtime.
+    pub fn connect(opts: KubeOptions) -> PortResult<KubeCluster> {
+        let kc = match &opts.kubeconfig {
+            Some(p) => Kubeconfig::read_from(p).map_err(|e| {
+                config_error(format!("cannot read kubeconfig {}: {e}", p.display()))
+            })?,
+            None => Kubeconfig::read().map_err(|e| {
+                config_error(format!(
+                    "cannot read the kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"
+                ))
+            })?,
+        };
+        Self::from_kubeconfig(kc, opts)
+    }
+
+    /// Starts every chosen context of an already-parsed kubeconfig.
+    pub fn from_kubeconfig(kc: Kubeconfig, opts: KubeOptions) -> PortResult<KubeCluster> {
+        let available: Vec<String> = kc.contexts.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = match &opts.contexts {
+            Contexts::Current => vec![
+                kc.current_context
+                    .clone()
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| {
+                        config_error(format!(
+                            "the kubeconfig has no current-context; pick contexts among: {}",
+                            available.join(", ")
+                        ))
+                    })?,
+            ],
+            Contexts::All => available.clone(),
+            Contexts::Named(n) => n.clone(),
+        };
+        if names.is_empty() {
+            return Err(config_error("the kubeconfig has no contexts".into()));
+        }
+        if let Some(missing) = names.iter().find(|n| !available.contains(n)) {
+            return Err(config_error(format!(
+                "no context named `{missing}` in the kubeconfig (known: {})",
+                available.join(", ")
+            )));
+        }
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| {
+            config_error("the kube adapter must be started inside a tokio runtime".into())
+        })?;
+        let opts = Arc::new(opts);
+        let store = Arc::new(WorkloadStore::default());
+        let mut contexts = Vec::new();
+        let mut tasks = Vec::new();
+        for name in names {
+            let ctx = Arc::new(Ctx::new(name, store.clone()));
+            let (kc, ctx2, store2, opts2) = (kc.clone(), ctx.clone(), store.clone(), opts.clone());
+            tasks.push(rt.spawn(async move {
+                let _watchers = AbortAll(run_context(kc, ctx2, store2, opts2).await);
+                futures::future::pending::<()>().await;
+            }));
+            contexts.push(ctx);
+        }
+        Ok(KubeCluster {
+            inner: Arc::new(Inner {
+                opts,
+                contexts,
+                store,
+                tasks: Mutex::new(tasks),
+            }),
+        })
+    }
+
+    fn ctx(&self, name: &str) -> PortResult<&Arc<Ctx>> {
+        self.inner
+            .contexts
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| {
+                BackendError::not_found(
+                    Backend::Cluster,
+                    format!(
+                        "no context named `{name}` is watched (watched: {})",
+                        self.clusters().join(", ")
+                    ),
+                )
+            })
+    }
+
+    /// The client of a context, for calls this port does not cover (waits
+    /// for it to be built, within the call timeout).
+    pub async fn client(&self, context: &str) -> PortResult<Client> {
+        self.ctx(context)?.client_within(self.budget()).await
+    }
+
+    fn budget(&self) -> Duration {
+        self.inner.opts.call_timeout
+    }
+
+    /// Health of every context.
+    pub fn context_status(&self) -> Vec<ContextStatus> {
+        self.inner.contexts.iter().map(|c| c.status()).collect()
+    }
+
+    async fn wait_until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[ContextStatus]) -> bool,
+    ) -> Vec<ContextStatus> {
+        let mut rx = self.inner.store.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let st = self.context_status();
+            if done(&st) {
+                return st;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                return self.context_status();
+            }
+        }
+    }
+
+    /// Waits (at most `timeout`) until no context is still connecting.
+    pub async fn wait_ready(&self, timeout: Duration) -> Vec<ContextStatus> {
+        self.wait_until(timeout, |st| {
+            st.iter().all(|s| s.phase != ContextPhase::Connecting)
+        })
+        .await
+    }
+
+    /// Rolls a Deployment back like `kubectl rollout undo` (previous revision
+    /// when `to_revision` is `None`), guarded by `expected_rv` if given.
+    pub async fn rollout_undo(
+        &self,
+        target: &WorkloadRef,
+        to_revision: Option<u64>,
+        expected_rv: Option<&str>,
+    ) -> PortResult<UndoOutcome> {
+        let client = self.client(&target.cluster).await?;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "rollout undo",
+            undo::rollout_undo(&client, target, to_revision, expected_rv),
+        )
+        .await
+    }
+
+    /// The last lines of a workload's pods (bounded by `opts.max_lines`).
+    pub async fn tail_logs(
+        &self,
+        target: &WorkloadRef,
+        opts: &LogOptions,
+    ) -> PortResult<Vec<LogLine>> {
+        let client = self.client(&target.cluster).await?;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "reading logs",
+            logs::tail(&client, target, opts),
+        )
+        .await
+    }
+
+    /// Follows a workload's pods into a bounded buffer (starting is bounded
+    /// by the call timeout; following is not).
+    pub async fn follow_logs(
+        &self,
+        target: &WorkloadRef,
+        opts: &LogOptions,
+    ) -> PortResult<LogTail> {
+        let client = self.client(&target.cluster).await?;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "following logs",
+            logs::follow(&client, target, opts),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl Cluster for KubeCluster {
+    fn clusters(&self) -> Vec<String> {
+        self.inner.contexts.iter().map(|c| c.name.clone()).collect()
+    }
+
+    fn changed(&self) -> Option<watch::Receiver<u64>> {
+        Some(self.inner.store.subscribe())
+    }
+
+    /// Workloads of every context that listed. Waits (within the call
+    /// timeout) for the first context to list; fails only when no context
+    /// could, naming each context's error.
+    async fn list_workloads(&self) -> PortResult<Vec<Workload>> {
+        let usable =
+            |s: &ContextStatus| matches!(s.phase, ContextPhase::Ready | ContextPhase::Degraded);
+        let st = self
+            .wait_until(self.budget(), |st| {
+                st.iter().any(usable) || st.iter().all(|s| s.phase == ContextPhase::Failed)
+            })
+            .await;
+        if st.iter().any(usable) {
+            return Ok(self.inner.store.list());
+        }
+        let code = st
+            .iter()
+            .find_map(|s| s.error.as_ref().map(|e| e.code))
+            .unwrap_or(ErrorCode::Timeout);
+        let why: Vec<String> = st
+            .iter()
+            .map(|s| match &s.error {
+                Some(e) => format!("{}: {}", s.context, e.message),
+                None => format!(
+                    "{}: no answer within {} ms",
+                    s.context,
+                    self.budget().as_millis()
+                ),
+            })
+            .collect();
+        Err(BackendError::new(
+            Backend::Cluster,
+            code,
+            format!("no context could be listed ({})", why.join("; ")),
+        ))
+    }
+
+    async fn events(&self, target: &WorkloadRef) -> PortResult<Vec<ClusterEvent>> {
+        let client = self.client(&target.cluster).await?;
+        let max = self.inner.opts.max_events;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "reading events",
+            events::collect(&client, &target.cluster, target, max),
+        )
+        .await
+    }
+
+    async fn set_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        if version.trim().is_empty() {
+            return Err(cluster_error(
+                ErrorCode::InvalidRequest,
+                &target.cluster,
+                "the version to serve is empty",
+            ));
+        }
+        let client = self.client(&target.cluster).await?;
+        let b = &self.inner.opts.binding;
+        let w = bounded(
+            self.budget(),
+            &target.cluster,
+            "setting the served version",
+            write::set_served_version(&client, b, target, version, expected_rv),
+        )
+        .await?;
+        Ok(w)
+    }
+
+    async fn whoami(&self, cluster: &str) -> PortResult<Identity> {
+        let client = self.client(cluster).await?;
+        bounded(
+            self.budget(),
+            cluster,
+            "who am I",
+            access::whoami(&client, cluster),
+        )
+        .await
+    }
+
+    async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool> {
+        let client = self.client(cluster).await?;
+        bounded(
+            self.budget(),
+            cluster,
+            "can I",
+            access::can_i(&client, cluster, check),
+        )
+        .await
+    }
+}

@@ -1,0 +1,256 @@
+//! Pod logs of a workload, like `kubectl logs deploy/x`: find its pods by
+//! selector, prefer ready and newer ones, read a bounded tail, or follow
+//! into a bounded ring buffer that a view can poll.
+
+use crate::convert::ISVC_POD_LABEL;
+use crate::error::{cluster_error, from_kube};
+use crate::events::{list_all, selector_string};
+use futures::{AsyncBufReadExt, StreamExt};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, LogParams};
+use kube::{Client, ResourceExt};
+use modeldeck_core::domain::{WorkloadKind, WorkloadRef};
+use modeldeck_core::error::{ErrorCode, PortResult};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// What to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogOptions {
+    /// Container; the pod's only container when `None`.
+    pub container: Option<String>,
+    /// Lines to start from at the end of each pod's log.
+    pub tail_lines: i64,
+    /// Lines kept in memory (the ring buffer's size).
+    pub max_lines: usize,
+    /// Pods read at once (kubectl's `--max-log-requests` is 5).
+    pub max_pods: usize,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        LogOptions {
+            container: None,
+            tail_lines: 100,
+            max_lines: 1_000,
+            max_pods: 1,
+        }
+    }
+}
+
+/// One log line and the pod it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// Pod name.
+    pub pod: String,
+    /// The line, without its newline.
+    pub line: String,
+}
+
+fn ready(p: &Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// The pods of a workload, ready first, then newest first.
+pub async fn pods_of(client: &Client, t: &WorkloadRef) -> PortResult<Vec<String>> {
+    let ctx = t.cluster.as_str();
+    let ns = t.namespace.as_str();
+    let sel = match t.kind {
+        WorkloadKind::Deployment | WorkloadKind::StreamConsumer => {
+            let d = Api::<Deployment>::namespaced(client.clone(), ns)
+                .get(&t.name)
+                .await
+                .map_err(|e| from_kube(e, ctx, "reading the deployment"))?;
+            selector_string(&d.spec.selector)
+        }
+        WorkloadKind::InferenceService => format!("{ISVC_POD_LABEL}={}", t.name),
+        WorkloadKind::CronJob => {
+            let c = Api::<CronJob>::namespaced(client.clone(), ns)
+                .get(&t.name)
+                .await
+                .map_err(|e| from_kube(e, ctx, "reading the cronjob"))?;
+            let uid = c.uid().unwrap_or_default();
+            let jobs = list_all(
+                &Api::<Job>::namespaced(client.clone(), ns),
+                ListParams::default(),
+                ctx,
+                "listing jobs",
+            )
+            .await?;
+            let names: Vec<String> = jobs
+                .iter()
+                .filter(|j| j.owner_references().iter().any(|o| o.uid == uid))
+                .map(|j| j.name_any())
+                .collect();
+            if names.is_empty() {
+                return Ok(Vec::new());
+            }
+            format!("job-name in ({})", names.join(","))
+        }
+    };
+    let mut pods = list_all(
+        &Api::<Pod>::namespaced(client.clone(), ns),
+        ListParams::default().labels(&sel),
+        ctx,
+        "listing pods",
+    )
+    .await?;
+    pods.sort_by(|a, b| {
+        ready(b).cmp(&ready(a)).then_with(|| {
+            b.metadata
+                .creation_timestamp
+                .cmp(&a.metadata.creation_timestamp)
+        })
+    });
+    Ok(pods.iter().map(|p| p.name_any()).collect())
+}
+
+fn params(o: &LogOptions, follow: bool) -> LogParams {
+    LogParams {
+        container: o.container.clone(),
+        tail_lines: Some(o.tail_lines.max(0)),
+        follow,
+        ..LogParams::default()
+    }
+}
+
+/// The last lines of the workload's first `max_pods` pods.
+pub async fn tail(client: &Client, t: &WorkloadRef, o: &LogOptions) -> PortResult<Vec<LogLine>> {
+    let ctx = t.cluster.as_str();
+    let pods = pods_of(client, t).await?;
+    if pods.is_empty() {
+        return Err(cluster_error(
+            ErrorCode::NotFound,
+            ctx,
+            format!("{t} has no pods"),
+        ));
+    }
+    let api: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
+    let mut out = VecDeque::new();
+    for pod in pods.iter().take(o.max_pods.max(1)) {
+        let text = api
+            .logs(pod, &params(o, false))
+            .await
+            .map_err(|e| from_kube(e, ctx, &format!("reading the log of pod {pod}")))?;
+        for l in text.lines() {
+            out.push_back(LogLine {
+                pod: pod.clone(),
+                line: l.to_string(),
+            });
+            if out.len() > o.max_lines.max(1) {
+                out.pop_front();
+            }
+        }
+    }
+    Ok(out.into())
+}
+
+/// A followed log: the newest `max_lines` lines, a counter bumped on every
+/// new line, the reason the stream ended (if it did). Dropping it stops
+/// following.
+#[derive(Debug)]
+pub struct LogTail {
+    lines: Arc<Mutex<VecDeque<LogLine>>>,
+    ended: Arc<Mutex<Option<String>>>,
+    rx: watch::Receiver<u64>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for LogTail {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl LogTail {
+    /// The lines held now, oldest first.
+    pub fn lines(&self) -> Vec<LogLine> {
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// A receiver bumped on every new line.
+    pub fn changed(&self) -> watch::Receiver<u64> {
+        self.rx.clone()
+    }
+
+    /// Why following stopped, once it did.
+    pub fn ended(&self) -> Option<String> {
+        self.ended.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Starts following the workload's first `max_pods` pods.
+pub async fn follow(client: &Client, t: &WorkloadRef, o: &LogOptions) -> PortResult<LogTail> {
+    let ctx = t.cluster.clone();
+    let pods = pods_of(client, t).await?;
+    if pods.is_empty() {
+        return Err(cluster_error(
+            ErrorCode::NotFound,
+            &ctx,
+            format!("{t} has no pods"),
+        ));
+    }
+    let lines = Arc::new(Mutex::new(VecDeque::new()));
+    let ended = Arc::new(Mutex::new(None));
+    let (tx, rx) = watch::channel(0u64);
+    let tx = Arc::new(tx);
+    let api: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
+    let mut tasks = Vec::new();
+    for pod in pods.into_iter().take(o.max_pods.max(1)) {
+        let stream = api
+            .log_stream(&pod, &params(o, true))
+            .await
+            .map_err(|e| from_kube(e, &ctx, &format!("following the log of pod {pod}")))?;
+        let (lines, ended, tx, max) =
+            (lines.clone(), ended.clone(), tx.clone(), o.max_lines.max(1));
+        tasks.push(tokio::spawn(async move {
+            let mut it = stream.lines();
+            while let Some(next) = it.next().await {
+                match next {
+                    Ok(line) => {
+                        let mut g = lines.lock().unwrap_or_else(|e| e.into_inner());
+                        g.push_back(LogLine {
+                            pod: pod.clone(),
+                            line,
+                        });
+                        if g.len() > max {
+                            g.pop_front();
+                        }
+                        drop(g);
+                        tx.send_modify(|v| *v += 1);
+                    }
+                    Err(e) => {
+                        *ended.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(format!("pod {pod}: {e}"));
+                        break;
+                    }
+                }
+            }
+            let mut g = ended.lock().unwrap_or_else(|e| e.into_inner());
+            if g.is_none() {
+                *g = Some(format!("pod {pod}: log stream ended"));
+            }
+            tx.send_modify(|v| *v += 1);
+        }));
+    }
+    Ok(LogTail {
+        lines,
+        ended,
+        rx,
+        tasks,
+    })
+}

@@ -1,0 +1,244 @@
+//! Per-context background work: build the client from the kubeconfig,
+//! probe the server, find out whether KServe is installed, and run one
+//! watcher per (source, namespace) that feeds the workload store. kube's
+//! watcher re-lists after 410 Gone and backs off on errors by itself.
+
+use crate::config::KubeOptions;
+use crate::context::Ctx;
+use crate::convert;
+use crate::error::bounded;
+use crate::store::{Scope, Source, WorkloadStore};
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::CronJob;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Client, Config, Resource, ResourceExt};
+use modeldeck_core::domain::Workload;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// The KServe API resource.
+pub fn isvc_resource() -> ApiResource {
+    ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "serving.kserve.io",
+        "v1beta1",
+        "InferenceService",
+    ))
+}
+
+/// Builds the client of one context (no network).
+pub async fn build_client(kc: Kubeconfig, ctx: &Ctx, opts: &KubeOptions) -> Option<Client> {
+    let kopts = KubeConfigOptions {
+        context: Some(ctx.name.clone()),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = match Config::from_custom_kubeconfig(kc, &kopts).await {
+        Ok(c) => c,
+        Err(e) => {
+            ctx.set_client_failed(crate::error::from_kube(
+                kube::Error::InferKubeconfig(e),
+                &ctx.name,
+                "reading the kubeconfig",
+            ));
+            return None;
+        }
+    };
+    config.connect_timeout = Some(opts.connect_timeout);
+    config.default_retry = false;
+    let server = config.cluster_url.to_string();
+    match Client::try_from(config) {
+        Ok(c) => {
+            ctx.set_client(c.clone(), server);
+            Some(c)
+        }
+        Err(e) => {
+            ctx.set_client_failed(crate::error::from_kube(e, &ctx.name, "building the client"));
+            None
+        }
+    }
+}
+
+async fn watch_source<K, F>(
+    api: Api<K>,
+    scope: Scope,
+    label: String,
+    ctx: Arc<Ctx>,
+    store: Arc<WorkloadStore>,
+    convert: F,
+) where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    F: Fn(&K) -> Option<Workload>,
+{
+    ctx.started(&scope);
+    let cfg = watcher::Config::default().labels(&label);
+    let what = format!("watching {:?}", scope.source);
+    let stream = watcher(api, cfg).default_backoff();
+    futures::pin_mut!(stream);
+    let mut buffer: Option<Vec<(String, String, Workload)>> = None;
+    while let Some(ev) = stream.next().await {
+        match ev {
+            Ok(watcher::Event::Init) => buffer = Some(Vec::new()),
+            Ok(watcher::Event::InitApply(o)) => {
+                if let Some(w) = convert(&o) {
+                    buffer.get_or_insert_with(Vec::new).push((
+                        o.namespace().unwrap_or_default(),
+                        o.name_any(),
+                        w,
+                    ));
+                }
+            }
+            Ok(watcher::Event::InitDone) => {
+                store.replace(&scope, buffer.take().unwrap_or_default());
+                ctx.synced(&scope);
+            }
+            Ok(watcher::Event::Apply(o)) => store.apply(
+                &scope,
+                &o.namespace().unwrap_or_default(),
+                &o.name_any(),
+                convert(&o),
+            ),
+            Ok(watcher::Event::Delete(o)) => store.apply(
+                &scope,
+                &o.namespace().unwrap_or_default(),
+                &o.name_any(),
+                None,
+            ),
+            Err(watcher::Error::WatchError(s)) if s.code == 410 => {
+                tracing::debug!(context = %ctx.name, source = ?scope.source, "watch expired (410), re-listing");
+            }
+            Err(e) => {
+                tracing::debug!(context = %ctx.name, source = ?scope.source, error = %e, "watch error");
+                let ke = match e {
+                    watcher::Error::InitialListFailed(k)
+                    | watcher::Error::WatchStartFailed(k)
+                    | watcher::Error::WatchFailed(k) => k,
+                    watcher::Error::WatchError(s) => kube::Error::Api(s),
+                    other => {
+                        ctx.failed(
+                            Some(&scope),
+                            crate::error::cluster_error(
+                                modeldeck_core::error::ErrorCode::MalformedResponse,
+                                &ctx.name,
+                                format!("{what}: {other}"),
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                ctx.failed_kube(Some(&scope), ke, &what);
+            }
+        }
+    }
+}
+
+fn api_for<K>(client: &Client, ns: &Option<String>) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match ns {
+        Some(n) => Api::namespaced(client.clone(), n),
+        None => Api::all(client.clone()),
+    }
+}
+
+async fn has_kserve(client: &Client, ctx: &Ctx, budget: Duration) -> bool {
+    let r = bounded(budget, &ctx.name, "discovering API groups", async {
+        client
+            .list_api_groups()
+            .await
+            .map_err(|e| crate::error::from_kube(e, &ctx.name, "discovering API groups"))
+    })
+    .await;
+    match r {
+        Ok(groups) => groups.groups.iter().any(|g| g.name == "serving.kserve.io"),
+        Err(e) => {
+            ctx.failed(None, e);
+            false
+        }
+    }
+}
+
+/// Runs one context: connects, then starts its watchers. Returns their tasks.
+pub async fn run_context(
+    kc: Kubeconfig,
+    ctx: Arc<Ctx>,
+    store: Arc<WorkloadStore>,
+    opts: Arc<KubeOptions>,
+) -> Vec<JoinHandle<()>> {
+    let Some(client) = build_client(kc, &ctx, &opts).await else {
+        return Vec::new();
+    };
+    let namespaces: Vec<Option<String>> = match &opts.namespaces {
+        Some(list) => list.iter().cloned().map(Some).collect(),
+        None => vec![None],
+    };
+    let label = opts.binding.model_label.clone();
+    let mut tasks = Vec::new();
+    for ns in &namespaces {
+        let scope = |source| Scope {
+            context: ctx.name.clone(),
+            source,
+            namespace: ns.clone(),
+        };
+        let (b, c) = (opts.binding.clone(), ctx.name.clone());
+        tasks.push(tokio::spawn(watch_source(
+            api_for::<Deployment>(&client, ns),
+            scope(Source::Deployments),
+            label.clone(),
+            ctx.clone(),
+            store.clone(),
+            move |d: &Deployment| convert::deployment(&b, &c, d),
+        )));
+        let (b, c) = (opts.binding.clone(), ctx.name.clone());
+        tasks.push(tokio::spawn(watch_source(
+            api_for::<CronJob>(&client, ns),
+            scope(Source::CronJobs),
+            label.clone(),
+            ctx.clone(),
+            store.clone(),
+            move |j: &CronJob| convert::cron_job(&b, &c, j),
+        )));
+    }
+    if opts.inference_services {
+        let (ctx2, store2, opts2, client2) =
+            (ctx.clone(), store.clone(), opts.clone(), client.clone());
+        tasks.push(tokio::spawn(async move {
+            // Retry discovery until the group shows up: KServe may be installed later.
+            let mut delay = Duration::from_secs(2);
+            while !has_kserve(&client2, &ctx2, opts2.call_timeout).await {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(300));
+            }
+            let ar = isvc_resource();
+            let mut inner = Vec::new();
+            for ns in &namespaces {
+                let api: Api<DynamicObject> = match ns {
+                    Some(n) => Api::namespaced_with(client2.clone(), n, &ar),
+                    None => Api::all_with(client2.clone(), &ar),
+                };
+                let scope = Scope {
+                    context: ctx2.name.clone(),
+                    source: Source::InferenceServices,
+                    namespace: ns.clone(),
+                };
+                let (b, c) = (opts2.binding.clone(), ctx2.name.clone());
+                inner.push(watch_source(
+                    api,
+                    scope,
+                    opts2.binding.model_label.clone(),
+                    ctx2.clone(),
+                    store2.clone(),
+                    move |o: &DynamicObject| convert::inference_service(&b, &c, o),
+                ));
+            }
+            futures::future::join_all(inner).await;
+        }));
+    }
+    tasks
+}
