@@ -81,33 +81,57 @@ pub struct Claim {
     pub priority: u8,
 }
 
-/// Fits columns in `available` cells: columns are admitted at their
-/// minimum width by priority, then the space left widens them toward their
-/// desired width, again by priority. Display order is preserved; `None`
-/// means the column is not shown.
+/// Priority from which a column is "core": core columns are admitted
+/// (shrunk if need be) and widened before any other column is considered.
+pub const CORE: u8 = 70;
+
+/// Fits columns in `available` cells. Core columns are admitted at their
+/// minimum width by priority, then widened toward their desired width;
+/// the other columns then take what is left, by priority, at their desired
+/// width if it fits, else at their minimum. Display order is preserved;
+/// `None` means the column is not shown; priority 0 is never shown.
 pub fn fit(cols: &[Claim], available: u16) -> Vec<Option<u16>> {
     let mut order: Vec<usize> = (0..cols.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cols[i].priority));
+    let (core, rest): (Vec<usize>, Vec<usize>) =
+        order.into_iter().partition(|&i| cols[i].priority >= CORE);
     let mut widths: Vec<Option<u16>> = vec![None; cols.len()];
-    let mut used: u32 = 0;
-    for &i in &order {
+    let mut left = u32::from(available);
+    let mut admitted = 0usize;
+    let mut admit = |i: usize, w: u16, left: &mut u32, widths: &mut Vec<Option<u16>>| {
+        let need = u32::from(w) + if admitted == 0 { 0 } else { u32::from(SPACING) };
+        if cols[i].priority > 0 && need <= *left {
+            *left -= need;
+            widths[i] = Some(w);
+            admitted += 1;
+            true
+        } else {
+            false
+        }
+    };
+    for &i in &core {
+        admit(i, cols[i].min.min(cols[i].desired), &mut left, &mut widths);
+    }
+    grow(cols, &core, &mut widths, &mut left);
+    for &i in &rest {
         let c = cols[i];
-        let min = c.min.min(c.desired);
-        let need = u32::from(min) + if used == 0 { 0 } else { u32::from(SPACING) };
-        if c.priority > 0 && used + need <= u32::from(available) {
-            used += need;
-            widths[i] = Some(min);
+        if !admit(i, c.desired, &mut left, &mut widths) {
+            admit(i, c.min.min(c.desired), &mut left, &mut widths);
         }
     }
-    let mut left = u32::from(available).saturating_sub(used);
-    for &i in &order {
-        if let Some(w) = widths[i].as_mut() {
-            let grow = u32::from(cols[i].desired.saturating_sub(*w)).min(left);
-            *w += grow as u16;
-            left -= grow;
-        }
-    }
+    grow(cols, &rest, &mut widths, &mut left);
     widths
+}
+
+/// Widens the admitted columns of `which` toward their desired width.
+fn grow(cols: &[Claim], which: &[usize], widths: &mut [Option<u16>], left: &mut u32) {
+    for &i in which {
+        if let Some(w) = widths[i].as_mut() {
+            let extra = u32::from(cols[i].desired.saturating_sub(*w)).min(*left);
+            *w += extra as u16;
+            *left -= extra;
+        }
+    }
 }
 
 /// The row index under a click at terminal row `y`, for a table drawn in
@@ -164,17 +188,27 @@ mod tests {
     }
 
     #[test]
-    fn fit_shrinks_to_minimum_then_widens_by_priority() {
+    fn core_columns_shrink_to_minimum_then_widen_by_priority() {
         let cols = [
-            claim(4, 30, 9),
-            claim(6, 6, 8),
-            claim(5, 20, 1),
+            claim(4, 30, 90),
+            claim(6, 6, 80),
+            claim(5, 20, 75),
             claim(3, 3, 0),
         ];
         // All three admitted at minimum (4+6+5 + 2 spacing = 17), 3 left for the first.
         assert_eq!(fit(&cols, 20), vec![Some(7), Some(6), Some(5), None]);
         // Plenty of room: everything at its desired width, priority 0 never shown.
         assert_eq!(fit(&cols, 200), vec![Some(30), Some(6), Some(20), None]);
+    }
+
+    #[test]
+    fn other_columns_only_take_what_core_columns_leave() {
+        let cols = [claim(5, 20, 90), claim(4, 10, 40), claim(4, 4, 30)];
+        // The core column gets its 20 first; 10 left: the next one does not
+        // fit at 10 (+1 spacing), so it takes its minimum, then the last fits.
+        assert_eq!(fit(&cols, 30), vec![Some(20), Some(4), Some(4)]);
+        // 8 left: the second at its minimum, widened by the 3 the last could not use.
+        assert_eq!(fit(&cols, 28), vec![Some(20), Some(7), None]);
     }
 
     #[test]

@@ -27,10 +27,10 @@ use std::collections::BTreeMap;
 const COLUMNS: [TextColumn; 7] = [
     column("VERSION", false, 0, 10, 100),
     column("ALIASES", false, 10, 24, 90),
-    column("STATUS", false, 0, 7, 60),
+    column("STATUS", false, 0, 7, 76),
     column("SERVING", true, 0, 7, 75),
-    column("CREATED", true, 0, 7, 55),
-    column("RUN METRICS", false, 16, 44, 80),
+    column("CREATED", true, 0, 7, 72),
+    column("RUN METRICS", false, 16, 44, 74),
     column("TAGS", false, 12, 60, 50),
 ];
 

@@ -110,10 +110,13 @@ impl Col {
             Col::P99 => 75,
             Col::Errors => 74,
             Col::Drift => 73,
-            Col::Namespace => 70,
+            // Core too: same-named workloads in two contexts must not look
+            // alike when there is room; on 80 columns health wins and
+            // `:ctx` scopes instead.
+            Col::Cluster => 72,
+            Col::Namespace => 71,
             Col::Aliases => 60,
             Col::Age => 50,
-            Col::Cluster => 45,
             Col::Rps => 40,
             Col::Kind => 30,
         }
