@@ -166,18 +166,32 @@ where
                 Wake::Idle
             }
         };
+        // Drain whatever else is already waiting, then draw once. A newer
+        // snapshot is taken once per batch: it replaces the older anyway.
+        let mut snapshot_queued = matches!(wake, Wake::Snapshot);
         let mut pending = vec![wake];
-        // Drain whatever else is already waiting, then draw once.
+        let (mut failed, mut ended) = (None, false);
         while pending.len() < MAX_BATCH {
-            if let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                pending.push(Wake::Term(ev));
+            if let Some(next) = events.next().now_or_never() {
+                match next {
+                    Some(Ok(ev)) => pending.push(Wake::Term(ev)),
+                    Some(Err(e)) => failed = Some(e),
+                    None => ended = true,
+                }
+                if failed.is_some() || ended {
+                    break;
+                }
             } else if let Ok(res) = job_rx.try_recv() {
                 pending.push(Wake::Job(res));
-            } else if snap_rx.has_changed().unwrap_or(false) {
+            } else if !snapshot_queued && snap_rx.has_changed().unwrap_or(false) {
+                snapshot_queued = true;
                 pending.push(Wake::Snapshot);
             } else {
                 break;
             }
+        }
+        if let Some(e) = failed {
+            break Err(e);
         }
         for w in pending {
             let action = match w {
@@ -190,6 +204,15 @@ where
             if let Some(a) = action {
                 jobs.spawn_all(app.update(a));
             }
+        }
+        if ended {
+            app.settle();
+            if app.needs_draw()
+                && let Err(e) = terminal.draw(|f| render(f, &app))
+            {
+                break Err(to_io(e));
+            }
+            break Ok(());
         }
     };
     initial.abort();

@@ -258,3 +258,35 @@ async fn event_loop_quits_on_q_at_the_root() {
     assert!(matches!(result, Ok(Ok(()))), "{result:?}");
     drop(tx);
 }
+
+#[tokio::test(start_paused = true)]
+async fn event_loop_applies_keys_that_arrive_with_the_end_of_input() {
+    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
+    let console = Console::new(
+        sb.backends(),
+        ConsoleOptions {
+            clock: sb.clock(),
+            ..Default::default()
+        },
+    );
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    for e in [
+        key(':'),
+        key('m'),
+        key('o'),
+        key('d'),
+        key('e'),
+        key('l'),
+        key('s'),
+    ] {
+        tx.unbounded_send(e).unwrap();
+    }
+    tx.unbounded_send(code(KeyCode::Enter)).unwrap();
+    drop(tx);
+    modeldeck_tui::run_on(&mut terminal, console, TuiOptions::default(), rx)
+        .await
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("Models["), "{screen}");
+}
