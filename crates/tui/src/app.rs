@@ -307,6 +307,10 @@ impl App {
                 self.scope.namespace = ns;
                 self.stack = vec![Screen::Fleet];
             }
+            Command::Context(Some(c)) if !self.snap.clusters.contains(&c) => {
+                let known = self.snap.clusters.join(", ");
+                self.say(format!("no context named {c:?}; known: {known}"), true);
+            }
             Command::Context(c) => {
                 self.say(format!("context: {}", c.as_deref().unwrap_or("all")), false);
                 self.scope.cluster = c;

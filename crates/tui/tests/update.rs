@@ -409,6 +409,17 @@ fn command_line_switches_screens_scopes_and_reports_errors() {
     t.command("ctx all");
     t.app.settle();
     assert_eq!(t.app.fleet().len(), 11);
+    t.command("ctx nowhere");
+    assert!(
+        t.app
+            .flash()
+            .is_some_and(|f| f.error && f.text.contains("known: prod-eu, prod-us"))
+    );
+    assert_eq!(
+        t.app.scope().cluster,
+        None,
+        "an unknown context changes nothing"
+    );
     t.command("deploy");
     assert!(
         t.app
