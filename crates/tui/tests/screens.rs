@@ -46,6 +46,33 @@ fn fleet_stale() {
 }
 
 #[test]
+fn fleet_with_metrics_stale() {
+    use modeldeck_core::error::{Backend, ErrorCode};
+    let mut snap = fixture::ready();
+    snap.metrics = fixture::failed_status(
+        Backend::Metrics,
+        ErrorCode::ServerError,
+        "HTTP 503 from /api/v1/query",
+        true,
+    );
+    snap_both!("fleet_metrics_stale", fleet(snap.clone()));
+}
+
+#[test]
+fn fleet_with_metrics_never_read() {
+    use modeldeck_core::error::{Backend, ErrorCode};
+    let mut snap = fixture::ready();
+    snap.health = std::sync::Arc::new(Default::default());
+    snap.metrics = fixture::failed_status(
+        Backend::Metrics,
+        ErrorCode::Unauthenticated,
+        "HTTP 401 from /api/v1/query",
+        false,
+    );
+    snap_both!("fleet_metrics_failed", fleet(snap.clone()));
+}
+
+#[test]
 fn fleet_sandbox_banner() {
     snap_both!("fleet_sandbox", fleet(fixture::sandbox()));
 }

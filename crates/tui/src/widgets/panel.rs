@@ -34,7 +34,12 @@ pub fn block(title: Vec<Span<'_>>) -> Block<'_> {
 /// data) and the content below it. Used by render and by click handling,
 /// so both agree on where rows are.
 pub fn split_notice(inner: Rect, state: &PanelState) -> (Option<Rect>, Rect) {
-    if matches!(state, PanelState::Stale { .. }) && inner.height > 1 {
+    split_line(inner, matches!(state, PanelState::Stale { .. }))
+}
+
+/// Splits off a one-line notice at the top of `inner` when `notice`.
+pub fn split_line(inner: Rect, notice: bool) -> (Option<Rect>, Rect) {
+    if notice && inner.height > 1 {
         let [notice, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         (Some(notice), rest)

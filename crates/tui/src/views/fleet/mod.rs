@@ -244,9 +244,42 @@ impl FleetView {
 
     pub(crate) fn layout(&self, body: Rect, snap: &Snapshot) -> FleetLayout {
         let inner = body.inner(ratatui::layout::Margin::new(1, 1));
-        let state = snap.cluster.panel_state(self.rows.is_empty());
-        let (notice, table) = crate::widgets::panel::split_notice(inner, &state);
+        let has_notice = self.notice(snap).is_some();
+        let (notice, table) = crate::widgets::panel::split_line(inner, has_notice);
         FleetLayout { notice, table }
+    }
+
+    /// The line above the table: the workloads are stale, or (workloads
+    /// fine) the health columns are stale or missing because metrics fail.
+    pub(crate) fn notice(&self, snap: &Snapshot) -> Option<ratatui::text::Line<'static>> {
+        use crate::sanitize::clean;
+        use crate::theme;
+        use modeldeck_core::console::PanelState;
+        use ratatui::text::{Line, Span};
+        let state = snap.cluster.panel_state(self.rows.is_empty());
+        if !matches!(state, PanelState::Ready) {
+            return crate::widgets::panel::stale_line(&state);
+        }
+        let (head, reason, style) = match snap.metrics.panel_state(false) {
+            PanelState::Stale { since, reason } => (
+                format!(
+                    "⚠ metrics stale since {}: p99, errors and drift are from then",
+                    since.hms()
+                ),
+                reason,
+                theme::warn(),
+            ),
+            PanelState::Failed(reason) => (
+                "✗ no metrics: p99, errors and drift unknown".to_string(),
+                reason,
+                theme::error(),
+            ),
+            _ => return None,
+        };
+        Some(Line::from(vec![
+            Span::styled(head, style),
+            Span::styled(format!(" ({})", clean(&reason)), theme::dim()),
+        ]))
     }
 
     fn page(&self, ctx: &Ctx) -> usize {

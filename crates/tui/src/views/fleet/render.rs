@@ -30,8 +30,8 @@ impl FleetView {
         if panel::render_state(frame, l.table, &state, MESSAGES) {
             return;
         }
-        if let (Some(notice), Some(line)) = (l.notice, panel::stale_line(&state)) {
-            frame.render_widget(line, notice);
+        if let (Some(area), Some(line)) = (l.notice, self.notice(rc.snap)) {
+            frame.render_widget(line, area);
         }
         self.render_table(frame, l.table, rc);
         if self.visible.is_empty() {
