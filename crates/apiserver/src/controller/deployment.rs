@@ -67,13 +67,19 @@ fn copied_annotations(d: &Value) -> Map<String, Value> {
 
 impl Controller {
     fn owned_replicasets(&self, ns: &str, uid: &str) -> Vec<Arc<Value>> {
-        self.store
-            .list(ids::REPLICASETS, Some(ns), None, None, &|o| {
-                o.pointer("/metadata/ownerReferences")
-                    .and_then(Value::as_array)
-                    .is_some_and(|r| r.iter().any(|x| x["uid"] == uid && x["controller"] == true))
-            })
-            .items
+        let owned = |o: &Value| {
+            o.pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|x| x["uid"] == uid && x["controller"] == true))
+        };
+        self.rs_by_owner
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter(|(n, _)| n == ns)
+            .filter_map(|(n, name)| self.store.get(ids::REPLICASETS, n, name))
+            .filter(|o| owned(o))
+            .collect()
     }
 
     fn new_replicaset(&mut self, d: &Value, hash: &str, rev: u64) -> Option<Arc<Value>> {
@@ -108,7 +114,11 @@ impl Controller {
             },
             "spec": {"replicas": 0, "selector": sel, "template": tmpl},
         });
-        write::create(&self.store, ids::REPLICASETS, ns, rs, false).ok()
+        let created = write::create(&self.store, ids::REPLICASETS, ns, rs, false).ok();
+        if let Some(r) = &created {
+            self.index_rs(r, false);
+        }
+        created
     }
 
     fn scale_rs(&mut self, d: &Value, rs: &Value, to: i64) -> Option<Arc<Value>> {

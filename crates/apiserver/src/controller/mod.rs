@@ -35,6 +35,21 @@ pub struct Controller {
     isvc_ready_at: HashMap<NsName, (i64, i64)>,
     dirty: BTreeSet<(ResourceId, String, String)>,
     active: BTreeSet<(ResourceId, String, String)>,
+    /// Owner uid -> (namespace, name) of the ReplicaSets it controls.
+    rs_by_owner: HashMap<String, BTreeSet<NsName>>,
+    /// Every store change since the last drain.
+    rx: broadcast::Receiver<Signal>,
+    /// Whether the first full scan happened.
+    scanned: bool,
+}
+
+fn controller_uid(obj: &Value) -> Option<String> {
+    obj.pointer("/metadata/ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|r| r["controller"] == true)?["uid"]
+        .as_str()
+        .map(String::from)
 }
 
 impl std::fmt::Debug for Controller {
@@ -66,6 +81,7 @@ impl Controller {
     /// A controller over `store`.
     pub fn new(store: Arc<Store>, cfg: ControllerConfig) -> Controller {
         let recorder = Recorder::new(store.clone(), cfg.event_ttl, cfg.max_events);
+        let rx = store.subscribe();
         Controller {
             store,
             cfg,
@@ -74,6 +90,9 @@ impl Controller {
             isvc_ready_at: HashMap::new(),
             dirty: BTreeSet::new(),
             active: BTreeSet::new(),
+            rs_by_owner: HashMap::new(),
+            rx,
+            scanned: false,
         }
     }
 
@@ -81,7 +100,26 @@ impl Controller {
         self.cfg.ready_after.as_millis() as i64
     }
 
+    /// Records (or with `gone`, forgets) a ReplicaSet in the owner index.
+    fn index_rs(&mut self, rs: &Value, gone: bool) {
+        let Some(owner) = controller_uid(rs) else {
+            return;
+        };
+        let key = key_of(rs);
+        if gone {
+            if let Some(set) = self.rs_by_owner.get_mut(&owner) {
+                set.remove(&key);
+            }
+        } else {
+            self.rs_by_owner.entry(owner).or_default().insert(key);
+        }
+    }
+
     fn mark_all(&mut self) {
+        self.rs_by_owner.clear();
+        for rs in self.store.all(ids::REPLICASETS) {
+            self.index_rs(&rs, false);
+        }
         for res in [ids::DEPLOYMENTS, ids::INFERENCESERVICES] {
             for o in self.store.all(res) {
                 let (ns, n) = key_of(&o);
@@ -90,7 +128,10 @@ impl Controller {
         }
     }
 
-    fn note(&mut self, res: ResourceId, obj: &Value) {
+    fn note(&mut self, res: ResourceId, obj: &Value, gone: bool) {
+        if res == ids::REPLICASETS {
+            self.index_rs(obj, gone);
+        }
         match res {
             ids::DEPLOYMENTS | ids::INFERENCESERVICES => {
                 let (ns, n) = key_of(obj);
@@ -105,10 +146,18 @@ impl Controller {
         }
     }
 
-    fn drain(&mut self, rx: &mut broadcast::Receiver<Signal>) {
+    fn drain(&mut self) {
+        if !self.scanned {
+            self.scanned = true;
+            self.mark_all();
+        }
         loop {
-            match rx.try_recv() {
-                Ok(Signal::Change(c)) => self.note(c.res, &c.object),
+            match self.rx.try_recv() {
+                Ok(Signal::Change(c)) => self.note(
+                    c.res,
+                    &c.object,
+                    c.kind == crate::store::ChangeType::Deleted,
+                ),
                 Ok(Signal::Expire) => {}
                 Err(broadcast::error::TryRecvError::Lagged(_)) => self.mark_all(),
                 Err(_) => return,
@@ -134,39 +183,42 @@ impl Controller {
                 self.active.remove(&key);
             }
         }
+    }
+
+    /// Forgets replica records of ReplicaSets that no longer exist.
+    fn prune(&mut self) {
         let live: BTreeSet<String> = self
             .store
             .all(ids::REPLICASETS)
             .iter()
             .filter_map(|r| r["metadata"]["uid"].as_str().map(String::from))
             .collect();
-        if live.len() < self.replicas.len() {
-            self.replicas.retain(|uid, _| live.contains(uid));
-        }
+        self.replicas.retain(|uid, _| live.contains(uid));
+        self.rs_by_owner.retain(|_, set| !set.is_empty());
     }
 
     /// Settles everything stored now: ReplicaSets, pods and statuses come up
     /// at once and quietly, as if the cluster had been running for a while.
     pub fn settle_all(&mut self) {
-        self.mark_all();
+        self.drain();
         self.pass(true);
+        self.drain();
         self.pass(true);
     }
 
     /// Runs forever, reconciling on every tick what changed since the last
     /// one (and what is still rolling).
     pub async fn run(mut self) {
-        let mut rx = self.store.subscribe();
-        self.mark_all();
         let mut tick = tokio::time::interval(self.cfg.tick);
         let mut n: u64 = 0;
         loop {
             tick.tick().await;
-            self.drain(&mut rx);
+            self.drain();
             self.pass(false);
             n += 1;
             if n % 25 == 0 {
                 self.recorder.expire();
+                self.prune();
             }
         }
     }
