@@ -92,8 +92,11 @@ impl std::fmt::Debug for ApiServerHandle {
 }
 
 impl Drop for ApiServerHandle {
+    /// Stops the controller, ends every watch and log stream, and lets the
+    /// HTTP server close its connections (graceful shutdown).
     fn drop(&mut self) {
-        for t in &self.tasks {
+        self.app.stopping.send_replace(true);
+        for t in self.tasks.iter().skip(1) {
             t.abort();
         }
     }
@@ -201,21 +204,27 @@ impl ApiServer {
             log_interval: config.controller.log_interval,
             counters: Mutex::new(BTreeMap::new()),
             open_watches: Mutex::new(BTreeMap::new()),
+            stopping: tokio::sync::watch::channel(false).0,
         });
         let router = Router::new().fallback(entry).with_state(app.clone());
+        let app2 = app.clone();
+        let stop = async move { app2.stopped().await };
         let (server, ca_pem) = if config.tls {
             let tls = crate::tls::generate()?;
             let l = TlsListener::new(listener, &tls)
                 .map_err(|source| ServerError::Bind { addr, source })?;
             let task = tokio::spawn(async move {
-                if let Err(e) = axum::serve(l, router).await {
+                if let Err(e) = axum::serve(l, router).with_graceful_shutdown(stop).await {
                     tracing::error!(error = %e, "apiserver stopped");
                 }
             });
             (task, Some(tls.ca_pem))
         } else {
             let task = tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, router).await {
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop)
+                    .await
+                {
                     tracing::error!(error = %e, "apiserver stopped");
                 }
             });
@@ -365,8 +374,17 @@ impl ApiServerHandle {
         *self.app.users.write().unwrap_or_else(|e| e.into_inner()) = users;
     }
 
-    /// Stops serving now.
-    pub fn shutdown(self) {
-        drop(self);
+    /// Stops serving: streams end, connections close, the port is freed.
+    pub async fn shutdown(mut self) {
+        self.app.stopping.send_replace(true);
+        let tasks = std::mem::take(&mut self.tasks);
+        let mut it = tasks.into_iter();
+        let server = it.next();
+        for t in it {
+            t.abort();
+        }
+        if let Some(s) = server {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s).await;
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -79,53 +79,25 @@ pub fn generate() -> Result<TlsMaterial, TlsError> {
     })
 }
 
-/// An axum listener yielding finished TLS connections.
+/// An axum listener yielding finished TLS connections. Handshakes run as
+/// tasks of the listener (10 s cap) so a slow client never holds up
+/// others; dropping the listener closes the socket and cancels them.
 pub struct TlsListener {
-    rx: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    tcp: TcpListener,
+    acceptor: TlsAcceptor,
+    pending: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
     addr: SocketAddr,
-    accept_task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.accept_task.abort();
-    }
 }
 
 impl TlsListener {
-    /// Wraps a bound listener; handshakes run in their own tasks (10 s cap).
-    pub fn new(listener: TcpListener, tls: &TlsMaterial) -> std::io::Result<TlsListener> {
-        let addr = listener.local_addr()?;
-        let (tx, rx) = mpsc::channel(64);
-        let acceptor = tls.acceptor.clone();
-        let accept_task = tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = match listener.accept().await {
-                    Ok(x) => x,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
-                    {
-                        Ok(Ok(stream)) => {
-                            let _ = tx.send((stream, peer)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                    }
-                });
-            }
-        });
+    /// Wraps a bound listener.
+    pub fn new(tcp: TcpListener, tls: &TlsMaterial) -> std::io::Result<TlsListener> {
+        let addr = tcp.local_addr()?;
         Ok(TlsListener {
-            rx,
+            tcp,
+            acceptor: tls.acceptor.clone(),
+            pending: JoinSet::new(),
             addr,
-            accept_task,
         })
     }
 }
@@ -136,11 +108,35 @@ impl axum::serve::Listener for TlsListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            if let Some(c) = self.rx.recv().await {
-                return c;
+            tokio::select! {
+                r = self.tcp.accept() => match r {
+                    Ok((tcp, peer)) => {
+                        let acceptor = self.acceptor.clone();
+                        self.pending.spawn(async move {
+                            match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                                Ok(Ok(stream)) => Some((stream, peer)),
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                    None
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "TLS handshake timed out");
+                                    None
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                Some(done) = self.pending.join_next(), if !self.pending.is_empty() => {
+                    if let Ok(Some(conn)) = done {
+                        return conn;
+                    }
+                }
             }
-            // The accept task ended (it never should); idle rather than spin.
-            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 

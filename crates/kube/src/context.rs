@@ -159,6 +159,15 @@ impl Ctx {
         });
     }
 
+    /// A watcher that turned out not to apply (its API is not served).
+    pub fn not_watched(&self, scope: &Scope) {
+        self.with(|s| {
+            s.started.remove(scope);
+            s.synced.remove(scope);
+            s.errors.remove(&Some(scope.clone()));
+        });
+    }
+
     /// A watcher finished a (re)list: clears its error and the connection error.
     pub fn synced(&self, scope: &Scope) {
         self.with(|s| {

@@ -147,7 +147,8 @@ where
     }
 }
 
-async fn has_kserve(client: &Client, ctx: &Ctx, budget: Duration) -> bool {
+/// Whether the KServe API group is served (`None` when discovery failed).
+async fn has_kserve(client: &Client, ctx: &Ctx, budget: Duration) -> Option<bool> {
     let r = bounded(budget, &ctx.name, "discovering API groups", async {
         client
             .list_api_groups()
@@ -156,10 +157,10 @@ async fn has_kserve(client: &Client, ctx: &Ctx, budget: Duration) -> bool {
     })
     .await;
     match r {
-        Ok(groups) => groups.groups.iter().any(|g| g.name == "serving.kserve.io"),
+        Ok(groups) => Some(groups.groups.iter().any(|g| g.name == "serving.kserve.io")),
         Err(e) => {
             ctx.failed(None, e);
-            false
+            None
         }
     }
 }
@@ -208,10 +209,32 @@ pub async fn run_context(
     if opts.inference_services {
         let (ctx2, store2, opts2, client2) =
             (ctx.clone(), store.clone(), opts.clone(), client.clone());
+        let scopes: Vec<Scope> = namespaces
+            .iter()
+            .map(|ns| Scope {
+                context: ctx.name.clone(),
+                source: Source::InferenceServices,
+                namespace: ns.clone(),
+            })
+            .collect();
+        // Pending until discovery answers, so the context is not Ready
+        // before its InferenceServices are listed.
+        for s in &scopes {
+            ctx.started(s);
+        }
         tasks.push(tokio::spawn(async move {
             // Retry discovery until the group shows up: KServe may be installed later.
             let mut delay = Duration::from_secs(2);
-            while !has_kserve(&client2, &ctx2, opts2.call_timeout).await {
+            loop {
+                match has_kserve(&client2, &ctx2, opts2.call_timeout).await {
+                    Some(true) => break,
+                    Some(false) => {
+                        for s in &scopes {
+                            ctx2.not_watched(s);
+                        }
+                    }
+                    None => {}
+                }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(300));
             }

@@ -374,3 +374,89 @@ async fn every_context_dead_is_an_error_naming_each() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_goes_away_leaves_stale_workloads_and_a_degraded_context() {
+    let s = server("gone", fixtures::demo_seed("gone"), true).await;
+    let dir = scratch();
+    let c = adapter(
+        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]),
+        Duration::from_secs(3),
+    );
+    wait_for(&c, "sync", |ws| ws.len() == 8).await;
+    let addr = s.addr();
+    s.shutdown().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "the port is closed"
+    );
+    let st = loop {
+        let st = c.context_status();
+        if st[0].phase == ContextPhase::Degraded {
+            break st;
+        }
+        let mut rx = c.changed().unwrap();
+        tokio::time::timeout(Duration::from_secs(30), rx.changed())
+            .await
+            .expect("the context never turned degraded")
+            .unwrap();
+    };
+    assert!(st[0].error.is_some());
+    assert_eq!(
+        c.list_workloads().await.unwrap().len(),
+        8,
+        "the last known workloads stay, marked stale by the phase"
+    );
+    let e = c.whoami("gone").await.unwrap_err();
+    assert!(
+        matches!(e.code, ErrorCode::Unreachable | ErrorCode::Timeout),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chosen_namespaces_only_and_silent_calls_time_out() {
+    let s = server("ns", fixtures::demo_seed("ns"), false).await;
+    let dir = scratch();
+    let kc = kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]);
+    let c = modeldeck_kube::KubeCluster::connect(modeldeck_kube::KubeOptions {
+        kubeconfig: Some(kc),
+        namespaces: Some(vec!["ml-staging".into(), "ml-batch".into()]),
+        ..modeldeck_kube::KubeOptions::default()
+    })
+    .unwrap();
+    let ws = wait_for(&c, "two namespaces", |ws| ws.len() == 4).await;
+    assert!(ws.iter().all(|w| w.id.namespace != "ml-prod"), "{ws:?}");
+    assert_eq!(
+        s.request_count("list", "deployments"),
+        2,
+        "one watcher per chosen namespace"
+    );
+    assert_eq!(
+        c.context_status()[0].synced,
+        (6, 6),
+        "deployments, cronjobs, inference services x 2"
+    );
+
+    // A server that accepts and never answers: every user call is bounded.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let kc = kubeconfig(&dir, "silent", &[entry_at("silent", url)]);
+    let c = adapter(kc, Duration::from_millis(500));
+    let e = c.whoami("silent").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Timeout, "{e}");
+    let e = c
+        .events(&wref("silent", "ml", WorkloadKind::Deployment, "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Timeout, "{e}");
+    let e = c.list_workloads().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Timeout, "{e}");
+    hold.abort();
+}

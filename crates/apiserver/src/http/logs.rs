@@ -198,6 +198,7 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
     }
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let store = app.store.clone();
+    let app2 = app.clone();
     let res = t.res;
     tokio::spawn(async move {
         if tx.send(Bytes::from(head)).await.is_err() {
@@ -208,6 +209,7 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
             let wait = (src.line_time(k) - Timestamp::now().0).max(0) as u64;
             tokio::select! {
                 _ = tx.closed() => return,
+                _ = app2.stopped() => return,
                 _ = tokio::time::sleep(Duration::from_millis(wait.min(1000))) => {}
             }
             if store.get(res, &ns, &name).is_none() {

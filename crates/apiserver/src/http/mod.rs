@@ -39,6 +39,16 @@ pub struct App {
     pub counters: Mutex<BTreeMap<(String, String), u64>>,
     /// Watches open now, by resource.
     pub open_watches: Mutex<BTreeMap<String, i64>>,
+    /// Flips to true when the server stops: streams end, connections close.
+    pub stopping: tokio::sync::watch::Sender<bool>,
+}
+
+impl App {
+    /// Resolves once the server is stopping.
+    pub async fn stopped(&self) {
+        let mut rx = self.stopping.subscribe();
+        let _ = rx.wait_for(|v| *v).await;
+    }
 }
 
 impl std::fmt::Debug for App {

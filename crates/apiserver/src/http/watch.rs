@@ -93,6 +93,10 @@ impl OpenWatch {
     }
 }
 
+fn gauge_app(g: &OpenWatch) -> Arc<App> {
+    g.app.clone()
+}
+
 impl Drop for OpenWatch {
     fn drop(&mut self) {
         *self
@@ -175,10 +179,11 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query, table: bool) -> ApiResult<Re
         if send_initial && bookmarks {
             let _ = tx.send(filter.bookmark(at, true)).await;
         }
-        pump(
-            filter, tx, brx, &mut last, floor, bookmarks, interval, timeout,
-        )
-        .await;
+        let app = gauge_app(&_gauge);
+        tokio::select! {
+            _ = app.stopped() => {}
+            _ = pump(filter, tx, brx, &mut last, floor, bookmarks, interval, timeout) => {}
+        }
     });
     Ok((
         StatusCode::OK,
