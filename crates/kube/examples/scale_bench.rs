@@ -50,6 +50,11 @@ async fn run(n: usize) -> Result<String, Box<dyn std::error::Error>> {
     }
     let sync = t.elapsed();
     let rss_adapter = rss_mb();
+    let t = Instant::now();
+    for _ in 0..5 {
+        c.list_workloads().await?;
+    }
+    let list = t.elapsed() / 5;
     let mut lat = Vec::new();
     for i in 0..20 {
         let name = format!("serve-{:05}", i * (n / 20).max(1));
@@ -72,9 +77,10 @@ async fn run(n: usize) -> Result<String, Box<dyn std::error::Error>> {
     lat.sort();
     let _ = std::fs::remove_file(&path);
     Ok(format!(
-        "| {n} | {:.2} s | {:.2} s | {:.1} ms | {:.1} ms | {:.0} MB | {:.0} MB |",
+        "| {n} | {:.2} s | {:.2} s | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} MB | {:.0} MB |",
         start.as_secs_f64(),
         sync.as_secs_f64(),
+        list.as_secs_f64() * 1000.0,
         lat[lat.len() / 2].as_secs_f64() * 1000.0,
         lat[lat.len() - 1].as_secs_f64() * 1000.0,
         rss_server - rss0,
@@ -94,9 +100,9 @@ async fn main() {
         sizes
     };
     println!(
-        "| deployments | server start (seed+settle) | adapter first full list | change visible p50 | max of 20 | server RSS | adapter RSS |"
+        "| deployments | server start (seed+settle) | adapter first full list | list_workloads() | change visible p50 | max of 20 | server RSS | adapter RSS |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for n in sizes {
         match run(n).await {
             Ok(row) => println!("{row}"),

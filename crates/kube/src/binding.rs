@@ -116,6 +116,31 @@ mod tests {
     }
 
     #[test]
+    fn every_binding_name_is_configurable() {
+        let b = BindingConfig {
+            model_label: "ml.example.com/model".into(),
+            version_annotation: "ml.example.com/version".into(),
+            version_env: "SERVED_VERSION".into(),
+            uri_env: "SERVED_URI".into(),
+            uri_prefix: "registry://".into(),
+            kind_label: "ml.example.com/role".into(),
+            stream_value: "consumer".into(),
+        };
+        let t = tmpl(
+            json!({"metadata": {"annotations": {"modeldeck.io/model-version": "1"}},
+            "spec": {"containers": [{"name": "s", "env": [{"name": "SERVED_URI", "value": "registry://fraud/12"}]}]}}),
+        );
+        assert_eq!(
+            template_version(&b, &t).as_deref(),
+            Some("12"),
+            "the default names are ignored"
+        );
+        let t = tmpl(json!({"metadata": {"annotations": {"ml.example.com/version": "13"}}}));
+        assert_eq!(template_version(&b, &t).as_deref(), Some("13"));
+        assert_eq!(b.model_uri("fraud", "14"), "registry://fraud/14");
+    }
+
+    #[test]
     fn isvc_canary_split() {
         let b = BindingConfig::default();
         let mut ann = BTreeMap::new();
