@@ -141,6 +141,13 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     );
     println!("serving until ctrl-c");
     tokio::signal::ctrl_c().await.map_err(ServeError::Signal)?;
+    if opts.kubeconfig.is_none() {
+        // A kubeconfig we chose the place of goes with the servers.
+        let _ = std::fs::remove_file(&served.kubeconfig);
+        if let Some(dir) = served.kubeconfig.parent() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
     drop(served);
     Ok(())
 }
