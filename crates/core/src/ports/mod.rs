@@ -44,6 +44,36 @@ pub trait Cluster: Send + Sync {
 
     /// May we do `check` on `cluster`?
     async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool>;
+
+    /// Records an Event about a workload (the audit mirror: `reason` such as
+    /// `PromotionExecuted`, `kind` `Normal` or `Warning`). Adapters that
+    /// cannot write events answer `Unsupported`.
+    async fn record_event(
+        &self,
+        target: &WorkloadRef,
+        kind: &str,
+        reason: &str,
+        message: &str,
+    ) -> PortResult<()> {
+        let _ = (target, kind, reason, message);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Cluster,
+            crate::error::ErrorCode::Unsupported,
+            "this cluster adapter cannot record events",
+        ))
+    }
+
+    /// The last `lines` log lines of the workload's newest pod (all
+    /// containers interleaved is not promised: the first model container).
+    /// Adapters without logs answer `Unsupported`.
+    async fn log_tail(&self, target: &WorkloadRef, lines: usize) -> PortResult<Vec<String>> {
+        let _ = (target, lines);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Cluster,
+            crate::error::ErrorCode::Unsupported,
+            "this cluster adapter cannot read pod logs",
+        ))
+    }
 }
 
 /// The model registry.
