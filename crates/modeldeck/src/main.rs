@@ -8,6 +8,7 @@ mod failure;
 mod logging;
 mod render;
 mod sandbox_world;
+mod unconfigured;
 mod wiring;
 
 use clap::Parser;

@@ -7,6 +7,7 @@ use crate::failure::{ErrorBody, Exit, Failure};
 use crate::render::Printer;
 use crate::render::fixed;
 use crate::render::table::{Cell, Paint, Table};
+use crate::unconfigured::is_not_configured;
 use modeldeck_core::Console;
 use modeldeck_core::console::{BackendStatus, PanelState, Snapshot};
 use modeldeck_core::domain::{DriftStatus, WorkloadKind, format_age};
@@ -54,7 +55,7 @@ pub struct SortDoc {
 pub struct BackendDoc {
     /// `cluster`, `registry` or `metrics`.
     pub backend: Backend,
-    /// `ready`, `empty`, `loading`, `failed` or `stale`.
+    /// `ready`, `empty`, `loading`, `failed`, `stale` or `not_configured`.
     pub state: &'static str,
     /// Where it is (no secrets).
     pub endpoint: String,
@@ -149,6 +150,9 @@ pub async fn run(console: &Console, args: &StatusArgs, printer: Printer) -> Resu
     let mut exit = Exit::Ok;
     for b in Backend::ALL {
         if let Some(e) = &snap.backend(b).error {
+            if is_not_configured(e) {
+                continue;
+            }
             eprintln!("error: {e}");
             exit = Exit::Backend;
         }
@@ -191,6 +195,7 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
         Backend::Metrics => snap.health.is_empty(),
     };
     let state = match st.panel_state(empty) {
+        _ if st.error.as_ref().is_some_and(is_not_configured) => "not_configured",
         PanelState::Loading => "loading",
         PanelState::Ready => "ready",
         PanelState::Empty => "empty",

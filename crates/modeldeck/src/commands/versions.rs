@@ -5,6 +5,7 @@ use super::resolve::require_model;
 use crate::failure::{Exit, Failure};
 use crate::render::table::{Cell, Paint, Table};
 use crate::render::{Printer, metric};
+use crate::unconfigured::is_not_configured;
 use modeldeck_core::Console;
 use modeldeck_core::compare::Side;
 use modeldeck_core::domain::VersionStatus;
@@ -76,7 +77,12 @@ pub async fn run(console: &Console, model: &str, printer: Printer) -> Result<Exi
     let versions = console.list_versions(&m.name).await?;
     let sides = read_runs(console, &m.name, versions.iter().map(|v| v.version.clone())).await?;
     let snap = console.snapshot();
-    if let Some(e) = &snap.cluster.error {
+    if let Some(e) = snap
+        .cluster
+        .error
+        .as_ref()
+        .filter(|e| !is_not_configured(e))
+    {
         eprintln!("warning: serving workloads unknown: {e}");
     }
     let docs: Vec<VersionDoc> = versions
