@@ -105,6 +105,76 @@ pub enum Command {
     },
     /// Two versions of a model side by side, with direction-aware metric deltas.
     Compare(CompareArgs),
+    /// The settings file: create a starter, show the resolved profile, print its path.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Store a registry or metrics secret (token or password) in the OS keychain.
+    Login(LoginArgs),
+    /// Remove a stored secret from the OS keychain.
+    Logout(LoginArgs),
+    /// The simulated world as real servers (a Kubernetes API server for kubectl).
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+/// `modeldeck config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented starter file (never overwrites an existing one).
+    Init,
+    /// Print the resolved profile (file + environment), with where each secret comes from.
+    Show(OutputArgs),
+    /// Print the settings file's path.
+    Path,
+}
+
+/// Which backend a secret is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretTarget {
+    /// The model registry (MLflow): a token, or the password of `[registry] username`.
+    Registry,
+    /// The metrics backend (Prometheus): a token, or the password of `[metrics] username`.
+    Metrics,
+}
+
+/// Arguments of `login` and `logout`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// The backend the secret is for.
+    #[arg(value_enum)]
+    pub target: SecretTarget,
+    /// Read the secret from stdin (one line) instead of prompting.
+    #[arg(long)]
+    pub stdin: bool,
+}
+
+/// `modeldeck sandbox ...`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the simulated world's clusters by the Kubernetes REST conventions on loopback,
+    /// write a kubeconfig, and serve until ctrl-c (kubectl and client libraries work unchanged).
+    Serve(ServeArgs),
+}
+
+/// Arguments of `sandbox serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where to write the kubeconfig (default: a temporary file, removed on exit).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The user the kubeconfig authenticates as: `admin` (may do everything) or
+    /// `viewer` (read-only).
+    #[arg(long, default_value = "admin", value_parser = ["admin", "viewer"])]
+    pub user: String,
+    /// Port of the first cluster's server (0: any free port; the others always take a free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Serve plain HTTP without authentication (requests act as admin) instead of TLS with tokens.
+    #[arg(long)]
+    pub plain: bool,
+    /// Serve N generated Deployments in one cluster instead of the demo world (benchmarks).
+    #[arg(long, value_name = "N")]
+    pub scale: Option<usize>,
 }
 
 /// `--output` and `--color`, shared by the scripting subcommands.
@@ -184,6 +254,10 @@ impl Command {
             Command::Models(_) => "models",
             Command::Versions { .. } => "versions",
             Command::Compare(_) => "compare",
+            Command::Config(_) => "config",
+            Command::Login(_) => "login",
+            Command::Logout(_) => "logout",
+            Command::Sandbox(_) => "sandbox",
         }
     }
 
@@ -195,6 +269,10 @@ impl Command {
             Command::Models(o) => Some(*o),
             Command::Versions { out, .. } => Some(*out),
             Command::Compare(a) => Some(a.out),
+            Command::Config(ConfigCommand::Show(o)) => Some(*o),
+            Command::Config(_) | Command::Login(_) | Command::Logout(_) | Command::Sandbox(_) => {
+                None
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ use modeldeck_core::console::Backends;
 use modeldeck_core::error::Backend;
 use modeldeck_core::ports::{Cluster, Metrics, Registry};
 use modeldeck_core::{Console, ConsoleOptions};
+use modeldeck_kube::KubeCluster;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ const TRY_SANDBOX: &str =
 ///
 /// Errors: [`Failure::NoProfile`] (exit 2) when no profile names any
 /// backend, the config file is unreadable, or a setting is invalid.
-pub fn build_console(global: &GlobalArgs) -> Result<Console, Failure> {
+pub async fn build_console(global: &GlobalArgs) -> Result<Console, Failure> {
     if global.sandbox {
         return crate::sandbox_world::console(global);
     }
@@ -39,7 +40,13 @@ pub fn build_console(global: &GlobalArgs) -> Result<Console, Failure> {
             config_path().display()
         )));
     }
-    profile_console(&profile, &keychain)
+    let (console, kube) = profile_console(&profile, &keychain)?;
+    if let Some(kube) = kube.filter(|_| !global.live) {
+        // A one-shot command reports every context, so it waits (bounded)
+        // until none is still connecting; the TUI shows them as they come.
+        kube.wait_ready(Duration::from_secs(10)).await;
+    }
+    Ok(console)
 }
 
 /// The profile chosen by `--profile` / `MODELDECK_PROFILE` / the file's
@@ -74,9 +81,19 @@ fn keychain() -> Arc<dyn SecretStore> {
 pub fn profile_console(
     profile: &Profile,
     store: &dyn Fn() -> Arc<dyn SecretStore>,
-) -> Result<Console, Failure> {
+) -> Result<(Console, Option<Arc<KubeCluster>>), Failure> {
     let env = process_env();
-    let cluster = cluster_port(profile)?;
+    let kube = cluster_port(profile)?;
+    let cluster: Arc<dyn Cluster> = match &kube {
+        Some(k) => k.clone(),
+        None => Arc::new(NotConfigured::new(
+            Backend::Cluster,
+            format!(
+                "no kubeconfig (set [profiles.{}.cluster] kubeconfig, or KUBECONFIG)",
+                profile.name
+            ),
+        )),
+    };
     let registry = registry_port(profile, &env, store)?;
     let (metrics, prom) = metrics_port(profile, &env, store)?;
     let opts = ConsoleOptions {
@@ -97,7 +114,7 @@ pub fn profile_console(
     if let Some(prom) = prom {
         feed_workload_models(&console, prom);
     }
-    Ok(console)
+    Ok((console, kube))
 }
 
 /// Keeps the Prometheus adapter told which model each workload serves
@@ -125,16 +142,10 @@ fn feed_workload_models(console: &Console, prom: Arc<modeldeck_prometheus::Prome
     });
 }
 
-fn cluster_port(p: &Profile) -> Result<Arc<dyn Cluster>, Failure> {
-    use modeldeck_kube::{BindingConfig, Contexts, KubeCluster, KubeOptions};
+fn cluster_port(p: &Profile) -> Result<Option<Arc<KubeCluster>>, Failure> {
+    use modeldeck_kube::{BindingConfig, Contexts, KubeOptions};
     if p.cluster.kubeconfig.is_none() && default_kubeconfig().is_none() {
-        return Ok(Arc::new(NotConfigured::new(
-            Backend::Cluster,
-            format!(
-                "no kubeconfig (set [profiles.{}.cluster] kubeconfig, or KUBECONFIG)",
-                p.name
-            ),
-        )));
+        return Ok(None);
     }
     let b = &p.binding;
     let opts = KubeOptions {
@@ -157,7 +168,7 @@ fn cluster_port(p: &Profile) -> Result<Arc<dyn Cluster>, Failure> {
     let cluster = KubeCluster::connect(opts).map_err(|e| {
         Failure::NoProfile(format!("profile \"{}\": cluster: {}", p.name, e.message))
     })?;
-    Ok(Arc::new(cluster))
+    Ok(Some(Arc::new(cluster)))
 }
 
 /// Looks up a secret, turning a keychain failure into a warning when the

@@ -21,7 +21,11 @@ fn entry(profile: &str, kind: SecretKind) -> Result<keyring::Entry, SecretError>
 fn describe(e: &keyring::Error) -> String {
     // keyring's messages name the platform store and cause, never the value.
     let msg = e.to_string();
-    if msg.contains("NotFound") || msg.contains("bus") || msg.contains("NoDefaultStore") {
+    if msg.contains("NotFound")
+        || msg.contains("bus")
+        || msg.contains("NoDefaultStore")
+        || msg.contains("default store")
+    {
         format!(
             "{msg} (no Secret Service on the session bus? on headless Linux run under \
              dbus-run-session with gnome-keyring unlocked, or use MLFLOW_TRACKING_TOKEN)"

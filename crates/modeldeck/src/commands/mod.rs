@@ -3,8 +3,10 @@
 //! Document shapes are the public contract described in `docs/cli.md`.
 
 pub mod compare;
+pub mod config;
 pub mod models;
 pub mod resolve;
+pub mod sandbox;
 pub mod status;
 pub mod tui;
 pub mod versions;
@@ -26,32 +28,36 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match command {
         None => {
             global.live = true;
-            let console = build_console(&global)?;
+            let console = build_console(&global).await?;
             tui::open(console, &tui).await?;
             Ok(Exit::Ok)
         }
         Some(Command::Demo { tui }) => {
             global.sandbox = true;
             global.live = true;
-            let console = build_console(&global)?;
+            let console = build_console(&global).await?;
             tui::open(console, &tui).await?;
             Ok(Exit::Ok)
         }
         Some(Command::Status(args)) => {
-            let console = build_console(&global)?;
+            let console = build_console(&global).await?;
             status::run(&console, &args, Printer::new(args.out)).await
         }
         Some(Command::Models(out)) => {
-            let console = build_console(&global)?;
+            let console = build_console(&global).await?;
             models::run(&console, Printer::new(out)).await
         }
         Some(Command::Versions { model, out }) => {
-            let console = build_console(&global)?;
+            let console = build_console(&global).await?;
             versions::run(&console, &model, Printer::new(out)).await
         }
         Some(Command::Compare(args)) => {
-            let console = build_console(&global)?;
+            let console = build_console(&global).await?;
             compare::run(&console, &args, Printer::new(args.out)).await
         }
+        Some(Command::Config(cmd)) => config::run(&cmd, &global),
+        Some(Command::Login(args)) => config::login(&args, &global, true),
+        Some(Command::Logout(args)) => config::login(&args, &global, false),
+        Some(Command::Sandbox(cmd)) => sandbox::run(&cmd, &global).await,
     }
 }
