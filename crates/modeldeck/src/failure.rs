@@ -19,6 +19,12 @@ pub enum Exit {
     NotFound = 3,
     /// A backend was unreachable, timed out or failed.
     Backend = 4,
+    /// A promotion action was refused (four-eyes, RBAC, a failing gate,
+    /// stale data, wrong state): nothing was changed.
+    Refused = 5,
+    /// A promotion executed, failed and was compensated (rolled back), or
+    /// compensation itself failed.
+    RolledBack = 6,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -36,6 +42,8 @@ pub enum Failure {
     NoProfile(String),
     /// A backend said no, or could not be asked.
     Backend(BackendError),
+    /// The promotion service refused or failed an action.
+    Promotion(modeldeck_promotion::PromotionError),
     /// Anything else (I/O on stdout, serialization, the terminal).
     Other(anyhow::Error),
 }
@@ -47,6 +55,7 @@ impl Failure {
             Failure::Usage(_) | Failure::NoProfile(_) => Exit::Usage,
             Failure::Backend(e) if e.code == ErrorCode::NotFound => Exit::NotFound,
             Failure::Backend(_) => Exit::Backend,
+            Failure::Promotion(e) => promotion_exit(e),
             Failure::Other(_) => Exit::Other,
         }
     }
@@ -57,6 +66,8 @@ impl Failure {
             Failure::Usage(_) => "usage",
             Failure::NoProfile(_) => "no_profile",
             Failure::Backend(e) => e.code.as_str(),
+            Failure::Promotion(modeldeck_promotion::PromotionError::Backend(e)) => e.code.as_str(),
+            Failure::Promotion(e) => e.code(),
             Failure::Other(_) => "internal",
         }
     }
@@ -64,7 +75,10 @@ impl Failure {
     /// The JSON error object printed on stdout with `--output json`.
     pub fn to_json(&self) -> ErrorDocument {
         let error = match self {
-            Failure::Backend(e) => ErrorBody::from(e),
+            Failure::Backend(e)
+            | Failure::Promotion(modeldeck_promotion::PromotionError::Backend(e)) => {
+                ErrorBody::from(e)
+            }
             other => ErrorBody {
                 code: other.code().to_string(),
                 message: other.to_string(),
@@ -81,6 +95,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Usage(m) | Failure::NoProfile(m) => f.write_str(m),
             Failure::Backend(e) => write!(f, "{e}"),
+            Failure::Promotion(e) => write!(f, "{e}"),
             // `{:#}` prints the whole anyhow chain on one line.
             Failure::Other(e) => write!(f, "{e:#}"),
         }
@@ -90,6 +105,25 @@ impl fmt::Display for Failure {
 impl From<BackendError> for Failure {
     fn from(e: BackendError) -> Self {
         Failure::Backend(e)
+    }
+}
+
+impl From<modeldeck_promotion::PromotionError> for Failure {
+    fn from(e: modeldeck_promotion::PromotionError) -> Self {
+        Failure::Promotion(e)
+    }
+}
+
+fn promotion_exit(e: &modeldeck_promotion::PromotionError) -> Exit {
+    use modeldeck_promotion::PromotionError as P;
+    match e {
+        P::NotFound { .. } => Exit::NotFound,
+        P::Backend(b) if b.code == ErrorCode::NotFound => Exit::NotFound,
+        P::Backend(_) => Exit::Backend,
+        P::Invalid { .. } => Exit::Usage,
+        P::RolledBack { .. } | P::CompensationFailed { .. } => Exit::RolledBack,
+        P::Journal(_) | P::Corrupt { .. } | P::TooLarge { .. } => Exit::Other,
+        _ => Exit::Refused,
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod failure;
 mod logging;
+mod promotions;
 mod render;
 mod sandbox_world;
 mod unconfigured;

@@ -15,6 +15,11 @@ use modeldeck_sandbox::{ClockMode, DEMO_SEED, GENERATED_START, GenSpec, Sandbox}
 ///
 /// Errors: the embedded scenario failed to load (a bug: exit 1).
 pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
+    world(global).map(|(c, _)| c)
+}
+
+/// The console and the world behind it (to let time pass in it).
+pub fn world(global: &GlobalArgs) -> Result<(Console, Sandbox), Failure> {
     let sandbox = build(global)?;
     for &b in &global.sandbox_outage {
         sandbox.set_outage(b, true);
@@ -32,7 +37,7 @@ pub fn console(global: &GlobalArgs) -> Result<Console, Failure> {
         outages = ?global.sandbox_outage,
         "sandbox world"
     );
-    Ok(Console::new(sandbox.backends(), opts))
+    Ok((Console::new(sandbox.backends(), opts), sandbox))
 }
 
 fn build(global: &GlobalArgs) -> Result<Sandbox, Failure> {

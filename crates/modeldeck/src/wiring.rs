@@ -49,6 +49,37 @@ pub async fn build_console(global: &GlobalArgs) -> Result<Console, Failure> {
     Ok(console)
 }
 
+/// A console with the promotion service over the same ports.
+pub struct Session {
+    /// The console.
+    pub console: Console,
+    /// The promotion service.
+    pub promotions: Arc<modeldeck_promotion::Promotions>,
+    /// The sandbox's temporary journal directory, removed on drop.
+    _scratch: Option<crate::promotions::ScratchDir>,
+}
+
+/// Like [`build_console`], plus the promotion service.
+pub async fn build_session(global: &GlobalArgs) -> Result<Session, Failure> {
+    if global.sandbox {
+        let (console, world) = crate::sandbox_world::world(global)?;
+        let (p, scratch) = crate::promotions::for_sandbox(&console, &world, global.live)?;
+        return Ok(Session {
+            console,
+            promotions: Arc::new(p),
+            _scratch: Some(scratch),
+        });
+    }
+    let profile = load_profile(global)?;
+    let console = build_console(global).await?;
+    let p = crate::promotions::for_profile(&console, &profile)?;
+    Ok(Session {
+        console,
+        promotions: Arc::new(p),
+        _scratch: None,
+    })
+}
+
 /// The profile chosen by `--profile` / `MODELDECK_PROFILE` / the file's
 /// default, with the environment layered over it.
 pub fn load_profile(global: &GlobalArgs) -> Result<Profile, Failure> {

@@ -2,9 +2,11 @@
 //! the console and hands it to the [`Printer`](crate::render::Printer).
 //! Document shapes are the public contract described in `docs/cli.md`.
 
+pub mod audit;
 pub mod compare;
 pub mod config;
 pub mod models;
+pub mod promote;
 pub mod resolve;
 pub mod sandbox;
 pub mod status;
@@ -14,7 +16,7 @@ pub mod versions;
 use crate::cli::{Cli, Command};
 use crate::failure::{Exit, Failure};
 use crate::render::Printer;
-use crate::wiring::build_console;
+use crate::wiring::{build_console, build_session};
 
 /// Runs the parsed command line. `Ok` carries the exit code of a command
 /// that printed its result but still has something to report (a backend
@@ -59,5 +61,25 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Some(Command::Login(args)) => config::login(&args, &global, true),
         Some(Command::Logout(args)) => config::login(&args, &global, false),
         Some(Command::Sandbox(cmd)) => sandbox::run(&cmd, &global).await,
+        Some(Command::Promote(cmd)) => {
+            let session = build_session(&global).await?;
+            promote::run(&session, &cmd).await
+        }
+        Some(Command::Rollback(args)) => {
+            let session = build_session(&global).await?;
+            promote::rollback(&session, &args).await
+        }
+        Some(Command::History(args)) => {
+            let session = build_session(&global).await?;
+            audit::history(&session, &args).await
+        }
+        Some(Command::Audit(args)) => {
+            if global.sandbox {
+                // The sandbox keeps its journal for one process only.
+                let session = build_session(&global).await?;
+                return audit::audit(session.promotions.journal().path(), &args);
+            }
+            audit::audit(&crate::promotions::journal_path(), &args)
+        }
     }
 }

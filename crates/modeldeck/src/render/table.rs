@@ -36,11 +36,29 @@ pub struct Cell {
     paint: Paint,
 }
 
+/// `text` with control characters (escape sequences from a hostile model
+/// tag, newlines that would break a row) shown as visible escapes, so what
+/// a backend stores can never drive the terminal.
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Cell {
     /// A plain cell.
     pub fn new(text: impl Into<String>) -> Cell {
         Cell {
-            text: text.into(),
+            text: clean(&text.into()),
             paint: Paint::None,
         }
     }
@@ -48,7 +66,7 @@ impl Cell {
     /// A painted cell.
     pub fn painted(text: impl Into<String>, paint: Paint) -> Cell {
         Cell {
-            text: text.into(),
+            text: clean(&text.into()),
             paint,
         }
     }
@@ -172,6 +190,14 @@ fn width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        let c = Cell::new("evil\u{1b}[2Jtag\nnext");
+        assert_eq!(c.text, "evil\\u{1b}[2Jtag\\nnext");
+        assert!(!c.text.chars().any(char::is_control));
+        assert_eq!(clean("plain ünïcode"), "plain ünïcode");
+    }
 
     #[test]
     fn aligns_columns_and_keeps_alignment_with_color() {

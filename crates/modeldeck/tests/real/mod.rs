@@ -9,7 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::TempDir;
-use modeldeck_apiserver::{ApiServer, ApiServerHandle, ControllerConfig, ServerConfig};
+use modeldeck_apiserver::{ApiServer, ApiServerHandle, ControllerConfig, Rule, ServerConfig, User};
 use modeldeck_core::domain::{RolloutState, Timestamp, Workload, WorkloadKind, WorkloadRef};
 use modeldeck_prometheus::fixture::{Fixture, FixtureWorkload, workloads};
 use serde_json::{Value, json};
@@ -192,8 +192,7 @@ impl World {
             .map(|b| workload(&b.fx, &b.model, &b.version))
             .collect();
         let cfg = ServerConfig {
-            tls: false,
-            anonymous: Some("admin".into()),
+            tls: true,
             controller: ControllerConfig {
                 tick: Duration::from_millis(50),
                 ready_after: Duration::from_millis(250),
@@ -201,7 +200,9 @@ impl World {
             },
             ..ServerConfig::named(CLUSTER)
         }
-        .with_seed(modeldeck_apiserver::seed::from_workloads(&ws));
+        .with_seed(modeldeck_apiserver::seed::from_workloads(&ws))
+        .with_user(User::new("alice", vec![Rule::all()]))
+        .with_user(User::new("bob", vec![Rule::all()]));
         let api = ApiServer::start(cfg).await.expect("sandbox API server");
         let kubeconfig = dir.0.join("kubeconfig");
         let entry = api.kubeconfig_entry("admin").unwrap();
@@ -244,6 +245,33 @@ impl World {
         };
         world.write_profile("e2e", &world.mlflow.clone(), "");
         world
+    }
+
+    /// A config file like the default one, but authenticating to the
+    /// cluster as `user` (`admin`, `alice`, `bob`, `viewer`), with `extra`
+    /// appended (policies).
+    pub fn config_as(&self, user: &str, extra: &str) -> PathBuf {
+        let api = self.api.as_ref().expect("cluster running");
+        let kc = self.dir.0.join(format!("kubeconfig-{user}"));
+        modeldeck_apiserver::write_kubeconfig(&kc, &[api.kubeconfig_entry(user).unwrap()], CLUSTER)
+            .unwrap();
+        let text = std::fs::read_to_string(&self.config).unwrap().replace(
+            &self.kubeconfig.display().to_string(),
+            &kc.display().to_string(),
+        );
+        let path = self.dir.0.join(format!("config-{user}.toml"));
+        std::fs::write(&path, format!("{text}\n{extra}\n")).unwrap();
+        path
+    }
+
+    /// Runs `modeldeck` with config file `config` and the world's journal.
+    pub async fn run_with(&self, config: &std::path::Path, args: &[&str]) -> crate::common::Run {
+        let mut c = self.cmd(args);
+        c.env("MODELDECK_CONFIG", config)
+            .env("MODELDECK_JOURNAL", self.dir.0.join("journal.jsonl"));
+        tokio::task::spawn_blocking(move || c.output().unwrap().into())
+            .await
+            .unwrap()
     }
 
     /// Writes the config file with one profile `name` (the default) whose

@@ -218,7 +218,11 @@ impl Promotions {
     pub(crate) async fn claim(&self, l: &Loaded, actor: &str) -> Result<String> {
         let r = &l.request;
         let now = self.now();
-        if let Some(c) = &l.tags.claim {
+        // A claim left by an execution that has since finished (its outcome
+        // is recorded and nothing is unfinished) guards nothing any more: a
+        // later rollback by another process must not wait for it to expire.
+        let finished = l.tags.outcome.is_some() && !super::load::unfinished(&l.tags);
+        if let Some(c) = l.tags.claim.as_ref().filter(|_| !finished) {
             let age = now.millis_since(c.at);
             let ttl = i64::try_from(self.opts.claim_ttl.as_millis()).unwrap_or(i64::MAX);
             if c.executor != self.opts.executor && age < ttl {

@@ -1,0 +1,362 @@
+//! `modeldeck audit [verify|export]` and `modeldeck history <model>`: the
+//! hash-chained journal read back (filtered by model and time), verified
+//! end to end, exported; and which version served when, from the records
+//! the promotion service keeps in the registry.
+
+use crate::cli::{AuditAction, AuditArgs, HistoryArgs};
+use crate::failure::{Exit, Failure};
+use crate::render::table::{Cell, Table, clean};
+use crate::render::{Printer, write_stdout};
+use crate::wiring::Session;
+use modeldeck_core::domain::{AuditEntry, Clock, SystemClock, Timestamp};
+use modeldeck_promotion::journal::{ExportFormat, verify_path};
+use modeldeck_promotion::policy::Span;
+use modeldeck_promotion::service::{HistoryEvent, HistoryKind, served_at};
+use serde::Serialize;
+use std::path::Path;
+
+/// Parses `--since`/`--at`: a span ago (`30m`, `24h`, `7d`) or RFC 3339
+/// UTC (`2026-11-28T13:02:11Z`).
+pub fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, Failure> {
+    if let Ok(span) = Span::parse(text) {
+        return Ok(now.plus_millis(-span.as_millis_i64()));
+    }
+    parse_rfc3339(text).ok_or_else(|| {
+        Failure::Usage(format!(
+            "{text:?} is neither a span such as 30m, 24h, 7d nor an RFC 3339 time such as 2026-11-28T13:02:11Z"
+        ))
+    })
+}
+
+fn parse_rfc3339(t: &str) -> Option<Timestamp> {
+    let t = t.trim().strip_suffix('Z')?;
+    let (date, time) = t.split_once('T')?;
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let h: Vec<&str> = time.split(':').collect();
+    let [y, m, day] = d.as_slice() else {
+        return None;
+    };
+    let [hh, mm, ss] = h.as_slice() else {
+        return None;
+    };
+    let (hh, mm): (i64, i64) = (hh.parse().ok()?, mm.parse().ok()?);
+    let ss: f64 = ss.parse().ok()?;
+    if !(1..=12).contains(m) || !(1..=31).contains(day) || hh > 23 || mm > 59 || ss >= 61.0 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if *m <= 2 { y - 1 } else { *y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = ((days * 86_400 + hh * 3600 + mm * 60) as f64 + ss) * 1000.0;
+    Some(Timestamp(ms.round() as i64))
+}
+
+/// One audit entry as listed.
+#[derive(Debug, Serialize)]
+pub struct EntryDoc {
+    /// Sequence number in the journal (1-based).
+    pub seq: u64,
+    /// This entry's hash.
+    pub hash: String,
+    /// When, RFC 3339.
+    pub at_rfc3339: String,
+    /// The entry: at (Unix ms), actor, action, subject, before, after, outcome.
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+    /// Promotion id.
+    pub promotion: Option<String>,
+}
+
+/// `audit`.
+#[derive(Debug, Serialize)]
+pub struct AuditDoc {
+    /// Journal file.
+    pub journal: String,
+    /// Entries in the journal.
+    pub total: u64,
+    /// Entries listed.
+    pub count: usize,
+    /// The entries, oldest first.
+    pub entries: Vec<EntryDoc>,
+}
+
+/// `audit verify`.
+#[derive(Debug, Serialize)]
+pub struct VerifyDoc {
+    /// Journal file.
+    pub journal: String,
+    /// True when the whole chain verified.
+    pub ok: bool,
+    /// Entries verified.
+    pub count: Option<u64>,
+    /// Hash of the last entry.
+    pub head: Option<String>,
+    /// The first problem: line, kind (`edited`, `deleted`, `reordered`, `truncated`...), detail.
+    pub error: Option<modeldeck_promotion::journal::VerifyError>,
+}
+
+/// Runs `audit`.
+pub fn audit(journal: &Path, a: &AuditArgs) -> Result<Exit, Failure> {
+    let name = journal.display().to_string();
+    let printer = Printer::new(a.out);
+    match a.action {
+        Some(AuditAction::Verify(out)) => {
+            let printer = Printer::new(out);
+            let doc = match verify_path(journal, None) {
+                Ok(v) => VerifyDoc {
+                    journal: name,
+                    ok: true,
+                    count: Some(v.count),
+                    head: Some(v.head),
+                    error: None,
+                },
+                Err(e) => VerifyDoc {
+                    journal: name,
+                    ok: false,
+                    count: None,
+                    head: None,
+                    error: Some(e),
+                },
+            };
+            printer.print(&doc, |_| match (&doc.error, doc.count, &doc.head) {
+                (Some(e), _, _) => format!("TAMPERED: {}: {e}\n", doc.journal),
+                (None, Some(n), Some(h)) => {
+                    format!("ok: {} entries verified in {}; head {h}\n", n, doc.journal)
+                }
+                _ => String::new(),
+            })?;
+            if let Some(e) = &doc.error {
+                eprintln!(
+                    "error: the audit journal {} does not verify: {e}",
+                    doc.journal
+                );
+                return Ok(Exit::Other);
+            }
+            Ok(Exit::Ok)
+        }
+        Some(AuditAction::Export) => {
+            let j = modeldeck_promotion::Journal::open(journal, Default::default())
+                .map_err(|e| Failure::Other(anyhow::anyhow!("the audit journal {name}: {e}")))?;
+            let mut buf = Vec::new();
+            j.export(ExportFormat::Json, &mut buf)
+                .map_err(|e| Failure::Other(anyhow::anyhow!("exporting {name}: {e}")))?;
+            write_stdout(&String::from_utf8_lossy(&buf))?;
+            Ok(Exit::Ok)
+        }
+        None => {
+            let lines = if journal.exists() {
+                modeldeck_promotion::journal::read_path(journal)
+                    .map_err(|e| Failure::Other(anyhow::anyhow!("the audit journal {name}: {e}")))?
+            } else {
+                Vec::new()
+            };
+            let since = a
+                .since
+                .as_deref()
+                .map(|s| parse_when(s, SystemClock.now()))
+                .transpose()?;
+            let total = lines.len() as u64;
+            // An entry is about the model when its subject names it, or it
+            // belongs to a promotion whose other entries do (workload patches).
+            let names = |subject: &str, m: &str| {
+                subject
+                    .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';'))
+                    .any(|w| w == m)
+            };
+            let promos: std::collections::BTreeSet<String> = match a.model.as_deref() {
+                Some(m) => lines
+                    .iter()
+                    .filter(|l| names(&l.record.entry.subject, m))
+                    .filter_map(|l| l.record.promotion.clone())
+                    .collect(),
+                None => Default::default(),
+            };
+            let entries: Vec<EntryDoc> = lines
+                .into_iter()
+                .filter(|l| since.is_none_or(|t| l.record.entry.at >= t))
+                .filter(|l| {
+                    a.model.as_deref().is_none_or(|m| {
+                        names(&l.record.entry.subject, m)
+                            || l.record
+                                .promotion
+                                .as_ref()
+                                .is_some_and(|p| promos.contains(p))
+                    })
+                })
+                .map(|l| EntryDoc {
+                    seq: l.seq,
+                    hash: l.hash,
+                    at_rfc3339: l.record.entry.at.rfc3339(),
+                    entry: l.record.entry,
+                    promotion: l.record.promotion,
+                })
+                .collect();
+            let doc = AuditDoc {
+                journal: name,
+                total,
+                count: entries.len(),
+                entries,
+            };
+            printer.print(&doc, |_| {
+                let mut t = Table::new(&["#", "AT", "ACTOR", "ACTION", "SUBJECT", "OUTCOME"]);
+                for e in &doc.entries {
+                    t.row(vec![
+                        Cell::new(e.seq.to_string()),
+                        Cell::new(&e.at_rfc3339),
+                        Cell::new(&e.entry.actor),
+                        Cell::new(&e.entry.action),
+                        Cell::clipped(&e.entry.subject, 60),
+                        Cell::clipped(&e.entry.outcome, 60),
+                    ]);
+                }
+                format!(
+                    "{}\n{} of {} entries in {}\n",
+                    t.render(false),
+                    doc.count,
+                    doc.total,
+                    doc.journal
+                )
+            })?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// One event of `history`.
+#[derive(Debug, Serialize)]
+pub struct HistoryEventDoc {
+    /// When (Unix ms).
+    pub at: Timestamp,
+    /// Same, RFC 3339.
+    pub at_rfc3339: String,
+    /// `promoted`, `rolled_back` or `aborted`.
+    pub kind: &'static str,
+    /// Promotion id.
+    pub promotion: String,
+    /// The promotion's candidate.
+    pub version: String,
+    /// What the alias pointed at after it.
+    pub serving: Option<String>,
+    /// Before.
+    pub previous: Option<String>,
+    /// Who.
+    pub by: String,
+    /// Why (rollbacks).
+    pub reason: Option<String>,
+}
+
+/// `history`.
+#[derive(Debug, Serialize)]
+pub struct HistoryDoc {
+    /// Model.
+    pub model: String,
+    /// Alias.
+    pub alias: String,
+    /// Events, oldest first.
+    pub events: Vec<HistoryEventDoc>,
+    /// `--at`, if asked.
+    pub at: Option<Timestamp>,
+    /// The version serving at `--at`.
+    pub serving_at: Option<String>,
+}
+
+fn kind_word(k: HistoryKind) -> &'static str {
+    match k {
+        HistoryKind::Promoted => "promoted",
+        HistoryKind::RolledBack => "rolled_back",
+        HistoryKind::Aborted => "aborted",
+    }
+}
+
+/// Runs `history`.
+pub async fn history(s: &Session, a: &HistoryArgs) -> Result<Exit, Failure> {
+    let events: Vec<HistoryEvent> = s.promotions.history(&a.model, a.alias.as_deref()).await?;
+    let now = s.console.options().clock.now();
+    let at = a.at.as_deref().map(|t| parse_when(t, now)).transpose()?;
+    let doc = HistoryDoc {
+        model: a.model.clone(),
+        alias: a.alias.clone().unwrap_or_else(|| "champion".into()),
+        serving_at: at.and_then(|t| served_at(&events, t)),
+        at,
+        events: events
+            .iter()
+            .map(|e| HistoryEventDoc {
+                at: e.at,
+                at_rfc3339: e.at.rfc3339(),
+                kind: kind_word(e.kind),
+                promotion: e.promotion.clone(),
+                version: e.version.clone(),
+                serving: e.serving.clone(),
+                previous: e.previous.clone(),
+                by: e.by.clone(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+    };
+    Printer::new(a.out).print(&doc, |_| {
+        let mut t = Table::new(&[
+            "AT",
+            "EVENT",
+            "SERVING",
+            "BEFORE",
+            "BY",
+            "PROMOTION",
+            "REASON",
+        ]);
+        for e in &doc.events {
+            t.row(vec![
+                Cell::new(&e.at_rfc3339),
+                Cell::new(e.kind),
+                Cell::opt(e.serving.as_ref(), |v| format!("v{v}")),
+                Cell::opt(e.previous.as_ref(), |v| format!("v{v}")),
+                Cell::new(&e.by),
+                Cell::new(&e.promotion),
+                Cell::clipped(e.reason.as_deref().unwrap_or(""), 50),
+            ]);
+        }
+        let mut out = format!(
+            "{} alias {}\n{}",
+            clean(&doc.model),
+            clean(&doc.alias),
+            t.render(false)
+        );
+        if let Some(t) = doc.at {
+            out.push_str(&format!(
+                "\nat {}: {}\n",
+                t.rfc3339(),
+                doc.serving_at
+                    .as_deref()
+                    .map_or("unknown (no record covers it)".to_string(), |v| format!(
+                        "v{v}"
+                    ))
+            ));
+        }
+        out
+    })?;
+    Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_is_a_span_ago_or_an_rfc3339_time() {
+        let now = Timestamp(1_795_869_880_000);
+        assert_eq!(parse_when("2h", now).unwrap().0, now.0 - 7_200_000);
+        let t = parse_when("2026-11-28T13:02:11Z", now).unwrap();
+        assert_eq!(t.rfc3339(), "2026-11-28T13:02:11Z");
+        let t = parse_when("2000-02-29T00:00:00Z", now).unwrap();
+        assert_eq!(t.rfc3339(), "2000-02-29T00:00:00Z");
+        assert!(parse_when("yesterday", now).is_err());
+        assert!(parse_when("2026-13-01T00:00:00Z", now).is_err());
+    }
+}
