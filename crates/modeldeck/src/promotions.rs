@@ -143,6 +143,14 @@ pub fn for_sandbox(
 mod tests {
     use super::*;
 
+    fn profile(text: &str) -> Profile {
+        let file =
+            modeldeck_core::config::parse_file(text, std::path::Path::new("t.toml")).unwrap();
+        let mut profile = file.profiles["p"].clone();
+        profile.name = "p".into();
+        profile
+    }
+
     #[test]
     fn profile_policies_become_rules_most_specific_first() {
         let text = r#"
@@ -153,11 +161,7 @@ mod tests {
             [profiles.p.policies."fraud-detector"]
             min_approvals = 4
         "#;
-        let file =
-            modeldeck_core::config::parse_file(text, std::path::Path::new("t.toml")).unwrap();
-        let mut profile = file.profiles["p"].clone();
-        profile.name = "p".into();
-        let set = policies_of(&profile).unwrap();
+        let set = policies_of(&profile(text)).unwrap();
         assert_eq!(set.default.min_approvals, 2);
         assert_eq!(set.for_model("fraud-detector").min_approvals, 4);
         assert_eq!(set.for_model("fraud-x").min_approvals, 3);
@@ -170,22 +174,14 @@ mod tests {
             [profiles.p.policies."fraud-*"]
             min_approvals = 0
         "#;
-        let file =
-            modeldeck_core::config::parse_file(text, std::path::Path::new("t.toml")).unwrap();
-        let mut profile = file.profiles["p"].clone();
-        profile.name = "p".into();
-        let e = policies_of(&profile).unwrap_err().to_string();
+        let e = policies_of(&profile(text)).unwrap_err().to_string();
         assert!(e.contains("profile \"p\""), "{e}");
         assert!(e.contains("min_approvals"), "{e}");
         let text = r#"
             [profiles.p.policies."fraud-*"]
             min_aprovals = 2
         "#;
-        let file =
-            modeldeck_core::config::parse_file(text, std::path::Path::new("t.toml")).unwrap();
-        let mut profile = file.profiles["p"].clone();
-        profile.name = "p".into();
-        let e = policies_of(&profile).unwrap_err().to_string();
+        let e = policies_of(&profile(text)).unwrap_err().to_string();
         assert!(e.contains("fraud-*") && e.contains("min_aprovals"), "{e}");
     }
 

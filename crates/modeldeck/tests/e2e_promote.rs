@@ -70,6 +70,29 @@ fn served_by_deployment(kubeconfig: &Path, ns: &str, name: &str) -> String {
         .to_string()
 }
 
+/// `config`'s user requests `version` of `model` for prod/fraud-detector.
+async fn request(w: &World, config: &Path, model: &str, version: &str) -> Value {
+    let r = w
+        .run_with(
+            config,
+            &[
+                "promote",
+                "request",
+                model,
+                version,
+                "--target",
+                "prod/fraud-detector",
+                "--reason",
+                "v3 beats v2 offline",
+                "-o",
+                "json",
+            ],
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    json(&r)
+}
+
 fn json(r: &common::Run) -> Value {
     serde_json::from_str(&r.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr))
@@ -92,25 +115,7 @@ async fn request_approve_execute_audit_and_roll_back_on_real_backends() {
     );
 
     // alice requests v3 for the prod Deployment.
-    let r = w
-        .run_with(
-            &alice,
-            &[
-                "promote",
-                "request",
-                &model,
-                "challenger",
-                "--target",
-                "prod/fraud-detector",
-                "--reason",
-                "v3 beats v2 offline",
-                "-o",
-                "json",
-            ],
-        )
-        .await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let req = json(&r);
+    let req = request(&w, &alice, &model, "challenger").await;
     let id = req["id"].as_str().unwrap().to_string();
     assert_eq!(req["state"], "requested");
     assert_eq!(req["version"], "3");
@@ -278,25 +283,10 @@ async fn a_failing_post_deploy_gate_compensates_both_backends() {
     let alice = w.config_as("alice", STRICT_POLICY);
     let bob = w.config_as("bob", STRICT_POLICY);
     let model = w.bound("prod", "fraud-detector").model.clone();
-    let r = w
-        .run_with(
-            &alice,
-            &[
-                "promote",
-                "request",
-                &model,
-                "3",
-                "--target",
-                "prod/fraud-detector",
-                "--reason",
-                "try v3",
-                "-o",
-                "json",
-            ],
-        )
-        .await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let id = json(&r)["id"].as_str().unwrap().to_string();
+    let id = request(&w, &alice, &model, "3").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = w
         .run_with(&bob, &["promote", "approve", &id, "-o", "json"])
         .await;
