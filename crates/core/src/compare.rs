@@ -166,7 +166,7 @@ pub fn compare(
         })
         .collect();
     let params = diff_maps(&ra.params, &rb.params);
-    let tags = diff_maps(&a.version.tags, &b.version.tags);
+    let tags = diff_maps(&user_tags(&a.version.tags), &user_tags(&b.version.tags));
     Comparison {
         model: a.version.model.clone(),
         a,
@@ -193,6 +193,18 @@ fn judge(a: Option<f64>, b: Option<f64>, dir: Direction, tol: f64) -> (Option<f6
         }
         _ => (None, Winner::Unknown),
     }
+}
+
+/// Tag keys under this prefix are Modeldeck's own promotion records (see
+/// the promotion crate), not metadata about the version: a comparison
+/// leaves them out, as the MLflow UI leaves out its `mlflow.*` system tags.
+pub const WORKFLOW_TAG_PREFIX: &str = "modeldeck.promotion";
+
+fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(k, _)| !k.starts_with(WORKFLOW_TAG_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 fn diff_maps(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<ValueDiff> {
@@ -239,5 +251,19 @@ mod tests {
             Winner::Unknown
         );
         assert_eq!(judge(None, Some(1.0), h, 0.001).1, Winner::Unknown);
+    }
+
+    #[test]
+    fn promotion_records_are_not_version_tags() {
+        let mut a = BTreeMap::new();
+        a.insert("git_commit".to_string(), "101b4be".to_string());
+        a.insert("modeldeck.promotion/p1/request".to_string(), "{}".to_string());
+        let mut b = a.clone();
+        b.insert("modeldeck.promotion.request".to_string(), "{}".to_string());
+        b.insert("git_commit".to_string(), "6134ff6".to_string());
+        let d = diff_maps(&user_tags(&a), &user_tags(&b));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].key, "git_commit");
+        assert!(d[0].differs);
     }
 }
