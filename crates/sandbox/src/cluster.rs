@@ -5,7 +5,7 @@
 
 use crate::rollout;
 use crate::shared::Shared;
-use crate::world::World;
+use crate::world::{WorkloadState, World};
 use async_trait::async_trait;
 use modeldeck_core::domain::*;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
@@ -97,39 +97,94 @@ impl Cluster for SandboxCluster {
     ) -> PortResult<Workload> {
         self.shared.call(Backend::Cluster, |w| {
             let idx = find(w, target)?;
-            let state = w.workloads.get(idx).ok_or_else(|| workload_not_found(target))?;
-            if let Some(rv) = expected_rv {
-                if rv != state.rv.to_string() {
-                    return Err(BackendError::new(
-                        Backend::Cluster,
-                        ErrorCode::Conflict,
-                        format!(
-                            "the object has been modified: resourceVersion {rv} is stale, {target} is at {}; read it again and retry",
-                            state.rv
-                        ),
-                    )
-                    .at(target.to_string()));
-                }
-            }
-            let model = w.models.get(state.model as usize);
-            let model_name = model.map(|m| m.name.clone()).unwrap_or_default();
-            let number = version
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| model.is_some_and(|m| m.version(*n).is_some()))
-                .ok_or_else(|| {
-                    BackendError::new(
-                        Backend::Cluster,
-                        ErrorCode::InvalidRequest,
-                        format!("model {model_name:?} has no version {version:?}; {target} was not changed"),
-                    )
-                    .at(target.to_string())
-                })?;
+            let state = w
+                .workloads
+                .get(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            check_rv(state, target, expected_rv)?;
+            let number = version_number(w, state, target, version)?;
             let now = w.now;
             rollout::start(w, idx, number, now);
+            let state = w
+                .workloads
+                .get(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            Ok(w.workload_domain(state))
+        })
+    }
+
+    async fn set_canary(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        traffic_percent: u8,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let state = w.workloads.get(idx).ok_or_else(|| workload_not_found(target))?;
+            if state.kind != WorkloadKind::InferenceService {
+                return Err(BackendError::new(
+                    Backend::Cluster,
+                    ErrorCode::Unsupported,
+                    format!("{target} is a {}: only InferenceServices split traffic", state.kind),
+                )
+                .at(target.to_string()));
+            }
+            if !(1..=99).contains(&traffic_percent) {
+                return Err(BackendError::new(
+                    Backend::Cluster,
+                    ErrorCode::InvalidRequest,
+                    format!("canary traffic must be 1..=99 percent, got {traffic_percent}; {target} was not changed"),
+                )
+                .at(target.to_string()));
+            }
+            check_rv(state, target, expected_rv)?;
+            let number = version_number(w, state, target, version)?;
+            let now = w.now;
+            crate::observe::set_canary(w, idx, number, traffic_percent, now);
             let state = w.workloads.get(idx).ok_or_else(|| workload_not_found(target))?;
             Ok(w.workload_domain(state))
+        })
+    }
+
+    async fn record_event(
+        &self,
+        target: &WorkloadRef,
+        kind: &str,
+        reason: &str,
+        message: &str,
+    ) -> PortResult<()> {
+        if !matches!(kind, "Normal" | "Warning") {
+            return Err(BackendError::new(
+                Backend::Cluster,
+                ErrorCode::InvalidRequest,
+                format!("event type must be Normal or Warning, got {kind:?}"),
+            ));
+        }
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let now = w.now;
+            let state = w
+                .workloads
+                .get_mut(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            crate::observe::record(state, now, kind, reason, message);
+            Ok(())
+        })
+    }
+
+    async fn log_tail(&self, target: &WorkloadRef, lines: usize) -> PortResult<Vec<String>> {
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let state = w
+                .workloads
+                .get(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            if state.kind == WorkloadKind::CronJob || state.desired == 0 {
+                return Ok(Vec::new());
+            }
+            Ok(crate::observe::log_tail(w, state, lines))
         })
     }
 
@@ -152,6 +207,52 @@ impl Cluster for SandboxCluster {
             Ok(verdict.unwrap_or(true))
         })
     }
+}
+
+/// A stale `expected_rv` is a `Conflict`, as the API server's precondition.
+fn check_rv(
+    state: &WorkloadState,
+    target: &WorkloadRef,
+    expected_rv: Option<&str>,
+) -> PortResult<()> {
+    match expected_rv {
+        Some(rv) if rv != state.rv.to_string() => Err(BackendError::new(
+            Backend::Cluster,
+            ErrorCode::Conflict,
+            format!(
+                "the object has been modified: resourceVersion {rv} is stale, {target} is at {}; read it again and retry",
+                state.rv
+            ),
+        )
+        .at(target.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// The version number `version` names, if the workload's model has it.
+fn version_number(
+    w: &World,
+    state: &WorkloadState,
+    target: &WorkloadRef,
+    version: &str,
+) -> PortResult<u32> {
+    let model = w.models.get(state.model as usize);
+    let model_name = model.map(|m| m.name.clone()).unwrap_or_default();
+    version
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| model.is_some_and(|m| m.version(*n).is_some()))
+        .ok_or_else(|| {
+            BackendError::new(
+                Backend::Cluster,
+                ErrorCode::InvalidRequest,
+                format!(
+                    "model {model_name:?} has no version {version:?}; {target} was not changed"
+                ),
+            )
+            .at(target.to_string())
+        })
 }
 
 /// `*` matches anything; otherwise exact (case-insensitive) match.

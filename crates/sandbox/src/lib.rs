@@ -10,6 +10,7 @@ mod error;
 mod generator;
 mod health;
 mod metrics;
+mod observe;
 mod populate;
 mod registry;
 mod rng;

@@ -63,6 +63,27 @@ pub trait Cluster: Send + Sync {
         ))
     }
 
+    /// Starts or moves a progressive rollout: `version` takes
+    /// `traffic_percent` (1..=99) of the traffic while the stable version
+    /// keeps the rest (KServe `canaryTrafficPercent` in Knative mode).
+    /// Finishing (100 %) is [`Cluster::set_served_version`]. `expected_rv`
+    /// as there. Workloads or adapters without traffic splitting answer
+    /// `Unsupported`.
+    async fn set_canary(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        traffic_percent: u8,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        let _ = (version, traffic_percent, expected_rv);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Cluster,
+            crate::error::ErrorCode::Unsupported,
+            format!("{target}: this cluster adapter cannot split traffic"),
+        ))
+    }
+
     /// The last `lines` log lines of the workload's newest pod (all
     /// containers interleaved is not promised: the first model container).
     /// Adapters without logs answer `Unsupported`.
