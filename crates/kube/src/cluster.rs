@@ -9,6 +9,7 @@ use crate::context::{ContextPhase, ContextStatus, Ctx};
 use crate::error::{bounded, cluster_error};
 use crate::events;
 use crate::logs::{self, LogLine, LogOptions, LogTail};
+use crate::record;
 use crate::store::WorkloadStore;
 use crate::undo::{self, UndoOutcome};
 use crate::watch::run_context;
@@ -331,6 +332,59 @@ impl Cluster for KubeCluster {
         )
         .await?;
         Ok(w)
+    }
+
+    async fn set_canary(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        traffic_percent: u8,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        if version.trim().is_empty() {
+            return Err(cluster_error(
+                ErrorCode::InvalidRequest,
+                &target.cluster,
+                "the canary version is empty",
+            ));
+        }
+        let client = self.client(&target.cluster).await?;
+        let b = &self.inner.opts.binding;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "stepping the canary",
+            record::set_canary(&client, b, target, version, traffic_percent, expected_rv),
+        )
+        .await
+    }
+
+    async fn record_event(
+        &self,
+        target: &WorkloadRef,
+        kind: &str,
+        reason: &str,
+        message: &str,
+    ) -> PortResult<()> {
+        let client = self.client(&target.cluster).await?;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "recording an event",
+            record::record_event(&client, target, kind, reason, message),
+        )
+        .await
+    }
+
+    async fn log_tail(&self, target: &WorkloadRef, lines: usize) -> PortResult<Vec<String>> {
+        let client = self.client(&target.cluster).await?;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "reading logs",
+            logs::newest_tail(&client, target, lines),
+        )
+        .await
     }
 
     async fn whoami(&self, cluster: &str) -> PortResult<Identity> {

@@ -27,6 +27,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 pub mod logs;
+pub mod record;
 pub mod rollout;
 pub mod store;
 pub mod undo;

@@ -60,6 +60,15 @@ fn ready(p: &Pod) -> bool {
 
 /// The pods of a workload, ready first, then newest first.
 pub async fn pods_of(client: &Client, t: &WorkloadRef) -> PortResult<Vec<String>> {
+    Ok(list_pods(client, t)
+        .await?
+        .iter()
+        .map(|p| p.name_any())
+        .collect())
+}
+
+/// The pod objects of a workload, ready first, then newest first.
+async fn list_pods(client: &Client, t: &WorkloadRef) -> PortResult<Vec<Pod>> {
     let ctx = t.cluster.as_str();
     let ns = t.namespace.as_str();
     let sel = match t.kind {
@@ -109,8 +118,66 @@ pub async fn pods_of(client: &Client, t: &WorkloadRef) -> PortResult<Vec<String>
                 .cmp(&a.metadata.creation_timestamp)
         })
     });
-    Ok(pods.iter().map(|p| p.name_any()).collect())
+    Ok(pods)
 }
+
+/// The last `lines` lines of the workload's newest started pod (by creation
+/// time, ready or not: during a rollout that is the new version's), at most
+/// [`MAX_NEWEST_TAIL`]. A workload without pods has an empty tail.
+pub async fn newest_tail(
+    client: &Client,
+    t: &WorkloadRef,
+    lines: usize,
+) -> PortResult<Vec<String>> {
+    let ctx = t.cluster.as_str();
+    let lines = lines.min(MAX_NEWEST_TAIL);
+    if lines == 0 {
+        return Ok(Vec::new());
+    }
+    let pods = list_pods(client, t).await?;
+    let Some(pod) = pods
+        .iter()
+        .filter(|p| has_log(p))
+        .max_by(|a, b| {
+            a.metadata
+                .creation_timestamp
+                .cmp(&b.metadata.creation_timestamp)
+                .then_with(|| a.name_any().cmp(&b.name_any()))
+        })
+        .map(|p| p.name_any())
+    else {
+        return Ok(Vec::new());
+    };
+    let api: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
+    let o = LogOptions {
+        tail_lines: i64::try_from(lines).unwrap_or(i64::MAX),
+        max_lines: lines,
+        ..LogOptions::default()
+    };
+    let text = api
+        .logs(&pod, &params(&o, false))
+        .await
+        .map_err(|e| from_kube(e, ctx, &format!("reading the log of pod {pod}")))?;
+    let all: Vec<String> = text.lines().map(str::to_string).collect();
+    Ok(all[all.len().saturating_sub(lines)..].to_vec())
+}
+
+/// Whether a container of `p` has started (a waiting one has no log yet).
+fn has_log(p: &Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.state
+                    .as_ref()
+                    .is_some_and(|st| st.running.is_some() || st.terminated.is_some())
+            })
+        })
+}
+
+/// Most lines [`newest_tail`] returns.
+pub const MAX_NEWEST_TAIL: usize = 1_000;
 
 fn params(o: &LogOptions, follow: bool) -> LogParams {
     LogParams {
