@@ -79,6 +79,33 @@ async fn happy_path(w: &World) {
             "entry {} not mirrored",
             l.seq
         );
+        assert!(
+            l.record.mirror_failures.is_empty(),
+            "{:?}",
+            l.record.mirror_failures
+        );
+    }
+    // ... and into a Kubernetes Event on every target.
+    for t in after.targets.keys() {
+        let evs = w.backends().cluster.events(t).await.unwrap();
+        let reasons: Vec<&str> = evs.iter().map(|e| e.reason.as_str()).collect();
+        for r in [
+            "PromotionRequested",
+            "PromotionApproved",
+            "PromotionExecuting",
+            "WorkloadPatched",
+            "PromotionPromoted",
+        ] {
+            assert!(reasons.contains(&r), "{t}: {r} missing from {reasons:?}");
+        }
+        let done = evs
+            .iter()
+            .find(|e| e.reason == "PromotionPromoted")
+            .unwrap();
+        assert!(
+            done.message.contains(&id) && done.message.contains("carol"),
+            "{done:?}"
+        );
     }
 }
 

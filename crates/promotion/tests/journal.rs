@@ -44,6 +44,7 @@ fn record(i: u64) -> AuditRecord {
             detail: format!("auc 0.9{i} vs 0.90"),
         }],
         approvals: vec![],
+        mirror_failures: vec![],
     }
 }
 

@@ -52,6 +52,10 @@ pub struct AuditRecord {
     /// Approvals at that moment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Mirrors of this entry that could not be written (a Kubernetes Event
+    /// the cluster refused), one line each; the entry itself stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirror_failures: Vec<String>,
 }
 
 impl AuditRecord {
@@ -62,6 +66,7 @@ impl AuditRecord {
             promotion: None,
             gates: Vec::new(),
             approvals: Vec::new(),
+            mirror_failures: Vec::new(),
         }
     }
 

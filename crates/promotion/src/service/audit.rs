@@ -1,13 +1,15 @@
 //! Writing audit entries: every step appends one line to the hash-chained
 //! journal and mirrors it into a registry tag on the promotion's candidate
-//! version (best effort: the journal is the record; a registry that refuses
-//! the mirror is logged, and the action's own registry writes fail anyway).
+//! version and a Kubernetes Event on each target workload. Mirrors are best
+//! effort: the journal is the record. An Event the cluster refuses is noted
+//! in the journal entry itself (`mirror_failures`); a registry that refuses
+//! the tag is logged (the action's own registry writes fail anyway).
 
 use super::Promotions;
 use crate::error::{PromotionError, Result};
 use crate::journal::{AuditRecord, JournalLine};
 use crate::tags::{self, AuditMirror, TagKind};
-use modeldeck_core::domain::{Approval, AuditEntry, GateResult};
+use modeldeck_core::domain::{Approval, AuditEntry, GateResult, WorkloadRef};
 use serde_json::Value;
 
 /// The promotion an entry concerns.
@@ -31,6 +33,8 @@ pub(crate) struct Event {
     pub gates: Vec<GateResult>,
     pub approvals: Vec<Approval>,
     pub mirror: bool,
+    /// Workloads whose Events mirror this entry.
+    pub targets: Vec<WorkloadRef>,
 }
 
 impl Event {
@@ -46,6 +50,7 @@ impl Event {
             gates: Vec::new(),
             approvals: Vec::new(),
             mirror: true,
+            targets: Vec::new(),
         }
     }
 
@@ -62,6 +67,12 @@ impl Event {
             model: model.into(),
             version: version.into(),
         });
+        self
+    }
+
+    /// The workloads the entry is mirrored onto as Kubernetes Events.
+    pub(crate) fn targets(mut self, targets: &[WorkloadRef]) -> Event {
+        self.targets = targets.to_vec();
         self
     }
 
@@ -96,6 +107,11 @@ pub(crate) fn outcome_of(e: &PromotionError) -> String {
 impl Promotions {
     /// Appends `ev` to the journal and mirrors it into the registry.
     pub(crate) async fn audit(&self, ev: Event) -> Result<JournalLine> {
+        let mirror_failures = if ev.mirror {
+            self.mirror_events(&ev).await
+        } else {
+            Vec::new()
+        };
         let record = AuditRecord {
             entry: AuditEntry {
                 at: self.now(),
@@ -109,6 +125,7 @@ impl Promotions {
             promotion: ev.on.as_ref().map(|o| o.id.clone()),
             gates: ev.gates,
             approvals: ev.approvals,
+            mirror_failures,
         };
         let line = self.journal.append(&record)?;
         if let Some(on) = ev.on.as_ref().filter(|_| ev.mirror) {
@@ -140,6 +157,31 @@ impl Promotions {
         Ok(line)
     }
 
+    /// Records `ev` as an Event on each of its targets; returns what failed,
+    /// one line per target, for the journal entry.
+    async fn mirror_events(&self, ev: &Event) -> Vec<String> {
+        let Some(on) = &ev.on else {
+            return Vec::new();
+        };
+        let (kind, reason, message) = event_text(ev, &on.id);
+        let mut failed = Vec::new();
+        for t in &ev.targets {
+            if let Err(e) = self
+                .backends
+                .cluster
+                .record_event(t, kind, &reason, &message)
+                .await
+            {
+                tracing::warn!(promotion = %on.id, target = %t, error = %e, "audit entry not mirrored to a Kubernetes Event");
+                failed.push(tags::shorten(
+                    &format!("event on {t}: {}: {}", e.code, e.message),
+                    500,
+                ));
+            }
+        }
+        failed
+    }
+
     /// Audits `err` as a refusal or failure of `ev`'s action and returns it.
     pub(crate) async fn refuse(&self, ev: Event, err: PromotionError) -> PromotionError {
         let ev = ev.outcome(outcome_of(&err));
@@ -148,4 +190,44 @@ impl Promotions {
         }
         err
     }
+}
+
+/// `(type, reason, message)` of the Event mirroring `ev`: the reason is the
+/// action in UpperCamelCase (`promotion.rolled_back` -> `PromotionRolledBack`),
+/// Warning for refusals, failures and compensation.
+pub(crate) fn event_text(ev: &Event, id: &str) -> (&'static str, String, String) {
+    let reason: String = ev
+        .action
+        .split(['.', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    let reason: String = reason
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(128)
+        .collect();
+    let bad = ev.outcome.starts_with("refused") || ev.outcome.starts_with("failed");
+    let undo = ["compensating", "compensation_failed", "rolled_back"]
+        .iter()
+        .any(|a| ev.action.ends_with(a));
+    let kind = if bad || undo { "Warning" } else { "Normal" };
+    let message = tags::shorten(
+        &format!(
+            "{} by {}: {} ({}; promotion {id})",
+            ev.action, ev.actor, ev.subject, ev.outcome
+        ),
+        1000,
+    );
+    let reason = if reason.is_empty() {
+        "Promotion".to_string()
+    } else {
+        reason
+    };
+    (kind, reason, message)
 }

@@ -28,7 +28,8 @@ impl Promotions {
             Ok(()) => Err(PromotionError::RolledBack { reason }),
             Err(e) => {
                 let ev = Event::new(actor, "promotion.compensation_failed", describe(&l.request))
-                    .on(&l.id, &l.request.model, &l.request.version);
+                    .on(&l.id, &l.request.model, &l.request.version)
+                    .targets(&l.request.targets);
                 let err = PromotionError::CompensationFailed {
                     reason: format!(
                         "{reason}; then: {e}; the promotion stays Executing and the next execute or rollback resumes it"
@@ -67,6 +68,7 @@ impl Promotions {
         }
         let ev = Event::new(actor, "promotion.compensating", describe(r))
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .outcome(format!("ok: {reason}"));
         if let Err(e) = self.audit(ev).await {
             tracing::error!(promotion = %l.id, error = %e, "compensation start not journaled");
@@ -116,6 +118,7 @@ impl Promotions {
                 .map_err(|e| format!("restoring {t} to v{before} failed: {e}"))?;
             let ev = Event::new(actor, "workload.restored", t.to_string())
                 .on(&l.id, &r.model, &r.version)
+                .targets(std::slice::from_ref(t))
                 .change(
                     json!({ "served_version": version, "resource_version": w.resource_version }),
                     json!({ "served_version": before, "resource_version": nw.resource_version }),
@@ -161,6 +164,7 @@ impl Promotions {
                 format!("{} alias {}", r.model, r.alias),
             )
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(
                 json!({ "version": version }),
                 json!({ "version": previous }),
@@ -212,6 +216,7 @@ impl Promotions {
         };
         let ev = Event::new(actor, "promotion.rolled_back", describe(r))
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(
                 json!({ "alias": version }),
                 json!({ "alias": previous, "targets": outcome.targets }),

@@ -70,13 +70,16 @@ impl Promotions {
                 return Err(self
                     .refuse(
                         Event::new("unknown", "promotion.execute", describe(r))
-                            .on(id, &r.model, &r.version),
+                            .on(id, &r.model, &r.version)
+                            .targets(&r.targets),
                         e,
                     )
                     .await);
             }
         };
-        let ev = Event::new(&actor, "promotion.execute", describe(r)).on(id, &r.model, &r.version);
+        let ev = Event::new(&actor, "promotion.execute", describe(r))
+            .on(id, &r.model, &r.version)
+            .targets(&r.targets);
         if super::load::unfinished(&l.tags) {
             if let Some(exec) = l.tags.exec.clone() {
                 return self.resume(&l, exec, &actor, opts).await;
@@ -203,6 +206,7 @@ impl Promotions {
         self.set_state_tag(r, PromotionState::Executing).await;
         let ev = Event::new(actor, "promotion.executing", describe(r))
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(
                 json!({ "expected": expected }),
                 json!({ "plan": exec.plan }),
@@ -308,7 +312,9 @@ impl Promotions {
         opts: ExecuteOptions,
     ) -> Result<ExecutionReport> {
         let r = &l.request;
-        let ev = Event::new(actor, "promotion.resume", describe(r)).on(&l.id, &r.model, &r.version);
+        let ev = Event::new(actor, "promotion.resume", describe(r))
+            .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets);
         // Whoever resumes must be allowed to change the targets themselves.
         let token = match self
             .require(actor, "patch", patch_resource, &r.targets)

@@ -74,6 +74,7 @@ impl Promotions {
                 };
                 let ev = Event::new(actor, "promotion.paused", describe(r))
                     .on(&l.id, &r.model, &r.version)
+                    .targets(&r.targets)
                     .gates(&post);
                 self.audit(ev.outcome(format!("paused: {err}"))).await?;
                 Err(err)
@@ -160,6 +161,7 @@ impl Promotions {
                 format!("{} alias {}", r.model, r.alias),
             )
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(json!({ "version": current }), json!({ "version": version }));
             self.audit(ev).await.map_err(|e| e.to_string())?;
         }
@@ -172,7 +174,8 @@ impl Promotions {
                 continue;
             }
             let ev = Event::new(actor, "workload.patched", t.to_string())
-                .on(&l.id, &r.model, &r.version);
+                .on(&l.id, &r.model, &r.version)
+                .targets(std::slice::from_ref(t));
             match self
                 .backends
                 .cluster
@@ -297,6 +300,7 @@ impl Promotions {
         self.set_state_tag(r, PromotionState::Promoted).await;
         let ev = Event::new(actor, "promotion.promoted", describe(r))
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(
                 json!({ "alias": exec.plan.previous_alias_version }),
                 json!({ "alias": r.version, "targets": outcome.targets }),

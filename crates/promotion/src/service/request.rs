@@ -196,6 +196,7 @@ impl Promotions {
         self.remember_id(&record);
         let ev = Event::new(actor, "promotion.requested", describe(&record))
             .on(&id, &record.model, &record.version)
+            .targets(&record.targets)
             .change(
                 json!({ "alias": alias, "version": previous }),
                 json!({ "request": record }),

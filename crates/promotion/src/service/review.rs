@@ -57,13 +57,17 @@ impl Promotions {
             Err(e) => {
                 return Err(self
                     .refuse(
-                        Event::new("unknown", verb, describe(r)).on(id, &r.model, &r.version),
+                        Event::new("unknown", verb, describe(r))
+                            .on(id, &r.model, &r.version)
+                            .targets(&r.targets),
                         e,
                     )
                     .await);
             }
         };
-        let ev = Event::new(&actor, verb, describe(r)).on(id, &r.model, &r.version);
+        let ev = Event::new(&actor, verb, describe(r))
+            .on(id, &r.model, &r.version)
+            .targets(&r.targets);
         let result = self
             .decide_checked(&l, &actor, decision, comment, reviewed_version)
             .await;
@@ -193,6 +197,7 @@ impl Promotions {
         all_gates.extend(gate_values);
         let ev = Event::new(actor, action, describe(r))
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(
                 json!({ "state": state }),
                 json!({ "state": new_state, "comment": comment, "expires_at": record.expires_at }),
@@ -242,13 +247,16 @@ impl Promotions {
                 return Err(self
                     .refuse(
                         Event::new("unknown", "promotion.cancel", describe(r))
-                            .on(id, &r.model, &r.version),
+                            .on(id, &r.model, &r.version)
+                            .targets(&r.targets),
                         e,
                     )
                     .await);
             }
         };
-        let ev = Event::new(&actor, "promotion.cancel", describe(r)).on(id, &r.model, &r.version);
+        let ev = Event::new(&actor, "promotion.cancel", describe(r))
+            .on(id, &r.model, &r.version)
+            .targets(&r.targets);
         match self.cancel_checked(&l, &actor, reason).await {
             Ok(p) => Ok(p),
             Err(e) => Err(self.refuse(ev, e).await),
@@ -292,6 +300,7 @@ impl Promotions {
         self.set_state_tag(r, PromotionState::Cancelled).await;
         let ev = Event::new(actor, "promotion.cancelled", describe(r))
             .on(&l.id, &r.model, &r.version)
+            .targets(&r.targets)
             .change(
                 json!({ "state": state }),
                 json!({ "state": PromotionState::Cancelled, "reason": reason }),

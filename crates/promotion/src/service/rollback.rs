@@ -114,13 +114,16 @@ impl Promotions {
                 return Err(self
                     .refuse(
                         Event::new("unknown", "promotion.rollback", describe(r))
-                            .on(id, &r.model, &r.version),
+                            .on(id, &r.model, &r.version)
+                            .targets(&r.targets),
                         e,
                     )
                     .await);
             }
         };
-        let ev = Event::new(&actor, "promotion.rollback", describe(r)).on(id, &r.model, &r.version);
+        let ev = Event::new(&actor, "promotion.rollback", describe(r))
+            .on(id, &r.model, &r.version)
+            .targets(&r.targets);
         let exec = match self.rollback_plan(&l, &actor, reason).await {
             Ok(exec) => exec,
             Err(e) => return Err(self.refuse(ev, e).await),
@@ -135,7 +138,8 @@ impl Promotions {
                 ),
             };
             let ev = Event::new(&actor, "promotion.rollback_failed", describe(r))
-                .on(id, &r.model, &r.version);
+                .on(id, &r.model, &r.version)
+                .targets(&r.targets);
             return Err(self.refuse(ev, err).await);
         }
         Ok(RollbackReport {

@@ -60,14 +60,16 @@ pub struct Faulty {
     plan: Mutex<Option<FaultPlan>>,
     log: Mutex<Vec<Call>>,
     read_only_registry: AtomicBool,
+    refused: Mutex<Option<&'static str>>,
 }
 
-const WRITES: [&str; 5] = [
+const WRITES: [&str; 6] = [
     "set_alias",
     "delete_alias",
     "set_version_tag",
     "delete_version_tag",
     "set_served_version",
+    "set_canary",
 ];
 
 impl Faulty {
@@ -78,6 +80,7 @@ impl Faulty {
             plan: Mutex::new(None),
             log: Mutex::new(Vec::new()),
             read_only_registry: AtomicBool::new(false),
+            refused: Mutex::new(None),
         })
     }
 
@@ -97,6 +100,11 @@ impl Faulty {
 
     pub fn arm(&self, plan: Option<FaultPlan>) {
         *self.plan.lock().unwrap() = plan;
+    }
+
+    /// Every call of `method` fails with `forbidden` (as an RBAC denial) until cleared.
+    pub fn refuse_method(&self, method: Option<&'static str>) {
+        *self.refused.lock().unwrap() = method;
     }
 
     pub fn set_read_only_registry(&self, on: bool) {
@@ -170,6 +178,14 @@ impl Faulty {
             )
             .at("registry (read-only user)"));
         }
+        if *self.refused.lock().unwrap() == Some(method) {
+            record(false, true);
+            return Err(BackendError::new(
+                backend,
+                ErrorCode::Forbidden,
+                format!("{method} refused for this test"),
+            ));
+        }
         if let Some(p) = hit.filter(|p| p.timing == FaultTiming::Before) {
             record(false, true);
             return Err(BackendError::new(
@@ -231,6 +247,49 @@ impl Cluster for Faulty {
             self.inner
                 .cluster
                 .set_served_version(target, version, expected_rv),
+        )
+        .await
+    }
+    async fn set_canary(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+        traffic_percent: u8,
+        expected_rv: Option<&str>,
+    ) -> PortResult<Workload> {
+        self.run(
+            Backend::Cluster,
+            "set_canary",
+            format!("{target} {traffic_percent}%"),
+            self.inner
+                .cluster
+                .set_canary(target, version, traffic_percent, expected_rv),
+        )
+        .await
+    }
+    async fn record_event(
+        &self,
+        target: &WorkloadRef,
+        kind: &str,
+        reason: &str,
+        message: &str,
+    ) -> PortResult<()> {
+        self.run(
+            Backend::Cluster,
+            "record_event",
+            format!("{target} {reason}"),
+            self.inner
+                .cluster
+                .record_event(target, kind, reason, message),
+        )
+        .await
+    }
+    async fn log_tail(&self, target: &WorkloadRef, lines: usize) -> PortResult<Vec<String>> {
+        self.run(
+            Backend::Cluster,
+            "log_tail",
+            target.to_string(),
+            self.inner.cluster.log_tail(target, lines),
         )
         .await
     }
