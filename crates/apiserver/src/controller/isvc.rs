@@ -70,8 +70,11 @@ impl Controller {
         }
         let url = format!("http://{name}.{ns}.example.com");
         let latest = format!("{name}-predictor-{generation:05}");
+        // The canary splits against the last fully rolled-out revision (a
+        // 10 -> 50 step keeps the stable one), as KServe does.
         let prev = st
-            .pointer("/components/predictor/latestReadyRevision")
+            .pointer("/components/predictor/latestRolledoutRevision")
+            .or_else(|| st.pointer("/components/predictor/latestReadyRevision"))
             .and_then(Value::as_str)
             .map(String::from)
             .unwrap_or_else(|| latest.clone());

@@ -27,13 +27,26 @@ pub struct Replica {
     pub failing: bool,
 }
 
+/// Annotation on a pod template listing model versions (comma-separated)
+/// whose pods fail to start: a template patched to serve one of them (the
+/// binding annotation `modeldeck.io/model-version`) stalls, one patched back
+/// does not. Lets a test stage "this version never gets ready".
+pub const FAIL_VERSIONS_ANNOTATION: &str = "sandbox.modeldeck.io/fail-versions";
+
 /// Whether pods of this template fail to start.
 pub fn template_fails(template: &Value) -> bool {
-    template
-        .pointer("/metadata/annotations")
-        .and_then(|a| a.get(FAIL_ANNOTATION))
-        .and_then(Value::as_str)
-        == Some("true")
+    let ann = template.pointer("/metadata/annotations");
+    let get = |k: &str| ann.and_then(|a| a.get(k)).and_then(Value::as_str);
+    if get(FAIL_ANNOTATION) == Some("true") {
+        return true;
+    }
+    match (
+        get(FAIL_VERSIONS_ANNOTATION),
+        get("modeldeck.io/model-version"),
+    ) {
+        (Some(list), Some(v)) => list.split(',').any(|x| x.trim() == v),
+        _ => false,
+    }
 }
 
 fn image(template: &Value) -> String {
@@ -248,5 +261,22 @@ pub fn sync(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod fail_tests {
+    use super::*;
+
+    #[test]
+    fn listed_versions_fail_and_others_start() {
+        let t = |v: &str| json!({"metadata": {"annotations": {FAIL_VERSIONS_ANNOTATION: "7, 9", "modeldeck.io/model-version": v}}});
+        assert!(template_fails(&t("7")));
+        assert!(template_fails(&t("9")));
+        assert!(!template_fails(&t("6")));
+        assert!(template_fails(
+            &json!({"metadata": {"annotations": {FAIL_ANNOTATION: "true"}}})
+        ));
+        assert!(!template_fails(&json!({"metadata": {}})));
     }
 }
