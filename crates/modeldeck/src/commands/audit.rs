@@ -217,12 +217,14 @@ pub fn audit(journal: &Path, a: &AuditArgs) -> Result<Exit, Failure> {
                         Cell::clipped(&e.entry.outcome, 60),
                     ]);
                 }
+                let table = if doc.entries.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}\n", t.render(false))
+                };
                 format!(
-                    "{}\n{} of {} entries in {}\n",
-                    t.render(false),
-                    doc.count,
-                    doc.total,
-                    doc.journal
+                    "{table}{} of {} entries in {}\n",
+                    doc.count, doc.total, doc.journal
                 )
             })?;
             Ok(Exit::Ok)
@@ -322,12 +324,20 @@ pub async fn history(s: &Session, a: &HistoryArgs) -> Result<Exit, Failure> {
                 Cell::clipped(e.reason.as_deref().unwrap_or(""), 50),
             ]);
         }
-        let mut out = format!(
-            "{} alias {}\n{}",
-            clean(&doc.model),
-            clean(&doc.alias),
-            t.render(false)
-        );
+        let mut out = if doc.events.is_empty() {
+            format!(
+                "{} alias {}: no promotion or rollback recorded\n",
+                clean(&doc.model),
+                clean(&doc.alias)
+            )
+        } else {
+            format!(
+                "{} alias {}\n{}",
+                clean(&doc.model),
+                clean(&doc.alias),
+                t.render(false)
+            )
+        };
         if let Some(t) = doc.at {
             out.push_str(&format!(
                 "\nat {}: {}\n",
