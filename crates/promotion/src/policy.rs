@@ -14,6 +14,7 @@
 //! approval_ttl = "24h"
 //! metrics = [{ name = "auc", tolerance = 0.005 }]
 //! fairness = { metric = "demographic_parity_gap", max_gap = 0.05 }
+//! canary_steps = [10, 50]
 //! ```
 
 use modeldeck_core::compare::Direction;
@@ -155,8 +156,13 @@ pub struct Policy {
     /// How often the rollout is polled.
     pub rollout_poll: Span,
     /// How long the new version serves before the post-deploy SLO gates
-    /// are read.
+    /// are read (and, on a canary, before each step's gates are read).
     pub bake: Span,
+    /// Traffic percentages a KServe InferenceService (Knative mode) goes
+    /// through before the candidate takes all of it, the canary SLO gates
+    /// checked at each: `[10, 50]` means 10 %, 50 %, then 100 %. Empty: the
+    /// InferenceService is switched in one patch. Strictly increasing, 1..=99.
+    pub canary_steps: Vec<u8>,
 }
 
 impl Default for Policy {
@@ -172,6 +178,7 @@ impl Default for Policy {
             rollout_timeout: Span(Duration::from_secs(600)),
             rollout_poll: Span(Duration::from_secs(5)),
             bake: Span(Duration::from_secs(60)),
+            canary_steps: Vec::new(),
         }
     }
 }
@@ -204,6 +211,17 @@ impl Policy {
         }
         if let Some(f) = &self.fairness {
             finite("fairness.max_gap", f.max_gap)?;
+        }
+        if let Some(bad) = self.canary_steps.iter().find(|p| !(1..=99).contains(*p)) {
+            return Err(format!(
+                "canary_steps: {bad} is not a percentage between 1 and 99 (100 is the final step)"
+            ));
+        }
+        if self.canary_steps.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "canary_steps must increase strictly, got {:?}",
+                self.canary_steps
+            ));
         }
         if self.min_approvals == 0 {
             return Err("min_approvals must be at least 1 (four-eyes rule)".into());

@@ -94,3 +94,24 @@ proptest! {
         prop_assert_eq!(glob_match(&p, &t), naive_glob(&pc, &tc));
     }
 }
+
+#[test]
+fn canary_steps_parse_and_must_increase_within_one_to_ninety_nine() {
+    let ok: PolicySet = toml::from_str("[default]\ncanary_steps = [10, 50]\n").unwrap();
+    ok.validate().unwrap();
+    assert_eq!(ok.default.canary_steps, vec![10, 50]);
+    assert!(PolicySet::default().default.canary_steps.is_empty());
+    for (bad, word) in [
+        ("[50, 10]", "increase strictly"),
+        ("[10, 10]", "increase strictly"),
+        ("[0, 50]", "between 1 and 99"),
+        ("[10, 100]", "between 1 and 99"),
+    ] {
+        let set: PolicySet = toml::from_str(&format!("[default]\ncanary_steps = {bad}\n")).unwrap();
+        let e = set.validate().unwrap_err();
+        assert!(
+            e.contains(word) && e.starts_with("default: canary_steps"),
+            "{bad}: {e}"
+        );
+    }
+}

@@ -91,7 +91,8 @@ impl Promotions {
                 notes.push(format!("{t} was recreated; left alone"));
                 continue;
             }
-            if w.served_version == tp.before_version {
+            let canary = super::canary::canary_of(w, version).is_some();
+            if w.served_version == tp.before_version && !canary {
                 watches.push(Watch {
                     target: t.clone(),
                     uid: tp.uid.clone(),
@@ -99,7 +100,7 @@ impl Promotions {
                 });
                 continue;
             }
-            if w.served_version.as_deref() != Some(version) {
+            if w.served_version.as_deref() != Some(version) && !canary {
                 notes.push(format!(
                     "{t} now serves {} (changed by someone else); left alone",
                     w.served_version.as_deref().unwrap_or("nothing")

@@ -6,6 +6,7 @@
 
 use super::Promotions;
 use super::audit::Event;
+use super::canary::{CanaryOutcome, canary_of};
 use super::execute::{ExecuteOptions, ExecutionReport};
 use super::load::Loaded;
 use super::review::describe;
@@ -114,6 +115,7 @@ impl Promotions {
             }
             if w.served_version.as_deref() != Some(version)
                 && w.resource_version != tp.resource_version
+                && canary_of(w, version).is_none()
             {
                 return Err(format!(
                     "{t} was changed by someone else during execution (resourceVersion {} -> {})",
@@ -173,18 +175,23 @@ impl Promotions {
             if w.served_version.as_deref() == Some(version) {
                 continue;
             }
+            let rv = match self.step_canary(l, actor, tp, opts).await? {
+                CanaryOutcome::Direct => tp.resource_version.clone(),
+                CanaryOutcome::Stepped(rv) => rv,
+                CanaryOutcome::Await(g) => return Ok(Forward::Await(g)),
+            };
             let ev = Event::new(actor, "workload.patched", t.to_string())
                 .on(&l.id, &r.model, &r.version)
                 .targets(std::slice::from_ref(t));
             match self
                 .backends
                 .cluster
-                .set_served_version(t, version, Some(&tp.resource_version))
+                .set_served_version(t, version, Some(&rv))
                 .await
             {
                 Ok(nw) => {
                     let ev = ev.change(
-                        json!({ "served_version": tp.before_version, "resource_version": tp.resource_version }),
+                        json!({ "served_version": tp.before_version, "resource_version": rv }),
                         json!({ "served_version": version, "resource_version": nw.resource_version }),
                     );
                     self.audit(ev).await.map_err(|e| e.to_string())?;

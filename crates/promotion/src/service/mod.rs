@@ -7,6 +7,7 @@
 
 mod approvals;
 mod audit;
+mod canary;
 mod compensate;
 mod execute;
 mod forward;

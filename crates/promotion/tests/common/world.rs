@@ -161,6 +161,16 @@ impl World {
         executor: &str,
         hook: Option<Box<dyn Fn(Duration) + Send + Sync>>,
     ) -> Promotions {
+        self.service_under(executor, hook, policies())
+    }
+
+    /// A service for `executor` under `policies`.
+    pub fn service_under(
+        &self,
+        executor: &str,
+        hook: Option<Box<dyn Fn(Duration) + Send + Sync>>,
+        policies: PolicySet,
+    ) -> Promotions {
         let journal = Journal::open(
             self.dir.path().join(format!("{executor}.jsonl")),
             JournalOptions {
@@ -169,7 +179,7 @@ impl World {
             },
         )
         .unwrap();
-        Promotions::new(self.backends(), policies(), Arc::new(journal))
+        Promotions::new(self.backends(), policies, Arc::new(journal))
             .with_clock(self.control.clock())
             .with_pause(Arc::new(WorldPause {
                 control: self.control.clone(),
