@@ -14,7 +14,65 @@ use crate::tags::{self, ExecRecord, OutcomeRecord, Phase, TagKind, TargetOutcome
 use modeldeck_core::domain::PromotionState;
 use serde_json::json;
 
+/// Restore attempts when the workload's resourceVersion keeps moving.
+const RESTORE_ATTEMPTS: usize = 5;
+
 impl Promotions {
+    /// Puts `tp` back on `before` with the resourceVersion precondition. A
+    /// conflict is re-read: if the object is still ours (same uid, still on
+    /// the candidate or its canary), only its status moved on (a controller
+    /// writing rollout progress, or a watch cache a step behind), so the
+    /// restore is retried with the fresh resourceVersion; anything else is
+    /// someone else's change and stops the compensation.
+    async fn restore(
+        &self,
+        tp: &crate::tags::TargetPlan,
+        before: &str,
+        version: &str,
+        rv: &str,
+        poll: std::time::Duration,
+    ) -> std::result::Result<modeldeck_core::domain::Workload, String> {
+        let t = &tp.target;
+        let mut rv = rv.to_string();
+        let mut last = String::new();
+        for _ in 0..RESTORE_ATTEMPTS {
+            match self
+                .backends
+                .cluster
+                .set_served_version(t, before, Some(&rv))
+                .await
+            {
+                Ok(w) => return Ok(w),
+                Err(e) if e.code == modeldeck_core::error::ErrorCode::Conflict => {
+                    last = e.to_string();
+                    self.pause.pause(poll).await;
+                    let all = self
+                        .backends
+                        .cluster
+                        .list_workloads()
+                        .await
+                        .map_err(|e| format!("cannot read the cluster: {e}"))?;
+                    let Some(w) = all.into_iter().find(|w| &w.id == t) else {
+                        return Err(format!("{t} disappeared while being restored"));
+                    };
+                    let ours = w.uid == tp.uid
+                        && (w.served_version.as_deref() == Some(version)
+                            || super::canary::canary_of(&w, version).is_some());
+                    if !ours {
+                        return Err(format!(
+                            "restoring {t} to v{before} conflicted and it no longer serves v{version} (changed by someone else): {e}"
+                        ));
+                    }
+                    rv = w.resource_version;
+                }
+                Err(e) => return Err(format!("restoring {t} to v{before} failed: {e}")),
+            }
+        }
+        Err(format!(
+            "restoring {t} to v{before} failed {RESTORE_ATTEMPTS} times on a moving resourceVersion: {last}"
+        ))
+    }
+
     /// Compensates and reports: `rolled_back` when everything is back,
     /// `compensation_failed` when it could not finish.
     pub(crate) async fn compensate_and_report(
@@ -111,12 +169,10 @@ impl Promotions {
                 notes.push(format!("{t} served no version before; left on v{version}"));
                 continue;
             };
+            let poll = self.policies.for_model(&r.model).rollout_poll.0;
             let nw = self
-                .backends
-                .cluster
-                .set_served_version(t, before, Some(&w.resource_version))
-                .await
-                .map_err(|e| format!("restoring {t} to v{before} failed: {e}"))?;
+                .restore(tp, before, version, &w.resource_version, poll)
+                .await?;
             let ev = Event::new(actor, "workload.restored", t.to_string())
                 .on(&l.id, &r.model, &r.version)
                 .targets(std::slice::from_ref(t))

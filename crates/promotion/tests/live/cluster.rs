@@ -27,7 +27,7 @@ pub fn users() -> Vec<User> {
     .map(|s| s.to_string())
     .collect();
     let mut out: Vec<User> = [
-        "admin", "alice", "bob", "carol", "dave", "frank", "gina", "ops",
+        "admin", "alice", "bob", "carol", "dave", "frank", "gina", "ops", "reader",
     ]
     .iter()
     .map(|n| User::new(n, vec![Rule::all()]).with_token(&format!("tok-{n}")))
@@ -95,6 +95,16 @@ impl UserCluster {
                     + s.store()
                         .list(
                             modeldeck_apiserver::resources::ids::INFERENCESERVICES,
+                            None,
+                            None,
+                            None,
+                            &|_| true,
+                        )
+                        .items
+                        .len()
+                    + s.store()
+                        .list(
+                            modeldeck_apiserver::resources::ids::CRONJOBS,
                             None,
                             None,
                             None,

@@ -12,6 +12,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cluster;
+pub mod registry;
 pub mod seed;
 
 use crate::common::TempDir;
@@ -100,6 +101,7 @@ pub struct Live {
     pub sandbox: Sandbox,
     pub servers: BTreeMap<String, ApiServerHandle>,
     pub users: Arc<UserCluster>,
+    pub registry: Arc<registry::UserRegistry>,
     pub ports: Arc<Faulty>,
     pub mlflow: String,
     pub rest: seed::Rest,
@@ -109,9 +111,74 @@ pub struct Live {
 }
 
 impl Live {
-    /// Seeds MLflow with `models` (demo names) and serves their workloads.
+    /// Seeds the plain MLflow server with `models` (demo names) and serves
+    /// their workloads.
     pub async fn start(models: &[&str]) -> Live {
         let mlflow = need_env("MODELDECK_TEST_MLFLOW_URI");
+        let rest = seed::Rest::new(&mlflow, None);
+        let reg = registry::UserRegistry::new(
+            registry::registry(&mlflow, modeldeck_mlflow::Auth::None),
+            None,
+        );
+        Live::start_on(models, mlflow, rest, reg).await
+    }
+
+    /// The same on the basic-auth MLflow server: seeded as the admin (from
+    /// the env); `viewer` and `reader` use a fresh MLflow user with READ
+    /// permission only, created through MLflow's auth REST API.
+    pub async fn start_auth(models: &[&str]) -> Live {
+        let mlflow = need_env("MODELDECK_TEST_MLFLOW_AUTH_URI");
+        let admin = need_env("MODELDECK_TEST_MLFLOW_AUTH_USER");
+        let password = need_env("MODELDECK_TEST_MLFLOW_AUTH_PASSWORD");
+        let rest = seed::Rest::new(&mlflow, Some((&admin, &password)));
+        let reader = format!("ro-{}", seed::unique_prefix().trim_end_matches('-'));
+        let reader_pw = format!("pw-{reader}-{}", Timestamp::now().0);
+        rest.post(
+            "users/create",
+            json!({"username": reader, "password": reader_pw}),
+        )
+        .await;
+        let reg = registry::UserRegistry::new(
+            registry::registry(&mlflow, registry::basic(&admin, &password)),
+            Some(registry::registry(
+                &mlflow,
+                registry::basic(&reader, &reader_pw),
+            )),
+        );
+        let live = Live::start_on(models, mlflow, rest, reg).await;
+        for base in models {
+            let grant = json!({"username": reader, "resource_type": "registered_model",
+                "resource_id": live.model(base), "permission": "READ"});
+            let (status, body) = live
+                .rest
+                .send("POST", "api/3.0/mlflow/users/permissions/grant", grant)
+                .await;
+            assert!(
+                (200..300).contains(&status),
+                "granting READ: {status} {body}"
+            );
+            let (status, body) = live
+                .rest
+                .send(
+                    "GET",
+                    "api/3.0/mlflow/users/permissions/get",
+                    json!({"username": reader, "resource_type": "registered_model", "resource_id": live.model(base)}),
+                )
+                .await;
+            assert!(
+                status == 200 && body.to_string().contains("READ"),
+                "{reader} holds READ on {base}: {status} {body}"
+            );
+        }
+        live
+    }
+
+    async fn start_on(
+        models: &[&str],
+        mlflow: String,
+        rest: seed::Rest,
+        reg: Arc<registry::UserRegistry>,
+    ) -> Live {
         let sandbox = Sandbox::demo_with(
             42,
             ClockMode::Virtual {
@@ -120,27 +187,21 @@ impl Live {
         )
         .unwrap();
         let prefix = seed::unique_prefix();
-        let rest = seed::Rest::new(&mlflow, None);
         seed::registry(&rest, &sandbox, models, &prefix).await;
         let dir = TempDir::new("live");
         let servers = seed::clusters(&sandbox, models, &prefix).await;
         let users = UserCluster::new(&servers, dir.path());
         users.act_as("admin").await;
-        let registry = modeldeck_mlflow::MlflowRegistry::new(
-            modeldeck_mlflow::MlflowClient::new(
-                modeldeck_mlflow::MlflowConfig::new(&mlflow, modeldeck_mlflow::Auth::None).unwrap(),
-            )
-            .unwrap(),
-        );
         let ports = Faulty::new(Backends {
             cluster: users.clone(),
-            registry: Arc::new(registry),
+            registry: reg.clone(),
             metrics: sandbox.backends().metrics,
         });
         Live {
             sandbox,
             servers,
             users,
+            registry: reg,
             ports,
             mlflow,
             rest,
@@ -162,6 +223,7 @@ impl Live {
     /// Later port calls act as `user` (a kube adapter with their token).
     pub async fn act_as(&self, user: &str) {
         self.users.act_as(user).await;
+        self.registry.act_as(user);
     }
 
     /// A service for `executor`, journaling to `<dir>/<executor>.jsonl`.
@@ -230,6 +292,10 @@ impl Live {
                     _ => uri.rsplit('/').next().map(String::from),
                 }
             }
+            WorkloadKind::CronJob => o["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
+                ["annotations"]["modeldeck.io/model-version"]
+                .as_str()
+                .map(String::from),
             _ => o["spec"]["template"]["metadata"]["annotations"]["modeldeck.io/model-version"]
                 .as_str()
                 .map(String::from),
@@ -243,6 +309,7 @@ impl Live {
         let o = self.object(t);
         match t.kind {
             WorkloadKind::InferenceService => o["spec"]["predictor"].clone(),
+            WorkloadKind::CronJob => o["spec"]["jobTemplate"]["spec"]["template"].clone(),
             _ => o["spec"]["template"].clone(),
         }
     }

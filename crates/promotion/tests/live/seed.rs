@@ -220,11 +220,8 @@ pub async fn clusters(
             continue;
         };
         assert!(
-            matches!(
-                w.id.kind,
-                WorkloadKind::Deployment | WorkloadKind::InferenceService
-            ),
-            "the live world serves Deployments and InferenceServices: {}",
+            w.id.kind != WorkloadKind::StreamConsumer,
+            "the live world counts Deployments, InferenceServices and CronJobs: {}",
             w.id
         );
         let mut w = w;
