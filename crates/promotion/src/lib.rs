@@ -14,6 +14,7 @@ pub mod tags;
 pub use error::{PromotionError, Result};
 pub use journal::{Journal, JournalOptions};
 pub use policy::{Policy, PolicySet};
+pub use service::actions::{ActionCheck, ActionKind, ApprovalView, Review};
 pub use service::{
     ExecuteOptions, ExecutionReport, NewPromotion, PromotionOptions, PromotionStatus, Promotions,
 };

@@ -5,6 +5,7 @@
 //! the cluster, so two consoles (or a console and CI) see the same thing and
 //! a restarted process picks up where a crashed one stopped.
 
+pub mod actions;
 mod approvals;
 mod audit;
 mod canary;
