@@ -83,6 +83,12 @@ pub enum Action {
     Describe,
     /// Re-read what the current screen shows.
     Refresh,
+    /// Open the Promotions screen (inbox and list).
+    OpenPromotions,
+    /// Request a promotion of the selected version (Versions).
+    RequestPromotion,
+    /// A promotion action on the promotion shown (opens its dialog).
+    Act(modeldeck_promotion::ActionKind),
     /// Run a command line as if typed after `:` (`fleet`, `ns risk`).
     Command(String),
     /// An edit of the open prompt.

@@ -13,6 +13,9 @@ use crate::views::compare::CompareView;
 use crate::views::fleet::FleetView;
 use crate::views::help::HelpView;
 use crate::views::models::ModelsView;
+use crate::views::promotions::PromoState;
+use crate::views::promotions::detail::PromotionView;
+use crate::views::promotions::dialog::Dialog;
 use crate::views::versions::VersionsView;
 use crate::views::workload::WorkloadView;
 use crate::views::{Ctx, Scope, Transition};
@@ -36,6 +39,8 @@ macro_rules! ctx {
     };
 }
 
+mod promo;
+
 /// How long a footer message stays.
 const FLASH_MS: i64 = 5_000;
 
@@ -53,6 +58,10 @@ pub enum Screen {
     Compare(Box<CompareView>),
     /// A workload's detail and events.
     Workload(Box<WorkloadView>),
+    /// Promotions: inbox and list (state kept in the app).
+    Promotions,
+    /// One promotion's detail.
+    Promotion(Box<PromotionView>),
     /// Key bindings.
     Help(HelpView),
 }
@@ -66,6 +75,8 @@ impl Screen {
             Screen::Versions(_) => ScreenKind::Versions,
             Screen::Compare(_) => ScreenKind::Compare,
             Screen::Workload(_) => ScreenKind::Workload,
+            Screen::Promotions => ScreenKind::Promotions,
+            Screen::Promotion(_) => ScreenKind::Promotion,
             Screen::Help(_) => ScreenKind::Help,
         }
     }
@@ -92,9 +103,11 @@ pub struct App {
     pub(crate) fleet: FleetView,
     pub(crate) models: ModelsView,
     pub(crate) stack: Vec<Screen>,
+    pub(crate) promo: PromoState,
+    pub(crate) dialog: Option<Dialog>,
     prompt: Option<Prompt>,
     flash: Option<Flash>,
-    next_ticket: u64,
+    pub(crate) next_ticket: u64,
     needs_draw: bool,
     quit: bool,
 }
@@ -111,6 +124,8 @@ impl App {
             fleet: FleetView::default(),
             models: ModelsView::default(),
             stack: vec![Screen::Fleet],
+            promo: PromoState::default(),
+            dialog: None,
             prompt: None,
             flash: None,
             next_ticket: 0,
@@ -137,6 +152,7 @@ impl App {
                 if expired {
                     self.flash = None;
                 }
+                self.promo_tick(reqs);
                 new_second || expired
             }
             Action::Resize { width, height } => {
@@ -178,11 +194,15 @@ impl App {
     }
 
     fn on_job(&mut self, r: &crate::jobs::JobResult, reqs: &mut Vec<JobRequest>) -> bool {
+        if self.promo_job(r, reqs) {
+            return true;
+        }
         let mut ctx = ctx!(self, reqs);
         let taken = self.stack.iter_mut().any(|s| match s {
             Screen::Versions(v) => v.on_result(r, &mut ctx),
             Screen::Compare(v) => v.on_result(r, &mut ctx),
             Screen::Workload(v) => v.on_result(r, &mut ctx),
+            Screen::Promotion(v) => v.on_result(r, &mut ctx),
             _ => false,
         });
         if !taken {
@@ -233,6 +253,14 @@ impl App {
                 self.prompt = Some(Prompt::new(PromptKind::Command, ""));
                 return true;
             }
+            Action::OpenPromotions => {
+                self.open_promotions(reqs, false);
+                return true;
+            }
+            Action::RequestPromotion => {
+                self.request_dialog();
+                return true;
+            }
             _ => {}
         }
         let body = render::areas(self.area).body;
@@ -243,17 +271,24 @@ impl App {
             Some(Screen::Versions(v)) => v.handle(&action, &mut ctx),
             Some(Screen::Compare(v)) => v.handle(&action, &mut ctx),
             Some(Screen::Workload(v)) => v.handle(&action, &mut ctx),
+            Some(Screen::Promotions) => self.promo.handle(&action, &mut ctx),
+            Some(Screen::Promotion(v)) => v.handle(&action, &mut ctx, &self.promo),
             Some(Screen::Help(v)) => v.handle(&action, body),
         };
         match t {
             Transition::Stay => {}
             Transition::Push(s) => self.stack.push(s),
             Transition::Flash(text) => self.say(text, false),
+            Transition::Refuse(text) => self.say(text, true),
+            Transition::Dialog(d) => self.dialog = Some(d),
         }
         true
     }
 
     fn on_prompt(&mut self, key: PromptKey, reqs: &mut Vec<JobRequest>) -> bool {
+        if self.dialog.is_some() {
+            return self.on_dialog_key(key, reqs);
+        }
         let Some(mut p) = self.prompt.take() else {
             return false;
         };
@@ -299,6 +334,7 @@ impl App {
         match cmd {
             Command::Fleet => self.stack = vec![Screen::Fleet],
             Command::Models => self.stack = vec![Screen::Models],
+            Command::Promotions => self.open_promotions(reqs, true),
             Command::Namespace(ns) => {
                 self.say(
                     format!("namespace: {}", ns.as_deref().unwrap_or("all")),
@@ -338,7 +374,7 @@ impl App {
         }
     }
 
-    fn say(&mut self, text: String, error: bool) {
+    pub(crate) fn say(&mut self, text: String, error: bool) {
         self.flash = Some(Flash {
             text,
             error,
@@ -378,7 +414,8 @@ impl App {
             Some(Screen::Models) => self.models.settle(snap, table_height(body)),
             Some(Screen::Versions(v)) => v.settle(snap, table_height(body)),
             Some(Screen::Workload(v)) => v.settle(table_height(body)),
-            Some(Screen::Compare(_) | Screen::Help(_)) => {}
+            Some(Screen::Promotions) => self.promo.settle(table_height(body).saturating_sub(1)),
+            Some(Screen::Compare(_) | Screen::Help(_) | Screen::Promotion(_)) => {}
         }
     }
 
@@ -405,6 +442,21 @@ impl App {
     /// The open prompt.
     pub fn prompt(&self) -> Option<&Prompt> {
         self.prompt.as_ref()
+    }
+
+    /// The open confirmation dialog.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.dialog.as_ref()
+    }
+
+    /// True when keys are text for a prompt or a dialog.
+    pub fn typing(&self) -> bool {
+        self.prompt.is_some() || self.dialog.is_some()
+    }
+
+    /// Promotion state (list, inbox, Fleet marks, the action running).
+    pub fn promotions(&self) -> &PromoState {
+        &self.promo
     }
 
     /// The footer message.

@@ -25,6 +25,8 @@ pub enum Command {
     Namespace(Option<String>),
     /// `:ctx <name|all>`: scope the Fleet to a context (`None` = all).
     Context(Option<String>),
+    /// `:promotions`, `:inbox`: the Promotions screen as the root.
+    Promotions,
     /// `:help`.
     Help,
     /// `:q`, `:quit`.
@@ -35,6 +37,11 @@ pub enum Command {
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("fleet", ":fleet", "every workload"),
     ("models", ":models", "registered models"),
+    (
+        "promotions",
+        ":promotions :inbox",
+        "promotions: what waits for you, then all",
+    ),
     (
         "compare",
         ":compare <model> <a> <b>",
@@ -51,7 +58,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
 pub fn parse(input: &str) -> Result<Command, String> {
     let words: Vec<&str> = input.split_whitespace().collect();
     let Some((&name, args)) = words.split_first() else {
-        return Err("empty command; try :fleet, :models, :compare, :ns, :ctx or :q".into());
+        return Err(
+            "empty command; try :fleet, :models, :promotions, :compare, :ns, :ctx or :q".into(),
+        );
     };
     let scope = |what: &str| -> Result<Option<String>, String> {
         match args {
@@ -80,10 +89,11 @@ pub fn parse(input: &str) -> Result<Command, String> {
         },
         "ns" | "namespace" => scope("namespace").map(Command::Namespace),
         "ctx" | "context" => scope("context").map(Command::Context),
+        "promotions" | "promotion" | "promos" | "inbox" | "pr" => none(Command::Promotions),
         "help" | "h" => none(Command::Help),
         "q" | "quit" | "q!" | "exit" => none(Command::Quit),
         other => Err(format!(
-            "unknown command :{other}; try :fleet, :models, :compare, :ns, :ctx or :q"
+            "unknown command :{other}; try :fleet, :models, :promotions, :compare, :ns, :ctx or :q"
         )),
     }
 }

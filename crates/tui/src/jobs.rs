@@ -3,12 +3,17 @@
 //! workload's events. Each request carries a ticket (a generation) and its
 //! target; the answer comes back as an [`crate::Action::JobDone`] with both,
 //! and a view keeps an answer only if it is the one it is waiting for.
+//! Promotion work (see [`crate::promo_jobs`]) needs the promotion service;
+//! without one it answers that promotions are not configured.
 
 use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::compare::Comparison;
 use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, WorkloadRef};
 use modeldeck_core::error::PortResult;
+use modeldeck_promotion::{Promotions, Review};
+
+pub use crate::promo_jobs::{Act, Acted, PromoLists, PromoRow, TargetActivity};
 use std::collections::BTreeMap;
 
 /// How many versions get their run read for the Versions table's metrics
@@ -44,6 +49,20 @@ pub enum Job {
         /// The workload.
         target: WorkloadRef,
     },
+    /// The promotion inbox and list.
+    Promotions,
+    /// One promotion as a reviewer sees it.
+    Review {
+        /// Promotion id.
+        id: String,
+    },
+    /// A promotion action (request, approve, execute, ...).
+    Act(Act),
+    /// Events and log tails of a promotion's targets.
+    Activity {
+        /// The targets.
+        targets: Vec<WorkloadRef>,
+    },
 }
 
 /// Which in-flight slot a job occupies: a newer job in the same slot
@@ -58,6 +77,14 @@ pub enum JobSlot {
     Compare,
     /// [`Job::Events`].
     Events,
+    /// [`Job::Promotions`].
+    Promotions,
+    /// [`Job::Review`].
+    Review,
+    /// [`Job::Act`]: the app starts one at a time, never replaced.
+    Act,
+    /// [`Job::Activity`].
+    Activity,
 }
 
 impl Job {
@@ -68,6 +95,10 @@ impl Job {
             Job::Runs { .. } => JobSlot::Runs,
             Job::Compare { .. } => JobSlot::Compare,
             Job::Events { .. } => JobSlot::Events,
+            Job::Promotions => JobSlot::Promotions,
+            Job::Review { .. } => JobSlot::Review,
+            Job::Act(_) => JobSlot::Act,
+            Job::Activity { .. } => JobSlot::Activity,
         }
     }
 }
@@ -92,6 +123,14 @@ pub enum JobOutcome {
     Compare(PortResult<Box<Comparison>>),
     /// Events, oldest first.
     Events(PortResult<Vec<ClusterEvent>>),
+    /// The promotion list and inbox.
+    Promotions(Result<PromoLists, String>),
+    /// A promotion's review.
+    Review(Result<Box<Review>, String>),
+    /// What an action did.
+    Acted(Acted),
+    /// Targets' events and logs.
+    Activity(Vec<TargetActivity>),
 }
 
 /// An answer, tagged with the request it answers.
@@ -105,8 +144,21 @@ pub struct JobResult {
     pub outcome: JobOutcome,
 }
 
-/// Runs `req` against `console`. Never panics; failures are in the outcome.
+/// Runs `req` against `console`, with no promotion service. Never panics;
+/// failures are in the outcome.
 pub async fn execute(console: &Console, req: JobRequest) -> JobResult {
+    execute_with(console, None, req).await
+}
+
+/// Runs `req` against `console` and, for promotion work, `promotions`.
+/// Never panics; failures are in the outcome.
+pub async fn execute_with(
+    console: &Console,
+    promotions: Option<&Promotions>,
+    req: JobRequest,
+) -> JobResult {
+    use crate::promo_jobs as p;
+    let off = || p::NOT_CONFIGURED.to_string();
     let outcome = match &req.job {
         Job::Versions { model } => JobOutcome::Versions(console.list_versions(model).await),
         Job::Runs { model, versions } => {
@@ -125,6 +177,22 @@ pub async fn execute(console: &Console, req: JobRequest) -> JobResult {
             JobOutcome::Compare(console.compare(model, a, b).await.map(Box::new))
         }
         Job::Events { target } => JobOutcome::Events(console.events(target).await),
+        Job::Promotions => JobOutcome::Promotions(match promotions {
+            Some(svc) => p::lists(svc).await,
+            None => Err(off()),
+        }),
+        Job::Review { id } => JobOutcome::Review(match promotions {
+            Some(svc) => p::review(svc, id).await,
+            None => Err(off()),
+        }),
+        Job::Act(a) => JobOutcome::Acted(match promotions {
+            Some(svc) => p::act(svc, a).await,
+            None => Acted {
+                id: None,
+                result: Err(off()),
+            },
+        }),
+        Job::Activity { targets } => JobOutcome::Activity(p::activity(console, targets).await),
     };
     JobResult {
         ticket: req.ticket,

@@ -8,6 +8,7 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use modeldeck_core::fleet::FleetColumn;
+use modeldeck_promotion::ActionKind;
 
 /// The kinds of screen, for choosing bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,10 @@ pub enum ScreenKind {
     Compare,
     /// One workload's detail and events.
     Workload,
+    /// Promotions: inbox and list.
+    Promotions,
+    /// One promotion's detail.
+    Promotion,
     /// Key bindings.
     Help,
 }
@@ -35,6 +40,8 @@ impl ScreenKind {
             ScreenKind::Versions => "Versions",
             ScreenKind::Compare => "Compare",
             ScreenKind::Workload => "Workload",
+            ScreenKind::Promotions => "Promotions",
+            ScreenKind::Promotion => "Promotion",
             ScreenKind::Help => "Help",
         }
     }
@@ -129,7 +136,7 @@ pub const GLOBAL: &[Binding] = &[
     bind(
         &[ch(':')],
         ":",
-        "command line (:fleet :models :compare :ns :ctx :q)",
+        "command line (:fleet :models :promotions :compare :ns :ctx :q)",
         Action::OpenCommand,
     ),
     bind(
@@ -207,6 +214,12 @@ pub const FLEET: &[Binding] = &[
         "d",
         "describe: workload detail and events",
         Action::Describe,
+    ),
+    bind(
+        &[ch('p')],
+        "p",
+        "promotions: your inbox, then all",
+        Action::OpenPromotions,
     ),
     bind(&[ch('s')], "s", "sort by the next column", Action::SortNext),
     bind(&[ch('S')], "S", "reverse the sort", Action::SortReverse),
@@ -300,6 +313,54 @@ pub const VERSIONS: &[Binding] = &[
         "same as c",
         Action::Select,
     ),
+    bind(
+        &[ch('P')],
+        "P",
+        "request a promotion of the selected version",
+        Action::RequestPromotion,
+    ),
+];
+
+/// Promotions list bindings.
+pub const PROMOTIONS: &[Binding] = &[bind(
+    &[code(KeyCode::Enter)],
+    "enter",
+    "detail: gates, approvals, evidence, rollout, actions",
+    Action::Select,
+)];
+
+/// Promotion detail bindings.
+pub const PROMOTION: &[Binding] = &[
+    bind(
+        &[ch('a')],
+        "a",
+        "approve (with a comment)",
+        Action::Act(ActionKind::Approve),
+    ),
+    bind(
+        &[ch('r')],
+        "r",
+        "reject (a comment is required)",
+        Action::Act(ActionKind::Reject),
+    ),
+    bind(
+        &[ch('x')],
+        "x",
+        "execute: move the alias, roll the targets",
+        Action::Act(ActionKind::Execute),
+    ),
+    bind(
+        &[ch('u')],
+        "u",
+        "roll back to the version before (with a reason)",
+        Action::Act(ActionKind::Rollback),
+    ),
+    bind(
+        &[ch('c')],
+        "c",
+        "cancel your own request (with a reason)",
+        Action::Act(ActionKind::Cancel),
+    ),
 ];
 
 /// Compare bindings.
@@ -326,6 +387,8 @@ pub fn screen_bindings(screen: ScreenKind) -> &'static [Binding] {
         ScreenKind::Versions => VERSIONS,
         ScreenKind::Compare => COMPARE,
         ScreenKind::Workload => WORKLOAD,
+        ScreenKind::Promotions => PROMOTIONS,
+        ScreenKind::Promotion => PROMOTION,
         ScreenKind::Help => &[],
     }
 }
@@ -403,6 +466,26 @@ pub const MOUSE_HELP: &[(&str, &str)] = &[
     ("wheel", "move the selection"),
     ("click", "select a row; click it again to open"),
     ("click header", "sort the Fleet by that column"),
+];
+
+/// Marks drawn in tables, for the help screen.
+pub const MARKS_HELP: &[(&str, &str)] = &[
+    (
+        "⇡ (Fleet)",
+        "a promotion is open on this workload (requested, approved or executing)",
+    ),
+    ("✉ (Promotions)", "waits for your decision (your inbox)"),
+    (
+        "✗ (actions)",
+        "not available to you now; the reason follows",
+    ),
+];
+
+/// Dialog keys, for the help screen.
+pub const DIALOG_HELP: &[(&str, &str)] = &[
+    ("enter", "confirm (runs in the background)"),
+    ("esc", "cancel: nothing is done"),
+    ("tab", "next field"),
 ];
 
 /// Prompt keys, for the help screen.

@@ -1,5 +1,7 @@
 //! Modeldeck's terminal UI: k9s-style screens (Fleet, Models, Versions,
-//! Compare, workload detail, Help) over a [`modeldeck_core::Console`].
+//! Compare, workload detail, Promotions, Help) over a
+//! [`modeldeck_core::Console`] and, when configured, a
+//! [`modeldeck_promotion::Promotions`] service.
 //!
 //! The binary only needs [`run`] and [`TuiOptions`]. The rest is public so
 //! tests and benchmarks can drive the same state machine without a
@@ -14,6 +16,7 @@ pub mod command;
 pub mod format;
 pub mod jobs;
 pub mod keymap;
+pub mod promo_jobs;
 pub mod prompt;
 pub mod render;
 mod runner;
@@ -30,7 +33,7 @@ pub use render::render;
 use std::time::Duration;
 
 /// How the terminal UI runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TuiOptions {
     /// How often "now" advances (ages, message expiry). Default 250 ms.
     pub tick: Duration,
@@ -40,6 +43,9 @@ pub struct TuiOptions {
     /// `":ns risk"`); default is the Fleet. An invalid one is reported in
     /// the footer and the Fleet is shown.
     pub start_screen: Option<String>,
+    /// The promotion service of this profile; `None` (the default): the
+    /// Promotions screen says promotions are not configured.
+    pub promotions: Option<std::sync::Arc<modeldeck_promotion::Promotions>>,
 }
 
 impl Default for TuiOptions {
@@ -48,6 +54,7 @@ impl Default for TuiOptions {
             tick: Duration::from_millis(250),
             mouse: true,
             start_screen: None,
+            promotions: None,
         }
     }
 }

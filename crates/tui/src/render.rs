@@ -42,6 +42,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         snap: &app.snap,
         now: app.now,
         scope: &app.scope,
+        marks: &app.promo.marks,
     };
     match app.stack.last() {
         Some(Screen::Fleet) | None => app.fleet.render(frame, a.body, &rc),
@@ -49,7 +50,12 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Screen::Versions(v)) => v.render(frame, a.body, &rc),
         Some(Screen::Compare(v)) => v.render(frame, a.body, &rc),
         Some(Screen::Workload(v)) => v.render(frame, a.body, &rc),
+        Some(Screen::Promotions) => app.promo.render(frame, a.body, &rc),
+        Some(Screen::Promotion(v)) => v.render(frame, a.body, &rc, &app.promo),
         Some(Screen::Help(v)) => v.render(frame, a.body),
+    }
+    if let Some(d) = &app.dialog {
+        d.render(frame, a.body);
     }
     footer::render(frame, a.footer, app);
 }

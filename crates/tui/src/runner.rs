@@ -16,10 +16,12 @@ use crossterm::event::{Event, EventStream};
 use futures::{FutureExt, StreamExt};
 use modeldeck_core::Console;
 use modeldeck_core::console::LiveTasks;
+use modeldeck_promotion::Promotions;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::collections::HashMap;
 use std::io;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 use tokio::time::MissedTickBehavior;
@@ -31,6 +33,7 @@ const MAX_BATCH: usize = 256;
 /// Spawns jobs and keeps their abort handles by slot.
 struct JobRunner {
     console: Console,
+    promotions: Option<Arc<Promotions>>,
     tx: mpsc::UnboundedSender<Box<JobResult>>,
     inflight: HashMap<JobSlot, AbortHandle>,
 }
@@ -43,8 +46,10 @@ impl JobRunner {
                 old.abort();
             }
             let (console, tx) = (self.console.clone(), self.tx.clone());
+            let promotions = self.promotions.clone();
             let task = tokio::spawn(async move {
-                let _ = tx.send(Box::new(jobs::execute(&console, req).await));
+                let r = jobs::execute_with(&console, promotions.as_deref(), req).await;
+                let _ = tx.send(Box::new(r));
             });
             self.inflight.insert(slot, task.abort_handle());
         }
@@ -116,9 +121,13 @@ where
     let (tx, mut job_rx) = mpsc::unbounded_channel();
     let mut jobs = JobRunner {
         console: console.clone(),
+        promotions: opts.promotions.clone(),
         tx,
         inflight: HashMap::new(),
     };
+    if opts.promotions.is_some() {
+        jobs.spawn_all(app.enable_promotions());
+    }
     if let Some(start) = &opts.start_screen {
         jobs.spawn_all(app.update(Action::Command(start.clone())));
     }
@@ -195,7 +204,7 @@ where
         }
         for w in pending {
             let action = match w {
-                Wake::Term(ev) => keymap::handle_event(app.screen(), app.prompt().is_some(), ev),
+                Wake::Term(ev) => keymap::handle_event(app.screen(), app.typing(), ev),
                 Wake::Snapshot => Some(Action::Snapshot(snap_rx.borrow_and_update().clone())),
                 Wake::Job(r) => Some(Action::JobDone(r)),
                 Wake::Tick => Some(Action::Tick(clock.now())),

@@ -24,12 +24,14 @@ pub struct HelpView {
 /// Inner width from which help is drawn in two columns.
 const TWO_COLUMNS: u16 = 120;
 
-const ORDER: [ScreenKind; 5] = [
+const ORDER: [ScreenKind; 7] = [
     ScreenKind::Fleet,
     ScreenKind::Models,
     ScreenKind::Versions,
     ScreenKind::Compare,
     ScreenKind::Workload,
+    ScreenKind::Promotions,
+    ScreenKind::Promotion,
 ];
 
 impl HelpView {
@@ -53,6 +55,8 @@ impl HelpView {
         let mut general = Vec::new();
         section(&mut general, "Everywhere", keymap::GLOBAL);
         pairs(&mut general, "Prompt (/ and :)", keymap::PROMPT_HELP);
+        pairs(&mut general, "Dialog (a r x u c P)", keymap::DIALOG_HELP);
+        pairs(&mut general, "Marks", keymap::MARKS_HELP);
         pairs(&mut general, "Mouse", keymap::MOUSE_HELP);
         let commands: Vec<(String, String)> = COMMANDS
             .iter()

@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod fleet;
 pub mod help;
 pub mod models;
+pub mod promotions;
 pub mod table;
 pub mod text_table;
 pub mod versions;
@@ -84,6 +85,10 @@ pub(crate) enum Transition {
     Push(crate::app::Screen),
     /// Tell the user something (footer message).
     Flash(String),
+    /// Tell the user why something is not possible (footer, as an error).
+    Refuse(String),
+    /// Open a confirmation dialog.
+    Dialog(promotions::dialog::Dialog),
 }
 
 /// Data fetched by a job: what we have, the last error, and the ticket of
@@ -162,4 +167,6 @@ pub struct RenderCtx<'a> {
     pub now: Timestamp,
     /// Fleet scope.
     pub scope: &'a Scope,
+    /// Workloads with an open promotion (Fleet marks).
+    pub marks: &'a std::collections::HashSet<modeldeck_core::domain::WorkloadRef>,
 }

@@ -13,7 +13,12 @@ use ratatui::text::{Line, Span};
 
 /// Draws the footer in `area` (one line).
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let line = if let Some(p) = app.prompt() {
+    let line = if app.dialog().is_some() {
+        Line::styled(
+            "dialog: type the text · enter confirms · esc cancels · tab next field",
+            theme::dim(),
+        )
+    } else if let Some(p) = app.prompt() {
         let mut spans = vec![
             Span::styled(format!("{}{}", p.sigil(), clean(&p.input)), theme::prompt()),
             Span::styled("▏", theme::key()),
@@ -55,13 +60,27 @@ fn screen_hints(screen: ScreenKind) -> &'static [(&'static str, &'static str)] {
         ScreenKind::Fleet => &[
             ("enter", "versions"),
             ("d", "describe"),
+            ("p", "promotions"),
             ("s/S", "sort"),
             ("/", "filter"),
         ],
         ScreenKind::Models => &[("enter", "versions"), ("/", "filter")],
-        ScreenKind::Versions => &[("space", "mark"), ("c", "compare"), ("/", "filter")],
+        ScreenKind::Versions => &[
+            ("space", "mark"),
+            ("c", "compare"),
+            ("P", "request promotion"),
+            ("/", "filter"),
+        ],
         ScreenKind::Compare => &[("d", "differences only")],
         ScreenKind::Workload => &[("enter", "versions"), ("ctrl-r", "refresh")],
+        ScreenKind::Promotions => &[("enter", "detail"), ("ctrl-r", "refresh")],
+        ScreenKind::Promotion => &[
+            ("a", "approve"),
+            ("r", "reject"),
+            ("x", "execute"),
+            ("u", "roll back"),
+            ("j/k", "scroll"),
+        ],
         ScreenKind::Help => &[("j/k", "scroll")],
     }
 }

@@ -37,7 +37,7 @@ impl Harness {
 
     /// A key press as the terminal would report it.
     pub fn key_event(&mut self, ev: KeyEvent) {
-        let a = keymap::handle_key(self.app.screen(), self.app.prompt().is_some(), ev);
+        let a = keymap::handle_key(self.app.screen(), self.app.typing(), ev);
         if let Some(a) = a {
             self.act(a);
         }

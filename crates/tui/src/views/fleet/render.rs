@@ -75,6 +75,16 @@ impl FleetView {
                 theme::warn(),
             ));
         }
+        if !rc.marks.is_empty() {
+            spans.push(Span::styled(
+                format!(
+                    "{} {} in open promotions (p) ",
+                    crate::views::promotions::FLEET_MARK,
+                    rc.marks.len()
+                ),
+                theme::key(),
+            ));
+        }
         spans
     }
 
@@ -89,7 +99,8 @@ impl FleetView {
                 .visible
                 .get(i)
                 .and_then(|&r| self.rows.get(r as usize))?;
-            Some(render_row(row, &cols, i == selected, rc))
+            let marked = !rc.marks.is_empty() && rc.marks.contains(&row.workload_ref());
+            Some(render_row(row, &cols, i == selected, marked, rc))
         });
         let t = Table::new(rows, table::constraints(&specs))
             .header(table::header(&specs))
@@ -102,6 +113,7 @@ fn render_row(
     r: &FleetRow,
     cols: &[(Col, table::ColumnSpec)],
     selected: bool,
+    marked: bool,
     rc: &RenderCtx,
 ) -> Row<'static> {
     let cells = cols.iter().map(|(c, spec)| {
@@ -113,7 +125,14 @@ fn render_row(
         };
         table::aligned(clean(&text).into_owned(), style, spec.right)
     });
-    let row = Row::new(std::iter::once(table::marker(selected)).chain(cells));
+    // The promotion mark takes the marker cell; the selection stays visible
+    // through the row style.
+    let marker = if marked {
+        ratatui::widgets::Cell::from(crate::views::promotions::FLEET_MARK).style(theme::key())
+    } else {
+        table::marker(selected)
+    };
+    let row = Row::new(std::iter::once(marker).chain(cells));
     if selected {
         row.style(theme::selected())
     } else {

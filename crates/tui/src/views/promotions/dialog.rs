@@ -1,0 +1,334 @@
+//! The confirmation dialog of a promotion action: what will happen, the
+//! text fields it needs (a comment, a reason, the alias of a request), and
+//! the error of the last Enter. Keys go here while it is open: typing edits
+//! the active field, Tab moves to the next one, Enter confirms, Esc
+//! cancels. Drawn as a box over the screen.
+
+use crate::action::PromptKey;
+use crate::jobs::Act;
+use crate::prompt::MAX_INPUT;
+use crate::sanitize::clean;
+use crate::theme;
+use modeldeck_core::domain::WorkloadRef;
+use modeldeck_promotion::{ActionKind, NewPromotion};
+use ratatui::Frame;
+use ratatui::layout::{Margin, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+/// A text field of the dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Label.
+    pub label: &'static str,
+    /// What was typed.
+    pub value: String,
+    /// Why it must not be empty (`None`: optional).
+    pub required: Option<&'static str>,
+}
+
+/// What confirming does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogAct {
+    /// Request a promotion of `model` v`version` on `targets`.
+    Request {
+        /// Model.
+        model: String,
+        /// Candidate version.
+        version: String,
+        /// Workloads to roll.
+        targets: Vec<WorkloadRef>,
+    },
+    /// An action on promotion `id`.
+    On {
+        /// Promotion id.
+        id: String,
+        /// Which action.
+        action: ActionKind,
+        /// Execute despite inconclusive gates (the dialog showed them).
+        confirm_inconclusive: bool,
+    },
+}
+
+/// An open dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    /// What confirming does.
+    pub act: DialogAct,
+    /// Title.
+    pub title: String,
+    /// What will happen, one line each.
+    pub lines: Vec<String>,
+    /// Fields.
+    pub fields: Vec<Field>,
+    /// Index of the field being typed in.
+    pub active: usize,
+    /// Why the last Enter was refused.
+    pub error: Option<String>,
+}
+
+/// What a key did to the dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DialogStep {
+    /// Still open.
+    Open,
+    /// Closed without doing anything.
+    Cancelled,
+    /// Confirmed: run this.
+    Confirmed(Act),
+}
+
+impl Dialog {
+    /// A dialog for `action` on promotion `id`; `what` describes the
+    /// promotion, `note` is something to know first (inconclusive gates).
+    pub fn action(id: &str, action: ActionKind, what: &str, note: Option<&str>) -> Dialog {
+        let (title, effect, field) = match action {
+            ActionKind::Approve => (
+                "Approve",
+                "Your approval is bound to the version, its run, the champion and each target's resourceVersion as they are now.",
+                Some(("comment", None)),
+            ),
+            ActionKind::Reject => (
+                "Reject",
+                "A rejection closes the promotion for everyone.",
+                Some(("comment", Some("a rejection needs a comment saying why"))),
+            ),
+            ActionKind::Execute => (
+                "Execute",
+                "Re-checks gates and the approved state, moves the alias, patches each target and follows the rollout; any failure puts everything back.",
+                None,
+            ),
+            ActionKind::Rollback => (
+                "Roll back",
+                "Restores the alias and every target exactly as they were before this promotion.",
+                Some(("reason", Some("say why (it goes into the audit trail)"))),
+            ),
+            ActionKind::Cancel => (
+                "Cancel",
+                "Withdraws the request; nothing was changed yet.",
+                Some(("reason", Some("say why (it goes into the audit trail)"))),
+            ),
+        };
+        let mut lines = vec![what.to_string(), effect.to_string()];
+        if let Some(n) = note {
+            lines.push(format!("⚠ {n}"));
+        }
+        Dialog {
+            act: DialogAct::On {
+                id: id.to_string(),
+                action,
+                confirm_inconclusive: note.is_some() && action == ActionKind::Execute,
+            },
+            title: format!("{title} promotion {id}?"),
+            lines,
+            fields: field
+                .map(|(label, required)| Field {
+                    label,
+                    value: String::new(),
+                    required,
+                })
+                .into_iter()
+                .collect(),
+            active: 0,
+            error: None,
+        }
+    }
+
+    /// A dialog requesting `model` v`version` on `targets`, moving `alias`.
+    pub fn request(model: &str, version: &str, alias: &str, targets: Vec<WorkloadRef>) -> Dialog {
+        let mut lines = vec![format!(
+            "Ask to point {model}'s alias at v{version} and roll {} workload{}:",
+            targets.len(),
+            if targets.len() == 1 { "" } else { "s" }
+        )];
+        lines.extend(targets.iter().take(6).map(|t| format!("  {t}")));
+        if targets.len() > 6 {
+            lines.push(format!("  … and {} more", targets.len() - 6));
+        }
+        if targets.is_empty() {
+            lines.push("  (no workload serves this model: only the alias moves)".into());
+        }
+        lines.push("Someone else approves it; then it can be executed.".into());
+        Dialog {
+            act: DialogAct::Request {
+                model: model.to_string(),
+                version: version.to_string(),
+                targets,
+            },
+            title: format!("Request promotion of {model} v{version}?"),
+            lines,
+            fields: vec![
+                Field {
+                    label: "alias",
+                    value: alias.to_string(),
+                    required: Some("name the alias to move (champion)"),
+                },
+                Field {
+                    label: "reason",
+                    value: String::new(),
+                    required: Some("say why (it goes into the audit trail)"),
+                },
+            ],
+            active: 1,
+            error: None,
+        }
+    }
+
+    /// Applies a key.
+    pub fn key(&mut self, k: PromptKey) -> DialogStep {
+        let field = self.fields.get_mut(self.active);
+        match k {
+            PromptKey::Insert(c) => {
+                if let Some(f) = field
+                    && !c.is_control()
+                    && f.value.chars().count() < MAX_INPUT
+                {
+                    f.value.push(c);
+                }
+            }
+            PromptKey::Backspace => {
+                if let Some(f) = field {
+                    f.value.pop();
+                }
+            }
+            PromptKey::DeleteWord => {
+                if let Some(f) = field {
+                    let trimmed = f.value.trim_end_matches(' ');
+                    let cut = trimmed.rfind(' ').map_or(0, |i| i + 1);
+                    f.value.truncate(cut);
+                }
+            }
+            PromptKey::Clear => {
+                if let Some(f) = field {
+                    f.value.clear();
+                }
+            }
+            PromptKey::Complete => {
+                if !self.fields.is_empty() {
+                    self.active = (self.active + 1) % self.fields.len();
+                }
+            }
+            PromptKey::Cancel => return DialogStep::Cancelled,
+            PromptKey::Submit => return self.submit(),
+        }
+        DialogStep::Open
+    }
+
+    fn value(&self, label: &str) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(|f| f.value.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn submit(&mut self) -> DialogStep {
+        if let Some((i, f)) = self
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.required.is_some() && f.value.trim().is_empty())
+        {
+            self.error = Some(format!("{}: {}", f.label, f.required.unwrap_or("required")));
+            self.active = i;
+            return DialogStep::Open;
+        }
+        let act = match &self.act {
+            DialogAct::Request {
+                model,
+                version,
+                targets,
+            } => Act::Request(NewPromotion {
+                model: model.clone(),
+                version: version.clone(),
+                alias: Some(self.value("alias")),
+                targets: targets.clone(),
+                reason: self.value("reason"),
+                id: None,
+            }),
+            DialogAct::On {
+                id,
+                action,
+                confirm_inconclusive,
+            } => Act::On {
+                id: id.clone(),
+                action: *action,
+                text: self
+                    .fields
+                    .first()
+                    .map(|f| f.value.trim().to_string())
+                    .unwrap_or_default(),
+                confirm_inconclusive: *confirm_inconclusive,
+            },
+        };
+        DialogStep::Confirmed(act)
+    }
+
+    /// Draws the dialog centered in `area`.
+    pub fn render(&self, frame: &mut Frame, area: Rect) {
+        let width = area.width.saturating_sub(4).clamp(20, 84);
+        let inner_w = usize::from(width.saturating_sub(4)).max(1);
+        let mut lines: Vec<Line> = Vec::new();
+        for l in &self.lines {
+            lines.push(Line::styled(clean(l).into_owned(), theme::text()));
+        }
+        lines.push(Line::raw(""));
+        for (i, f) in self.fields.iter().enumerate() {
+            let active = i == self.active;
+            let label = format!("{:>8}: ", f.label);
+            let mut value = clean(&f.value).into_owned();
+            let room = inner_w.saturating_sub(label.chars().count() + 1);
+            let len = value.chars().count();
+            if len > room {
+                value = value.chars().skip(len - room).collect();
+            }
+            let mut spans = vec![
+                Span::styled(label, if active { theme::key() } else { theme::dim() }),
+                Span::styled(value, theme::prompt()),
+            ];
+            if active {
+                spans.push(Span::styled("▏", theme::key()));
+            }
+            lines.push(Line::from(spans));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(format!("✗ {}", clean(e)), theme::error()));
+        }
+        lines.push(Line::raw(""));
+        let tab = if self.fields.len() > 1 {
+            " · tab next field"
+        } else {
+            ""
+        };
+        lines.push(Line::styled(
+            format!("enter confirms · esc cancels{tab}"),
+            theme::dim(),
+        ));
+        let needed: u16 = lines
+            .iter()
+            .map(|l| (l.width().max(1).div_ceil(inner_w)) as u16)
+            .sum::<u16>()
+            + 2;
+        let height = needed.min(area.height);
+        let rect = Rect {
+            x: area.x + (area.width.saturating_sub(width)) / 2,
+            y: area.y + (area.height.saturating_sub(height)) / 2,
+            width: width.min(area.width),
+            height,
+        };
+        frame.render_widget(Clear, rect);
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Rounded)
+            .border_style(theme::key())
+            .title(Span::styled(
+                format!(" {} ", clean(&self.title)),
+                theme::title(),
+            ));
+        frame.render_widget(block, rect);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            rect.inner(Margin::new(2, 1)),
+        );
+    }
+}
