@@ -244,7 +244,7 @@ pub async fn clusters(
             if !broken.is_empty() {
                 o["spec"]["template"]["metadata"]["annotations"]["sandbox.modeldeck.io/fail-versions"] =
                     json!(broken.join(","));
-                o["spec"]["progressDeadlineSeconds"] = json!(2);
+                o["spec"]["progressDeadlineSeconds"] = json!(3);
             }
         }
         let mut cfg = ServerConfig {

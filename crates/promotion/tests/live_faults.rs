@@ -1,0 +1,240 @@
+//! Test 2 on the REAL backends: faults injected at the port boundaries of
+//! an execution against a real MLflow and the sandbox API servers (through
+//! the kube adapter): transient errors, lost replies (the call took effect,
+//! the caller saw an error) and crashes (every call from then on fails, as
+//! a killed process or a backend down until the restart), then a restart
+//! on healthy backends. Whatever happens, MLflow and the API servers end
+//! all-new (Promoted) or all-old (RolledBack); an intermediate state is
+//! never shown as done, and the journal verifies.
+//!
+//! Each run builds a fresh world (about 1 s of MLflow seeding), so the run
+//! count is a budget: `MODELDECK_LIVE_FAULT_RUNS` (default 12, about two
+//! minutes here); the 200-run property test runs on the sandbox
+//! (`tests/faults.rs`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+mod common;
+mod live;
+
+use common::Lcg;
+use common::faulty::{FaultMode, FaultPlan, FaultTiming};
+use live::{Live, Snapshot, approve, request};
+use modeldeck_core::domain::PromotionState;
+use modeldeck_promotion::ExecuteOptions;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// (demo model, candidate, champion): the first promotes (one Deployment,
+/// one InferenceService with canary steps), the second compensates (its
+/// candidate's pods never start on the API server).
+const SCENARIOS: [(&str, &str, &str); 2] = [("recsys-ranker", "8", "7"), ("spam-filter", "7", "6")];
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    scenario: usize,
+    position: f64,
+    mode: FaultMode,
+    timing: FaultTiming,
+}
+
+async fn world(scenario: usize) -> (Live, String, Snapshot) {
+    let (model, version, champion) = SCENARIOS[scenario];
+    let l = Live::start(&[model]).await;
+    l.settle(model).await;
+    let svc = l.service("runner");
+    let id = request(&l, &svc, "alice", model, version).await;
+    approve(&l, &svc, &id, &["bob"]).await;
+    let before = l.snapshot(model).await;
+    assert_eq!(before.alias.as_deref(), Some(champion));
+    (l, id, before)
+}
+
+/// Port calls a clean execute of `scenario` makes, and how long it takes.
+async fn clean(scenario: usize) -> (u64, f64) {
+    let (l, id, _) = world(scenario).await;
+    let svc = l.service("runner");
+    l.act_as("carol").await;
+    let start = l.ports.calls();
+    let t0 = Instant::now();
+    let _ = svc.execute(&id, ExecuteOptions::default()).await;
+    (l.ports.calls() - start, t0.elapsed().as_secs_f64())
+}
+
+/// One faulted run; `Err` names the broken invariant.
+async fn run_case(c: Case, n: u64) -> Result<(String, String), String> {
+    let (model, version, _) = SCENARIOS[c.scenario];
+    let (l, id, before) = world(c.scenario).await;
+    let svc = l.service("runner");
+    l.act_as("carol").await;
+    let offset = ((c.position * n as f64) as u64).min(n.saturating_sub(1));
+    l.ports.arm(Some(FaultPlan {
+        at: l.ports.calls() + offset,
+        mode: c.mode,
+        timing: c.timing,
+    }));
+    let first = svc.execute(&id, ExecuteOptions::default()).await;
+    l.ports.arm(None);
+    let check = |stage: &str, state: PromotionState, now: &Snapshot| -> Result<(), String> {
+        let ok = match state {
+            PromotionState::Promoted => now.all_on(version),
+            PromotionState::RolledBack | PromotionState::Approved | PromotionState::Requested => {
+                now.versions() == before.versions()
+            }
+            PromotionState::Executing => true,
+            other => return Err(format!("{stage}: unexpected state {other:?}")),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "{stage}: shown {state:?} but MLflow/API server hold {:?} (before {:?})",
+                now.versions(),
+                before.versions()
+            ))
+        }
+    };
+    let after_fault = svc
+        .status(&id)
+        .await
+        .map_err(|e| format!("status after fault: {e}"))?
+        .promotion
+        .state;
+    if after_fault != PromotionState::Executing {
+        l.settle(model).await;
+    }
+    check("after the fault", after_fault, &l.snapshot(model).await)?;
+    match (&first, after_fault) {
+        (Ok(r), s) if r.state != PromotionState::Promoted || s != PromotionState::Promoted => {
+            return Err(format!("execute said {:?} but status says {s:?}", r.state));
+        }
+        (Err(e), PromotionState::Promoted) => {
+            return Err(format!("execute failed ({e}) but status says Promoted"));
+        }
+        _ => {}
+    }
+    svc.journal()
+        .verify()
+        .map_err(|e| format!("journal after fault: {e}"))?;
+    drop(svc);
+    // Restart: a new process (same runner identity and journal) on healthy backends.
+    let svc = l.service("runner");
+    let mut restart = None;
+    if matches!(
+        after_fault,
+        PromotionState::Executing | PromotionState::Approved
+    ) {
+        l.act_as("carol").await;
+        restart = Some(
+            svc.execute(
+                &id,
+                ExecuteOptions {
+                    confirm_inconclusive: true,
+                },
+            )
+            .await,
+        );
+    }
+    let after_restart = svc
+        .status(&id)
+        .await
+        .map_err(|e| format!("status after restart: {e}"))?
+        .promotion
+        .state;
+    if !matches!(
+        after_restart,
+        PromotionState::Promoted | PromotionState::RolledBack
+    ) {
+        return Err(format!(
+            "after restart still {after_restart:?} (first execute: {:?}; restart: {:?})",
+            first.as_ref().map(|r| r.state).map_err(|e| e.to_string()),
+            restart.map(|r| r.map(|r| r.state).map_err(|e| e.to_string()))
+        ));
+    }
+    l.settle(model).await;
+    check("after restart", after_restart, &l.snapshot(model).await)?;
+    if c.scenario == 1 && after_restart == PromotionState::Promoted {
+        return Err("a version that never starts was promoted".into());
+    }
+    svc.journal()
+        .verify()
+        .map_err(|e| format!("journal after restart: {e}"))?;
+    Ok((format!("{after_fault:?}"), format!("{after_restart:?}")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn randomized_faulted_executions_on_real_backends_end_consistent() {
+    let runs: usize = std::env::var("MODELDECK_LIVE_FAULT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let t0 = Instant::now();
+    let mut calls = Vec::new();
+    for s in 0..SCENARIOS.len() {
+        let (n, secs) = clean(s).await;
+        println!(
+            "clean execute of {}: {n} port calls, {secs:.2} s",
+            SCENARIOS[s].0
+        );
+        calls.push(n);
+    }
+    // MODELDECK_LIVE_FAULT_CASE="scenario,position,once|from,before|after"
+    // replays one case (a failure prints its case).
+    if let Ok(spec) = std::env::var("MODELDECK_LIVE_FAULT_CASE") {
+        let f: Vec<&str> = spec.split(',').collect();
+        let c = Case {
+            scenario: f[0].parse().unwrap(),
+            position: f[1].parse().unwrap(),
+            mode: if f[2] == "from" {
+                FaultMode::From
+            } else {
+                FaultMode::Once
+            },
+            timing: if f[3] == "after" {
+                FaultTiming::After
+            } else {
+                FaultTiming::Before
+            },
+        };
+        let r = run_case(c, calls[c.scenario]).await;
+        println!("replayed {c:?}: {r:?}");
+        r.unwrap();
+        return;
+    }
+    let mut rng = Lcg(0x5eed_2026 ^ std::process::id() as u64);
+    let mut paths: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let mut faults_at = Vec::new();
+    for i in 0..runs {
+        let c = Case {
+            scenario: i % SCENARIOS.len(),
+            position: (rng.next() % 10_000) as f64 / 10_000.0,
+            mode: if rng.next() % 2 == 0 {
+                FaultMode::From
+            } else {
+                FaultMode::Once
+            },
+            timing: if rng.next() % 2 == 0 {
+                FaultTiming::Before
+            } else {
+                FaultTiming::After
+            },
+        };
+        faults_at.push(c.position);
+        match run_case(c, calls[c.scenario]).await {
+            Ok((a, b)) => {
+                *paths
+                    .entry((SCENARIOS[c.scenario].0.to_string(), a, b))
+                    .or_default() += 1;
+            }
+            Err(e) => panic!("run {i} ({c:?}): {e}"),
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "live faults: {runs} runs in {secs:.1} s ({:.2} s per run), all consistent",
+        secs / runs.max(1) as f64
+    );
+    for ((m, a, b), n) in &paths {
+        println!("  {n:>3} x {m}: after fault {a} -> after restart {b}");
+    }
+    assert!(runs == 0 || paths.values().sum::<usize>() == runs);
+}
