@@ -169,12 +169,9 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
         .unwrap_or(12);
     let t0 = Instant::now();
     let mut calls = Vec::new();
-    for s in 0..SCENARIOS.len() {
+    for (s, (model, _, _)) in SCENARIOS.iter().enumerate() {
         let (n, secs) = clean(s).await;
-        println!(
-            "clean execute of {}: {n} port calls, {secs:.2} s",
-            SCENARIOS[s].0
-        );
+        println!("clean execute of {model}: {n} port calls, {secs:.2} s");
         calls.push(n);
     }
     // MODELDECK_LIVE_FAULT_CASE="scenario,position,once|from,before|after"
