@@ -30,16 +30,12 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match command {
         None => {
             global.live = true;
-            let console = build_console(&global).await?;
-            tui::open(console, &tui).await?;
-            Ok(Exit::Ok)
+            open_tui(&global, &tui).await
         }
         Some(Command::Demo { tui }) => {
             global.sandbox = true;
             global.live = true;
-            let console = build_console(&global).await?;
-            tui::open(console, &tui).await?;
-            Ok(Exit::Ok)
+            open_tui(&global, &tui).await
         }
         Some(Command::Status(args)) => {
             let console = build_console(&global).await?;
@@ -82,4 +78,30 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             audit::audit(&crate::promotions::journal_path(), &args)
         }
     }
+}
+
+/// The TUI with the promotion service; when only the journal cannot be
+/// opened (an unwritable data dir), the TUI still opens, with promotions
+/// off and the reason logged.
+async fn open_tui(
+    global: &crate::cli::GlobalArgs,
+    args: &crate::cli::TuiArgs,
+) -> Result<Exit, Failure> {
+    match build_session(global).await {
+        Ok(session) => {
+            tui::open(
+                session.console.clone(),
+                Some(session.promotions.clone()),
+                args,
+            )
+            .await?;
+        }
+        Err(Failure::Other(e)) => {
+            tracing::warn!("promotions are off: {e:#}");
+            let console = build_console(global).await?;
+            tui::open(console, None, args).await?;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(Exit::Ok)
 }

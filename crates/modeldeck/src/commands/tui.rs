@@ -15,7 +15,11 @@ use std::io::IsTerminal;
 /// Errors: stdout is not a terminal ([`Failure::Usage`], exit 2, checked
 /// before touching the terminal); terminal I/O failures ([`Failure::Other`],
 /// exit 1), returned only once the TUI has restored the terminal.
-pub async fn open(console: Console, args: &TuiArgs) -> Result<(), Failure> {
+pub async fn open(
+    console: Console,
+    promotions: Option<std::sync::Arc<modeldeck_promotion::Promotions>>,
+    args: &TuiArgs,
+) -> Result<(), Failure> {
     if !std::io::stdout().is_terminal() {
         return Err(Failure::Usage(
             "the terminal UI needs a terminal, and stdout is not one; for scripts use a \
@@ -26,6 +30,7 @@ pub async fn open(console: Console, args: &TuiArgs) -> Result<(), Failure> {
     let opts = TuiOptions {
         mouse: !args.no_mouse,
         start_screen: args.screen.clone(),
+        promotions,
         ..TuiOptions::default()
     };
     tracing::info!(mouse = opts.mouse, start = ?opts.start_screen, "opening the terminal UI");
