@@ -162,7 +162,7 @@ pub async fn act(svc: &Promotions, act: &Act) -> Acted {
                 }
                 ActionKind::Rollback => svc.rollback_promotion(id, text).await.map(|r| {
                     format!(
-                        "rolled back: {} {} -> {}",
+                        "rolled back: {} v{} -> {}",
                         r.alias,
                         r.from_version,
                         r.restored_version

@@ -107,6 +107,8 @@ pub struct Review {
     pub status: PromotionStatus,
     /// The request as recorded (source run included).
     pub request: RequestRecord,
+    /// The candidate version's source run as the registry says now.
+    pub candidate_run: Option<String>,
     /// Decisions, with whether each counts.
     pub approvals: Vec<ApprovalView>,
     /// The execution in flight, if any (phase, plan, note).
@@ -160,6 +162,7 @@ impl Promotions {
             actor: actor.ok(),
             approvals: approval_views(&l, &tally),
             request: r.clone(),
+            candidate_run: obs.run.clone(),
             exec: l.tags.exec.clone(),
             min_approvals: policy.min_approvals,
             status,

@@ -152,6 +152,7 @@ impl App {
             let mut ctx = ctx!(self, reqs);
             ctx.request(Job::Act(act))
         };
+        self.promo.last = None;
         self.promo.acting = Some(Acting {
             ticket,
             id,

@@ -20,7 +20,8 @@ use modeldeck_promotion::{ActionKind, Review};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
+use std::cell::Cell;
 
 /// Re-read interval of the review and the activity while acting, ms.
 const WATCH_MS: i64 = 2_000;
@@ -36,6 +37,8 @@ pub struct PromotionView {
     activity: Fetched<Vec<TargetActivity>>,
     asked_at: Timestamp,
     offset: usize,
+    /// Furthest scroll that still shows something, as of the last draw.
+    max_offset: Cell<usize>,
 }
 
 impl PromotionView {
@@ -49,6 +52,7 @@ impl PromotionView {
             activity: Fetched::default(),
             asked_at: ctx.now,
             offset: 0,
+            max_offset: Cell::new(0),
         };
         v.refresh(ctx);
         v
@@ -145,10 +149,11 @@ impl PromotionView {
                     Nav::Up => self.offset.saturating_sub(1),
                     Nav::Down => self.offset + 1,
                     Nav::Top => 0,
-                    Nav::Bottom => usize::MAX / 2,
+                    Nav::Bottom => self.max_offset.get(),
                     Nav::PageUp | Nav::HalfPageUp => self.offset.saturating_sub(page / 2),
                     Nav::PageDown | Nav::HalfPageDown => self.offset + page / 2,
-                };
+                }
+                .min(self.max_offset.get());
             }
             Action::Refresh => self.refresh(ctx),
             Action::Act(a) => return self.act(*a, promo),
@@ -233,11 +238,17 @@ impl PromotionView {
             .spacing(2)
             .split(inner);
         let height = usize::from(inner.height);
-        for (lines, a) in columns.into_iter().zip(areas.iter()) {
-            let longest = lines.len();
-            let start = self.offset.min(longest.saturating_sub(height.max(1)));
+        let wrapped: Vec<Vec<Line>> = columns
+            .into_iter()
+            .zip(areas.iter())
+            .map(|(l, a)| lines::wrap(l, a.width))
+            .collect();
+        let longest = wrapped.iter().map(Vec::len).max().unwrap_or(0);
+        self.max_offset.set(longest.saturating_sub(height.max(1)));
+        for (lines, a) in wrapped.into_iter().zip(areas.iter()) {
+            let start = self.offset.min(lines.len().saturating_sub(height.max(1)));
             let shown: Vec<Line> = lines.into_iter().skip(start).collect();
-            frame.render_widget(Paragraph::new(shown).wrap(Wrap { trim: false }), *a);
+            frame.render_widget(Paragraph::new(shown), *a);
         }
     }
 }

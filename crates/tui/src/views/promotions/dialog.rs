@@ -179,6 +179,7 @@ impl Dialog {
         let field = self.fields.get_mut(self.active);
         match k {
             PromptKey::Insert(c) => {
+                self.error = None;
                 if let Some(f) = field
                     && !c.is_control()
                     && f.value.chars().count() < MAX_INPUT

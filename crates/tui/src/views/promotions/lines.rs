@@ -89,7 +89,13 @@ pub(super) fn left(x: &Ctx) -> Vec<Line<'static>> {
     {
         out.push(kv("outcome", c(r), theme::warn()));
     }
-    if let Some(e) = rv.exec.as_ref().and_then(|e| e.note.as_ref()) {
+    let outcome_reason = rv.status.outcome.as_ref().and_then(|o| o.reason.as_ref());
+    if let Some(e) = rv
+        .exec
+        .as_ref()
+        .and_then(|e| e.note.as_ref())
+        .filter(|n| Some(*n) != outcome_reason)
+    {
         out.push(kv("note", c(e), theme::warn()));
     }
     for d in rv.status.drift.iter().chain(&rv.status.problems) {
@@ -150,6 +156,12 @@ fn key_of(a: ActionKind) -> &'static str {
 fn actions(x: &Ctx, out: &mut Vec<Line<'static>>) {
     let who = x.review.actor.as_deref().map_or("unknown".to_string(), c);
     out.push(heading(&format!("Actions (you are {who})")));
+    if let Some(a) = &x.promo.acting {
+        out.push(Line::styled(
+            format!("  ⏳ {} is running: actions wait for its result", a.label),
+            theme::loading(),
+        ));
+    }
     for check in &x.review.actions {
         let label = format!("  {} {:<10}", key_of(check.action), check.action.verb());
         let line = match &check.blocked {
@@ -184,15 +196,21 @@ fn gates(rv: &Review, out: &mut Vec<Line<'static>>) {
         .max()
         .unwrap_or(0)
         .min(28);
+    let word_of = |s: GateStatus| match s {
+        GateStatus::Pass => ("✓", "pass", theme::ok()),
+        GateStatus::Fail => ("✗", "FAIL", theme::error()),
+        GateStatus::Inconclusive => ("?", "inconclusive", theme::warn()),
+        GateStatus::Pending => ("…", "pending", theme::dim()),
+    };
+    let words = g
+        .iter()
+        .map(|x| word_of(x.status).1.len())
+        .max()
+        .unwrap_or(4);
     for gate in g {
-        let (mark, word, style) = match gate.status {
-            GateStatus::Pass => ("✓", "pass", theme::ok()),
-            GateStatus::Fail => ("✗", "FAIL", theme::error()),
-            GateStatus::Inconclusive => ("?", "inconclusive", theme::warn()),
-            GateStatus::Pending => ("…", "pending", theme::dim()),
-        };
+        let (mark, word, style) = word_of(gate.status);
         out.push(Line::from(vec![
-            Span::styled(format!("  {mark} {word:<12} "), style),
+            Span::styled(format!("  {mark} {word:<words$} "), style),
             Span::styled(format!("{:<width$}  ", c(&gate.name)), theme::key()),
             Span::styled(c(&gate.detail), theme::text()),
         ]));
@@ -243,10 +261,15 @@ fn evidence(rv: &Review, out: &mut Vec<Line<'static>>) {
     out.push(kv(
         "  subject",
         format!(
-            "{} v{}, source run {}",
+            "{} v{}, source run {}{}",
             c(&r.model),
             c(&r.version),
-            r.source_run.as_deref().map_or("unknown".into(), c)
+            rv.candidate_run.as_deref().map_or("none".into(), c),
+            match (&r.source_run, &rv.candidate_run) {
+                (Some(a), Some(b)) if a == b => String::new(),
+                (Some(a), _) => format!(" (recorded at request: {})", c(a)),
+                (None, _) => " (not recorded at request)".into(),
+            }
         ),
         theme::text(),
     ));
@@ -359,7 +382,7 @@ fn activity(x: &Ctx, out: &mut Vec<Line<'static>>) {
     for a in all {
         match &a.events {
             Ok(evs) if evs.is_empty() => out.push(Line::styled(
-                format!("  {}: none", c(&a.target.name)),
+                format!("  {}: none", target_label(&a.target)),
                 theme::dim(),
             )),
             Ok(evs) => {
@@ -371,7 +394,7 @@ fn activity(x: &Ctx, out: &mut Vec<Line<'static>>) {
                     };
                     out.push(Line::from(vec![
                         Span::styled(format!("  {:>4} ", format::age(now, e.at)), theme::dim()),
-                        Span::styled(format!("{} ", c(&a.target.name)), theme::key()),
+                        Span::styled(format!("{} ", target_label(&a.target)), theme::key()),
                         Span::styled(format!("{} ", c(&e.reason)), style),
                         Span::styled(c(&e.message), theme::text()),
                     ]));
@@ -380,7 +403,7 @@ fn activity(x: &Ctx, out: &mut Vec<Line<'static>>) {
             Err(e) => out.push(Line::styled(
                 format!(
                     "  {}: cannot read events: {}",
-                    c(&a.target.name),
+                    target_label(&a.target),
                     c(&e.to_string())
                 ),
                 theme::error(),
@@ -391,7 +414,7 @@ fn activity(x: &Ctx, out: &mut Vec<Line<'static>>) {
     out.push(heading("Pod log tail"));
     for a in all {
         out.push(Line::styled(
-            format!("  {}", c(&a.target.name)),
+            format!("  {}", target_label(&a.target)),
             theme::key(),
         ));
         match &a.logs {
@@ -416,6 +439,10 @@ fn activity(x: &Ctx, out: &mut Vec<Line<'static>>) {
     }
 }
 
+fn target_label(t: &modeldeck_core::domain::WorkloadRef) -> String {
+    c(&format!("{}/{}", t.cluster, t.name))
+}
+
 fn state_style(s: modeldeck_core::domain::PromotionState) -> Style {
     use modeldeck_core::domain::PromotionState as S;
     match s {
@@ -425,4 +452,66 @@ fn state_style(s: modeldeck_core::domain::PromotionState) -> Style {
         S::Cancelled => theme::dim(),
         S::Requested => theme::warn(),
     }
+}
+
+/// Wraps `lines` to `width` cells at word boundaries; a continuation is
+/// indented by the line's own leading spaces plus four, so wrapped gate
+/// details and messages stay readable.
+pub(super) fn wrap(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width).max(8);
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        let lead = text.chars().take_while(|c| *c == ' ').count();
+        let indent = (lead + 4).min(width / 2);
+        let mut cur: Vec<Span<'static>> = Vec::new();
+        let mut used = 0usize;
+        for span in line.spans {
+            let style = span.style;
+            let mut word = String::new();
+            let mut pieces: Vec<String> = Vec::new();
+            for ch in span.content.chars() {
+                word.push(ch);
+                if ch == ' ' {
+                    pieces.push(std::mem::take(&mut word));
+                }
+            }
+            if !word.is_empty() {
+                pieces.push(word);
+            }
+            for mut piece in pieces {
+                let mut w = Span::raw(piece.as_str()).width();
+                if used + w > width && used > indent {
+                    out.push(Line::from(std::mem::take(&mut cur)));
+                    cur.push(Span::raw(" ".repeat(indent)));
+                    used = indent;
+                    if piece.trim().is_empty() {
+                        continue;
+                    }
+                }
+                // A word longer than the room left is cut where it must be.
+                while used + w > width {
+                    let room = width.saturating_sub(used).max(1);
+                    let head: String = piece.chars().take(room).collect();
+                    let tail: String = piece.chars().skip(room).collect();
+                    cur.push(Span::styled(head, style));
+                    out.push(Line::from(std::mem::take(&mut cur)));
+                    cur.push(Span::raw(" ".repeat(indent)));
+                    used = indent;
+                    piece = tail;
+                    w = Span::raw(piece.as_str()).width();
+                }
+                used += w;
+                cur.push(Span::styled(piece, style));
+            }
+        }
+        if !cur.is_empty() {
+            out.push(Line::from(cur));
+        }
+    }
+    out
 }

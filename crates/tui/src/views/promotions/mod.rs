@@ -217,14 +217,14 @@ impl PromoState {
 
     /// Draws the list.
     pub(crate) fn render(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
-        let mut title = vec![
-            Span::styled(" Promotions", theme::title()),
-            Span::styled(
+        let mut title = vec![Span::styled(" Promotions", theme::title())];
+        if self.configured {
+            title.push(Span::styled(
                 format!("[inbox {} · all {}]", self.inbox_len(), self.ids.len()),
                 theme::title(),
-            ),
-            Span::raw(" "),
-        ];
+            ));
+        }
+        title.push(Span::raw(" "));
         if self.lists.pending.is_some() && self.lists.data.is_some() {
             title.push(Span::styled("⟳ refreshing ", theme::loading()));
         }
