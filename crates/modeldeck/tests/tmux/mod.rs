@@ -106,14 +106,24 @@ impl Tmux {
     /// Polls the screen until `check` holds; panics with the last screen
     /// after [`DEADLINE`].
     pub fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        self.wait_within(DEADLINE, what, check)
+    }
+
+    /// [`Tmux::wait_for`] with its own deadline (a rollout on the wall clock).
+    pub fn wait_within(
+        &self,
+        deadline: Duration,
+        what: &str,
+        check: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
             if check(&s) {
                 return s;
             }
-            if start.elapsed() > DEADLINE {
-                panic!("timed out after {DEADLINE:?} waiting for {what}; screen:\n{s}");
+            if start.elapsed() > deadline {
+                panic!("timed out after {deadline:?} waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
