@@ -110,6 +110,7 @@ pub struct App {
     pub(crate) next_ticket: u64,
     needs_draw: bool,
     quit: bool,
+    quit_armed: bool,
 }
 
 impl App {
@@ -131,6 +132,7 @@ impl App {
             next_ticket: 0,
             needs_draw: true,
             quit: false,
+            quit_armed: false,
         }
     }
 
@@ -166,7 +168,7 @@ impl App {
             }
             Action::JobDone(r) => self.on_job(&r, reqs),
             Action::Quit => {
-                self.quit = true;
+                self.request_quit();
                 true
             }
             Action::Prompt(k) => self.on_prompt(k, reqs),
@@ -218,7 +220,7 @@ impl App {
                 if self.stack.len() > 1 {
                     self.stack.pop();
                 } else {
-                    self.quit = true;
+                    self.request_quit();
                 }
                 return true;
             }
@@ -353,7 +355,7 @@ impl App {
                 self.stack = vec![Screen::Fleet];
             }
             Command::Help => self.stack.push(Screen::Help(HelpView::new(self.screen()))),
-            Command::Quit => self.quit = true,
+            Command::Quit => self.request_quit(),
             Command::Compare { model, a, b } => {
                 let loaded = self.snap.registry.loaded;
                 let found = self.snap.model(&model).cloned();

@@ -545,3 +545,19 @@ async fn hostile_reasons_and_comments_are_drawn_harmless() {
     assert!(screen.contains("txet desrever"), "{screen}");
     assert!(screen.contains('\u{FFFD}'), "{screen}");
 }
+
+#[tokio::test]
+async fn quitting_while_an_action_runs_asks_first() {
+    let world = world(POLICY).await;
+    world.as_user("alice");
+    let mut t = world.harness(80, 24).await;
+    world.open_detail(&mut t).await;
+    t.type_str("a");
+    t.key(KeyCode::Enter);
+    assert!(t.app.promotions().acting.is_some());
+    t.ctrl('c');
+    assert!(!t.app.should_quit());
+    assert!(t.app.flash().unwrap().text.contains("quit again"));
+    t.ctrl('c');
+    assert!(t.app.should_quit());
+}

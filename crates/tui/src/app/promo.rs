@@ -67,6 +67,7 @@ impl App {
                     Err(e) => format!("✗ {label}: {e}"),
                 };
                 self.say(text, done.result.is_err());
+                self.quit_armed = false;
                 self.promo.last = Some((done.id.clone(), label, done.result.clone()));
                 let mut ctx = ctx!(self, reqs);
                 self.promo.refresh(&mut ctx);
@@ -91,6 +92,23 @@ impl App {
         if self.promo.configured && self.promo.lists.pending.is_none() {
             let mut ctx = ctx!(self, reqs);
             self.promo.refresh(&mut ctx);
+        }
+    }
+
+    /// Quits, unless an action runs and this is the first ask: quitting
+    /// would interrupt it (the service resumes it on the next execute, but
+    /// another process must wait for the claim to expire), so say so once.
+    pub(super) fn request_quit(&mut self) {
+        match &self.promo.acting {
+            Some(a) if !self.quit_armed => {
+                self.quit_armed = true;
+                let msg = format!(
+                    "{} is still running: quitting interrupts it (a later execute resumes it); quit again to leave anyway",
+                    a.label
+                );
+                self.say(msg, true);
+            }
+            _ => self.quit = true,
         }
     }
 

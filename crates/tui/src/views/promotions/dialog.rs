@@ -333,3 +333,73 @@ impl Dialog {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(d: &mut Dialog, s: &str) {
+        for c in s.chars() {
+            assert_eq!(d.key(PromptKey::Insert(c)), DialogStep::Open);
+        }
+    }
+
+    #[test]
+    fn a_rejection_needs_a_comment() {
+        let mut d = Dialog::action("p1", ActionKind::Reject, "m v2", None);
+        assert_eq!(d.key(PromptKey::Submit), DialogStep::Open);
+        assert!(d.error.as_deref().unwrap().contains("comment"));
+        typed(&mut d, "no \u{1b}");
+        assert!(d.error.is_none(), "typing clears the error");
+        match d.key(PromptKey::Submit) {
+            DialogStep::Confirmed(Act::On {
+                id, action, text, ..
+            }) => {
+                assert_eq!(
+                    (id.as_str(), action, text.as_str()),
+                    ("p1", ActionKind::Reject, "no")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn approve_comment_is_optional_and_esc_cancels() {
+        let mut d = Dialog::action("p1", ActionKind::Approve, "m v2", None);
+        assert!(matches!(d.key(PromptKey::Submit), DialogStep::Confirmed(_)));
+        assert_eq!(d.key(PromptKey::Cancel), DialogStep::Cancelled);
+    }
+
+    #[test]
+    fn execute_with_a_note_confirms_inconclusive_gates() {
+        let mut d = Dialog::action("p1", ActionKind::Execute, "m v2", Some("inconclusive: slo"));
+        assert!(d.fields.is_empty());
+        assert!(d.lines.iter().any(|l| l.contains("inconclusive")));
+        assert!(matches!(
+            d.key(PromptKey::Submit),
+            DialogStep::Confirmed(Act::On {
+                confirm_inconclusive: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn request_edits_alias_and_reason_with_tab() {
+        let mut d = Dialog::request("m", "2", "champion", vec![]);
+        assert_eq!(d.active, 1);
+        typed(&mut d, "better");
+        d.key(PromptKey::Complete);
+        d.key(PromptKey::DeleteWord);
+        typed(&mut d, "canary");
+        match d.key(PromptKey::Submit) {
+            DialogStep::Confirmed(Act::Request(n)) => {
+                assert_eq!(n.alias.as_deref(), Some("canary"));
+                assert_eq!(n.reason, "better");
+                assert_eq!((n.model.as_str(), n.version.as_str()), ("m", "2"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

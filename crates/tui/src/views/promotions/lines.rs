@@ -185,7 +185,11 @@ fn actions(x: &Ctx, out: &mut Vec<Line<'static>>) {
 }
 
 fn gates(rv: &Review, out: &mut Vec<Line<'static>>) {
-    out.push(heading("Gates"));
+    out.push(heading(if rv.status.promotion.state.is_terminal() {
+        "Gates (approvals as they read now; metric gates are not re-run)"
+    } else {
+        "Gates"
+    }));
     let g = &rv.status.promotion.gates;
     if g.is_empty() {
         out.push(Line::styled("  none evaluated", theme::dim()));
@@ -514,4 +518,46 @@ pub(super) fn wrap(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn wraps_at_words_with_a_hanging_indent() {
+        let line = Line::from(vec![
+            Span::raw("  ✓ pass "),
+            Span::raw("drift  max PSI 0.0726 on prod-us/risk/deploy/fraud-detector > 0.05"),
+        ]);
+        let out = wrap(vec![line], 44);
+        let texts: Vec<String> = out.iter().map(text).collect();
+        assert!(texts.len() >= 2, "{texts:?}");
+        for t in &texts {
+            assert!(Span::raw(t.as_str()).width() <= 44, "{t:?}");
+        }
+        for t in &texts[1..] {
+            assert!(t.starts_with("      "), "{t:?}");
+        }
+        let joined: String = texts
+            .concat()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            joined.contains("prod-us/risk/deploy/fraud-detector"),
+            "{joined}"
+        );
+    }
+
+    #[test]
+    fn short_lines_are_untouched() {
+        let out = wrap(vec![Line::raw("short")], 30);
+        assert_eq!(out.len(), 1);
+        assert_eq!(text(&out[0]), "short");
+    }
 }
