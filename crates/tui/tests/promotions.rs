@@ -561,3 +561,41 @@ async fn quitting_while_an_action_runs_asks_first() {
     t.ctrl('c');
     assert!(t.app.should_quit());
 }
+
+#[tokio::test]
+async fn a_workload_changed_after_approval_disables_execute_with_what_changed() {
+    let world = world(POLICY).await;
+    let id = {
+        let all = world.svc.list(Some("fraud-detector")).await.unwrap();
+        all[0].promotion.id.clone()
+    };
+    world.as_user("alice");
+    world.svc.approve(&id, "ok").await.unwrap();
+    let target = world.svc.list(Some("fraud-detector")).await.unwrap()[0]
+        .promotion
+        .targets[0]
+        .clone();
+    world
+        .sb
+        .backends()
+        .cluster
+        .set_served_version(&target, "6", None)
+        .await
+        .unwrap();
+    world.console.refresh_all().await;
+    world.as_user("carol");
+    let mut t = world.harness(200, 50).await;
+    t.type_str("p");
+    world.run_jobs(&mut t).await;
+    t.key(KeyCode::Enter);
+    world.run_jobs(&mut t).await;
+    let screen = t.draw();
+    assert!(
+        screen.contains("x execute   ✗ refused: the state changed since it was approved"),
+        "{screen}"
+    );
+    assert!(screen.contains("approved (not counted)"), "{screen}");
+    t.type_str("x");
+    assert!(t.app.dialog().is_none());
+    assert!(t.app.flash().unwrap().text.contains("changed since"));
+}

@@ -241,7 +241,7 @@ impl PromotionView {
         let wrapped: Vec<Vec<Line>> = columns
             .into_iter()
             .zip(areas.iter())
-            .map(|(l, a)| lines::wrap(l, a.width))
+            .map(|(l, a)| super::wrap::wrap(l, a.width))
             .collect();
         let longest = wrapped.iter().map(Vec::len).max().unwrap_or(0);
         self.max_offset.set(longest.saturating_sub(height.max(1)));

@@ -9,6 +9,7 @@
 pub mod detail;
 pub mod dialog;
 mod lines;
+mod wrap;
 
 use crate::action::Action;
 use crate::app::Screen;
