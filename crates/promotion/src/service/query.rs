@@ -39,9 +39,27 @@ impl Promotions {
         let r = &l.request;
         let policy = self.policies.for_model(&r.model);
         let obs = self.observe(l).await?;
-        let tally = approvals::tally(&l.tags, r, &obs, self.now());
+        // Once an execution has started, the approvals are judged against
+        // the world as its plan recorded it (the execution itself moves the
+        // alias and the workloads), at the time it started.
+        let tally = match &l.tags.exec {
+            Some(e) => approvals::tally(&l.tags, r, &as_planned(&obs, &e.plan), e.started_at),
+            None => approvals::tally(&l.tags, r, &obs, self.now()),
+        };
         let state = derive_state(&l.tags, &tally, policy.min_approvals);
         let mut gate_values = approvals::checklist(&tally, &r.requested_by, policy.min_approvals);
+        if let Some(e) = &l.tags.exec {
+            for g in gate_values
+                .iter_mut()
+                .filter(|g| matches!(g.name.as_str(), "approvals" | "bound_state"))
+            {
+                g.detail = format!(
+                    "{} (as when execution started, {})",
+                    g.detail,
+                    e.started_at.rfc3339()
+                );
+            }
+        }
         if live_gates && matches!(state, PromotionState::Requested | PromotionState::Approved) {
             let contenders = self
                 .contenders(r, &l.version, obs.champion.as_deref())
@@ -308,4 +326,20 @@ pub fn served_at(events: &[HistoryEvent], t: Timestamp) -> Option<String> {
         Some(e) => e.serving.clone(),
         None => events.first().and_then(|e| e.previous.clone()),
     }
+}
+
+/// `obs` as an execution's plan recorded it before changing anything: the
+/// alias where it was, each target at the approved resourceVersion serving
+/// its version before.
+fn as_planned(obs: &super::Observed, plan: &crate::tags::Plan) -> super::Observed {
+    let mut out = obs.clone();
+    out.champion = plan.previous_alias_version.clone();
+    for tp in &plan.targets {
+        if let Some(w) = out.workloads.get_mut(&tp.target) {
+            w.uid = tp.uid.clone();
+            w.resource_version = tp.resource_version.clone();
+            w.served_version = tp.before_version.clone();
+        }
+    }
+    out
 }
