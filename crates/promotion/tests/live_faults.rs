@@ -8,7 +8,7 @@
 //! never shown as done, and the journal verifies.
 //!
 //! Each run builds a fresh world (about 1 s of MLflow seeding), so the run
-//! count is a budget: `MODELDECK_LIVE_FAULT_RUNS` (default 12, about two
+//! count is a budget: `MODELDECK_LIVE_FAULT_RUNS` (default 10, about two
 //! minutes here); the 200-run property test runs on the sandbox
 //! (`tests/faults.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
@@ -166,7 +166,7 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
     let runs: usize = std::env::var("MODELDECK_LIVE_FAULT_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(12);
+        .unwrap_or(10);
     let t0 = Instant::now();
     let mut calls = Vec::new();
     for (s, (model, _, _)) in SCENARIOS.iter().enumerate() {
