@@ -140,3 +140,66 @@ async fn a_metrics_outage_at_a_canary_step_compensates() {
     );
     svc.journal().verify().unwrap();
 }
+
+/// A crash (every call failing from then on, before or after the call took
+/// effect) at each port call of a canary execution, then a restart: the
+/// restarted execution continues from the step the canary reached or
+/// compensates, and the world ends all-new or all-old, canary gone.
+#[tokio::test]
+async fn a_crash_at_any_call_of_a_canary_execution_resumes_or_compensates() {
+    use common::faulty::{FaultMode, FaultPlan, FaultTiming};
+    let n = {
+        let w = World::demo(42);
+        let svc = w.service_under("runner", None, canary_policies());
+        let id = request(&w, &svc, "alice", "recsys-ranker", "8").await;
+        approve(&w, &svc, &id, &["bob"]).await;
+        w.act_as("carol");
+        let start = w.ports.calls();
+        svc.execute(&id, ExecuteOptions::default()).await.unwrap();
+        w.ports.calls() - start
+    };
+    let mut outcomes = std::collections::BTreeMap::new();
+    for timing in [FaultTiming::Before, FaultTiming::After] {
+        for at in 0..n {
+            let w = World::demo(42);
+            let svc = w.service_under("runner", None, canary_policies());
+            let id = request(&w, &svc, "alice", "recsys-ranker", "8").await;
+            approve(&w, &svc, &id, &["bob"]).await;
+            let before = served(&w, "recsys-ranker", "champion").await;
+            w.act_as("carol");
+            w.ports.arm(Some(FaultPlan {
+                at: w.ports.calls() + at,
+                mode: FaultMode::From,
+                timing,
+            }));
+            let _ = svc.execute(&id, ExecuteOptions::default()).await;
+            w.ports.arm(None);
+            let svc = w.service_under("runner", None, canary_policies());
+            let _ = svc
+                .execute(
+                    &id,
+                    ExecuteOptions {
+                        confirm_inconclusive: true,
+                    },
+                )
+                .await;
+            let state = svc.status(&id).await.unwrap().promotion.state;
+            settle(&w, "recsys-ranker").await;
+            let now = served(&w, "recsys-ranker", "champion").await;
+            let isvc_now = w.workload(&isvc()).await;
+            let ok = match state {
+                PromotionState::Promoted => all_on(&now, "8"),
+                PromotionState::RolledBack => now == before,
+                other => panic!("{timing:?} crash at call {at} of {n}: still {other:?}"),
+            };
+            assert!(ok, "{timing:?} crash at call {at}: {state:?} but {now:?}");
+            assert_eq!(
+                isvc_now.canary, None,
+                "{timing:?} crash at call {at}: canary left"
+            );
+            svc.journal().verify().unwrap();
+            *outcomes.entry(format!("{state:?}")).or_insert(0usize) += 1;
+        }
+    }
+    println!("canary execution, a crash at each of {n} calls x 2: {outcomes:?}");
+}
