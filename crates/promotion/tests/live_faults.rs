@@ -21,6 +21,7 @@ use common::faulty::{FaultMode, FaultPlan, FaultTiming};
 use live::{Live, Snapshot, approve, request};
 use modeldeck_core::domain::PromotionState;
 use modeldeck_promotion::ExecuteOptions;
+use modeldeck_promotion::tags;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -234,4 +235,118 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
         println!("  {n:>3} x {m}: after fault {a} -> after restart {b}");
     }
     assert!(runs == 0 || paths.values().sum::<usize>() == runs);
+}
+
+/// Sleeps for real; the first bake (a pause of exactly `bake`) runs `hook`.
+struct BakeHook {
+    bake: std::time::Duration,
+    fired: std::sync::atomic::AtomicBool,
+    hook: Box<dyn Fn() + Send + Sync>,
+}
+
+#[async_trait::async_trait]
+impl modeldeck_promotion::service::Pause for BakeHook {
+    async fn pause(&self, d: std::time::Duration) {
+        if d == self.bake && !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            (self.hook)();
+        }
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// A backend down for 30 s from the first canary bake of an execution
+/// (a real outage: the TCP proxy in front of it drops every connection and
+/// refuses new ones). While it lasts the promotion never shows as done;
+/// once it is back, a restarted execution ends it consistent.
+async fn backend_down_for_30_s(backend: &str) {
+    let l = Live::start_with(&["recsys-ranker"], true).await;
+    l.settle("recsys-ranker").await;
+    let before = l.snapshot("recsys-ranker").await;
+    let bake = live::live_policies()
+        .for_model(&l.model("recsys-ranker"))
+        .bake
+        .0;
+    let cutter = l.proxies[backend].cutter();
+    let cut_at = std::sync::Arc::new(std::sync::Mutex::new(None::<Instant>));
+    let at = cut_at.clone();
+    let svc = l
+        .service("runner")
+        .with_pause(std::sync::Arc::new(BakeHook {
+            bake,
+            fired: Default::default(),
+            hook: Box::new(move || {
+                cutter.set_down(true);
+                *at.lock().unwrap() = Some(Instant::now());
+            }),
+        }));
+    let id = request(&l, &svc, "alice", "recsys-ranker", "8").await;
+    approve(&l, &svc, &id, &["bob"]).await;
+    l.act_as("carol").await;
+    let first = svc.execute(&id, ExecuteOptions::default()).await;
+    let cut = cut_at
+        .lock()
+        .unwrap()
+        .expect("the outage started at the first bake");
+    let err = first.expect_err("an execution that lost a backend mid-way does not succeed");
+    println!("{backend} down: execute -> {}: {err}", err.code());
+    // While it is down: never shown as done (unreadable, or in progress).
+    match svc.status(&id).await {
+        Ok(st) => assert!(
+            matches!(
+                st.promotion.state,
+                PromotionState::Executing | PromotionState::RolledBack
+            ),
+            "during the outage: {:?}",
+            st.promotion.state
+        ),
+        Err(e) => println!("{backend} down: status unreadable: {e}"),
+    }
+    let left = std::time::Duration::from_secs(30).saturating_sub(cut.elapsed());
+    tokio::time::sleep(left).await;
+    l.proxies[backend].set_down(false);
+    println!("{backend} back after {:?}", cut.elapsed());
+    // Restart on healthy backends.
+    let svc = l.service("runner");
+    l.act_as("carol").await;
+    let again = svc
+        .execute(
+            &id,
+            ExecuteOptions {
+                confirm_inconclusive: true,
+            },
+        )
+        .await;
+    let state = svc.status(&id).await.unwrap().promotion.state;
+    println!(
+        "{backend} back: restart -> {:?}, state {state:?}",
+        again.as_ref().map(|r| r.state).map_err(|e| e.code())
+    );
+    l.settle("recsys-ranker").await;
+    let now = l.snapshot("recsys-ranker").await;
+    match state {
+        PromotionState::Promoted => assert!(now.all_on("8"), "{now:?}"),
+        PromotionState::RolledBack => {
+            assert_eq!(now.versions(), before.versions());
+            for (t, (_, uid, spec)) in &before.targets {
+                assert_eq!((&now.targets[t].1, &now.targets[t].2), (uid, spec), "{t}");
+            }
+        }
+        other => panic!("after the outage and a restart: {other:?}"),
+    }
+    let outcome = tags::collect(&l.tags("recsys-ranker", "8").await)[&id]
+        .outcome
+        .clone()
+        .unwrap();
+    assert_eq!(outcome.state, state);
+    svc.journal().verify().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inference_services_api_server_down_for_30_s_mid_canary() {
+    backend_down_for_30_s("prod-us").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mlflow_down_for_30_s_mid_canary() {
+    backend_down_for_30_s("mlflow").await;
 }

@@ -78,7 +78,12 @@ pub struct UserCluster {
 }
 
 impl UserCluster {
-    pub fn new(servers: &BTreeMap<String, ApiServerHandle>, dir: &Path) -> Arc<UserCluster> {
+    /// Adapters reaching `servers` at `urls` (their own, or proxies').
+    pub fn new(
+        servers: &BTreeMap<String, ApiServerHandle>,
+        urls: BTreeMap<String, String>,
+        dir: &Path,
+    ) -> Arc<UserCluster> {
         let expected = servers
             .values()
             .map(|s| {
@@ -115,7 +120,7 @@ impl UserCluster {
             })
             .sum();
         Arc::new(UserCluster {
-            urls: servers.iter().map(|(k, s)| (k.clone(), s.url())).collect(),
+            urls,
             dir: dir.to_path_buf(),
             views: tokio::sync::Mutex::new(BTreeMap::new()),
             current: Mutex::new(None),

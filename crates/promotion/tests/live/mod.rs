@@ -12,6 +12,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cluster;
+pub mod outage;
 pub mod registry;
 pub mod seed;
 
@@ -107,6 +108,8 @@ pub struct Live {
     pub rest: seed::Rest,
     pub prefix: String,
     pub clock: Arc<JumpClock>,
+    /// Cuttable proxies in front of the backends (see [`Live::start_with`]).
+    pub proxies: BTreeMap<String, outage::Proxy>,
     pub dir: TempDir,
 }
 
@@ -114,13 +117,16 @@ impl Live {
     /// Seeds the plain MLflow server with `models` (demo names) and serves
     /// their workloads.
     pub async fn start(models: &[&str]) -> Live {
+        Live::start_with(models, false).await
+    }
+
+    /// [`Live::start`], with every backend behind a cuttable TCP proxy
+    /// (`proxies["mlflow"]`, `proxies["prod-eu"]`, `proxies["prod-us"]`).
+    pub async fn start_with(models: &[&str], proxied: bool) -> Live {
         let mlflow = need_env("MODELDECK_TEST_MLFLOW_URI");
         let rest = seed::Rest::new(&mlflow, None);
-        let reg = registry::UserRegistry::new(
-            registry::registry(&mlflow, modeldeck_mlflow::Auth::None),
-            None,
-        );
-        Live::start_on(models, mlflow, rest, reg).await
+        let none = modeldeck_mlflow::Auth::None;
+        Live::start_on(models, mlflow, rest, none, None, proxied).await
     }
 
     /// The same on the basic-auth MLflow server: seeded as the admin (from
@@ -138,14 +144,15 @@ impl Live {
             json!({"username": reader, "password": reader_pw}),
         )
         .await;
-        let reg = registry::UserRegistry::new(
-            registry::registry(&mlflow, registry::basic(&admin, &password)),
-            Some(registry::registry(
-                &mlflow,
-                registry::basic(&reader, &reader_pw),
-            )),
-        );
-        let live = Live::start_on(models, mlflow, rest, reg).await;
+        let live = Live::start_on(
+            models,
+            mlflow,
+            rest,
+            registry::basic(&admin, &password),
+            Some(registry::basic(&reader, &reader_pw)),
+            false,
+        )
+        .await;
         for base in models {
             let grant = json!({"username": reader, "resource_type": "registered_model",
                 "resource_id": live.model(base), "permission": "READ"});
@@ -177,7 +184,9 @@ impl Live {
         models: &[&str],
         mlflow: String,
         rest: seed::Rest,
-        reg: Arc<registry::UserRegistry>,
+        writer: modeldeck_mlflow::Auth,
+        reader: Option<modeldeck_mlflow::Auth>,
+        proxied: bool,
     ) -> Live {
         let sandbox = Sandbox::demo_with(
             42,
@@ -190,7 +199,25 @@ impl Live {
         seed::registry(&rest, &sandbox, models, &prefix).await;
         let dir = TempDir::new("live");
         let servers = seed::clusters(&sandbox, models, &prefix).await;
-        let users = UserCluster::new(&servers, dir.path());
+        let mut proxies = BTreeMap::new();
+        let mut urls: BTreeMap<String, String> =
+            servers.iter().map(|(k, s)| (k.clone(), s.url())).collect();
+        let mut registry_uri = mlflow.clone();
+        if proxied {
+            for (k, url) in urls.iter_mut() {
+                let p = outage::Proxy::start(outage::addr_of(url)).await;
+                *url = p.url(url);
+                proxies.insert(k.clone(), p);
+            }
+            let p = outage::Proxy::start(outage::addr_of(&mlflow)).await;
+            registry_uri = p.url(&mlflow);
+            proxies.insert("mlflow".to_string(), p);
+        }
+        let reg = registry::UserRegistry::new(
+            registry::registry(&registry_uri, writer),
+            reader.map(|a| registry::registry(&registry_uri, a)),
+        );
+        let users = UserCluster::new(&servers, urls, dir.path());
         users.act_as("admin").await;
         let ports = Faulty::new(Backends {
             cluster: users.clone(),
@@ -207,6 +234,7 @@ impl Live {
             rest,
             prefix,
             clock: Arc::new(JumpClock::default()),
+            proxies,
             dir,
         }
     }
