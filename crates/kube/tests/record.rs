@@ -152,10 +152,8 @@ async fn canary_steps_move_traffic_and_a_full_patch_ends_the_canary() {
     let w0 = settled(&c, |w| w.canary.is_none()).await;
     let stale = c.set_canary(&isvc, "4", 10, Some("1")).await.unwrap_err();
     assert_eq!(stale.code, ErrorCode::Conflict, "{stale}");
-    let w1 = c
-        .set_canary(&isvc, "4", 10, Some(&w0.resource_version))
-        .await
-        .unwrap();
+    let _ = w0;
+    let w1 = step(&c, &isvc, |w| w.canary.is_none(), Some(10)).await;
     assert_eq!(w1.served_version.as_deref(), Some("3"), "stable kept");
     assert_eq!(
         w1.canary,
@@ -184,19 +182,27 @@ async fn canary_steps_move_traffic_and_a_full_patch_ends_the_canary() {
         w.canary.as_ref().is_some_and(|k| k.traffic_percent == 10)
     })
     .await;
-    let w2 = c
-        .set_canary(&isvc, "4", 50, Some(&w1.resource_version))
-        .await
-        .unwrap();
+    let _ = w1;
+    let w2 = step(
+        &c,
+        &isvc,
+        |w| w.canary.as_ref().is_some_and(|k| k.traffic_percent == 10),
+        Some(50),
+    )
+    .await;
     assert_eq!(w2.canary.as_ref().unwrap().traffic_percent, 50);
     let w2 = settled(&c, |w| {
         w.canary.as_ref().is_some_and(|k| k.traffic_percent == 50)
     })
     .await;
-    let w3 = c
-        .set_served_version(&isvc, "4", Some(&w2.resource_version))
-        .await
-        .unwrap();
+    let _ = w2;
+    let w3 = step(
+        &c,
+        &isvc,
+        |w| w.canary.as_ref().is_some_and(|k| k.traffic_percent == 50),
+        None,
+    )
+    .await;
     assert_eq!((w3.served_version.as_deref(), w3.canary), (Some("4"), None));
     let bad = c.set_canary(&isvc, "5", 100, None).await.unwrap_err();
     assert_eq!(bad.code, ErrorCode::InvalidRequest);
@@ -236,4 +242,34 @@ async fn settled(
     })
     .await;
     find(&ws, "ml-prod", "churn-predictor").unwrap().clone()
+}
+
+/// Once the churn-predictor is settled in state `f`, writes a canary step
+/// (or the full switch on `None`) with the resourceVersion just read. The
+/// controller may still write the status once more after the adapter saw
+/// it Available (a 409 then, as on a real cluster): read again and retry.
+async fn step(
+    c: &modeldeck_kube::KubeCluster,
+    isvc: &WorkloadRef,
+    f: impl Fn(&modeldeck_core::domain::Workload) -> bool + Copy,
+    pct: Option<u8>,
+) -> modeldeck_core::domain::Workload {
+    for _ in 0..10 {
+        let w = settled(c, f).await;
+        let r = match pct {
+            Some(p) => c.set_canary(isvc, "4", p, Some(&w.resource_version)).await,
+            None => {
+                c.set_served_version(isvc, "4", Some(&w.resource_version))
+                    .await
+            }
+        };
+        match r {
+            Ok(w) => return w,
+            Err(e) if e.code == ErrorCode::Conflict => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the resourceVersion never settled");
 }

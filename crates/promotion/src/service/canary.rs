@@ -36,7 +36,51 @@ pub(crate) fn canary_of(w: &Workload, version: &str) -> Option<u8> {
         .map(|c| c.traffic_percent)
 }
 
+/// Writes retried while a conflict is only status churn.
+const CHURN_RETRIES: usize = 5;
+
 impl Promotions {
+    /// Writes a canary `step` (or, with `None`, the full switch) on a target
+    /// that runs our canary of `version`. The controller keeps writing the
+    /// object's status until the new revision is Ready (each write moves
+    /// the resourceVersion, and a watch cache can be a write behind), so a
+    /// conflict is re-read: while the canary is still ours (same uid, same
+    /// candidate) it is retried with the fresh resourceVersion; otherwise it
+    /// stands.
+    pub(crate) async fn write_ours(
+        &self,
+        tp: &TargetPlan,
+        version: &str,
+        step: Option<u8>,
+        rv: String,
+        poll: std::time::Duration,
+    ) -> modeldeck_core::error::PortResult<Workload> {
+        let t = &tp.target;
+        let cluster = &self.backends.cluster;
+        let mut rv = rv;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let r = match step {
+                Some(p) => cluster.set_canary(t, version, p, Some(&rv)).await,
+                None => cluster.set_served_version(t, version, Some(&rv)).await,
+            };
+            match r {
+                Err(e) if e.code == ErrorCode::Conflict && attempt < CHURN_RETRIES => {
+                    self.pause.pause(poll).await;
+                    let all = cluster.list_workloads().await?;
+                    match all.into_iter().find(|w| &w.id == t) {
+                        Some(w) if w.uid == tp.uid && canary_of(&w, version).is_some() => {
+                            rv = w.resource_version;
+                        }
+                        _ => return Err(e),
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn current(&self, tp: &TargetPlan) -> Result<Workload, String> {
         let all = self
             .backends
@@ -78,12 +122,16 @@ impl Promotions {
             let ev = Event::new(actor, "canary.stepped", t.to_string())
                 .on(&l.id, &r.model, &r.version)
                 .targets(std::slice::from_ref(t));
-            let nw = match self
-                .backends
-                .cluster
-                .set_canary(t, version, step, Some(&rv))
-                .await
-            {
+            let written = if now.is_some() {
+                self.write_ours(tp, version, Some(step), rv.clone(), policy.rollout_poll.0)
+                    .await
+            } else {
+                self.backends
+                    .cluster
+                    .set_canary(t, version, step, Some(&rv))
+                    .await
+            };
+            let nw = match written {
                 Ok(nw) => nw,
                 Err(e) if e.code == ErrorCode::Unsupported && now.is_none() => {
                     let note = format!(

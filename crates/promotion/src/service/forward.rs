@@ -175,20 +175,24 @@ impl Promotions {
             if w.served_version.as_deref() == Some(version) {
                 continue;
             }
-            let rv = match self.step_canary(l, actor, tp, opts).await? {
-                CanaryOutcome::Direct => tp.resource_version.clone(),
-                CanaryOutcome::Stepped(rv) => rv,
+            let (rv, stepped) = match self.step_canary(l, actor, tp, opts).await? {
+                CanaryOutcome::Direct => (tp.resource_version.clone(), false),
+                CanaryOutcome::Stepped(rv) => (rv, true),
                 CanaryOutcome::Await(g) => return Ok(Forward::Await(g)),
             };
             let ev = Event::new(actor, "workload.patched", t.to_string())
                 .on(&l.id, &r.model, &r.version)
                 .targets(std::slice::from_ref(t));
-            match self
-                .backends
-                .cluster
-                .set_served_version(t, version, Some(&rv))
-                .await
-            {
+            let patched = if stepped {
+                self.write_ours(tp, version, None, rv.clone(), policy.rollout_poll.0)
+                    .await
+            } else {
+                self.backends
+                    .cluster
+                    .set_served_version(t, version, Some(&rv))
+                    .await
+            };
+            match patched {
                 Ok(nw) => {
                     let ev = ev.change(
                         json!({ "served_version": tp.before_version, "resource_version": rv }),
