@@ -99,6 +99,10 @@ pub enum Command {
     Versions {
         /// Registered model name.
         model: String,
+        /// Read the training run's metrics of the N newest versions (one
+        /// registry call each), or of `all`; older versions show none.
+        #[arg(long, value_name = "N|all", default_value = "50", value_parser = parse_metrics_scope)]
+        metrics: MetricsScope,
         /// Output options.
         #[command(flatten)]
         out: OutputArgs,
@@ -337,6 +341,24 @@ pub struct ServeArgs {
     /// Serve N generated Deployments in one cluster instead of the demo world (benchmarks).
     #[arg(long, value_name = "N")]
     pub scale: Option<usize>,
+}
+
+/// How many versions get their run's metrics read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsScope {
+    /// The N newest.
+    Newest(usize),
+    /// Every version.
+    All,
+}
+
+fn parse_metrics_scope(s: &str) -> Result<MetricsScope, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(MetricsScope::All);
+    }
+    s.parse()
+        .map(MetricsScope::Newest)
+        .map_err(|_| format!("expected a number of versions or `all`, got {s:?}"))
 }
 
 /// `--output` and `--color`, shared by the scripting subcommands.

@@ -45,9 +45,13 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             let console = build_console(&global).await?;
             models::run(&console, Printer::new(out)).await
         }
-        Some(Command::Versions { model, out }) => {
+        Some(Command::Versions {
+            model,
+            metrics,
+            out,
+        }) => {
             let console = build_console(&global).await?;
-            versions::run(&console, &model, Printer::new(out)).await
+            versions::run(&console, &model, metrics, Printer::new(out)).await
         }
         Some(Command::Compare(args)) => {
             let console = build_console(&global).await?;

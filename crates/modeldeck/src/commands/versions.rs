@@ -2,13 +2,15 @@
 //! registration status, the training run's metrics and where it is served.
 
 use super::resolve::require_model;
+use crate::cli::MetricsScope;
 use crate::failure::{Exit, Failure};
 use crate::render::table::{Cell, Paint, Table};
 use crate::render::{Printer, metric};
 use crate::unconfigured::is_not_configured;
 use modeldeck_core::Console;
-use modeldeck_core::compare::Side;
+use modeldeck_core::domain::RunData;
 use modeldeck_core::domain::VersionStatus;
+use modeldeck_core::error::{Backend, BackendError, ErrorCode};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tokio::task::JoinSet;
@@ -71,11 +73,24 @@ pub fn status_name(s: VersionStatus) -> &'static str {
 /// Lists the versions of `model` and prints them.
 ///
 /// Errors: `not_found` (exit 3) for an unknown model; registry errors (exit 4).
-pub async fn run(console: &Console, model: &str, printer: Printer) -> Result<Exit, Failure> {
+pub async fn run(
+    console: &Console,
+    model: &str,
+    scope: MetricsScope,
+    printer: Printer,
+) -> Result<Exit, Failure> {
     let (m, _) = tokio::join!(require_model(console, model), console.refresh_cluster());
     let m = m?;
     let versions = console.list_versions(&m.name).await?;
-    let sides = read_runs(console, &m.name, versions.iter().map(|v| v.version.clone())).await?;
+    let wanted = match scope {
+        MetricsScope::All => versions.len(),
+        MetricsScope::Newest(n) => n.min(versions.len()),
+    };
+    let runs = read_runs(
+        console,
+        versions.iter().take(wanted).map(|v| v.run_id.clone()),
+    )
+    .await?;
     let snap = console.snapshot();
     if let Some(e) = snap
         .cluster
@@ -87,8 +102,9 @@ pub async fn run(console: &Console, model: &str, printer: Printer) -> Result<Exi
     }
     let docs: Vec<VersionDoc> = versions
         .into_iter()
-        .zip(sides)
-        .map(|(v, side)| {
+        .enumerate()
+        .map(|(i, v)| {
+            let run = runs.get(i).cloned().flatten();
             let served_by = snap.cluster.error.is_none().then(|| {
                 snap.workloads_of(&m.name)
                     .filter(|w| w.served_version.as_deref() == Some(v.version.as_str()))
@@ -99,7 +115,7 @@ pub async fn run(console: &Console, model: &str, printer: Printer) -> Result<Exi
                 status: status_name(v.status),
                 created_at: v.created_at.rfc3339(),
                 created_at_ms: v.created_at.0,
-                metrics: side.run.map(|r| r.metrics),
+                metrics: run.map(|r| r.metrics),
                 version: v.version,
                 aliases: v.aliases,
                 run_id: v.run_id,
@@ -120,28 +136,58 @@ pub async fn run(console: &Console, model: &str, printer: Printer) -> Result<Exi
     Ok(Exit::Ok)
 }
 
-/// Each version with its run, in the order given, at most
-/// [`PARALLEL_READS`] registry reads at a time.
+/// The run of each version (`None`: no run id, or the run is gone), in the
+/// order given, each distinct run read once, at most [`PARALLEL_READS`]
+/// registry reads at a time, each bounded by the console's call timeout.
 async fn read_runs(
     console: &Console,
-    model: &str,
-    versions: impl Iterator<Item = String>,
-) -> Result<Vec<Side>, Failure> {
-    let versions: Vec<String> = versions.collect();
-    let mut out: Vec<Option<Side>> = vec![None; versions.len()];
-    for (chunk_no, chunk) in versions.chunks(PARALLEL_READS).enumerate() {
+    run_ids: impl Iterator<Item = Option<String>>,
+) -> Result<Vec<Option<RunData>>, Failure> {
+    let ids: Vec<Option<String>> = run_ids.collect();
+    let distinct: Vec<String> = ids
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let timeout = console.options().call_timeout;
+    let mut found: BTreeMap<String, RunData> = BTreeMap::new();
+    for chunk in distinct.chunks(PARALLEL_READS) {
         let mut set = JoinSet::new();
-        for (i, v) in chunk.iter().enumerate() {
-            let (c, m, v) = (console.clone(), model.to_string(), v.clone());
-            let idx = chunk_no * PARALLEL_READS + i;
-            set.spawn(async move { (idx, c.version_detail(&m, &v).await) });
+        for id in chunk {
+            let (reg, id) = (console.backends().registry.clone(), id.clone());
+            set.spawn(async move {
+                let got = tokio::time::timeout(timeout, reg.get_run(&id)).await;
+                (id, got)
+            });
         }
         while let Some(joined) = set.join_next().await {
-            let (idx, side) = joined.map_err(|e| Failure::Other(e.into()))?;
-            out[idx] = Some(side?);
+            let (id, got) = joined.map_err(|e| Failure::Other(e.into()))?;
+            match got {
+                Ok(Ok(run)) => {
+                    found.insert(id, run);
+                }
+                Ok(Err(e)) if e.code == ErrorCode::NotFound => {}
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => {
+                    return Err(BackendError::new(
+                        Backend::Registry,
+                        ErrorCode::Timeout,
+                        format!(
+                            "reading run {id}: no answer within {} ms",
+                            timeout.as_millis()
+                        ),
+                    )
+                    .into());
+                }
+            }
         }
     }
-    Ok(out.into_iter().flatten().collect())
+    Ok(ids
+        .into_iter()
+        .map(|id| id.and_then(|id| found.get(&id).cloned()))
+        .collect())
 }
 
 /// The metric keys found in the most versions (ties by name), for the table.
