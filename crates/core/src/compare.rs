@@ -257,7 +257,10 @@ mod tests {
     fn promotion_records_are_not_version_tags() {
         let mut a = BTreeMap::new();
         a.insert("git_commit".to_string(), "101b4be".to_string());
-        a.insert("modeldeck.promotion/p1/request".to_string(), "{}".to_string());
+        a.insert(
+            "modeldeck.promotion/p1/request".to_string(),
+            "{}".to_string(),
+        );
         let mut b = a.clone();
         b.insert("modeldeck.promotion.request".to_string(), "{}".to_string());
         b.insert("git_commit".to_string(), "6134ff6".to_string());
