@@ -1,0 +1,72 @@
+//! The distribution of frame times on the Fleet at 200x50, for the p99 goal
+//! of issue #2 (criterion reports means): one key press per frame (cursor
+//! down/up alternately, so every frame flushes changed rows), `update` +
+//! `settle` + `draw` on a `TestBackend`, timed one by one, 20,000 frames
+//! after 2,000 of warm-up, for the sandbox's generated world of 0, 10,000
+//! and 100,000 workloads.
+//!
+//! `cargo run --release -p modeldeck-tui --example frame_latency`
+
+use modeldeck_core::{Console, ConsoleOptions};
+use modeldeck_sandbox::{GenSpec, Sandbox};
+use modeldeck_tui::action::{Action, Nav};
+use modeldeck_tui::{App, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::Arc;
+use std::time::Instant;
+
+const FRAMES: usize = 20_000;
+const WARMUP: usize = 2_000;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    println!("| workloads | p50 | p90 | p99 | p99.9 | max | frames |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for n in [0usize, 10_000, 100_000] {
+        let sb = Sandbox::generate(&GenSpec {
+            workloads: n,
+            ..GenSpec::default()
+        });
+        let console = Console::new(
+            sb.backends(),
+            ConsoleOptions {
+                sandbox: true,
+                clock: sb.clock(),
+                call_timeout: std::time::Duration::from_secs(600),
+                ..Default::default()
+            },
+        );
+        rt.block_on(console.refresh_all());
+        let snap = console.snapshot();
+        let mut app = App::new(Arc::new((*snap).clone()), 200, 50);
+        app.settle();
+        let mut term = Terminal::new(TestBackend::new(200, 50))?;
+        let mut times = Vec::with_capacity(FRAMES);
+        for i in 0..FRAMES + WARMUP {
+            let nav = if i % 2 == 0 { Nav::Down } else { Nav::Up };
+            let t = Instant::now();
+            app.update(Action::Nav(nav));
+            app.settle();
+            term.draw(|f| render(f, &app))?;
+            app.mark_drawn();
+            if i >= WARMUP {
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let q = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+        println!(
+            "| {n} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
+            q(0.5),
+            q(0.9),
+            q(0.99),
+            q(0.999),
+            q(1.0),
+            times.len()
+        );
+    }
+    Ok(())
+}
