@@ -244,7 +244,11 @@ pub async fn clusters(
             if !broken.is_empty() {
                 o["spec"]["template"]["metadata"]["annotations"]["sandbox.modeldeck.io/fail-versions"] =
                     json!(broken.join(","));
-                o["spec"]["progressDeadlineSeconds"] = json!(3);
+                // Short enough that a rollout to a broken version fails
+                // quickly, long enough that a loaded CI machine (the
+                // controller and pods slowed down) does not time out the
+                // rollout back to the good version: 3 s flaked there.
+                o["spec"]["progressDeadlineSeconds"] = json!(8);
             }
         }
         let mut cfg = ServerConfig {
