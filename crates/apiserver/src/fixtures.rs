@@ -36,7 +36,7 @@ fn workload(
         ready_replicas: replicas,
         desired_replicas: replicas,
         rollout,
-        labels,
+        labels: labels.into(),
         created_at: Timestamp::now().plus_millis(-86_400_000 * 3),
     }
 }
@@ -162,7 +162,7 @@ pub fn scale_seed(cluster: &str, n: usize) -> Seed {
                 1 + (i % 3) as u32,
                 RolloutState::Available,
             );
-            w.labels.clear();
+            w.labels = Default::default();
             w
         })
         .collect();

@@ -298,7 +298,7 @@ mod tests {
             ready_replicas: 3,
             desired_replicas: 3,
             rollout,
-            labels: BTreeMap::new(),
+            labels: Default::default(),
             created_at: Timestamp(1_700_000_000_000),
         }
     }

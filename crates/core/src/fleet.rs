@@ -6,7 +6,6 @@ use crate::console::Snapshot;
 use crate::domain::{DriftStatus, Timestamp, Workload, WorkloadKind, WorkloadRef};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 /// One row of the Fleet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,8 +44,8 @@ pub struct FleetRow {
     pub drift: DriftStatus,
     /// Creation time.
     pub created_at: Timestamp,
-    /// Object labels (used by `label=value` filters).
-    pub labels: BTreeMap<String, String>,
+    /// Object labels (used by `label=value` filters), shared with the workload.
+    pub labels: crate::domain::Labels,
 }
 
 impl FleetRow {

@@ -39,7 +39,7 @@ fn base(cluster: &str, kind: WorkloadKind, m: &ObjectMeta, model: String) -> Wor
         ready_replicas: 0,
         desired_replicas: 0,
         rollout: modeldeck_core::domain::RolloutState::Idle,
-        labels: m.labels.clone().unwrap_or_default(),
+        labels: m.labels.clone().unwrap_or_default().into(),
         created_at: created(m),
     }
 }

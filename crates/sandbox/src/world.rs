@@ -371,7 +371,7 @@ impl World {
             ready_replicas: ready,
             desired_replicas: w.desired,
             rollout,
-            labels,
+            labels: labels.into(),
             created_at: w.created_at,
         }
     }

@@ -14,7 +14,6 @@ use modeldeck_core::domain::{DriftStatus, WorkloadKind, format_age};
 use modeldeck_core::error::Backend;
 use modeldeck_core::fleet::{FleetColumn, FleetRow, fleet_rows, sort_rows};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The `status` document.
 #[derive(Debug, Serialize)]
@@ -111,7 +110,7 @@ pub struct WorkloadDoc {
     /// Same, Unix milliseconds.
     pub created_at_ms: i64,
     /// Object labels.
-    pub labels: BTreeMap<String, String>,
+    pub labels: modeldeck_core::domain::Labels,
 }
 
 impl From<FleetRow> for WorkloadDoc {

@@ -115,7 +115,7 @@ fn workload(fx: &FixtureWorkload, model: &str, version: &str) -> Workload {
         ready_replicas: ready,
         desired_replicas: desired,
         rollout,
-        labels: BTreeMap::from([("team".to_string(), "e2e".to_string())]),
+        labels: BTreeMap::from([("team".to_string(), "e2e".to_string())]).into(),
         created_at: Timestamp::now().plus_millis(-86_400_000),
     }
 }

@@ -83,7 +83,7 @@ fn wl(
         ready_replicas: ready.0,
         desired_replicas: ready.1,
         rollout,
-        labels: labels(&[("team", if ns == "risk" { "risk" } else { "growth" })]),
+        labels: labels(&[("team", if ns == "risk" { "risk" } else { "growth" })]).into(),
         created_at: NOW.plus_millis(-age_ms),
     }
 }
