@@ -85,6 +85,9 @@ pub struct KubeOptions {
     pub inference_services: bool,
     /// Most Events returned by `events`.
     pub max_events: usize,
+    /// Largest answer body read (lists, gets, discovery); watches and
+    /// followed logs are streams and not capped. Past it: `too_large`.
+    pub max_body_bytes: usize,
 }
 
 impl Default for KubeOptions {
@@ -98,6 +101,7 @@ impl Default for KubeOptions {
             connect_timeout: Duration::from_secs(5),
             inference_services: true,
             max_events: 200,
+            max_body_bytes: crate::cap::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }

@@ -34,6 +34,20 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
+/// What a transport failure means, in words a user can act on; the
+/// transport's own text follows it.
+fn transport_hint(lower: &str) -> &'static str {
+    if lower.contains("invalid peer certificate") || lower.contains("certificate") {
+        "TLS handshake failed: the server's certificate is not trusted \
+         (certificate-authority-data of the kubeconfig's cluster?): "
+    } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+        "TLS handshake failed: the server does not speak TLS (an https:// URL for a \
+         plain HTTP port?): "
+    } else {
+        "cannot reach the API server: "
+    }
+}
+
 /// A kube error as a port error about `what` (an object or action) on `context`.
 pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
     let (code, message) = match &e {
@@ -48,6 +62,17 @@ pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
             let text = chain(&e);
             let lower = text.to_lowercase();
+            if lower.contains(crate::cap::LIMIT_MARKER) {
+                return BackendError::new(
+                    Backend::Cluster,
+                    ErrorCode::TooLarge,
+                    format!(
+                        "{what}: the answer is larger than the size cap (KubeOptions::max_body_bytes); \
+                         it was not read further"
+                    ),
+                )
+                .at(format!("context {context}"));
+            }
             let code = if lower.contains("timed out")
                 || lower.contains("timeout")
                 || lower.contains("elapsed")
@@ -56,7 +81,7 @@ pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
             } else {
                 ErrorCode::Unreachable
             };
-            (code, format!("cannot reach the API server: {text}"))
+            (code, format!("{}{text}", transport_hint(&lower)))
         }
         kube::Error::SerdeError(_) | kube::Error::FromUtf8(_) => {
             (ErrorCode::MalformedResponse, chain(&e))

@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod binding;
+pub mod cap;
 mod cluster;
 pub mod config;
 pub mod context;

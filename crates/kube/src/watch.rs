@@ -51,7 +51,13 @@ pub async fn build_client(kc: Kubeconfig, ctx: &Ctx, opts: &KubeOptions) -> Opti
     config.connect_timeout = Some(opts.connect_timeout);
     config.default_retry = false;
     let server = config.cluster_url.to_string();
-    match Client::try_from(config) {
+    let built = kube::client::ClientBuilder::try_from(config).map(|b| {
+        b.with_layer(&crate::cap::CapLayer {
+            max: opts.max_body_bytes,
+        })
+        .build()
+    });
+    match built {
         Ok(c) => {
             ctx.set_client(c.clone(), server);
             Some(c)
