@@ -289,3 +289,67 @@ async fn an_old_version_answer_selects_stages() {
         modeldeck_mlflow::AliasMode::Aliases
     );
 }
+
+/// A real server that is not MLflow (the sandbox API server): plain HTTP,
+/// or TLS with a CA nobody trusts.
+#[allow(clippy::expect_used)]
+async fn sandbox_server(tls: bool) -> modeldeck_apiserver::ApiServerHandle {
+    let cfg = modeldeck_apiserver::ServerConfig {
+        tls,
+        ..modeldeck_apiserver::ServerConfig::named("tls")
+    };
+    modeldeck_apiserver::ApiServer::start(cfg)
+        .await
+        .expect("TLS server")
+}
+
+#[tokio::test]
+async fn tls_failures_are_unreachable_and_name_the_cause() {
+    // https:// to a real server (hyper) that speaks plain HTTP.
+    let plain = sandbox_server(false).await;
+    let uri = plain.url().replace("http://", "https://");
+    let c = client(&uri, |_| {});
+    let e = c.search_models(None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unreachable, "{e}");
+    let lower = e.message.to_lowercase();
+    assert!(
+        lower.contains("corrupt message") || lower.contains("tls"),
+        "the handshake is named: {e}"
+    );
+    assert!(e.location.as_deref().unwrap().starts_with(&uri), "{e:?}");
+    leak_check(&e, &c);
+
+    // A TLS server whose certificate no trusted CA signed.
+    let s = sandbox_server(true).await;
+    let uri = s.url();
+    let c = client(&uri, |_| {});
+    let e = c.search_models(None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unreachable, "{e}");
+    assert!(
+        e.message.contains("certificate") && e.message.contains("UnknownIssuer"),
+        "the cause is the certificate's issuer: {e}"
+    );
+    assert!(e.location.as_deref().unwrap().starts_with(&uri), "{e:?}");
+    leak_check(&e, &c);
+
+    // Control: the same server passes the handshake once its CA is given
+    // (MLFLOW_TRACKING_SERVER_CERT_PATH) or verification is off
+    // (MLFLOW_TRACKING_INSECURE_TLS); it is not MLflow and wants its own
+    // token, so it answers 401: an HTTP answer, past the handshake.
+    let dir = std::env::temp_dir().join(format!("modeldeck-mlflow-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, s.ca_pem().unwrap()).unwrap();
+    for c in [
+        client(&uri, |cfg| cfg.ca_cert_path = Some(ca.clone())),
+        client(&uri, |cfg| cfg.insecure_tls = true),
+    ] {
+        let e = c.search_models(None).await.unwrap_err();
+        assert_eq!(
+            e.code,
+            ErrorCode::Unauthenticated,
+            "past the handshake: {e}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -62,6 +62,13 @@ pub(crate) fn decode_envelope(
             status,
             snippet: snippet(body, scrubber),
         }),
+        // JSON that is not Prometheus's with an error status (an auth proxy,
+        // a Kubernetes API server proxy answering a `Status`): the HTTP
+        // status says what happened (401, 403, 404...), not "malformed".
+        _ if !ok_status => Err(PromErrorKind::Http {
+            status,
+            snippet: snippet(body, scrubber),
+        }),
         other => Err(PromErrorKind::Malformed {
             reason: format!("envelope status {other:?} is neither \"success\" nor \"error\""),
         }),

@@ -349,3 +349,54 @@ async fn hang_ups_without_an_answer() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn tls_failures_are_unreachable_and_name_the_cause() {
+    // https:// to a real server (hyper) that speaks plain HTTP.
+    let plain =
+        modeldeck_apiserver::ApiServer::start(modeldeck_apiserver::ServerConfig::named("plain"))
+            .await
+            .unwrap();
+    let url = plain.url().replace("http://", "https://");
+    let e = client(&url).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
+    let text = BackendError::from(e.clone()).to_string().to_lowercase();
+    assert!(
+        text.contains("corrupt message") || text.contains("tls"),
+        "the handshake is named: {text}"
+    );
+    assert_eq!(e.location, format!("{url}/api/v1/query"));
+
+    // A real TLS server (the sandbox API server) whose CA nobody trusts.
+    let tls = modeldeck_apiserver::ApiServer::start(modeldeck_apiserver::ServerConfig {
+        tls: true,
+        ..modeldeck_apiserver::ServerConfig::named("tls")
+    })
+    .await
+    .unwrap();
+    let e = client(&tls.url()).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
+    let text = BackendError::from(e).to_string();
+    assert!(
+        text.starts_with("metrics unreachable: cannot reach Prometheus")
+            && text.contains("certificate")
+            && text.contains("UnknownIssuer"),
+        "the cause is the certificate's issuer: {text}"
+    );
+
+    // Control: with verification off the handshake passes and the server
+    // (not Prometheus) answers: a Kubernetes `Status` JSON with HTTP 401,
+    // which is "unauthenticated", not a malformed Prometheus envelope.
+    let mut cfg = ClientConfig::new(tls.url()).timeout(Duration::from_secs(5));
+    cfg.insecure_tls = true;
+    let e = PromClient::new(cfg)
+        .unwrap()
+        .query("up", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::Unauthenticated,
+        "past the handshake: {e:?}"
+    );
+}
