@@ -281,9 +281,15 @@ impl Cluster for KubeCluster {
             .unwrap_or(ErrorCode::Timeout);
         let why: Vec<String> = st
             .iter()
-            .map(|s| match &s.error {
-                Some(e) => format!("{}: {}", s.context, e.message),
-                None => format!(
+            .map(|s| match (&s.error, &s.server) {
+                (Some(e), Some(url)) => format!(
+                    "{}: {} (server {})",
+                    s.context,
+                    e.message,
+                    url.trim_end_matches('/')
+                ),
+                (Some(e), None) => format!("{}: {}", s.context, e.message),
+                (None, _) => format!(
                     "{}: no answer within {} ms",
                     s.context,
                     self.budget().as_millis()

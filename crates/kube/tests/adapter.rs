@@ -358,12 +358,13 @@ async fn dead_and_silent_contexts_do_not_block_the_live_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_context_dead_is_an_error_naming_each() {
     let dir = scratch();
+    let (pa, pb) = (dead_port(), dead_port());
     let kc = kubeconfig(
         &dir,
         "kc",
         &[
-            entry_at("a", format!("http://127.0.0.1:{}", dead_port())),
-            entry_at("b", format!("http://127.0.0.1:{}", dead_port())),
+            entry_at("a", format!("http://127.0.0.1:{pa}")),
+            entry_at("b", format!("http://127.0.0.1:{pb}")),
         ],
     );
     let c = adapter(kc, Duration::from_secs(5));
@@ -371,6 +372,15 @@ async fn every_context_dead_is_an_error_naming_each() {
     assert_eq!(err.code, ErrorCode::Unreachable, "{err}");
     assert!(
         err.message.contains("a: ") && err.message.contains("b: "),
+        "{err}"
+    );
+    // Each context's server, so the user sees where it tried.
+    assert!(
+        err.message
+            .contains(&format!("(server http://127.0.0.1:{pa})"))
+            && err
+                .message
+                .contains(&format!("(server http://127.0.0.1:{pb})")),
         "{err}"
     );
 }
