@@ -92,6 +92,9 @@ pub struct BackendStatus {
     pub error: Option<BackendError>,
     /// When the current run of failures began.
     pub failing_since: Option<Timestamp>,
+    /// Parts that could not be read while the rest answered (a dead
+    /// context among live ones), as of the latest successful read.
+    pub partial: Vec<BackendError>,
 }
 
 /// What a panel fed by one backend should show.
@@ -122,6 +125,7 @@ impl BackendStatus {
             last_ok: None,
             error: None,
             failing_since: None,
+            partial: Vec::new(),
         }
     }
 
@@ -356,9 +360,15 @@ impl Console {
         let r = self
             .bounded(Backend::Cluster, "listing workloads", c.list_workloads())
             .await;
+        let partial = if r.is_ok() {
+            c.partial_failures()
+        } else {
+            Vec::new()
+        };
         self.record(Backend::Cluster, r, |s, mut ws| {
             ws.sort_by(|a, b| a.id.cmp(&b.id));
             s.workloads = Arc::new(ws);
+            s.cluster.partial = partial;
         })
     }
 

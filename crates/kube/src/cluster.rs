@@ -257,6 +257,38 @@ impl Cluster for KubeCluster {
         self.inner.contexts.iter().map(|c| c.name.clone()).collect()
     }
 
+    /// Contexts that failed (never listed) or degraded (listed, failing
+    /// now: their workloads are stale) while others answer.
+    fn partial_failures(&self) -> Vec<BackendError> {
+        self.context_status()
+            .into_iter()
+            .filter(|s| matches!(s.phase, ContextPhase::Failed | ContextPhase::Degraded))
+            .map(|s| {
+                let stale = if s.phase == ContextPhase::Degraded {
+                    " (its workloads are the last ones seen)"
+                } else {
+                    ""
+                };
+                let server = s
+                    .server
+                    .as_deref()
+                    .map(|u| format!(" (server {})", u.trim_end_matches('/')))
+                    .unwrap_or_default();
+                match s.error {
+                    Some(e) => BackendError {
+                        message: format!("{}: {}{server}{stale}", s.context, e.message),
+                        ..e
+                    },
+                    None => cluster_error(
+                        ErrorCode::Unreachable,
+                        &s.context,
+                        format!("{}: not answering{server}{stale}", s.context),
+                    ),
+                }
+            })
+            .collect()
+    }
+
     fn changed(&self) -> Option<watch::Receiver<u64>> {
         Some(self.inner.store.subscribe())
     }

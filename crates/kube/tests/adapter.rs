@@ -337,6 +337,17 @@ async fn dead_and_silent_contexts_do_not_block_the_live_one() {
         "{:?}",
         dead.error
     );
+    // The port reports both, each naming its context and server, while
+    // list_workloads answers with the live one's workloads.
+    let parts = c.partial_failures();
+    let at: Vec<_> = parts.iter().map(|e| e.location.clone().unwrap()).collect();
+    assert_eq!(at, vec!["context dead", "context silent"], "{parts:?}");
+    assert!(
+        parts[0].message.starts_with("dead: ")
+            && parts[0].message.contains("(server http://127.0.0.1:"),
+        "{}",
+        parts[0]
+    );
     let silent = by("silent");
     assert_eq!(silent.phase, ContextPhase::Failed);
     assert_eq!(

@@ -179,6 +179,68 @@ async fn a_dead_cluster_leaves_the_registry_working() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_context_among_live_ones_is_reported_as_partial() {
+    let w = World::start("partial").await;
+    let all = w.json(&["status"]).await;
+    let live = all["workloads"].as_array().unwrap().len();
+    assert!(live > 0, "{all}");
+    // The same kubeconfig plus a context whose server is gone, all contexts.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let kc = w.dir.0.join("kubeconfig-partial");
+    let api = w.api.as_ref().unwrap();
+    modeldeck_apiserver::write_kubeconfig(
+        &kc,
+        &[
+            api.kubeconfig_entry("admin").unwrap(),
+            modeldeck_apiserver::KubeconfigEntry {
+                context: "gone".into(),
+                server: format!("http://127.0.0.1:{dead}"),
+                user: "gone-admin".into(),
+                token: "tok-gone-never-shown".into(),
+                namespace: None,
+                ca_pem: None,
+            },
+        ],
+        real::CLUSTER,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&w.config).unwrap().replace(
+        &format!("kubeconfig = \"{}\"", w.kubeconfig.display()),
+        &format!("kubeconfig = \"{}\"\ncontexts = [\"*\"]", kc.display()),
+    );
+    let config = w.dir.0.join("config-partial.toml");
+    std::fs::write(&config, text).unwrap();
+    let r = w.run_with(&config, &["status", "--output", "json"]).await;
+    // Incomplete: exit 4, though the live context's workloads are all there.
+    assert_eq!(r.code, 4, "{}\n{}", r.stderr, r.stdout);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["workloads"].as_array().unwrap().len(), live, "{doc}");
+    let cluster = backend(&doc, "cluster");
+    assert_eq!(cluster["state"], "partial", "{doc}");
+    assert_eq!(cluster["partial"][0]["location"], "context gone", "{doc}");
+    let msg = cluster["partial"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("gone: ") && msg.contains(&format!("(server http://127.0.0.1:{dead})")),
+        "{msg}"
+    );
+    assert_eq!(backend(&doc, "registry")["state"], "ready", "{doc}");
+    assert_eq!(backend(&doc, "metrics")["state"], "ready", "{doc}");
+    assert!(
+        r.stderr.contains("error: cluster unreachable: gone: "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("tok-gone") && !r.stderr.contains("tok-gone"));
+    // The table says it too.
+    let r = w.run_with(&config, &["status"]).await;
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stdout.contains("partial"), "{}", r.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_auth_registry_password_from_the_keychain_or_the_environment() {
     let auth_uri = need_env("MODELDECK_TEST_MLFLOW_AUTH_URI");
     let user = need_env("MODELDECK_TEST_MLFLOW_AUTH_USER");

@@ -59,6 +59,29 @@ fn fleet_with_metrics_stale() {
 }
 
 #[test]
+fn a_dead_context_among_live_ones_shows_as_partial_in_the_status_bar() {
+    let mut snap = fixture::ready();
+    snap.cluster.partial = vec![
+        BackendError::new(
+            Backend::Cluster,
+            ErrorCode::Unreachable,
+            "prod-us: discovering API groups: cannot reach the API server: Connection refused",
+        )
+        .at("context prod-us"),
+    ];
+    let wide = Harness::new(snap.clone(), 200, 50).draw();
+    assert!(
+        wide.contains("cluster ⚠ partial: prod-us failing"),
+        "{wide}"
+    );
+    assert!(wide.contains("registry ✓ ok"), "{wide}");
+    // The workloads of the live contexts are still listed.
+    assert!(wide.contains("fraud-detector"), "{wide}");
+    let narrow = Harness::new(snap, 80, 24).draw();
+    assert!(narrow.contains("⚠ partial"), "{narrow}");
+}
+
+#[test]
 fn fleet_with_metrics_never_read() {
     use modeldeck_core::error::{Backend, ErrorCode};
     let mut snap = fixture::ready();

@@ -7,7 +7,7 @@
 //! changed through [`Cluster::changed`] so the console re-reads only then.
 
 use crate::domain::*;
-use crate::error::PortResult;
+use crate::error::{BackendError, PortResult};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use tokio::sync::watch;
@@ -25,6 +25,14 @@ pub trait Cluster: Send + Sync {
     }
 
     /// Every bound workload, across clusters and namespaces in scope.
+    /// Parts of the cluster that could not be read although
+    /// [`list_workloads`](Cluster::list_workloads) answered (a dead or
+    /// unauthorized context among live ones), each naming its part.
+    /// Empty by default.
+    fn partial_failures(&self) -> Vec<BackendError> {
+        Vec::new()
+    }
+
     async fn list_workloads(&self) -> PortResult<Vec<Workload>>;
 
     /// Recent events of a workload, its ReplicaSets and pods, newest last.

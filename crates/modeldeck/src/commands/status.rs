@@ -54,7 +54,9 @@ pub struct SortDoc {
 pub struct BackendDoc {
     /// `cluster`, `registry` or `metrics`.
     pub backend: Backend,
-    /// `ready`, `empty`, `loading`, `failed`, `stale` or `not_configured`.
+    /// `ready`, `partial`, `empty`, `loading`, `failed`, `stale` or
+    /// `not_configured`. `partial`: it answered, but some of its parts
+    /// (kube contexts) could not be read; see `partial`.
     pub state: &'static str,
     /// Where it is (no secrets).
     pub endpoint: String,
@@ -68,6 +70,9 @@ pub struct BackendDoc {
     pub failing_since_ms: Option<i64>,
     /// The latest error.
     pub error: Option<ErrorBody>,
+    /// Parts that could not be read while the rest answered (one per
+    /// failing kube context); empty otherwise.
+    pub partial: Vec<ErrorBody>,
 }
 
 /// One Fleet row.
@@ -148,10 +153,17 @@ pub async fn run(console: &Console, args: &StatusArgs, printer: Printer) -> Resu
     printer.print(&doc, |color| render(&doc, &snap, color))?;
     let mut exit = Exit::Ok;
     for b in Backend::ALL {
-        if let Some(e) = &snap.backend(b).error {
+        let st = snap.backend(b);
+        if let Some(e) = &st.error {
             if is_not_configured(e) {
                 continue;
             }
+            eprintln!("error: {e}");
+            exit = Exit::Backend;
+        }
+        // What was asked for and could not be read is a failure too, even
+        // when the rest answered: the listing is incomplete.
+        for e in &st.partial {
             eprintln!("error: {e}");
             exit = Exit::Backend;
         }
@@ -196,6 +208,7 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
     let state = match st.panel_state(empty) {
         _ if st.error.as_ref().is_some_and(is_not_configured) => "not_configured",
         PanelState::Loading => "loading",
+        PanelState::Ready | PanelState::Empty if !st.partial.is_empty() => "partial",
         PanelState::Ready => "ready",
         PanelState::Empty => "empty",
         PanelState::Failed(_) => "failed",
@@ -210,6 +223,7 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
         failing_since: st.failing_since.map(|t| t.rfc3339()),
         failing_since_ms: st.failing_since.map(|t| t.0),
         error: st.error.as_ref().map(ErrorBody::from),
+        partial: st.partial.iter().map(ErrorBody::from).collect(),
     }
 }
 
@@ -285,12 +299,17 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
             "failed" | "stale" => Paint::Red,
             _ => Paint::Yellow,
         };
+        let error = d.error.as_ref().or(d.partial.first());
+        let more = match d.partial.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
         b.row(vec![
             d.backend.name().into(),
             Cell::painted(d.state, paint),
             d.endpoint.as_str().into(),
             Cell::opt(d.last_ok.as_deref(), str::to_string),
-            Cell::opt(d.error.as_ref(), |e| format!("{}: {}", e.code, e.message)),
+            Cell::opt(error, |e| format!("{}: {}{more}", e.code, e.message)),
         ]);
     }
     out.push('\n');

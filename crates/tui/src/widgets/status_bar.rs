@@ -86,6 +86,24 @@ fn health_line(backends: &[(&str, &BackendStatus)], compact: bool) -> Line<'stat
 /// for narrow terminals.
 pub fn backend_span(st: &BackendStatus, compact: bool) -> Span<'static> {
     match st.panel_state(false) {
+        PanelState::Ready | PanelState::Empty if !st.partial.is_empty() => {
+            // Some contexts answer, others not: name them (the first ones).
+            let names: Vec<String> = st
+                .partial
+                .iter()
+                .map(|e| {
+                    let part = e.location.as_deref().unwrap_or("?");
+                    crate::sanitize::clean(part.strip_prefix("context ").unwrap_or(part))
+                        .into_owned()
+                })
+                .collect();
+            let text = if compact {
+                format!("⚠ partial {}", names.len())
+            } else {
+                format!("⚠ partial: {} failing", names.join(","))
+            };
+            Span::styled(text, theme::warn())
+        }
         PanelState::Ready | PanelState::Empty => Span::styled("✓ ok", theme::ok()),
         PanelState::Loading => Span::styled("⟳ loading", theme::loading()),
         PanelState::Failed(_) => {

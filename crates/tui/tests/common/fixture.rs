@@ -26,6 +26,7 @@ pub fn ok_status(endpoint: &str) -> BackendStatus {
         last_ok: Some(NOW),
         error: None,
         failing_since: None,
+        partial: Vec::new(),
     }
 }
 
@@ -36,6 +37,7 @@ pub fn loading_status(endpoint: &str) -> BackendStatus {
         last_ok: None,
         error: None,
         failing_since: None,
+        partial: Vec::new(),
     }
 }
 
@@ -46,6 +48,7 @@ pub fn failed_status(backend: Backend, code: ErrorCode, msg: &str, loaded: bool)
         last_ok: loaded.then_some(NOW.plus_millis(-5 * MIN)),
         error: Some(BackendError::new(backend, code, msg)),
         failing_since: Some(NOW.plus_millis(-3 * MIN - 17_000)),
+        partial: Vec::new(),
     }
 }
 
