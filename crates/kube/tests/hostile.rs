@@ -37,13 +37,8 @@ async fn answering(
     let task = tokio::spawn(async move {
         while let Ok((mut sock, _)) = l.accept().await {
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut got = Vec::new();
-                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
+                if !read_request(&mut sock).await {
+                    return;
                 }
                 let _ = sock.write_all(response).await;
                 let _ = sock.shutdown().await;
@@ -51,6 +46,19 @@ async fn answering(
         }
     });
     (url, task)
+}
+
+/// Reads one request's head; false when the client went away first.
+async fn read_request(sock: &mut tokio::net::TcpStream) -> bool {
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut got = Vec::new();
+    while !got.windows(4).any(|x| x == b"\r\n\r\n") {
+        match sock.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
 }
 
 fn entry(context: &str, server: String, ca_pem: Option<String>) -> KubeconfigEntry {
@@ -242,13 +250,8 @@ async fn a_100_mb_answer_is_refused_at_the_cap_without_reading_it() {
         while let Ok((mut sock, _)) = l.accept().await {
             let w = w.clone();
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut got = Vec::new();
-                while !got.windows(4).any(|x| x == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
+                if !read_request(&mut sock).await {
+                    return;
                 }
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\n\r\n{{\"kind\":\"APIGroupList\",\"groups\":["
