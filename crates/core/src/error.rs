@@ -112,7 +112,17 @@ fn where_suffix(location: &Option<String>) -> String {
     }
 }
 
+/// How the error of a backend the profile leaves out begins.
+pub const NOT_CONFIGURED: &str = "not configured";
+
 impl BackendError {
+    /// True for the error of a backend the profile does not configure
+    /// (`Unsupported`, beginning with [`NOT_CONFIGURED`]): the front ends
+    /// show it as "not configured", not as a failure.
+    pub fn is_not_configured(&self) -> bool {
+        self.code == ErrorCode::Unsupported && self.message.starts_with(NOT_CONFIGURED)
+    }
+
     /// A new error without a location.
     pub fn new(backend: Backend, code: ErrorCode, message: impl Into<String>) -> Self {
         BackendError {

@@ -10,7 +10,7 @@ use modeldeck_core::ports::{Cluster, Metrics, Registry};
 use std::collections::BTreeMap;
 
 /// What `describe()` says for a backend that is not configured.
-pub const NOT_CONFIGURED: &str = "not configured";
+pub use modeldeck_core::error::NOT_CONFIGURED;
 
 /// A backend the profile leaves out.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ impl NotConfigured {
 
 /// True for the error of a backend the profile does not configure.
 pub fn is_not_configured(e: &BackendError) -> bool {
-    e.code == ErrorCode::Unsupported && e.message.starts_with(NOT_CONFIGURED)
+    e.is_not_configured()
 }
 
 #[async_trait]

@@ -82,6 +82,21 @@ fn a_dead_context_among_live_ones_shows_as_partial_in_the_status_bar() {
 }
 
 #[test]
+fn a_backend_the_profile_leaves_out_is_not_configured_not_failed() {
+    let mut snap = fixture::ready();
+    snap.health = std::sync::Arc::new(Default::default());
+    snap.metrics = fixture::failed_status(
+        Backend::Metrics,
+        ErrorCode::Unsupported,
+        "not configured: no metrics URL (set [profiles.p.metrics] url, or PROMETHEUS_URL)",
+        false,
+    );
+    let screen = Harness::new(snap, 200, 50).draw();
+    assert!(screen.contains("metrics – not configured"), "{screen}");
+    assert!(!screen.contains("✗ failed"), "{screen}");
+}
+
+#[test]
 fn fleet_with_metrics_never_read() {
     use modeldeck_core::error::{Backend, ErrorCode};
     let mut snap = fixture::ready();

@@ -106,6 +106,9 @@ pub fn backend_span(st: &BackendStatus, compact: bool) -> Span<'static> {
         }
         PanelState::Ready | PanelState::Empty => Span::styled("✓ ok", theme::ok()),
         PanelState::Loading => Span::styled("⟳ loading", theme::loading()),
+        PanelState::Failed(_) if st.error.as_ref().is_some_and(|e| e.is_not_configured()) => {
+            Span::styled(if compact { "–" } else { "– not configured" }, theme::dim())
+        }
         PanelState::Failed(_) => {
             let code = st.error.as_ref().map_or("error", |e| e.code.as_str());
             let text = if compact {
