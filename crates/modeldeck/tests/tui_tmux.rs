@@ -244,3 +244,32 @@ fn screen_flag_opens_a_command_first() {
     t.keys(&["q"]);
     assert_restored(&t);
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_the_message_is_readable() {
+    let logs = TempDir::new("tmux-panic");
+    let t = Tmux::start(160, 45);
+    t.shell(&format!(
+        "MODELDECK_DEBUG_PANIC_KEY=Z MODELDECK_LOG_DIR='{}' '{BIN}' demo; echo EXIT-$?",
+        logs.0.display()
+    ));
+    let status = json(&["status"]);
+    let first = status["workloads"][0]["name"].as_str().unwrap().to_string();
+    t.wait_for("a populated Fleet", |s| {
+        s.contains("Fleet(") && s.contains(&first)
+    });
+    assert_eq!(
+        t.pane_flag("alternate_on"),
+        "1",
+        "the UI is on the alternate screen"
+    );
+    t.keys(&["Z"]);
+    // The panic message is printed on the restored main screen, readable.
+    let screen = t.wait_for("the exit status after the panic", |s| s.contains("EXIT-"));
+    assert!(
+        screen.contains("a deliberate panic, to check that the terminal is restored"),
+        "{screen}"
+    );
+    assert!(screen.contains("EXIT-101"), "a panic exits 101:\n{screen}");
+    assert_restored(&t);
+}

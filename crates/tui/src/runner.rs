@@ -26,6 +26,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 use tokio::time::MissedTickBehavior;
 
+/// The environment variable naming a key that makes the UI panic (tests).
+pub const PANIC_KEY_VAR: &str = "MODELDECK_DEBUG_PANIC_KEY";
+
 /// Most inputs applied before a frame is drawn; keeps a flood of events
 /// from starving the screen.
 const MAX_BATCH: usize = 256;
@@ -144,6 +147,11 @@ where
     let mut tick = tokio::time::interval(opts.tick.max(std::time::Duration::from_millis(10)));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let clock = console.options().clock.clone();
+    // For the test of the panic hook (tmux): this key makes the UI panic,
+    // as a bug would. Unset, nothing changes.
+    let panic_key = std::env::var(PANIC_KEY_VAR)
+        .ok()
+        .and_then(|s| s.chars().next());
 
     let outcome = loop {
         if stop() {
@@ -203,6 +211,13 @@ where
             break Err(e);
         }
         for w in pending {
+            if let (Some(k), Wake::Term(Event::Key(ev))) = (panic_key, &w)
+                && ev.code == crossterm::event::KeyCode::Char(k)
+            {
+                panic!(
+                    "{PANIC_KEY_VAR}: a deliberate panic, to check that the terminal is restored"
+                );
+            }
             let action = match w {
                 Wake::Term(ev) => keymap::handle_event(app.screen(), app.typing(), ev),
                 Wake::Snapshot => Some(Action::Snapshot(snap_rx.borrow_and_update().clone())),

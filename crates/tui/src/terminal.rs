@@ -17,6 +17,12 @@ use std::panic::PanicHookInfo;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// True while the terminal is in TUI mode. Restoring twice is not
+/// harmless: leaving the alternate screen again moves the cursor back to
+/// where it was saved on entry, so whatever was printed since (a panic's
+/// message) would be overwritten by the shell's next lines.
+static IN_TUI: AtomicBool = AtomicBool::new(false);
+
 /// The terminal in TUI mode; dropping it restores the terminal.
 pub(crate) struct TerminalGuard {
     pub terminal: Terminal<CrosstermBackend<Stdout>>,
@@ -28,6 +34,7 @@ impl TerminalGuard {
     /// failure half-way, what was done is undone before returning it.
     pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
         enable_raw_mode()?;
+        IN_TUI.store(true, Ordering::SeqCst);
         let setup = || -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
             let mut out = stdout();
             execute!(out, EnterAlternateScreen)?;
@@ -54,8 +61,11 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Puts the terminal back; every step is attempted even if one fails.
+/// Puts the terminal back, once; every step is attempted even if one fails.
 pub(crate) fn restore(mouse: bool) {
+    if !IN_TUI.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = stdout();
     if mouse {
         let _ = execute!(out, DisableMouseCapture);
