@@ -16,9 +16,14 @@ use tmux::{PROMPT, Tmux};
 
 /// Starts `modeldeck demo` in a fresh pane and waits for a populated Fleet.
 fn start_demo(logs: &TempDir, extra: &str) -> Tmux {
+    start_demo_with(logs, "", extra)
+}
+
+/// `start_demo` with `env` (`VAR=value `) before the command line.
+fn start_demo_with(logs: &TempDir, env: &str, extra: &str) -> Tmux {
     let t = Tmux::start(160, 45);
     t.shell(&format!(
-        "MODELDECK_LOG_DIR='{}' '{BIN}' demo{extra}",
+        "{env}MODELDECK_LOG_DIR='{}' '{BIN}' demo{extra}",
         logs.0.display()
     ));
     let status = json(&["status"]);
@@ -248,16 +253,7 @@ fn screen_flag_opens_a_command_first() {
 #[test]
 fn a_panic_restores_the_terminal_and_the_message_is_readable() {
     let logs = TempDir::new("tmux-panic");
-    let t = Tmux::start(160, 45);
-    t.shell(&format!(
-        "MODELDECK_DEBUG_PANIC_KEY=Z MODELDECK_LOG_DIR='{}' '{BIN}' demo; echo EXIT-$?",
-        logs.0.display()
-    ));
-    let status = json(&["status"]);
-    let first = status["workloads"][0]["name"].as_str().unwrap().to_string();
-    t.wait_for("a populated Fleet", |s| {
-        s.contains("Fleet(") && s.contains(&first)
-    });
+    let t = start_demo_with(&logs, "MODELDECK_DEBUG_PANIC_KEY=Z ", "; echo EXIT-$?");
     assert_eq!(
         t.pane_flag("alternate_on"),
         "1",
