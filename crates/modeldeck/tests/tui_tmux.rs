@@ -253,7 +253,12 @@ fn screen_flag_opens_a_command_first() {
 #[test]
 fn a_panic_restores_the_terminal_and_the_message_is_readable() {
     let logs = TempDir::new("tmux-panic");
-    let t = start_demo_with(&logs, "MODELDECK_DEBUG_PANIC_KEY=Z ", "; echo EXIT-$?");
+    // Without a backtrace (CI sets RUST_BACKTRACE), so the message fits the pane.
+    let t = start_demo_with(
+        &logs,
+        "MODELDECK_DEBUG_PANIC_KEY=Z RUST_BACKTRACE=0 ",
+        "; echo EXIT-$?",
+    );
     assert_eq!(
         t.pane_flag("alternate_on"),
         "1",
