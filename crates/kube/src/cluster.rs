@@ -251,6 +251,18 @@ impl KubeCluster {
     }
 }
 
+/// `context: what (server URL)`: one context's trouble, saying where.
+fn context_says(s: &ContextStatus, what: &str) -> String {
+    match &s.server {
+        Some(url) => format!(
+            "{}: {what} (server {})",
+            s.context,
+            url.trim_end_matches('/')
+        ),
+        None => format!("{}: {what}", s.context),
+    }
+}
+
 #[async_trait]
 impl Cluster for KubeCluster {
     fn clusters(&self) -> Vec<String> {
@@ -269,20 +281,15 @@ impl Cluster for KubeCluster {
                 } else {
                     ""
                 };
-                let server = s
-                    .server
-                    .as_deref()
-                    .map(|u| format!(" (server {})", u.trim_end_matches('/')))
-                    .unwrap_or_default();
-                match s.error {
+                match &s.error {
                     Some(e) => BackendError {
-                        message: format!("{}: {}{server}{stale}", s.context, e.message),
-                        ..e
+                        message: format!("{}{stale}", context_says(&s, &e.message)),
+                        ..e.clone()
                     },
                     None => cluster_error(
                         ErrorCode::Unreachable,
                         &s.context,
-                        format!("{}: not answering{server}{stale}", s.context),
+                        format!("{}{stale}", context_says(&s, "not answering")),
                     ),
                 }
             })
@@ -313,15 +320,9 @@ impl Cluster for KubeCluster {
             .unwrap_or(ErrorCode::Timeout);
         let why: Vec<String> = st
             .iter()
-            .map(|s| match (&s.error, &s.server) {
-                (Some(e), Some(url)) => format!(
-                    "{}: {} (server {})",
-                    s.context,
-                    e.message,
-                    url.trim_end_matches('/')
-                ),
-                (Some(e), None) => format!("{}: {}", s.context, e.message),
-                (None, _) => format!(
+            .map(|s| match &s.error {
+                Some(e) => context_says(s, &e.message),
+                None => format!(
                     "{}: no answer within {} ms",
                     s.context,
                     self.budget().as_millis()

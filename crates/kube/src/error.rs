@@ -37,7 +37,7 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// What a transport failure means, in words a user can act on; the
 /// transport's own text follows it.
 fn transport_hint(lower: &str) -> &'static str {
-    if lower.contains("invalid peer certificate") || lower.contains("certificate") {
+    if lower.contains("certificate") {
         "TLS handshake failed: the server's certificate is not trusted \
          (certificate-authority-data of the kubeconfig's cluster?): "
     } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {

@@ -37,11 +37,6 @@ impl NotConfigured {
     }
 }
 
-/// True for the error of a backend the profile does not configure.
-pub fn is_not_configured(e: &BackendError) -> bool {
-    e.is_not_configured()
-}
-
 #[async_trait]
 impl Cluster for NotConfigured {
     fn clusters(&self) -> Vec<String> {

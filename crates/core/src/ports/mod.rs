@@ -24,7 +24,6 @@ pub trait Cluster: Send + Sync {
         None
     }
 
-    /// Every bound workload, across clusters and namespaces in scope.
     /// Parts of the cluster that could not be read although
     /// [`list_workloads`](Cluster::list_workloads) answered (a dead or
     /// unauthorized context among live ones), each naming its part.
@@ -33,6 +32,7 @@ pub trait Cluster: Send + Sync {
         Vec::new()
     }
 
+    /// Every bound workload, across clusters and namespaces in scope.
     async fn list_workloads(&self) -> PortResult<Vec<Workload>>;
 
     /// Recent events of a workload, its ReplicaSets and pods, newest last.

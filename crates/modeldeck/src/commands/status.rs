@@ -7,11 +7,10 @@ use crate::failure::{ErrorBody, Exit, Failure};
 use crate::render::Printer;
 use crate::render::fixed;
 use crate::render::table::{Cell, Paint, Table};
-use crate::unconfigured::is_not_configured;
 use modeldeck_core::Console;
 use modeldeck_core::console::{BackendStatus, PanelState, Snapshot};
 use modeldeck_core::domain::{DriftStatus, WorkloadKind, format_age};
-use modeldeck_core::error::Backend;
+use modeldeck_core::error::{Backend, BackendError};
 use modeldeck_core::fleet::{FleetColumn, FleetRow, fleet_rows, sort_rows};
 use serde::Serialize;
 
@@ -155,7 +154,7 @@ pub async fn run(console: &Console, args: &StatusArgs, printer: Printer) -> Resu
     for b in Backend::ALL {
         let st = snap.backend(b);
         if let Some(e) = &st.error {
-            if is_not_configured(e) {
+            if e.is_not_configured() {
                 continue;
             }
             eprintln!("error: {e}");
@@ -206,7 +205,13 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
         Backend::Metrics => snap.health.is_empty(),
     };
     let state = match st.panel_state(empty) {
-        _ if st.error.as_ref().is_some_and(is_not_configured) => "not_configured",
+        _ if st
+            .error
+            .as_ref()
+            .is_some_and(BackendError::is_not_configured) =>
+        {
+            "not_configured"
+        }
         PanelState::Loading => "loading",
         PanelState::Ready | PanelState::Empty if !st.partial.is_empty() => "partial",
         PanelState::Ready => "ready",

@@ -6,7 +6,6 @@ use crate::cli::MetricsScope;
 use crate::failure::{Exit, Failure};
 use crate::render::table::{Cell, Paint, Table};
 use crate::render::{Printer, metric};
-use crate::unconfigured::is_not_configured;
 use modeldeck_core::Console;
 use modeldeck_core::domain::RunData;
 use modeldeck_core::domain::VersionStatus;
@@ -96,7 +95,7 @@ pub async fn run(
         .cluster
         .error
         .as_ref()
-        .filter(|e| !is_not_configured(e))
+        .filter(|e| !e.is_not_configured())
     {
         eprintln!("warning: serving workloads unknown: {e}");
     }

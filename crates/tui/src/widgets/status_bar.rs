@@ -6,6 +6,7 @@ use crate::app::{App, Screen};
 use crate::sanitize::clean;
 use crate::theme;
 use modeldeck_core::console::{BackendStatus, PanelState};
+use modeldeck_core::error::BackendError;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -106,7 +107,12 @@ pub fn backend_span(st: &BackendStatus, compact: bool) -> Span<'static> {
         }
         PanelState::Ready | PanelState::Empty => Span::styled("✓ ok", theme::ok()),
         PanelState::Loading => Span::styled("⟳ loading", theme::loading()),
-        PanelState::Failed(_) if st.error.as_ref().is_some_and(|e| e.is_not_configured()) => {
+        PanelState::Failed(_)
+            if st
+                .error
+                .as_ref()
+                .is_some_and(BackendError::is_not_configured) =>
+        {
             Span::styled(if compact { "–" } else { "– not configured" }, theme::dim())
         }
         PanelState::Failed(_) => {
