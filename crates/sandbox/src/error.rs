@@ -23,6 +23,13 @@ pub enum SandboxError {
         /// What is wrong.
         message: String,
     },
+    /// A saved world (`--sandbox` state kept between commands) could not
+    /// be read back: not JSON of this version's world.
+    #[error("saved sandbox state is not readable: {message}")]
+    State {
+        /// The decoder's message (line and column).
+        message: String,
+    },
 }
 
 struct LineSuffix(Option<usize>);

@@ -144,6 +144,32 @@ impl Sandbox {
         self.shared.clock.shared.clone()
     }
 
+    /// The whole world as JSON, to carry it to another process (the CLI's
+    /// `--sandbox` state between commands). Restore it with
+    /// [`Sandbox::restore_state`].
+    ///
+    /// Errors: [`SandboxError::State`] if the world holds a value JSON
+    /// cannot carry (a non-finite float: the generator makes none).
+    pub fn save_state(&self) -> Result<String, SandboxError> {
+        let w = self.shared.lock();
+        serde_json::to_string(&*w).map_err(|e| SandboxError::State {
+            message: e.to_string(),
+        })
+    }
+
+    /// A world saved by [`Sandbox::save_state`], on a virtual clock standing
+    /// at the time it was saved (rollouts under way go on as it advances).
+    ///
+    /// Errors: [`SandboxError::State`] when `text` is not a saved world of
+    /// this version.
+    pub fn restore_state(text: &str) -> Result<Sandbox, SandboxError> {
+        let world: world::World = serde_json::from_str(text).map_err(|e| SandboxError::State {
+            message: e.to_string(),
+        })?;
+        let clock = SandboxClock::new(ClockMode::Virtual { start: world.now });
+        Ok(Sandbox::over(world, clock))
+    }
+
     /// The seed the world was built with.
     pub fn seed(&self) -> u64 {
         self.shared.lock().seed

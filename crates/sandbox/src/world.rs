@@ -7,10 +7,11 @@
 use crate::rng::{hash_str, mix};
 use modeldeck_core::domain::*;
 use modeldeck_core::error::Backend;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// What a model predicts; decides its training metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Task {
     Classifier,
     Regressor,
@@ -18,7 +19,7 @@ pub(crate) enum Task {
 }
 
 /// One input feature and how far its live distribution sits from training.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Feature {
     pub name: String,
     /// Seeded key of this feature's noise.
@@ -28,7 +29,7 @@ pub(crate) struct Feature {
 }
 
 /// How a version behaves when served (seeded per version).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Traits {
     /// Median latency, seconds.
     pub latency_s: f64,
@@ -41,7 +42,7 @@ pub(crate) struct Traits {
 }
 
 /// One registered version with its training run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Version {
     pub number: u32,
     pub run: RunData,
@@ -54,7 +55,7 @@ pub(crate) struct Version {
 }
 
 /// One registered model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Model {
     pub name: String,
     pub description: Option<String>,
@@ -122,14 +123,14 @@ impl Model {
 }
 
 /// A canary split by version number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CanarySplit {
     pub version: u32,
     pub percent: u8,
 }
 
 /// A rolling update under way.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Rollout {
     pub started_at: Timestamp,
     pub from: u32,
@@ -152,7 +153,7 @@ impl Rollout {
 }
 
 /// A past change of the served version, for consistent metric history.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Change {
     pub at: Timestamp,
     pub from: u32,
@@ -166,7 +167,7 @@ pub(crate) struct Change {
 }
 
 /// Rarely-present parts of a workload, boxed to keep the common record small.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Extra {
     pub labels: BTreeMap<String, String>,
     pub events: Vec<ClusterEvent>,
@@ -174,7 +175,7 @@ pub(crate) struct Extra {
 }
 
 /// One workload, compactly.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct WorkloadState {
     pub cluster: u16,
     pub namespace: u16,
@@ -209,7 +210,7 @@ impl WorkloadState {
 }
 
 /// One access rule of the simulated RBAC.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AccessRule {
     pub verb: String,
     pub resource: String,
@@ -217,7 +218,7 @@ pub(crate) struct AccessRule {
 }
 
 /// The whole simulated world.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct World {
     pub seed: u64,
     /// The time the world has been advanced to.
