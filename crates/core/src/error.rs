@@ -82,6 +82,40 @@ impl ErrorCode {
             ErrorCode::Unsupported => "unsupported",
         }
     }
+
+    /// The code of an HTTP error status: the one map every HTTP backend
+    /// (Kubernetes, MLflow, Prometheus) goes through, so the same status is
+    /// the same code whichever backend sent it. A backend may know better
+    /// from its error body (Prometheus's `errorType`, MLflow's missing-alias
+    /// 400) and refine the result; the status alone gives:
+    ///
+    /// | status | code |
+    /// |---|---|
+    /// | 401 | `unauthenticated` |
+    /// | 403 | `forbidden` |
+    /// | 404 | `not_found` |
+    /// | 408, 504 | `timeout` (a server or gateway gave up waiting) |
+    /// | 409 | `conflict` |
+    /// | 410 | `conflict`: from the Kubernetes API it means an expired `resourceVersion` or `continue` token, whose remedy is a conflict's (read again, then retry); `not_found` would tell the CLI (exit 3) that the object does not exist |
+    /// | 413 | `too_large` (the request or answer was over a size limit) |
+    /// | 429 | `server_error`: the server refuses to serve now (rate limit); the request is fine and the same request succeeds later, like a 503, so not `invalid_request`. HTTP clients retry it before it becomes an error |
+    /// | other 4xx | `invalid_request` |
+    /// | other 5xx | `server_error` |
+    /// | anything else (1xx, 2xx, 3xx) | `malformed_response`: not an answer the caller could use |
+    pub fn from_http_status(status: u16) -> ErrorCode {
+        match status {
+            401 => ErrorCode::Unauthenticated,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            408 | 504 => ErrorCode::Timeout,
+            409 | 410 => ErrorCode::Conflict,
+            413 => ErrorCode::TooLarge,
+            429 => ErrorCode::ServerError,
+            400..=499 => ErrorCode::InvalidRequest,
+            500..=599 => ErrorCode::ServerError,
+            _ => ErrorCode::MalformedResponse,
+        }
+    }
 }
 
 /// An error from one backend: which backend, what code, where (a URL or
@@ -147,3 +181,37 @@ impl BackendError {
 
 /// Result of a port call.
 pub type PortResult<T> = Result<T, BackendError>;
+
+#[cfg(test)]
+mod http_status_tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn http_statuses_map_to_one_code_each() {
+        let c = ErrorCode::from_http_status;
+        for (status, code) in [
+            (400, ErrorCode::InvalidRequest),
+            (401, ErrorCode::Unauthenticated),
+            (403, ErrorCode::Forbidden),
+            (404, ErrorCode::NotFound),
+            (405, ErrorCode::InvalidRequest),
+            (408, ErrorCode::Timeout),
+            (409, ErrorCode::Conflict),
+            (410, ErrorCode::Conflict),
+            (413, ErrorCode::TooLarge),
+            (422, ErrorCode::InvalidRequest),
+            (429, ErrorCode::ServerError),
+            (499, ErrorCode::InvalidRequest),
+            (500, ErrorCode::ServerError),
+            (502, ErrorCode::ServerError),
+            (503, ErrorCode::ServerError),
+            (504, ErrorCode::Timeout),
+            (599, ErrorCode::ServerError),
+            (200, ErrorCode::MalformedResponse),
+            (302, ErrorCode::MalformedResponse),
+            (600, ErrorCode::MalformedResponse),
+        ] {
+            assert_eq!(c(status), code, "HTTP {status}");
+        }
+    }
+}
