@@ -34,8 +34,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use world::{AccessRule, backend_slot};
 
-/// The default scenario, embedded (`assets/scenarios/demo.toml`).
-pub const DEMO_SCENARIO: &str = include_str!("../../../assets/scenarios/demo.toml");
+/// The default scenario, embedded. The crate owns the file
+/// (`scenarios/demo.toml`, so a packaged crate carries it); the top-level
+/// `assets/scenarios/demo.toml` is a symlink to it for users.
+pub const DEMO_SCENARIO: &str = include_str!("../scenarios/demo.toml");
 
 /// The seed of the default demo world.
 pub const DEMO_SEED: u64 = 42;
