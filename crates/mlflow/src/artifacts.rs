@@ -13,8 +13,8 @@
 //! hence the resolution through the run. Bodies obey the size cap.
 
 use crate::client::MlflowClient;
-use crate::redact::redact_url;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use modeldeck_http::redact_url;
 use serde::de::DeserializeOwned;
 use url::Url;
 

@@ -6,7 +6,7 @@
 use crate::config::MlflowConfig;
 use crate::errors::Failure;
 use crate::stages::ServerVersion;
-use crate::transport::Transport;
+use crate::transport::{Repeat, Transport};
 use crate::types::*;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use reqwest::Method;
@@ -71,7 +71,7 @@ impl MlflowClient {
                     text.chars().take(60).collect::<String>()
                 ),
             )
-            .at(crate::redact::redact_url(&url))
+            .at(modeldeck_http::redact_url(&url))
         })
     }
 
@@ -90,7 +90,10 @@ impl MlflowClient {
         endpoint: &str,
         body: &serde_json::Value,
     ) -> PortResult<T> {
-        Ok(self.t.send_json(Method::POST, endpoint, body).await?)
+        Ok(self
+            .t
+            .send_json(Method::POST, endpoint, body, Repeat::ByMethod)
+            .await?)
     }
 
     // ----- registered models -----
@@ -142,7 +145,12 @@ impl MlflowClient {
     pub async fn set_model_tag(&self, name: &str, key: &str, value: &str) -> PortResult<()> {
         let body = json!({"name": name, "key": key, "value": value});
         self.t
-            .send_json::<Empty>(Method::POST, "registered-models/set-tag", &body)
+            .send_json::<Empty>(
+                Method::POST,
+                "registered-models/set-tag",
+                &body,
+                Repeat::Idempotent,
+            )
             .await?;
         Ok(())
     }
@@ -151,7 +159,12 @@ impl MlflowClient {
     pub async fn delete_model_tag(&self, name: &str, key: &str) -> PortResult<()> {
         let body = json!({"name": name, "key": key});
         self.t
-            .send_json::<Empty>(Method::DELETE, "registered-models/delete-tag", &body)
+            .send_json::<Empty>(
+                Method::DELETE,
+                "registered-models/delete-tag",
+                &body,
+                Repeat::ByMethod,
+            )
             .await?;
         Ok(())
     }
@@ -225,7 +238,12 @@ impl MlflowClient {
     ) -> PortResult<()> {
         let body = json!({"name": name, "version": version, "key": key, "value": value});
         self.t
-            .send_json::<Empty>(Method::POST, "model-versions/set-tag", &body)
+            .send_json::<Empty>(
+                Method::POST,
+                "model-versions/set-tag",
+                &body,
+                Repeat::Idempotent,
+            )
             .await?;
         Ok(())
     }
@@ -234,7 +252,12 @@ impl MlflowClient {
     pub async fn delete_version_tag(&self, name: &str, version: &str, key: &str) -> PortResult<()> {
         let body = json!({"name": name, "version": version, "key": key});
         self.t
-            .send_json::<Empty>(Method::DELETE, "model-versions/delete-tag", &body)
+            .send_json::<Empty>(
+                Method::DELETE,
+                "model-versions/delete-tag",
+                &body,
+                Repeat::ByMethod,
+            )
             .await?;
         Ok(())
     }
@@ -264,7 +287,12 @@ impl MlflowClient {
                           "archive_existing_versions": archive_existing});
         let e: VersionEnvelope = self
             .t
-            .send_json(Method::POST, "model-versions/transition-stage", &body)
+            .send_json(
+                Method::POST,
+                "model-versions/transition-stage",
+                &body,
+                Repeat::ByMethod,
+            )
             .await?;
         Ok(e.model_version)
     }
@@ -297,7 +325,12 @@ impl MlflowClient {
     pub async fn set_alias(&self, name: &str, alias: &str, version: &str) -> PortResult<()> {
         let body = json!({"name": name, "alias": alias, "version": version});
         self.t
-            .send_json::<Empty>(Method::POST, "registered-models/alias", &body)
+            .send_json::<Empty>(
+                Method::POST,
+                "registered-models/alias",
+                &body,
+                Repeat::Idempotent,
+            )
             .await
             .map_err(alias_failure)?;
         Ok(())
@@ -307,7 +340,12 @@ impl MlflowClient {
     pub async fn delete_alias(&self, name: &str, alias: &str) -> PortResult<()> {
         let body = json!({"name": name, "alias": alias});
         self.t
-            .send_json::<Empty>(Method::DELETE, "registered-models/alias", &body)
+            .send_json::<Empty>(
+                Method::DELETE,
+                "registered-models/alias",
+                &body,
+                Repeat::ByMethod,
+            )
             .await
             .map_err(alias_failure)?;
         Ok(())

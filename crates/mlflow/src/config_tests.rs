@@ -92,3 +92,71 @@ fn unparsable_uri_error_hides_credentials() {
     let e = MlflowConfig::new("http://bob:pw-SECRET@[bad", Auth::None).unwrap_err();
     assert!(!e.to_string().contains("pw-SECRET"), "{e}");
 }
+
+#[test]
+fn mlflow_http_variables_set_timeout_and_retries() {
+    let c = MlflowConfig::from_env_map(&env(&[("MLFLOW_TRACKING_URI", "http://h")])).unwrap();
+    assert_eq!((c.timeout, c.retry), (DEFAULT_TIMEOUT, DEFAULT_RETRY));
+
+    let mut c = MlflowConfig::new("http://h", Auth::None).unwrap();
+    c.timeout = Duration::from_secs(5); // as a profile would set it
+    c.apply_env(&env(&[
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", " 120 "),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "7"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "2"),
+        ("MLFLOW_TRACKING_SERVER_CERT_PATH", "/etc/ssl/corp.pem"),
+    ]))
+    .unwrap();
+    assert_eq!(c.timeout, Duration::from_secs(120));
+    assert_eq!(c.retry.max_retries, 7);
+    assert_eq!(c.retry.backoff_factor, Duration::from_secs(2));
+    assert_eq!(
+        c.ca_cert_path.as_deref(),
+        Some(std::path::Path::new("/etc/ssl/corp.pem"))
+    );
+
+    // Empty values leave the config alone; 0 retries turns retrying off.
+    c.apply_env(&env(&[
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", ""),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        (c.timeout, c.retry.max_retries),
+        (Duration::from_secs(120), 0)
+    );
+}
+
+#[test]
+fn bad_mlflow_http_variables_are_named() {
+    for (var, value) in [
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", "0"),
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", "2.5"),
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", "-1"),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "11"),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "many"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "121"),
+    ] {
+        let e =
+            MlflowConfig::from_env_map(&env(&[("MLFLOW_TRACKING_URI", "http://h"), (var, value)]))
+                .unwrap_err();
+        let ConfigError::BadEnv { var: named, .. } = &e else {
+            panic!("{var}={value}: {e:?}")
+        };
+        assert_eq!(named, var);
+        let text = e.to_string();
+        assert!(text.contains(var) && text.contains(value), "{text}");
+    }
+}
+
+#[test]
+fn userinfo_is_percent_decoded() {
+    let c = MlflowConfig::new("http://bob:s%40cret@h", Auth::None).unwrap();
+    assert_eq!(
+        c.auth,
+        Auth::Basic {
+            username: "bob".into(),
+            password: Secret::new("s@cret"),
+        }
+    );
+}

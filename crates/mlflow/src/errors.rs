@@ -3,9 +3,9 @@
 //! bodies some answers carry), transport errors, undecodable JSON.
 
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
+use modeldeck_http::{TransportKind, error_chain};
 use reqwest::StatusCode;
 use serde::Deserialize;
-use std::error::Error as _;
 use std::time::Duration;
 
 /// A failed call: the error for callers, plus what the server said.
@@ -56,45 +56,24 @@ fn err(code: ErrorCode, message: String, location: &str) -> BackendError {
     BackendError::new(Backend::Registry, code, message).at(location)
 }
 
-/// A transport-level reqwest error.
+/// A transport-level reqwest error. The caller scrubs it.
 pub(crate) fn from_reqwest(e: reqwest::Error, location: &str, timeout: Duration) -> Failure {
-    let cause = root_cause(&e);
-    let (code, msg) = if e.is_timeout() {
-        (
+    let kind = TransportKind::of(&e);
+    let cause = error_chain(&e.without_url());
+    let (code, msg) = match kind {
+        TransportKind::Timeout => (
             ErrorCode::Timeout,
             format!("no complete answer within {:.1} s", timeout.as_secs_f64()),
-        )
-    } else if e.is_connect() {
-        (ErrorCode::Unreachable, format!("cannot connect: {cause}"))
-    } else if e.is_body() || e.is_decode() {
-        (
+        ),
+        TransportKind::Connect => (ErrorCode::Unreachable, format!("cannot connect: {cause}")),
+        TransportKind::Body => (
             ErrorCode::MalformedResponse,
             format!("response body ended early or was corrupt: {cause}"),
-        )
-    } else if e.is_redirect() {
-        (ErrorCode::ServerError, format!("redirect failed: {cause}"))
-    } else {
-        (ErrorCode::Unreachable, format!("request failed: {cause}"))
+        ),
+        TransportKind::Redirect => (ErrorCode::ServerError, format!("redirect failed: {cause}")),
+        TransportKind::Other => (ErrorCode::Unreachable, format!("request failed: {cause}")),
     };
     Failure::plain(err(code, msg, location))
-}
-
-/// The innermost error text, which names the real cause ("Connection refused").
-fn root_cause(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p == &t) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
 }
 
 #[derive(Deserialize)]
@@ -104,18 +83,13 @@ struct Envelope {
     message: String,
 }
 
-/// A non-2xx answer. `body` may be MLflow's JSON envelope, plain text
-/// (basic-auth 401/403), or HTML (unknown routes, proxies).
+/// A non-2xx answer. The code is the status's, by the core's one map
+/// ([`ErrorCode::from_http_status`]); `body` may be MLflow's JSON envelope
+/// (its `error_code` and `message` are kept for callers and the message),
+/// plain text (basic-auth 401/403), or HTML (unknown routes, proxies).
 pub(crate) fn from_status(status: StatusCode, ctype: &str, body: &[u8], location: &str) -> Failure {
     let envelope = serde_json::from_slice::<Envelope>(body).ok();
-    let code = match status.as_u16() {
-        401 => ErrorCode::Unauthenticated,
-        403 => ErrorCode::Forbidden,
-        404 => ErrorCode::NotFound,
-        409 => ErrorCode::Conflict,
-        400..=499 if status.as_u16() != 429 => ErrorCode::InvalidRequest,
-        _ => ErrorCode::ServerError,
-    };
+    let code = ErrorCode::from_http_status(status.as_u16());
     let reason = status.canonical_reason().unwrap_or("");
     let msg = match &envelope {
         Some(env) => format!(

@@ -14,14 +14,14 @@
 //! ```
 //!
 //! Every failure is a [`modeldeck_core::BackendError`] with backend
-//! `registry`, a stable code, and a location without credentials.
+//! `registry`, a stable code, and a location without credentials. Auth,
+//! TLS, size caps, retries and secret scrubbing come from `modeldeck-http`.
 
 pub mod artifacts;
 pub mod client;
 pub mod config;
 mod de;
 mod errors;
-mod redact;
 pub mod registry;
 mod runs;
 pub mod stages;
@@ -29,8 +29,7 @@ mod transport;
 pub mod types;
 
 pub use client::MlflowClient;
-pub use config::{Auth, ConfigError, MlflowConfig};
-pub use modeldeck_core::config::secrets::Secret;
-pub use redact::redact_url;
+pub use config::{ConfigError, MlflowConfig};
+pub use modeldeck_http::{Auth, RetryPolicy, Secret, redact_url};
 pub use registry::MlflowRegistry;
 pub use stages::{AliasMode, ServerVersion, StageMapping};

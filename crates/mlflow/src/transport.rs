@@ -1,15 +1,19 @@
-//! The HTTP layer: one reqwest client, credentials on every request, the
-//! body read chunk by chunk under a size cap, and every failure turned into
+//! The HTTP layer: one reqwest client (built by `modeldeck-http`),
+//! credentials on every request, idempotent requests retried on transient
+//! failures, the body read under a size cap, and every failure turned into
 //! a [`Failure`] (a [`BackendError`] plus what the server said, for callers
-//! that must tell "missing alias" or "missing route" apart).
+//! that must tell "missing alias" or "missing route" apart) with every
+//! secret scrubbed from it.
 
-use crate::config::{Auth, MlflowConfig};
+use crate::config::MlflowConfig;
 use crate::errors::{Failure, from_reqwest, from_status, malformed};
-use crate::redact::redact_url;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
+use modeldeck_http::{
+    BodyError, ClientOptions, Scrubber, build_client, error_chain, read_capped, read_truncated,
+    redact_url, send_with_retries,
+};
 use reqwest::{Method, Response};
 use serde::de::DeserializeOwned;
-use std::time::Duration;
 use url::Url;
 
 /// Path of the REST API under the server root.
@@ -17,39 +21,47 @@ pub const API_PREFIX: &str = "api/2.0/mlflow/";
 /// At most this much of an error body is read to build a message.
 const ERROR_BODY_CAP: u64 = 64 * 1024;
 
+/// Whether repeating a request is harmless, which decides if it may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// By its method: GET, HEAD, PUT, DELETE, OPTIONS are idempotent.
+    ByMethod,
+    /// A POST that sets a named thing to a given value (a tag, an alias):
+    /// a repeat leaves the same state.
+    Idempotent,
+}
+
 /// The configured HTTP client.
 #[derive(Clone)]
 pub(crate) struct Transport {
     http: reqwest::Client,
+    scrubber: Scrubber,
     pub(crate) cfg: MlflowConfig,
 }
 
 impl Transport {
-    /// Builds the reqwest client (ring as the rustls provider).
+    /// Builds the reqwest client. Fails (`invalid_request`) on an unusable
+    /// CA bundle or a zero timeout.
     pub(crate) fn new(cfg: MlflowConfig) -> Result<Self, BackendError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let bad = |m: String| {
-            BackendError::new(Backend::Registry, ErrorCode::InvalidRequest, m)
-                .at(redact_url(&cfg.base_url))
+        let opts = ClientOptions {
+            timeout: cfg.timeout,
+            ca_cert_path: cfg.ca_cert_path.clone(),
+            insecure_tls: cfg.insecure_tls,
+            user_agent: concat!("modeldeck-mlflow/", env!("CARGO_PKG_VERSION")).into(),
         };
-        let mut b = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("modeldeck-mlflow/", env!("CARGO_PKG_VERSION")));
-        if cfg.insecure_tls {
-            b = b.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(p) = &cfg.ca_cert_path {
-            let pem = std::fs::read(p)
-                .map_err(|e| bad(format!("cannot read CA bundle {}: {e}", p.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| bad(format!("invalid PEM CA bundle {}: {e}", p.display())))?;
-            b = b.tls_certs_merge(certs);
-        }
-        let http = b
-            .build()
-            .map_err(|e| bad(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Transport { http, cfg })
+        let http = build_client(&opts).map_err(|e| {
+            BackendError::new(
+                Backend::Registry,
+                ErrorCode::InvalidRequest,
+                error_chain(&e),
+            )
+            .at(redact_url(&cfg.base_url))
+        })?;
+        Ok(Transport {
+            http,
+            scrubber: Scrubber::for_auth(&cfg.auth),
+            cfg,
+        })
     }
 
     /// `<root>/api/2.0/mlflow/<endpoint>?<query>`.
@@ -82,7 +94,9 @@ impl Transport {
         query: &[(&str, &str)],
     ) -> Result<T, Failure> {
         let url = self.api_url(endpoint, query)?;
-        let body = self.fetch(Method::GET, &url, None).await?;
+        let body = self
+            .fetch(Method::GET, &url, None, Repeat::ByMethod)
+            .await?;
         decode(endpoint, &url, &body)
     }
 
@@ -93,15 +107,16 @@ impl Transport {
         method: Method,
         endpoint: &str,
         body: &serde_json::Value,
+        repeat: Repeat,
     ) -> Result<T, Failure> {
         let url = self.api_url(endpoint, &[])?;
-        let bytes = self.fetch(method, &url, Some(body)).await?;
+        let bytes = self.fetch(method, &url, Some(body), repeat).await?;
         decode(endpoint, &url, &bytes)
     }
 
     /// GET any URL under the server and return the raw (capped) body.
     pub(crate) async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, Failure> {
-        self.fetch(Method::GET, url, None).await
+        self.fetch(Method::GET, url, None, Repeat::ByMethod).await
     }
 
     async fn fetch(
@@ -109,122 +124,57 @@ impl Transport {
         method: Method,
         url: &Url,
         body: Option<&serde_json::Value>,
+        repeat: Repeat,
     ) -> Result<Vec<u8>, Failure> {
         let location = redact_url(url);
         tracing::debug!(%method, url = %location, "mlflow request");
-        let mut req = self.http.request(method, url.clone());
-        req = match &self.cfg.auth {
-            Auth::None => req,
-            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
-            Auth::Bearer(token) => req.bearer_auth(token.expose()),
+        let idempotent = repeat == Repeat::Idempotent || method.is_idempotent();
+        let build = || {
+            let req = self
+                .cfg
+                .auth
+                .apply(self.http.request(method.clone(), url.clone()));
+            match body {
+                Some(b) => req.json(b),
+                None => req,
+            }
         };
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let resp = req
-            .send()
+        let resp = send_with_retries(&self.cfg.retry, idempotent, build)
             .await
             .map_err(|e| self.scrub(from_reqwest(e, &location, self.cfg.timeout)))?;
         let status = resp.status();
         if !status.is_success() {
             let ctype = content_type(&resp);
-            let (text, _) = self
-                .read_capped(resp, ERROR_BODY_CAP, &location, true)
-                .await?;
+            let (text, _) = read_truncated(resp, ERROR_BODY_CAP)
+                .await
+                .map_err(|e| self.scrub(from_reqwest(e, &location, self.cfg.timeout)))?;
             return Err(self.scrub(from_status(status, &ctype, &text, &location)));
         }
-        let (bytes, _) = self
-            .read_capped(resp, self.cfg.max_body_bytes, &location, false)
-            .await?;
-        Ok(bytes)
+        read_capped(resp, self.cfg.max_body_bytes)
+            .await
+            .map_err(|e| match e {
+                BodyError::Transport(e) => from_reqwest(e, &location, self.cfg.timeout),
+                too_large @ BodyError::TooLarge { .. } => Failure::plain(
+                    BackendError::new(
+                        Backend::Registry,
+                        ErrorCode::TooLarge,
+                        too_large.to_string(),
+                    )
+                    .at(&location),
+                ),
+            })
+            .map_err(|f| self.scrub(f))
     }
 
-    /// Reads at most `cap` bytes. Over the cap: `TooLarge` unless `truncate`
-    /// (error bodies), in which case the first `cap` bytes are kept.
-    async fn read_capped(
-        &self,
-        mut resp: Response,
-        cap: u64,
-        location: &str,
-        truncate: bool,
-    ) -> Result<(Vec<u8>, bool), Failure> {
-        let too_large = |n: u64, known: bool| {
-            let how = if known {
-                "announces"
-            } else {
-                "exceeds, after reading"
-            };
-            Failure::plain(
-                BackendError::new(
-                    Backend::Registry,
-                    ErrorCode::TooLarge,
-                    format!("response body {how} {n} bytes, over the cap of {cap} bytes"),
-                )
-                .at(location),
-            )
-        };
-        if let Some(n) = resp.content_length().filter(|n| *n > cap) {
-            if !truncate {
-                return Err(too_large(n, true));
-            }
-        }
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            let chunk = match resp.chunk().await {
-                Ok(Some(c)) => c,
-                Ok(None) => return Ok((out, false)),
-                Err(e) => return Err(self.scrub(from_reqwest(e, location, self.cfg.timeout))),
-            };
-            let room = cap.saturating_sub(out.len() as u64) as usize;
-            if chunk.len() > room {
-                if truncate {
-                    out.extend_from_slice(&chunk[..room]);
-                    return Ok((out, true));
-                }
-                return Err(too_large(out.len() as u64 + chunk.len() as u64, false));
-            }
-            out.extend_from_slice(&chunk);
-        }
-    }
-
-    /// Removes every credential value from a failure's message, in case a
-    /// hostile or misconfigured server echoed request headers back.
+    /// Removes every credential from a failure's texts, in case a hostile or
+    /// misconfigured server echoed request headers back or quoted the token.
     pub(crate) fn scrub(&self, mut f: Failure) -> Failure {
-        let secrets: Vec<&str> = match &self.cfg.auth {
-            Auth::None => vec![],
-            Auth::Basic { password, .. } => vec![password.expose()],
-            Auth::Bearer(t) => vec![t.expose()],
-        };
-        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
-            f.error.message = f.error.message.replace(s, "***");
-            if let Some(m) = f.server_message.as_mut() {
-                *m = m.replace(s, "***");
-            }
+        f.error.message = self.scrubber.clean(&f.error.message);
+        if let Some(m) = f.server_message.as_mut() {
+            *m = self.scrubber.clean(m);
         }
-        if let Auth::Basic { .. } = &self.cfg.auth {
-            // A header echo would show base64(user:pass); hide any Basic credential.
-            f.error.message = hide_after(&f.error.message, "Basic ");
-        }
-        f.error.message = hide_after(&f.error.message, "Bearer ");
         f
     }
-}
-
-/// Replaces the word following each `marker` with `***`.
-fn hide_after(s: &str, marker: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find(marker) {
-        out.push_str(&rest[..i + marker.len()]);
-        let after = &rest[i + marker.len()..];
-        let end = after
-            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(after.len());
-        out.push_str("***");
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn content_type(resp: &Response) -> String {
@@ -237,22 +187,4 @@ fn content_type(resp: &Response) -> String {
 
 fn decode<T: DeserializeOwned>(endpoint: &str, url: &Url, body: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(body).map_err(|e| malformed(endpoint, &redact_url(url), body, &e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hide_after;
-
-    #[test]
-    fn hides_credentials_after_markers() {
-        assert_eq!(
-            hide_after("authorization: Bearer abc.def rest", "Bearer "),
-            "authorization: Bearer *** rest"
-        );
-        assert_eq!(
-            hide_after("x\"Basic Ym9iOnB3\"", "Basic "),
-            "x\"Basic ***\""
-        );
-        assert_eq!(hide_after("nothing here", "Bearer "), "nothing here");
-    }
 }

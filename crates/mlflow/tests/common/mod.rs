@@ -4,8 +4,6 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod hostile;
-
 use modeldeck_mlflow::{Auth, MlflowClient, MlflowConfig, Secret};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
