@@ -84,7 +84,7 @@ pub struct EndpointSettings {
     pub timeout_secs: Option<u64>,
 }
 
-/// Names used to bind workloads to registered models (ARCHITECTURE.md).
+/// Names used to bind workloads to registered models (docs/architecture.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BindingSettings {
