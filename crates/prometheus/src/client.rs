@@ -1,15 +1,18 @@
 //! The Prometheus HTTP API client: instant and range queries, series and
-//! label values, and a raw call for anything else. Every request carries
-//! the configured auth and timeout; every body is read through a size cap;
+//! label values, and a raw call for anything else. The client, auth, size
+//! cap and scrubbing come from modeldeck-http. Every request carries the
+//! configured auth and timeout; every body is read through a size cap;
 //! every answer goes through one envelope decoder that turns HTTP statuses,
 //! error envelopes, HTML pages and broken JSON into typed [`PromError`]s.
 
-use crate::config::{Auth, ClientConfig, parse_base_url};
+use crate::config::{Auth, ClientConfig, base_url};
 use crate::error::{PromError, PromErrorKind};
-use crate::scrub::Scrubber;
 use crate::step::{RangeQuery, step_param, time_param};
 use crate::wire::{ApiResponse, Labels, QueryData, RangeSeries, decode_query_data};
 use modeldeck_core::domain::Timestamp;
+use modeldeck_http::{
+    BodyError, ClientOptions, Scrubber, TransportKind, build_client, error_chain, read_capped,
+};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -30,34 +33,26 @@ pub struct PromClient {
 }
 
 impl PromClient {
-    /// Builds a client. Fails on a bad URL, a zero timeout or a zero cap.
+    /// Builds a client. Fails on a bad URL, a zero timeout, a zero cap or
+    /// an unreadable CA bundle.
     pub fn new(cfg: ClientConfig) -> Result<PromClient, PromError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let (base, url_auth) = parse_base_url(&cfg.url)?;
-        let invalid = |reason: &str| {
-            PromError::new(
-                PromErrorKind::InvalidInput {
-                    reason: reason.into(),
-                },
-                base.as_str(),
-            )
-        };
-        if cfg.timeout.is_zero() {
-            return Err(invalid("timeout must be positive"));
-        }
+        let (base, url_auth) = base_url(&cfg.url)?;
+        let invalid =
+            |reason: String| PromError::new(PromErrorKind::InvalidInput { reason }, base.as_str());
         if cfg.max_body_bytes == 0 {
-            return Err(invalid("response size cap must be positive"));
+            return Err(invalid("response size cap must be positive".into()));
         }
         let auth = match (cfg.auth, url_auth) {
             (Auth::None, Some(from_url)) => from_url,
             (explicit, _) => explicit,
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(cfg.timeout)
-            .tls_danger_accept_invalid_certs(cfg.insecure_tls)
-            .user_agent(concat!("modeldeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| invalid(&format!("cannot build the HTTP client: {e}")))?;
+        let opts = ClientOptions {
+            timeout: cfg.timeout,
+            ca_cert_path: cfg.ca_cert_path,
+            insecure_tls: cfg.insecure_tls,
+            user_agent: concat!("modeldeck/", env!("CARGO_PKG_VERSION")).into(),
+        };
+        let http = build_client(&opts).map_err(|e| invalid(error_chain(&e)))?;
         Ok(PromClient {
             http,
             scrubber: Scrubber::for_auth(&auth),
@@ -250,14 +245,9 @@ impl PromClient {
         location: &str,
     ) -> Result<ApiResponse<Value>, PromError> {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let req = match &self.auth {
-            Auth::None => req,
-            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
-            Auth::Bearer(token) => req.bearer_auth(token.expose()),
-        };
+        let req = self.auth.apply(req);
         debug!(%location, "prometheus request");
         let resp = req
-            .timeout(self.timeout)
             .send()
             .await
             .map_err(|e| self.transport_error(e, location))?;
@@ -268,7 +258,14 @@ impl PromClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("no content type")
             .to_string();
-        let body = self.read_capped(resp, location).await?;
+        let body = read_capped(resp, self.max_body)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge { limit, declared } => {
+                    PromError::new(PromErrorKind::TooLarge { limit, declared }, location)
+                }
+                BodyError::Transport(e) => self.transport_error(e, location),
+            })?;
         let out = crate::decode::decode_envelope(status, &content_type, &body, &self.scrubber)
             .map_err(|kind| PromError::new(kind, location))?;
         if !out.warnings.is_empty() {
@@ -277,53 +274,20 @@ impl PromClient {
         Ok(out)
     }
 
-    async fn read_capped(
-        &self,
-        mut resp: reqwest::Response,
-        location: &str,
-    ) -> Result<Vec<u8>, PromError> {
-        let too_large = |declared| {
-            PromError::new(
-                PromErrorKind::TooLarge {
-                    limit: self.max_body,
-                    declared,
-                },
-                location,
-            )
-        };
-        if let Some(n) = resp.content_length().filter(|n| *n > self.max_body) {
-            return Err(too_large(Some(n)));
-        }
-        let mut buf: Vec<u8> = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(e, location))?
-        {
-            if buf.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(too_large(None));
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        Ok(buf)
-    }
-
     fn transport_error(&self, e: reqwest::Error, location: &str) -> PromError {
-        let (timeout, body, connect) =
-            (e.is_timeout(), e.is_body() || e.is_decode(), e.is_connect());
+        let kind = TransportKind::of(&e);
         let reason = self.scrubber.clean(&error_chain(&e.without_url()));
-        let kind = if timeout {
-            PromErrorKind::Timeout {
+        let kind = match kind {
+            TransportKind::Timeout => PromErrorKind::Timeout {
                 after: self.timeout,
-            }
-        } else if body {
-            PromErrorKind::Malformed {
+            },
+            TransportKind::Body => PromErrorKind::Malformed {
                 reason: format!("the answer was cut off: {reason}"),
+            },
+            TransportKind::Connect => PromErrorKind::Unreachable { reason },
+            TransportKind::Redirect | TransportKind::Other => {
+                PromErrorKind::Disconnected { reason }
             }
-        } else if connect {
-            PromErrorKind::Unreachable { reason }
-        } else {
-            PromErrorKind::Disconnected { reason }
         };
         PromError::new(kind, location)
     }
@@ -350,18 +314,4 @@ fn push_window(form: &mut Vec<(&str, String)>, start: Option<Timestamp>, end: Op
     if let Some(e) = end {
         form.push(("end", time_param(e)));
     }
-}
-
-/// `error: cause: cause`, repeated messages dropped.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let msg = s.to_string();
-        if !parts.iter().any(|p| p.contains(&msg)) {
-            parts.push(msg);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
 }

@@ -1,9 +1,12 @@
-//! How to reach one Prometheus: base URL, credentials, timeout and the
-//! response size cap. Secrets print as `<redacted>` in `Debug` and never
+//! How to reach one Prometheus: base URL, credentials, timeout, TLS (CA
+//! bundle, insecure switch) and the response size cap. The auth and secret
+//! types are modeldeck-http's: secrets print as `***` in `Debug` and never
 //! appear in URLs, errors or logs.
 
 use crate::error::{PromError, PromErrorKind};
-use std::fmt;
+pub use modeldeck_http::{Auth, Secret};
+use modeldeck_http::{BaseUrlError, parse_base_url};
+use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
@@ -13,56 +16,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on a response body: 32 MiB, far above any answer the console
 /// asks for (11,000 points x a few hundred series).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
-
-/// A password or token. `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The value, for building the `Authorization` header.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-/// How requests authenticate.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Auth {
-    /// No `Authorization` header.
-    #[default]
-    None,
-    /// HTTP basic auth.
-    Basic {
-        /// User name (not secret).
-        username: String,
-        /// Password.
-        password: Secret,
-    },
-    /// `Authorization: Bearer <token>`.
-    Bearer(Secret),
-}
-
-impl Auth {
-    /// The secret strings to scrub from any text that leaves the client.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        match self {
-            Auth::None => Vec::new(),
-            Auth::Basic { password, .. } => vec![password.expose()],
-            Auth::Bearer(t) => vec![t.expose()],
-        }
-    }
-}
 
 /// Settings of a [`crate::PromClient`].
 #[derive(Debug, Clone)]
@@ -80,6 +33,9 @@ pub struct ClientConfig {
     pub max_body_bytes: u64,
     /// Accept any TLS certificate (discouraged).
     pub insecure_tls: bool,
+    /// Extra PEM CA bundle trusted next to the system roots (a Prometheus
+    /// behind a private CA).
+    pub ca_cert_path: Option<PathBuf>,
 }
 
 impl ClientConfig {
@@ -91,6 +47,7 @@ impl ClientConfig {
             timeout: DEFAULT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             insecure_tls: false,
+            ca_cert_path: None,
         }
     }
 
@@ -115,15 +72,21 @@ impl ClientConfig {
         self
     }
 
+    /// Same, trusting the PEM CA bundle at `path` too.
+    pub fn ca_cert_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_cert_path = Some(path.into());
+        self
+    }
+
     /// Same, with another body cap.
     pub fn max_body_bytes(mut self, bytes: u64) -> Self {
         self.max_body_bytes = bytes;
         self
     }
 
-    /// Settings from a profile's `[metrics]` table; `password` is the basic
-    /// auth secret (from the keychain) when `username` is set, else a bearer
-    /// token if given.
+    /// Settings from a profile's `[metrics]` table (URL, user, timeout, CA
+    /// bundle, insecure switch); `secret` is the basic auth password (from
+    /// the keychain) when `username` is set, else a bearer token if given.
     pub fn from_endpoint(
         settings: &modeldeck_core::config::EndpointSettings,
         secret: Option<Secret>,
@@ -140,6 +103,7 @@ impl ClientConfig {
         })?;
         let mut cfg = ClientConfig::new(url);
         cfg.insecure_tls = settings.insecure_tls;
+        cfg.ca_cert_path = settings.ca_cert_path.clone();
         if let Some(secs) = settings.timeout_secs {
             cfg.timeout = Duration::from_secs(secs.max(1));
         }
@@ -157,76 +121,68 @@ impl ClientConfig {
 
 /// Splits `raw` into a credential-free base URL (path ending in `/`) and
 /// the basic auth found in it, if any.
-pub(crate) fn parse_base_url(raw: &str) -> Result<(Url, Option<Auth>), PromError> {
-    let invalid = |reason: String| PromError::new(PromErrorKind::InvalidInput { reason }, "config");
-    let mut url = Url::parse(raw.trim())
-        .map_err(|e| invalid(format!("metrics URL is not a valid URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "metrics URL must be http or https, not {:?}",
-            url.scheme()
-        )));
-    }
-    let found = if url.username().is_empty() {
-        None
-    } else {
-        Some(Auth::Basic {
-            username: decode(url.username()),
-            password: Secret::new(decode(url.password().unwrap_or(""))),
-        })
-    };
-    // Both setters fail only for cannot-be-a-base URLs, excluded by the scheme check.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.set_query(None);
-    url.set_fragment(None);
-    if !url.path().ends_with('/') {
-        let p = format!("{}/", url.path());
-        url.set_path(&p);
-    }
-    Ok((url, found))
-}
-
-/// Percent-decodes a URL user-info part (`%40` -> `@`); bad escapes stay as is.
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
+pub(crate) fn base_url(raw: &str) -> Result<(Url, Option<Auth>), PromError> {
+    parse_base_url(raw).map_err(|e| {
+        let reason = match e {
+            BaseUrlError::Invalid { reason, .. } => {
+                format!("metrics URL is not a valid URL: {reason}")
             }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
+            BaseUrlError::Scheme { scheme, .. } => {
+                format!("metrics URL must be http or https, not {scheme:?}")
             }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+        };
+        PromError::new(PromErrorKind::InvalidInput { reason }, "config")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use modeldeck_core::config::EndpointSettings;
 
     #[test]
     fn strips_credentials_and_keeps_prefix() {
-        let (u, a) = parse_base_url("https://bob:s%40cret@thanos.example/prom?x=1").unwrap();
+        let (u, a) = base_url("https://bob:s%40cret@thanos.example/prom?x=1").unwrap();
         assert_eq!(u.as_str(), "https://thanos.example/prom/");
         let Some(Auth::Basic { username, password }) = a else {
             panic!("no auth")
         };
         assert_eq!(username, "bob");
         assert_eq!(password.expose(), "s@cret");
-        assert_eq!(format!("{password:?}"), "Secret(<redacted>)");
-        assert!(parse_base_url("ftp://x").is_err());
-        assert!(parse_base_url("not a url").is_err());
+        assert_eq!(format!("{password:?}"), "Secret(***)");
+        let e = base_url("ftp://x").unwrap_err();
+        assert!(e.to_string().contains("not \"ftp\""), "{e}");
+        assert!(base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn a_profile_table_gives_url_auth_timeout_and_ca() {
+        let settings: EndpointSettings = toml::from_str(
+            r#"
+            url = "https://prom.example:9090"
+            username = "ops"
+            timeout_secs = 3
+            ca_cert_path = "/etc/ssl/private-ca.pem"
+            "#,
+        )
+        .unwrap();
+        let cfg = ClientConfig::from_endpoint(&settings, Some(Secret::new("pw"))).unwrap();
+        assert_eq!(cfg.url, "https://prom.example:9090");
+        assert_eq!(cfg.timeout, Duration::from_secs(3));
+        assert_eq!(
+            cfg.ca_cert_path.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/private-ca.pem"))
+        );
+        assert!(matches!(cfg.auth, Auth::Basic { ref username, .. } if username == "ops"));
+        let bearer = ClientConfig::from_endpoint(
+            &EndpointSettings {
+                url: Some("http://p".into()),
+                ..EndpointSettings::default()
+            },
+            Some(Secret::new("tok")),
+        )
+        .unwrap();
+        assert_eq!(bearer.auth, Auth::Bearer(Secret::new("tok")));
+        assert!(ClientConfig::from_endpoint(&EndpointSettings::default(), None).is_err());
     }
 }

@@ -5,8 +5,8 @@
 //! real server.
 
 use crate::error::{ApiErrorType, PromErrorKind};
-use crate::scrub::Scrubber;
 use crate::wire::{ApiResponse, Envelope};
+use modeldeck_http::Scrubber;
 use serde_json::Value;
 
 /// Longest piece of a non-Prometheus body quoted in an error.

@@ -153,7 +153,9 @@ impl PromError {
         }
     }
 
-    /// The stable code of this error.
+    /// The stable code of this error: the envelope's `errorType` when
+    /// Prometheus sent one, else the HTTP status by the core's one map
+    /// ([`ErrorCode::from_http_status`]).
     pub fn code(&self) -> ErrorCode {
         match &self.kind {
             PromErrorKind::Unreachable { .. } | PromErrorKind::Disconnected { .. } => {
@@ -167,9 +169,9 @@ impl PromError {
                 ApiErrorType::Timeout | ApiErrorType::Canceled => ErrorCode::Timeout,
                 ApiErrorType::NotFound => ErrorCode::NotFound,
                 ApiErrorType::Internal | ApiErrorType::Unavailable => ErrorCode::ServerError,
-                ApiErrorType::Other(_) => code_of_status(*status),
+                ApiErrorType::Other(_) => ErrorCode::from_http_status(*status),
             },
-            PromErrorKind::Http { status, .. } => code_of_status(*status),
+            PromErrorKind::Http { status, .. } => ErrorCode::from_http_status(*status),
             PromErrorKind::TooLarge { .. } => ErrorCode::TooLarge,
             PromErrorKind::Malformed { .. } => ErrorCode::MalformedResponse,
             PromErrorKind::InvalidInput { .. } => ErrorCode::InvalidRequest,
@@ -182,21 +184,6 @@ impl PromError {
             PromErrorKind::Api { status, .. } | PromErrorKind::Http { status, .. } => Some(*status),
             _ => None,
         }
-    }
-}
-
-/// The code of a bare HTTP status.
-pub fn code_of_status(status: u16) -> ErrorCode {
-    match status {
-        401 => ErrorCode::Unauthenticated,
-        403 => ErrorCode::Forbidden,
-        404 => ErrorCode::NotFound,
-        408 | 504 => ErrorCode::Timeout,
-        409 => ErrorCode::Conflict,
-        413 => ErrorCode::TooLarge,
-        400..=499 => ErrorCode::InvalidRequest,
-        500..=599 => ErrorCode::ServerError,
-        _ => ErrorCode::MalformedResponse,
     }
 }
 
@@ -227,8 +214,18 @@ mod tests {
         assert_eq!(api(503, "timeout").code(), ErrorCode::Timeout);
         assert_eq!(api(500, "internal").code(), ErrorCode::ServerError);
         assert_eq!(api(502, "weird").code(), ErrorCode::ServerError);
-        assert_eq!(code_of_status(401), ErrorCode::Unauthenticated);
-        assert_eq!(code_of_status(403), ErrorCode::Forbidden);
+        let http = |status| {
+            PromError::new(
+                PromErrorKind::Http {
+                    status,
+                    snippet: "s".into(),
+                },
+                "http://p/api/v1/query",
+            )
+            .code()
+        };
+        assert_eq!(http(401), ErrorCode::Unauthenticated);
+        assert_eq!(http(429), ErrorCode::ServerError);
         let be: BackendError = api(422, "execution").into();
         assert_eq!(be.backend, Backend::Metrics);
         assert_eq!(be.location.as_deref(), Some("http://p/api/v1/query"));

@@ -3,8 +3,9 @@
 //!
 //! - [`PromClient`]: instant and range queries, series, label values; step
 //!   clamping to the 11,000-point limit; basic and bearer auth; a response
-//!   size cap; a per-request timeout; every failure a typed [`PromError`]
-//!   that converts into the port's `BackendError`.
+//!   size cap; a per-request timeout; a CA bundle; every failure a typed
+//!   [`PromError`] that converts into the port's `BackendError`. Auth,
+//!   TLS setup, size cap and secret scrubbing come from modeldeck-http.
 //! - [`PrometheusMetrics`]: the `modeldeck_core::ports::Metrics` port on a
 //!   client and [`PromqlTemplates`].
 //! - [`fixture`]: the deterministic OpenMetrics history the integration
@@ -35,14 +36,13 @@ mod error;
 pub mod fixture;
 mod join;
 mod metrics;
-mod scrub;
 mod step;
 mod templates;
 mod wire;
 
 pub use client::PromClient;
 pub use config::{Auth, ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Secret};
-pub use error::{ApiErrorType, PromError, PromErrorKind, code_of_status};
+pub use error::{ApiErrorType, PromError, PromErrorKind};
 pub use metrics::{FeatureBin, PrometheusMetrics, QualityCheck};
 pub use step::{MAX_POINTS, MIN_CHART_STEP_MS, RangeQuery, min_step_ms, step_for_width};
 pub use templates::{

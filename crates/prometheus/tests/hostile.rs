@@ -1,7 +1,7 @@
-//! The client against servers that misbehave: a tiny raw-HTTP server on a
-//! tokio `TcpListener` answers broken JSON, cut-off bodies, HTML, auth
-//! refusals that echo the credentials, 100 MB bodies and silence. No
-//! Prometheus needed; nothing here is mocked above the socket.
+//! The client against servers that misbehave: the testkit's raw-HTTP server
+//! answers broken JSON, cut-off bodies, HTML, auth refusals that echo the
+//! credentials, 100 MB bodies, silence and TLS no one trusts. No Prometheus
+//! needed; nothing here is mocked above the socket.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
@@ -9,115 +9,33 @@ use modeldeck_core::error::{BackendError, ErrorCode};
 use modeldeck_prometheus::{
     ClientConfig, DEFAULT_MAX_BODY_BYTES, PromClient, PromErrorKind, QueryData, Secret,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use modeldeck_testkit::{Reply, Server};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 const HUNDRED_MB: u64 = 100 * 1024 * 1024;
 
-/// What the server does with each connection.
-#[derive(Clone)]
-enum Reply {
-    /// Writes these bytes and closes.
-    Raw(String),
-    /// Status line + headers (with or without Content-Length), then 100 MB.
-    Huge { declare_length: bool },
-    /// Reads the request and never answers.
-    Silent,
+fn http(status: &str, content_type: &str, body: &str) -> Reply {
+    Reply::http(status, content_type, body)
 }
 
-struct Server {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-    body_bytes_written: Arc<AtomicU64>,
+/// Status line and headers, then 100 MB of spaces.
+fn huge(declare_length: bool) -> Reply {
+    let head = if declare_length {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\nConnection: close\r\n\r\n"
+        )
+    } else {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_string()
+    };
+    Reply::Stream {
+        head,
+        total: HUNDRED_MB,
+        fill: b' ',
+    }
 }
 
 async fn serve(reply: Reply) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let written = Arc::new(AtomicU64::new(0));
-    let (reqs, w) = (requests.clone(), written.clone());
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let (reply, reqs, w) = (reply.clone(), reqs.clone(), w.clone());
-            tokio::spawn(async move { answer(sock, reply, reqs, w).await });
-        }
-    });
-    Server {
-        url,
-        requests,
-        body_bytes_written: written,
-    }
-}
-
-async fn answer(
-    mut sock: TcpStream,
-    reply: Reply,
-    reqs: Arc<Mutex<Vec<String>>>,
-    w: Arc<AtomicU64>,
-) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    // read the head, then as much body as Content-Length says
-    loop {
-        let n = sock.read(&mut chunk).await.unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let len = text
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                })
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                reqs.lock().unwrap().push(text);
-                break;
-            }
-        }
-    }
-    match reply {
-        Reply::Raw(bytes) => {
-            let _ = sock.write_all(bytes.as_bytes()).await;
-        }
-        Reply::Huge { declare_length } => {
-            let head = if declare_length {
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\nConnection: close\r\n\r\n"
-                )
-            } else {
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
-                    .to_string()
-            };
-            let _ = sock.write_all(head.as_bytes()).await;
-            let block = vec![b' '; 64 * 1024];
-            let mut sent = 0;
-            while sent < HUNDRED_MB {
-                if sock.write_all(&block).await.is_err() {
-                    break;
-                }
-                sent += block.len() as u64;
-                w.store(sent, Ordering::Relaxed);
-            }
-        }
-        Reply::Silent => tokio::time::sleep(Duration::from_secs(3600)).await,
-    }
-    let _ = sock.shutdown().await;
-}
-
-fn http(status: &str, content_type: &str, body: &str) -> Reply {
-    Reply::Raw(format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    ))
+    Server::start(reply).await
 }
 
 fn client(url: &str) -> PromClient {
@@ -147,7 +65,7 @@ async fn unreachable_ports_are_unreachable() {
 #[tokio::test]
 async fn broken_json_is_malformed() {
     let s = serve(http("200 OK", "application/json", r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}"#)).await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::MalformedResponse);
     assert!(
         e.to_string().contains("invalid JSON (EOF while parsing"),
@@ -155,7 +73,7 @@ async fn broken_json_is_malformed() {
     );
 
     let s = serve(http("200 OK", "application/json", r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"x"]]}]}}"#)).await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert!(
         matches!(&e.kind, PromErrorKind::Malformed { reason } if reason.contains("\"x\" is not a number")),
         "{e:?}"
@@ -167,7 +85,7 @@ async fn broken_json_is_malformed() {
         r#"{"status":"success","data":{"resultType":"table","result":[]}}"#,
     ))
     .await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert!(
         e.to_string().contains("unknown resultType \"table\""),
         "{e}"
@@ -177,10 +95,10 @@ async fn broken_json_is_malformed() {
 #[tokio::test]
 async fn cut_off_bodies_are_malformed() {
     let s = serve(Reply::Raw(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"status\":\"success\",\"data\":{\"res".into(),
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"status\":\"success\",\"data\":{\"res".to_vec(),
     ))
     .await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::MalformedResponse, "{e:?}");
     assert!(e.to_string().contains("cut off"), "{e}");
 }
@@ -189,7 +107,7 @@ async fn cut_off_bodies_are_malformed() {
 async fn html_is_malformed_or_a_server_error() {
     let page = "<!DOCTYPE html>\n<html><body><h1>Sign in</h1></body></html>";
     let s = serve(http("200 OK", "text/html; charset=utf-8", page)).await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::MalformedResponse);
     assert!(
         e.to_string()
@@ -203,11 +121,11 @@ async fn html_is_malformed_or_a_server_error() {
         "<h1>502 Bad Gateway</h1>",
     ))
     .await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!((e.code(), e.status()), (ErrorCode::ServerError, Some(502)));
 
     let s = serve(http("404 Not Found", "text/plain", "404 page not found")).await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotFound);
 }
 
@@ -216,8 +134,8 @@ async fn hundred_megabyte_bodies_are_refused_unread() {
     // declared length: refused on the header with the default cap;
     // no length: streamed and refused once past a 4 MiB cap
     for (declare_length, cap) in [(true, DEFAULT_MAX_BODY_BYTES), (false, 4 << 20)] {
-        let s = serve(Reply::Huge { declare_length }).await;
-        let c = PromClient::new(ClientConfig::new(&s.url).max_body_bytes(cap)).unwrap();
+        let s = serve(huge(declare_length)).await;
+        let c = PromClient::new(ClientConfig::new(s.url()).max_body_bytes(cap)).unwrap();
         let e = c.query("up", None).await.unwrap_err();
         assert_eq!(e.code(), ErrorCode::TooLarge, "{e:?}");
         let PromErrorKind::TooLarge { limit, declared } = e.kind else {
@@ -227,7 +145,7 @@ async fn hundred_megabyte_bodies_are_refused_unread() {
         assert_eq!(declared, declare_length.then_some(HUNDRED_MB));
         // give the writer a moment to notice the closed socket
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let written = s.body_bytes_written.load(Ordering::Relaxed);
+        let written = s.body_bytes_written();
         assert!(
             written < HUNDRED_MB / 2,
             "server wrote {written} bytes: the body was read"
@@ -238,12 +156,13 @@ async fn hundred_megabyte_bodies_are_refused_unread() {
 #[tokio::test]
 async fn silence_is_a_timeout() {
     let s = serve(Reply::Silent).await;
-    let c = PromClient::new(ClientConfig::new(&s.url).timeout(Duration::from_millis(300))).unwrap();
+    let c =
+        PromClient::new(ClientConfig::new(s.url()).timeout(Duration::from_millis(300))).unwrap();
     let e = c.query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Timeout, "{e:?}");
     assert!(e.to_string().contains("within 300 ms"), "{e}");
     // the query carried the same budget for the server
-    assert!(s.requests.lock().unwrap()[0].contains("timeout=300ms"));
+    assert!(s.requests()[0].contains("timeout=300ms"));
 }
 
 #[tokio::test]
@@ -256,10 +175,10 @@ async fn bearer_tokens_never_leak() {
         &format!("bad credentials: Bearer {token}"),
     ))
     .await;
-    let c = PromClient::new(ClientConfig::new(&s.url).bearer(Secret::new(token))).unwrap();
+    let c = PromClient::new(ClientConfig::new(s.url()).bearer(Secret::new(token))).unwrap();
     let e = c.query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unauthenticated);
-    let head = s.requests.lock().unwrap()[0].to_ascii_lowercase();
+    let head = s.requests()[0].to_ascii_lowercase();
     assert!(
         head.contains(&format!("authorization: bearer {token}")),
         "token not sent: {head}"
@@ -281,11 +200,11 @@ async fn bearer_tokens_never_leak() {
         ),
     ))
     .await;
-    let c = PromClient::new(ClientConfig::new(&s.url).bearer(Secret::new(token))).unwrap();
+    let c = PromClient::new(ClientConfig::new(s.url()).bearer(Secret::new(token))).unwrap();
     let e = c.query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
     assert!(
-        !e.to_string().contains(token) && e.to_string().contains("<redacted>"),
+        !e.to_string().contains(token) && e.to_string().contains("token *** may not read"),
         "{e}"
     );
 }
@@ -299,10 +218,10 @@ async fn basic_auth_from_the_url_is_sent_and_hidden() {
         "got Basic b3BzOnBhNTV3b3Jk",
     ))
     .await;
-    let url = s.url.replacen("http://", "http://ops:pa55word@", 1);
+    let url = s.url().replacen("http://", "http://ops:pa55word@", 1);
     let c = client(&url);
     let e = c.query("up", None).await.unwrap_err();
-    let head = s.requests.lock().unwrap()[0].to_ascii_lowercase();
+    let head = s.requests()[0].to_ascii_lowercase();
     assert!(
         head.contains("authorization: basic b3bzonbhntv3b3jk"),
         "{head}"
@@ -319,14 +238,14 @@ async fn basic_auth_from_the_url_is_sent_and_hidden() {
 async fn envelopes_with_odd_statuses_and_extras_are_read() {
     let body = r#"{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}"#;
     let s = serve(http("503 Service Unavailable", "application/json", body)).await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Timeout);
 
     let body = r#"{"status":"success","warnings":["w1"],"infos":["i1"],"data":{"resultType":"vector","result":[
         {"metric":{"__name__":"h"},"histogram":[1795824000.5,{"count":"3","sum":"1.5","buckets":[[0,"0","1","3"]]}]},
         {"metric":{"__name__":"g"},"value":[1795824000,"+Inf"]}]}}"#;
     let s = serve(http("200 OK", "application/json", body)).await;
-    let r = client(&s.url).query("up", None).await.unwrap();
+    let r = client(&s.url()).query("up", None).await.unwrap();
     assert_eq!(
         (r.warnings, r.infos),
         (vec!["w1".to_string()], vec!["i1".to_string()])
@@ -341,8 +260,8 @@ async fn envelopes_with_odd_statuses_and_extras_are_read() {
 
 #[tokio::test]
 async fn hang_ups_without_an_answer() {
-    let s = serve(Reply::Raw(String::new())).await;
-    let e = client(&s.url).query("up", None).await.unwrap_err();
+    let s = serve(Reply::Raw(Vec::new())).await;
+    let e = client(&s.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
     assert!(
         matches!(e.kind, PromErrorKind::Disconnected { .. }),
@@ -350,13 +269,19 @@ async fn hang_ups_without_an_answer() {
     );
 }
 
+/// What a Kubernetes API server proxy that wants its own token answers.
+fn not_prometheus() -> Reply {
+    http(
+        "401 Unauthorized",
+        "application/json",
+        r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}"#,
+    )
+}
+
 #[tokio::test]
 async fn tls_failures_are_unreachable_and_name_the_cause() {
-    // https:// to a real server (hyper) that speaks plain HTTP.
-    let plain =
-        modeldeck_apiserver::ApiServer::start(modeldeck_apiserver::ServerConfig::named("plain"))
-            .await
-            .unwrap();
+    // https:// to a plain-HTTP server.
+    let plain = serve(http("400 Bad Request", "text/plain", "not TLS")).await;
     let url = plain.url().replace("http://", "https://");
     let e = client(&url).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
@@ -367,13 +292,8 @@ async fn tls_failures_are_unreachable_and_name_the_cause() {
     );
     assert_eq!(e.location, format!("{url}/api/v1/query"));
 
-    // A real TLS server (the sandbox API server) whose CA nobody trusts.
-    let tls = modeldeck_apiserver::ApiServer::start(modeldeck_apiserver::ServerConfig {
-        tls: true,
-        ..modeldeck_apiserver::ServerConfig::named("tls")
-    })
-    .await
-    .unwrap();
+    // A real TLS server whose CA nobody trusts.
+    let tls = Server::start_tls(not_prometheus()).await;
     let e = client(&tls.url()).query("up", None).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
     let text = BackendError::from(e).to_string();
@@ -383,6 +303,7 @@ async fn tls_failures_are_unreachable_and_name_the_cause() {
             && text.contains("UnknownIssuer"),
         "the cause is the certificate's issuer: {text}"
     );
+    assert_eq!(tls.request_count(), 0, "no request passed the handshake");
 
     // Control: with verification off the handshake passes and the server
     // (not Prometheus) answers: a Kubernetes `Status` JSON with HTTP 401,
@@ -399,4 +320,35 @@ async fn tls_failures_are_unreachable_and_name_the_cause() {
         ErrorCode::Unauthenticated,
         "past the handshake: {e:?}"
     );
+}
+
+#[tokio::test]
+async fn a_private_ca_is_trusted_once_its_bundle_is_given() {
+    let answer = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"p"},"value":[1795824000,"1"]}]}}"#;
+    let tls = Server::start_tls(http("200 OK", "application/json", answer)).await;
+    let e = client(&tls.url()).query("up", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{e:?}");
+
+    // The CA file, as `ca_cert_path` of the profile's [metrics] table.
+    let ca = tls.write_ca_file("prometheus-ca");
+    let settings: modeldeck_core::config::EndpointSettings = toml::from_str(&format!(
+        "url = {:?}\nca_cert_path = {:?}\n",
+        tls.url(),
+        ca.display().to_string()
+    ))
+    .unwrap();
+    let c = PromClient::new(ClientConfig::from_endpoint(&settings, None).unwrap()).unwrap();
+    let r = c.query("up", None).await.unwrap();
+    let QueryData::Vector(v) = r.data else {
+        panic!("{:?}", r.data)
+    };
+    assert_eq!(v.len(), 1);
+    assert_eq!(tls.request_count(), 1, "one query, past the handshake");
+
+    // A bundle that is not there fails the client, naming the file.
+    let missing = ca.with_file_name("missing.pem");
+    let e = PromClient::new(ClientConfig::new(tls.url()).ca_cert_path(&missing)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRequest, "{e:?}");
+    assert!(e.to_string().contains("missing.pem"), "{e}");
+    let _ = std::fs::remove_dir_all(ca.parent().unwrap());
 }

@@ -80,6 +80,10 @@ pub struct EndpointSettings {
     pub username: Option<String>,
     /// Skip TLS verification (discouraged; MLflow's `MLFLOW_TRACKING_INSECURE_TLS`).
     pub insecure_tls: bool,
+    /// Extra PEM CA bundle to trust next to the system roots, for a server
+    /// whose certificate a private CA signed (MLflow's
+    /// `MLFLOW_TRACKING_SERVER_CERT_PATH` wins over it for the registry).
+    pub ca_cert_path: Option<PathBuf>,
     /// Per-request timeout in seconds.
     pub timeout_secs: Option<u64>,
 }
