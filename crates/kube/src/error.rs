@@ -1,24 +1,13 @@
-//! Turning kube errors into the port's [`BackendError`]s with stable codes,
-//! and bounding calls by a timeout. Messages name the context and object;
+//! Turning kube errors into the port's [`BackendError`]s with stable codes
+//! (HTTP statuses by the core's one map, [`ErrorCode::from_http_status`],
+//! shared with the MLflow and Prometheus clients), and bounding calls by a
+//! timeout. Messages name the context and object;
 //! they never carry credentials (kube's errors hold none, Status messages
 //! come from the server).
 
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use std::future::Future;
 use std::time::Duration;
-
-fn code_of_status(code: u16) -> ErrorCode {
-    match code {
-        401 => ErrorCode::Unauthenticated,
-        403 => ErrorCode::Forbidden,
-        404 => ErrorCode::NotFound,
-        409 => ErrorCode::Conflict,
-        400 | 405 | 415 | 422 => ErrorCode::InvalidRequest,
-        410 => ErrorCode::Conflict,
-        408 | 504 => ErrorCode::Timeout,
-        _ => ErrorCode::ServerError,
-    }
-}
 
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
@@ -57,7 +46,7 @@ pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
             } else {
                 s.message.clone()
             };
-            (code_of_status(s.code), msg)
+            (ErrorCode::from_http_status(s.code), msg)
         }
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
             let text = chain(&e);
@@ -141,8 +130,23 @@ mod tests {
         assert_eq!(e.code, ErrorCode::Conflict);
         assert!(e.message.contains("ml/fraud"));
         assert_eq!(e.location.as_deref(), Some("context prod"));
-        assert_eq!(code_of_status(403), ErrorCode::Forbidden);
-        assert_eq!(code_of_status(500), ErrorCode::ServerError);
+        let status = |code: u16| {
+            let s = kube::core::Status::failure("m", "r").with_code(code);
+            from_kube(kube::Error::Api(Box::new(s)), "prod", "get x").code
+        };
+        assert_eq!(status(403), ErrorCode::Forbidden);
+        assert_eq!(
+            status(410),
+            ErrorCode::Conflict,
+            "an expired resourceVersion"
+        );
+        assert_eq!(
+            status(429),
+            ErrorCode::ServerError,
+            "was server_error already"
+        );
+        assert_eq!(status(413), ErrorCode::TooLarge, "was server_error");
+        assert_eq!(status(500), ErrorCode::ServerError);
     }
 
     #[tokio::test]
