@@ -31,12 +31,17 @@ pub mod serve;
 pub mod server;
 pub mod status;
 pub mod store;
+pub mod team;
 pub mod time;
 pub mod tls;
 pub mod write;
 
 pub use config::{ControllerConfig, Rule, ServerConfig, User};
-pub use kubeconfig::{KubeconfigEntry, write_kubeconfig};
+pub use kubeconfig::{KubeconfigEntry, team_context, write_kubeconfig, write_team_kubeconfig};
 pub use seed::{Seed, SeedPatch};
-pub use serve::{SeedSource, ServeError, ServeOptions, Served, serve, start_all};
+pub use serve::{
+    SeedSource, ServeError, ServeOptions, Served, Team, serve, serve_team, start_all, start_team,
+    user_kubeconfig_path,
+};
 pub use server::{ApiServer, ApiServerHandle, ServerError};
+pub use team::{Role, TeamError};

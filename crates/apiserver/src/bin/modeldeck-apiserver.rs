@@ -1,16 +1,19 @@
 //! Standalone sandbox API server: `modeldeck-apiserver [--kubeconfig PATH]
-//! [--user admin|viewer] [--port N] [--scale N] [--name CLUSTER] [--plain]`.
+//! [--user NAME] [--users A,B,..] [--viewers A,..] [--kubeconfig-dir DIR]
+//! [--port N] [--scale N] [--name CLUSTER] [--plain]`.
 //! `--plain` serves HTTP, where kubectl sends no token: requests act as admin.
+//! `--users`: the server knows exactly these people (roles as in
+//! `modeldeck sandbox serve`), one `<user>@<cluster>` context each.
 //! Serves the built-in demo cluster (or N deployments) until ctrl-c.
 
 use modeldeck_apiserver::serve::demo_controller;
-use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, serve};
+use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, Team, serve_team, team};
 use std::path::PathBuf;
 
 fn usage(msg: &str) -> ! {
     eprintln!("modeldeck-apiserver: {msg}");
     eprintln!(
-        "usage: modeldeck-apiserver [--kubeconfig PATH] [--user admin|viewer] [--port N] [--scale N] [--name CLUSTER] [--plain]"
+        "usage: modeldeck-apiserver [--kubeconfig PATH] [--user NAME] [--users A,B,..] [--viewers A,..] [--kubeconfig-dir DIR] [--port N] [--scale N] [--name CLUSTER] [--plain]"
     );
     std::process::exit(2)
 }
@@ -27,6 +30,9 @@ async fn main() {
     };
     let mut name = "sandbox".to_string();
     let mut scale: Option<usize> = None;
+    let mut team = Team::default();
+    let mut viewers: Vec<String> = Vec::new();
+    let list = |v: String| -> Vec<String> { v.split(',').map(|s| s.trim().to_string()).collect() };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || {
@@ -36,6 +42,9 @@ async fn main() {
         match a.as_str() {
             "--kubeconfig" => opts.kubeconfig = Some(PathBuf::from(val())),
             "--user" => opts.user = val(),
+            "--users" => team.users = list(val()),
+            "--viewers" => viewers = list(val()),
+            "--kubeconfig-dir" => team.kubeconfig_dir = Some(PathBuf::from(val())),
             "--name" => name = val(),
             "--port" => {
                 let v = val();
@@ -59,6 +68,22 @@ async fn main() {
             other => usage(&format!("unknown argument `{other}`")),
         }
     }
+    if !team.users.is_empty() {
+        if opts.server.anonymous.is_some() {
+            usage("--users needs TLS (kubectl sends no token over --plain HTTP)");
+        }
+        opts.server.users =
+            team::users(&team.users, &viewers).unwrap_or_else(|e| usage(&format!("--users: {e}")));
+        if let Some(first) = team
+            .users
+            .first()
+            .filter(|_| !std::env::args().any(|a| a == "--user"))
+        {
+            opts.user = first.clone();
+        }
+    } else if !viewers.is_empty() {
+        usage("--viewers needs --users");
+    }
     opts.source = match scale {
         Some(n) => {
             opts.server.controller.pods = false;
@@ -66,7 +91,7 @@ async fn main() {
         }
         None => SeedSource::Demo(name),
     };
-    if let Err(e) = serve(opts).await {
+    if let Err(e) = serve_team(opts, team).await {
         eprintln!("modeldeck-apiserver: {e}");
         std::process::exit(1);
     }
