@@ -12,53 +12,27 @@ use modeldeck_apiserver::{KubeconfigEntry, fixtures};
 use modeldeck_core::error::ErrorCode;
 use modeldeck_core::ports::Cluster;
 use modeldeck_kube::{ContextPhase, ContextStatus};
+use modeldeck_testkit::{Reply, Server, http_declaring};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TOKEN: &str = "tok-3f9c1e77-never-print-me";
 
-/// A loopback HTTP server that answers every request with `status` and
-/// `body`, declaring `declared` bytes (default: the body's length), and
-/// closes the connection.
+/// A loopback HTTP server (the testkit's) that answers every request with
+/// `status` and `body`, declaring `declared` bytes (default: the body's
+/// length), and closes the connection.
 async fn answering(
     status: &str,
     content_type: &str,
     body: &str,
     declared: Option<usize>,
-) -> (String, tokio::task::JoinHandle<()>) {
-    let response: &'static [u8] = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        declared.unwrap_or(body.len())
-    )
-    .into_bytes()
-    .leak();
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        while let Ok((mut sock, _)) = l.accept().await {
-            tokio::spawn(async move {
-                if !read_request(&mut sock).await {
-                    return;
-                }
-                let _ = sock.write_all(response).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    (url, task)
-}
-
-/// Reads one request's head; false when the client went away first.
-async fn read_request(sock: &mut tokio::net::TcpStream) -> bool {
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut got = Vec::new();
-    while !got.windows(4).any(|x| x == b"\r\n\r\n") {
-        match sock.read(&mut buf).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-    true
+) -> Server {
+    let bytes = http_declaring(
+        status,
+        content_type,
+        body.as_bytes(),
+        declared.unwrap_or(body.len()),
+    );
+    Server::start(Reply::Raw(bytes)).await
 }
 
 fn entry(context: &str, server: String, ca_pem: Option<String>) -> KubeconfigEntry {
@@ -170,34 +144,40 @@ async fn tls_that_does_not_verify_fails_its_context_and_names_the_cause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_api_server_fails_its_context_only() {
     let live = server("live", fixtures::demo_seed("live"), false).await;
-    let (html, t1) = answering(
+    let html_server = answering(
         "502 Bad Gateway",
         "text/html",
         "<html><body><h1>502 Bad Gateway</h1></body></html>",
         None,
     )
     .await;
-    let (garbage, t2) = answering(
+    let garbage_server = answering(
         "200 OK",
         "application/json",
         r#"{"kind": "APIGroupList","#,
         None,
     )
     .await;
-    let (cut, t3) = answering(
+    let cut_server = answering(
         "200 OK",
         "application/json",
         r#"{"kind":"APIGroupList","groups":[{"name":"apps""#,
         Some(4096),
     )
     .await;
-    let (denied, t4) = answering(
+    let denied_server = answering(
         "401 Unauthorized",
         "application/json",
         r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#,
         None,
     )
     .await;
+    let (html, garbage, cut, denied) = (
+        html_server.url(),
+        garbage_server.url(),
+        cut_server.url(),
+        denied_server.url(),
+    );
     let dir = scratch();
     let kc = kubeconfig(
         &dir,
@@ -231,46 +211,22 @@ async fn a_hostile_api_server_fails_its_context_only() {
     assert!(!m.is_empty());
     let m = failed_with(&st, "denied", &[ErrorCode::Unauthenticated], &denied);
     assert!(m.contains("Unauthorized"), "{m}");
-    for t in [t1, t2, t3, t4] {
-        t.abort();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_100_mb_answer_is_refused_at_the_cap_without_reading_it() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
     const HUNDRED_MB: u64 = 100 * 1024 * 1024;
     let live = server("live", fixtures::demo_seed("live"), false).await;
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let huge_url = format!("http://{}", l.local_addr().unwrap());
-    let written = Arc::new(AtomicU64::new(0));
-    let w = written.clone();
-    let task = tokio::spawn(async move {
-        while let Ok((mut sock, _)) = l.accept().await {
-            let w = w.clone();
-            tokio::spawn(async move {
-                if !read_request(&mut sock).await {
-                    return;
-                }
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\n\r\n{{\"kind\":\"APIGroupList\",\"groups\":["
-                );
-                if sock.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let chunk = vec![b' '; 64 * 1024];
-                let mut sent = head.len() as u64;
-                while sent < HUNDRED_MB {
-                    if sock.write_all(&chunk).await.is_err() {
-                        return; // the client hung up: good
-                    }
-                    sent += chunk.len() as u64;
-                    w.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                }
-            });
-        }
-    });
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\n\r\n{{\"kind\":\"APIGroupList\",\"groups\":["
+    );
+    let huge = Server::start(Reply::Stream {
+        head,
+        total: HUNDRED_MB,
+        fill: b' ',
+    })
+    .await;
+    let huge_url = huge.url();
     let dir = scratch();
     let kc = kubeconfig(
         &dir,
@@ -297,10 +253,9 @@ async fn a_100_mb_answer_is_refused_at_the_cap_without_reading_it() {
     );
     let m = failed_with(&st, "huge", &[ErrorCode::TooLarge], &huge_url);
     assert!(m.contains("size cap"), "{m}");
-    let sent = written.load(Ordering::Relaxed);
+    let sent = huge.body_bytes_written();
     assert!(
         sent < 16 * 1024 * 1024,
         "the client stopped reading near the 1 MiB cap, not at 100 MB: the server wrote {sent} bytes"
     );
-    task.abort();
 }
