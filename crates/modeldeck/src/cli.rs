@@ -329,9 +329,28 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<std::path::PathBuf>,
     /// The user the kubeconfig authenticates as: `admin` (may do everything) or
-    /// `viewer` (read-only).
-    #[arg(long, default_value = "admin", value_parser = ["admin", "viewer"])]
-    pub user: String,
+    /// `viewer` (read-only), `admin` by default. With `--users`: the user of the
+    /// current context, one of them (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Serve several people: comma-separated user names, each with an own
+    /// token, identity and rules (`admin`: everything; `viewer` and the
+    /// `--viewers`: read-only; everyone else: request, approve and execute
+    /// promotions, patch workloads). The kubeconfig gets one context per
+    /// cluster and user, named `<user>@<cluster>`.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', conflicts_with = "plain")]
+    pub users: Vec<String>,
+    /// Users of `--users` that are read-only, like `viewer`.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "users")]
+    pub viewers: Vec<String>,
+    /// Also write one kubeconfig per user, `DIR/<user>.kubeconfig`, with contexts
+    /// named after the clusters (what each person's profile should point at).
+    #[arg(long, value_name = "DIR")]
+    pub kubeconfig_dir: Option<std::path::PathBuf>,
+    /// Serve the world of this scenario file (format: crates/sandbox/README.md)
+    /// instead of the built-in demo.
+    #[arg(long, value_name = "FILE", conflicts_with = "scale")]
+    pub scenario: Option<std::path::PathBuf>,
     /// Port of the first cluster's server (0: any free port; the others always take a free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
