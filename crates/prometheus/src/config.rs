@@ -141,18 +141,25 @@ mod tests {
     use modeldeck_core::config::EndpointSettings;
 
     #[test]
-    fn strips_credentials_and_keeps_prefix() {
-        let (u, a) = base_url("https://bob:s%40cret@thanos.example/prom?x=1").unwrap();
-        assert_eq!(u.as_str(), "https://thanos.example/prom/");
-        let Some(Auth::Basic { username, password }) = a else {
-            panic!("no auth")
-        };
-        assert_eq!(username, "bob");
-        assert_eq!(password.expose(), "s@cret");
-        assert_eq!(format!("{password:?}"), "Secret(***)");
+    fn unusable_urls_are_invalid_input_of_the_config() {
+        // Parsing itself is modeldeck-http's (and tested there); this is the
+        // wording and kind the metrics side gives it.
         let e = base_url("ftp://x").unwrap_err();
-        assert!(e.to_string().contains("not \"ftp\""), "{e}");
-        assert!(base_url("not a url").is_err());
+        assert_eq!(e.location, "config");
+        assert!(
+            e.to_string()
+                .contains("metrics URL must be http or https, not \"ftp\""),
+            "{e}"
+        );
+        let e = base_url("not a url").unwrap_err();
+        assert!(
+            matches!(e.kind, PromErrorKind::InvalidInput { .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().contains("metrics URL is not a valid URL"),
+            "{e}"
+        );
     }
 
     #[test]
