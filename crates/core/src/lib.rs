@@ -10,6 +10,7 @@ pub mod error;
 pub mod filter;
 pub mod fleet;
 pub mod ports;
+pub mod text;
 
 pub use console::{Console, ConsoleOptions, Snapshot};
 pub use error::{BackendError, ErrorCode};

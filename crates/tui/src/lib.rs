@@ -20,7 +20,6 @@ pub mod promo_jobs;
 pub mod prompt;
 pub mod render;
 mod runner;
-pub mod sanitize;
 mod terminal;
 mod theme;
 pub mod views;

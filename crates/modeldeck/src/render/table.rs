@@ -1,6 +1,11 @@
 //! Aligned text tables for people: columns padded to their widest cell, two
 //! spaces apart, numbers right-aligned, optional ANSI color that never
-//! disturbs the alignment (widths are measured on the plain text).
+//! disturbs the alignment (widths are measured on the plain text). Every
+//! cell goes through the one sanitizer ([`modeldeck_core::text::clean`]),
+//! as every TUI cell does.
+
+/// The one sanitizer, re-exported for text printed outside a table.
+pub use modeldeck_core::text::clean;
 
 /// How a cell is painted when color is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,29 +41,11 @@ pub struct Cell {
     paint: Paint,
 }
 
-/// `text` with control characters (escape sequences from a hostile model
-/// tag, newlines that would break a row) shown as visible escapes, so what
-/// a backend stores can never drive the terminal.
-pub fn clean(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 impl Cell {
     /// A plain cell.
     pub fn new(text: impl Into<String>) -> Cell {
         Cell {
-            text: clean(&text.into()),
+            text: clean(&text.into()).into_owned(),
             paint: Paint::None,
         }
     }
@@ -66,7 +53,7 @@ impl Cell {
     /// A painted cell.
     pub fn painted(text: impl Into<String>, paint: Paint) -> Cell {
         Cell {
-            text: clean(&text.into()),
+            text: clean(&text.into()).into_owned(),
             paint,
         }
     }
@@ -192,11 +179,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn control_characters_are_shown_not_obeyed() {
-        let c = Cell::new("evil\u{1b}[2Jtag\nnext");
-        assert_eq!(c.text, "evil\\u{1b}[2Jtag\\nnext");
-        assert!(!c.text.chars().any(char::is_control));
-        assert_eq!(clean("plain ünïcode"), "plain ünïcode");
+    fn control_and_bidi_characters_are_shown_not_obeyed() {
+        let c = Cell::new("evil\u{1b}[2Jtag\nnext\u{202E}txt.exe");
+        assert_eq!(c.text, "evil\u{FFFD}[2Jtag next\u{FFFD}txt.exe");
+        let p = Cell::painted("\u{2067}x", Paint::Red);
+        assert_eq!(p.text, "\u{FFFD}x");
+        assert_eq!(Cell::new("plain ünïcode").text, "plain ünïcode");
     }
 
     #[test]

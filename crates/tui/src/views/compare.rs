@@ -6,11 +6,11 @@
 use crate::action::{Action, Nav};
 use crate::format;
 use crate::jobs::{Job, JobOutcome, JobResult};
-use crate::sanitize::clean;
 use crate::theme;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::compare::{Comparison, Direction, MetricDelta, ValueDiff, Winner};
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Style;

@@ -4,7 +4,6 @@
 
 use crate::action::Action;
 use crate::app::Screen;
-use crate::sanitize::clean;
 use crate::theme;
 use crate::views::cursor::Cursor;
 use crate::views::table;
@@ -15,6 +14,7 @@ use crate::widgets::panel::{self, Messages};
 use modeldeck_core::Snapshot;
 use modeldeck_core::domain::{RegisteredModel, Workload};
 use modeldeck_core::filter::{Filter, FilterError};
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;

@@ -4,11 +4,11 @@
 //! as timestamps and formatted at draw time so they keep counting.
 
 use crate::format;
-use crate::sanitize::clean;
 use crate::theme;
 use crate::views::cursor::Cursor;
 use crate::views::table::{self, ColumnSpec};
 use modeldeck_core::domain::Timestamp;
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -7,7 +7,6 @@
 use crate::action::Action;
 use crate::app::Screen;
 use crate::jobs::{Job, JobOutcome, JobResult, RUNS_PER_MODEL};
-use crate::sanitize::clean;
 use crate::theme;
 use crate::views::compare::CompareView;
 use crate::views::cursor::Cursor;
@@ -18,6 +17,7 @@ use crate::widgets::panel::{self, Messages};
 use modeldeck_core::Snapshot;
 use modeldeck_core::domain::{ModelVersion, RegisteredModel, RunData, VersionStatus};
 use modeldeck_core::filter::{Filter, FilterError};
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;

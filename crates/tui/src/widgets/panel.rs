@@ -2,9 +2,9 @@
 //! Loading, empty and failed replace the content with a message; stale
 //! keeps the content and puts a one-line notice above it.
 
-use crate::sanitize::clean;
 use crate::theme;
 use modeldeck_core::console::PanelState;
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

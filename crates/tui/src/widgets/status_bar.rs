@@ -3,10 +3,10 @@
 //! loading, failed with its error code, or stale since a time.
 
 use crate::app::{App, Screen};
-use crate::sanitize::clean;
 use crate::theme;
 use modeldeck_core::console::{BackendStatus, PanelState};
 use modeldeck_core::error::BackendError;
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -94,7 +94,7 @@ pub fn backend_span(st: &BackendStatus, compact: bool) -> Span<'static> {
                 .iter()
                 .map(|e| {
                     let part = e.location.as_deref().unwrap_or("?");
-                    crate::sanitize::clean(part.strip_prefix("context ").unwrap_or(part))
+                    modeldeck_core::text::clean(part.strip_prefix("context ").unwrap_or(part))
                         .into_owned()
                 })
                 .collect();

@@ -252,9 +252,9 @@ impl FleetView {
     /// The line above the table: the workloads are stale, or (workloads
     /// fine) the health columns are stale or missing because metrics fail.
     pub(crate) fn notice(&self, snap: &Snapshot) -> Option<ratatui::text::Line<'static>> {
-        use crate::sanitize::clean;
         use crate::theme;
         use modeldeck_core::console::PanelState;
+        use modeldeck_core::text::clean;
         use ratatui::text::{Line, Span};
         let state = snap.cluster.panel_state(self.rows.is_empty());
         if !matches!(state, PanelState::Ready) {

@@ -2,13 +2,13 @@
 //! message or the table window. Reads state only.
 
 use super::{Col, FleetView, columns};
-use crate::sanitize::clean;
 use crate::theme;
 use crate::views::RenderCtx;
 use crate::views::table;
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::domain::DriftStatus;
 use modeldeck_core::fleet::FleetRow;
+use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

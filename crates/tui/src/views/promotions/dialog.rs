@@ -7,9 +7,9 @@
 use crate::action::PromptKey;
 use crate::jobs::Act;
 use crate::prompt::MAX_INPUT;
-use crate::sanitize::clean;
 use crate::theme;
 use modeldeck_core::domain::WorkloadRef;
+use modeldeck_core::text::clean;
 use modeldeck_promotion::{ActionKind, NewPromotion};
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};

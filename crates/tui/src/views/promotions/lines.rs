@@ -6,10 +6,10 @@
 use super::PromoState;
 use crate::format;
 use crate::jobs::TargetActivity;
-use crate::sanitize::clean;
 use crate::theme;
 use crate::views::{Fetched, RenderCtx};
 use modeldeck_core::domain::{Decision, GateStatus, Timestamp};
+use modeldeck_core::text::clean;
 use modeldeck_promotion::{ActionKind, Review};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
