@@ -39,7 +39,7 @@ async fn run(n: usize) -> Result<String, Box<dyn std::error::Error>> {
     write_kubeconfig(&path, &[s.kubeconfig_entry("admin")?], "bench")?;
     let t = Instant::now();
     let c = KubeCluster::connect(KubeOptions {
-        kubeconfig: Some(path.clone()),
+        kubeconfig: vec![path.clone()],
         contexts: Contexts::All,
         call_timeout: Duration::from_secs(120),
         ..KubeOptions::default()

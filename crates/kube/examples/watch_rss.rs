@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: watch_rss KUBECONFIG SECONDS")?
         .parse()?;
     let cluster = KubeCluster::connect(KubeOptions {
-        kubeconfig: Some(kubeconfig.into()),
+        kubeconfig: vec![kubeconfig.into()],
         ..KubeOptions::default()
     })
     .map_err(|e| e.message)?;

@@ -4,7 +4,7 @@
 //! user-initiated call is bounded by `call_timeout`.
 
 use crate::access;
-use crate::config::{Contexts, KubeOptions};
+use crate::config::{Contexts, KubeOptions, read_kubeconfig};
 use crate::context::{ContextPhase, ContextStatus, Ctx};
 use crate::error::{bounded, cluster_error};
 use crate::events;
@@ -70,19 +70,12 @@ fn config_error(message: String) -> BackendError {
 }
 
 impl KubeCluster {
-    /// Reads the kubeconfig (`opts.kubeconfig`, else `$KUBECONFIG` or
-    /// `~/.kube/config`) and starts every chosen context. Needs a tokio runtime.
+    /// Reads the kubeconfig (`opts.kubeconfig`, several files merged as
+    /// kubectl merges them, else `$KUBECONFIG` the same way or
+    /// `~/.kube/config`: [`read_kubeconfig`]) and starts every chosen
+    /// context. Needs a tokio runtime.
     pub fn connect(opts: KubeOptions) -> PortResult<KubeCluster> {
-        let kc = match &opts.kubeconfig {
-            Some(p) => Kubeconfig::read_from(p).map_err(|e| {
-                config_error(format!("cannot read kubeconfig {}: {e}", p.display()))
-            })?,
-            None => Kubeconfig::read().map_err(|e| {
-                config_error(format!(
-                    "cannot read the kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"
-                ))
-            })?,
-        };
+        let kc = read_kubeconfig(&opts.kubeconfig)?;
         Self::from_kubeconfig(kc, opts)
     }
 

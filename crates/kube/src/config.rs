@@ -1,7 +1,10 @@
-//! How the adapter is configured: which kubeconfig and contexts, which
-//! namespaces, the binding convention's names, and the time budgets.
+//! How the adapter is configured: which kubeconfig files (and how several
+//! are merged) and contexts, which namespaces, the binding convention's
+//! names, and the time budgets.
 
-use std::path::PathBuf;
+use kube::config::Kubeconfig;
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The names of the binding convention (all configurable).
@@ -68,8 +71,10 @@ pub enum Contexts {
 /// Options of [`crate::KubeCluster`].
 #[derive(Debug, Clone)]
 pub struct KubeOptions {
-    /// Kubeconfig file; `None` reads `$KUBECONFIG` or `~/.kube/config`.
-    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig files, merged as kubectl merges `KUBECONFIG` (see
+    /// [`read_kubeconfig`]); empty reads `$KUBECONFIG` the same way, or
+    /// `~/.kube/config`.
+    pub kubeconfig: Vec<PathBuf>,
     /// Contexts to watch.
     pub contexts: Contexts,
     /// Namespaces to watch in every context; `None` for all namespaces.
@@ -93,7 +98,7 @@ pub struct KubeOptions {
 impl Default for KubeOptions {
     fn default() -> Self {
         KubeOptions {
-            kubeconfig: None,
+            kubeconfig: Vec::new(),
             contexts: Contexts::Current,
             namespaces: None,
             binding: BindingConfig::default(),
@@ -104,6 +109,77 @@ impl Default for KubeOptions {
             max_body_bytes: crate::cap::DEFAULT_MAX_BODY_BYTES,
         }
     }
+}
+
+fn config_error(message: String) -> BackendError {
+    BackendError::new(Backend::Cluster, ErrorCode::InvalidRequest, message)
+}
+
+/// Reads the kubeconfig files `paths` and merges them by kubectl's rules
+/// for `KUBECONFIG`: every file is read in order; the first file to name a
+/// cluster, context or user wins it whole (later entries of that name are
+/// dropped, not merged field by field), the first file to set
+/// `current-context` (non-empty) sets it; a file that does not exist is
+/// skipped, an empty path is ignored. The merge itself is kube-rs's
+/// [`Kubeconfig::merge`]; what kube-rs's own `KUBECONFIG` reader does not
+/// do (skip missing files, ignore an empty `current-context`) is done here.
+/// Relative paths inside a file resolve against that file's directory.
+///
+/// With no paths: `$KUBECONFIG` the same way when it names any, else
+/// `~/.kube/config`.
+///
+/// Errors (`invalid_request`): a file that exists but cannot be read or
+/// parsed, files of different `apiVersion` or `kind`, or no file at all.
+pub fn read_kubeconfig(paths: &[PathBuf]) -> PortResult<Kubeconfig> {
+    if paths.is_empty() {
+        let from_env: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
+            .map(|v| std::env::split_paths(&v).collect())
+            .unwrap_or_default();
+        if from_env.iter().any(|p| !p.as_os_str().is_empty()) {
+            return merge_files(&from_env);
+        }
+        return Kubeconfig::read().map_err(|e| {
+            config_error(format!(
+                "cannot read the kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"
+            ))
+        });
+    }
+    merge_files(paths)
+}
+
+fn merge_files(paths: &[PathBuf]) -> PortResult<Kubeconfig> {
+    let named: Vec<&Path> = paths
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    let mut merged: Option<Kubeconfig> = None;
+    for path in &named {
+        if !path.exists() {
+            tracing::debug!(path = %path.display(), "kubeconfig file missing; skipped as kubectl does");
+            continue;
+        }
+        let mut next = Kubeconfig::read_from(path)
+            .map_err(|e| config_error(format!("cannot read kubeconfig {}: {e}", path.display())))?;
+        // kubectl takes the first non-empty value: an empty current-context
+        // sets nothing.
+        if next.current_context.as_deref() == Some("") {
+            next.current_context = None;
+        }
+        merged = Some(match merged {
+            None => next,
+            Some(m) => m.merge(next).map_err(|e| {
+                config_error(format!("cannot merge kubeconfig {}: {e}", path.display()))
+            })?,
+        });
+    }
+    merged.ok_or_else(|| {
+        let list: Vec<String> = named.iter().map(|p| p.display().to_string()).collect();
+        config_error(format!(
+            "no kubeconfig file exists (looked for: {})",
+            list.join(", ")
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -121,5 +197,117 @@ mod tests {
         );
         assert_eq!(b.parse_uri("s3://bucket/fraud/7"), None);
         assert_eq!(b.parse_uri("models:/fraud"), None);
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    /// A kubeconfig with one cluster, user and context per name (each
+    /// pointing at `server`), and `current`.
+    fn write(dir: &Path, file: &str, names: &[&str], server: &str, current: &str) -> PathBuf {
+        let mut y = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+        for n in names {
+            y.push_str(&format!(
+                "- name: {n}\n  cluster:\n    server: {server}/{n}\n"
+            ));
+        }
+        y.push_str("users:\n");
+        for n in names {
+            y.push_str(&format!("- name: {n}\n  user:\n    username: u-{file}\n"));
+        }
+        y.push_str("contexts:\n");
+        for n in names {
+            y.push_str(&format!(
+                "- name: {n}\n  context:\n    cluster: {n}\n    user: {n}\n"
+            ));
+        }
+        y.push_str(&format!("current-context: \"{current}\"\n"));
+        let p = dir.join(file);
+        std::fs::write(&p, y).unwrap();
+        p
+    }
+
+    fn dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("modeldeck-kc-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn server_of(kc: &Kubeconfig, cluster: &str) -> String {
+        kc.clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .and_then(|c| c.cluster.as_ref())
+            .and_then(|c| c.server.clone())
+            .unwrap()
+    }
+
+    #[test]
+    fn several_files_merge_as_kubectl_merges_them() {
+        let d = dir("merge");
+        let a = write(&d, "a.yaml", &["prod", "shared"], "https://a", "prod");
+        let b = write(&d, "b.yaml", &["shared", "staging"], "https://b", "staging");
+        let missing = d.join("missing.yaml");
+        let kc = read_kubeconfig(&[a.clone(), PathBuf::new(), missing.clone(), b.clone()]).unwrap();
+        let contexts: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            contexts,
+            ["prod", "shared", "staging"],
+            "both files, no repeats"
+        );
+        assert_eq!(
+            server_of(&kc, "shared"),
+            "https://a/shared",
+            "first file wins"
+        );
+        assert_eq!(server_of(&kc, "staging"), "https://b/staging");
+        let user = |u: &str| {
+            kc.auth_infos
+                .iter()
+                .find(|x| x.name == u)
+                .and_then(|x| x.auth_info.as_ref())
+                .and_then(|x| x.username.clone())
+        };
+        assert_eq!(
+            user("shared").as_deref(),
+            Some("u-a.yaml"),
+            "first file wins"
+        );
+        assert_eq!(user("staging").as_deref(), Some("u-b.yaml"));
+        assert_eq!(kc.current_context.as_deref(), Some("prod"));
+        // The other order: the other file wins.
+        let kc = read_kubeconfig(&[b.clone(), a.clone()]).unwrap();
+        assert_eq!(server_of(&kc, "shared"), "https://b/shared");
+        assert_eq!(kc.current_context.as_deref(), Some("staging"));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn an_empty_current_context_sets_nothing() {
+        let d = dir("empty-current");
+        let a = write(&d, "a.yaml", &["prod"], "https://a", "");
+        let b = write(&d, "b.yaml", &["staging"], "https://b", "staging");
+        let kc = read_kubeconfig(&[a, b]).unwrap();
+        assert_eq!(kc.current_context.as_deref(), Some("staging"));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn only_missing_files_or_a_broken_one_is_an_error() {
+        let d = dir("errors");
+        let e = read_kubeconfig(&[d.join("nope.yaml"), d.join("nada.yaml")]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(
+            e.message.contains("nope.yaml") && e.message.contains("nada.yaml"),
+            "{e}"
+        );
+        let a = write(&d, "a.yaml", &["prod"], "https://a", "prod");
+        let broken = d.join("broken.yaml");
+        std::fs::write(&broken, "clusters: [ {").unwrap();
+        let e = read_kubeconfig(&[a, broken]).unwrap_err();
+        assert!(e.message.contains("broken.yaml"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

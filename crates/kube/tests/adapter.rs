@@ -441,7 +441,7 @@ async fn chosen_namespaces_only_and_silent_calls_time_out() {
     let dir = scratch();
     let kc = kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]);
     let c = modeldeck_kube::KubeCluster::connect(modeldeck_kube::KubeOptions {
-        kubeconfig: Some(kc),
+        kubeconfig: vec![kc],
         namespaces: Some(vec!["ml-staging".into(), "ml-batch".into()]),
         ..modeldeck_kube::KubeOptions::default()
     })

@@ -82,7 +82,7 @@ pub fn dead_port() -> u16 {
 
 pub fn adapter(kubeconfig: PathBuf, timeout: Duration) -> KubeCluster {
     KubeCluster::connect(KubeOptions {
-        kubeconfig: Some(kubeconfig),
+        kubeconfig: vec![kubeconfig],
         contexts: Contexts::All,
         call_timeout: timeout,
         ..KubeOptions::default()

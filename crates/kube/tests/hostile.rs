@@ -237,7 +237,7 @@ async fn a_100_mb_answer_is_refused_at_the_cap_without_reading_it() {
         ],
     );
     let c = modeldeck_kube::KubeCluster::connect(modeldeck_kube::KubeOptions {
-        kubeconfig: Some(kc),
+        kubeconfig: vec![kc],
         contexts: modeldeck_kube::Contexts::All,
         call_timeout: Duration::from_secs(10),
         max_body_bytes: 1024 * 1024,

@@ -98,7 +98,7 @@ fn default_kubeconfig() -> Option<PathBuf> {
 fn anything_configured(p: &Profile) -> bool {
     p.registry.url.is_some()
         || p.metrics.url.is_some()
-        || p.cluster.kubeconfig.is_some()
+        || !p.cluster.kubeconfig.is_empty()
         || default_kubeconfig().is_some()
 }
 
@@ -175,7 +175,7 @@ fn feed_workload_models(console: &Console, prom: Arc<modeldeck_prometheus::Prome
 
 fn cluster_port(p: &Profile) -> Result<Option<Arc<KubeCluster>>, Failure> {
     use modeldeck_kube::{BindingConfig, Contexts, KubeOptions};
-    if p.cluster.kubeconfig.is_none() && default_kubeconfig().is_none() {
+    if p.cluster.kubeconfig.is_empty() && default_kubeconfig().is_none() {
         return Ok(None);
     }
     let b = &p.binding;

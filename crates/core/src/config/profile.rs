@@ -61,12 +61,52 @@ impl Default for Profile {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterSettings {
-    /// Kubeconfig file; default `$KUBECONFIG` or `~/.kube/config`.
-    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig files, merged the way kubectl merges `KUBECONFIG` (the
+    /// first file to name a cluster, context or user wins, and so does the
+    /// first `current-context`; missing files are skipped); empty: default
+    /// `$KUBECONFIG` or `~/.kube/config`. In the file, one path (a string)
+    /// or a list of paths.
+    #[serde(with = "one_or_many_paths")]
+    pub kubeconfig: Vec<PathBuf>,
     /// Contexts to watch at once; empty = the current context.
     pub contexts: Vec<String>,
     /// Namespaces to watch; empty = all.
     pub namespaces: Vec<String>,
+}
+
+/// `kubeconfig = "a"` or `kubeconfig = ["a", "b"]`; empty items are
+/// ignored, as kubectl ignores them in `KUBECONFIG`. Written back as it is
+/// read: nothing, one string, or a list.
+mod one_or_many_paths {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::path::PathBuf;
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+        let paths = match Option::<OneOrMany>::deserialize(d)? {
+            None => Vec::new(),
+            Some(OneOrMany::One(p)) => vec![p],
+            Some(OneOrMany::Many(ps)) => ps,
+        };
+        Ok(paths
+            .into_iter()
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect())
+    }
+
+    pub fn serialize<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+        match paths {
+            [] => s.serialize_none(),
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
 }
 
 /// An HTTP backend (MLflow or Prometheus). Secrets are not here: passwords
@@ -163,15 +203,18 @@ impl Profile {
     /// Ours: `MODELDECK_REGISTRY_URL`, `MODELDECK_METRICS_URL`,
     /// `MODELDECK_METRICS_USERNAME`, `MODELDECK_CONTEXTS`,
     /// `MODELDECK_NAMESPACES` (comma lists). The ecosystem's:
-    /// `KUBECONFIG` (first path), `MLFLOW_TRACKING_URI`,
+    /// `KUBECONFIG` (every path of the list, merged as kubectl merges
+    /// them), `MLFLOW_TRACKING_URI`,
     /// `MLFLOW_TRACKING_USERNAME`, `MLFLOW_TRACKING_INSECURE_TLS`,
     /// `PROMETHEUS_URL`. Ours win over the ecosystem's.
     pub fn apply_env(&mut self, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty());
         if let Some(v) = get("KUBECONFIG") {
-            let first = std::env::split_paths(v).next();
-            if let Some(p) = first {
-                self.cluster.kubeconfig = Some(p);
+            let paths: Vec<PathBuf> = std::env::split_paths(v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            if !paths.is_empty() {
+                self.cluster.kubeconfig = paths;
             }
         }
         if let Some(v) = get("MODELDECK_CONTEXTS") {
@@ -196,5 +239,55 @@ impl Profile {
             self.metrics.username = Some(v.clone());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod kubeconfig_tests {
+    use super::*;
+
+    fn cluster(toml_text: &str) -> ClusterSettings {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    #[test]
+    fn one_path_or_a_list_in_the_file_and_back() {
+        assert_eq!(
+            cluster(r#"kubeconfig = "/k/a.yaml""#).kubeconfig,
+            vec![PathBuf::from("/k/a.yaml")]
+        );
+        let two = cluster(r#"kubeconfig = ["/k/a.yaml", "", "/k/b.yaml"]"#);
+        assert_eq!(
+            two.kubeconfig,
+            vec![PathBuf::from("/k/a.yaml"), PathBuf::from("/k/b.yaml")]
+        );
+        assert!(cluster("").kubeconfig.is_empty());
+        // Written back as read: one path stays a string, none stays absent.
+        let one = cluster(r#"kubeconfig = "/k/a.yaml""#);
+        assert_eq!(
+            toml::to_string(&one).unwrap().lines().next(),
+            Some(r#"kubeconfig = "/k/a.yaml""#)
+        );
+        assert_eq!(cluster(&toml::to_string(&two).unwrap()), two);
+        assert!(
+            !toml::to_string(&cluster(""))
+                .unwrap()
+                .contains("kubeconfig")
+        );
+    }
+
+    #[test]
+    fn every_path_of_kubeconfig_is_kept_in_order() {
+        let mut p = Profile::default();
+        let list = std::env::join_paths(["/k/a.yaml", "", "/k/b.yaml"]).unwrap();
+        let env = BTreeMap::from([(
+            "KUBECONFIG".to_string(),
+            list.to_string_lossy().into_owned(),
+        )]);
+        p.apply_env(&env).unwrap();
+        assert_eq!(
+            p.cluster.kubeconfig,
+            vec![PathBuf::from("/k/a.yaml"), PathBuf::from("/k/b.yaml")]
+        );
     }
 }

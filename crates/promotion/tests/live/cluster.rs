@@ -149,7 +149,7 @@ impl UserCluster {
         let path = self.dir.join(format!("kubeconfig-{user}"));
         write_kubeconfig(&path, &entries, &entries[0].context).unwrap();
         let c = KubeCluster::connect(KubeOptions {
-            kubeconfig: Some(path),
+            kubeconfig: vec![path],
             contexts: Contexts::All,
             call_timeout: Duration::from_secs(10),
             ..KubeOptions::default()

@@ -1,0 +1,106 @@
+//! Several kubeconfig files through [`KubeCluster`], merged as kubectl merges
+//! `KUBECONFIG`: contexts of every file are watched, the first file wins a
+//! name both define, `current-context` comes from the first file that sets
+//! it, and a missing file is skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use modeldeck_apiserver::fixtures;
+use modeldeck_core::ports::Cluster;
+use modeldeck_kube::{ContextPhase, Contexts, KubeCluster, KubeOptions};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_of_every_file_first_file_wins_and_sets_the_current_context() {
+    let live = server("live", fixtures::demo_seed("live"), false).await;
+    let shared = server("shared", fixtures::demo_seed("shared"), false).await;
+    let other = server("other", fixtures::demo_seed("other"), false).await;
+    let dir = scratch();
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    // The first file names `shared` too, at a dead address: its entry wins,
+    // so `shared` fails although the second file's `shared` would answer.
+    let a = kubeconfig(
+        &dir,
+        "a.yaml",
+        &[
+            live.kubeconfig_entry("admin").unwrap(),
+            entry_at("shared", dead.clone()),
+        ],
+    );
+    let b = kubeconfig(
+        &dir,
+        "b.yaml",
+        &[
+            shared.kubeconfig_entry("admin").unwrap(),
+            other.kubeconfig_entry("admin").unwrap(),
+        ],
+    );
+    let files = vec![a, dir.0.join("missing.yaml"), b];
+
+    let current = KubeCluster::connect(KubeOptions {
+        kubeconfig: files.clone(),
+        ..KubeOptions::default()
+    })
+    .unwrap();
+    assert_eq!(
+        current.clusters(),
+        vec!["live"],
+        "current-context of the first file (the second says `shared`)"
+    );
+    drop(current);
+
+    let c = KubeCluster::connect(KubeOptions {
+        kubeconfig: files,
+        contexts: Contexts::All,
+        call_timeout: Duration::from_secs(3),
+        ..KubeOptions::default()
+    })
+    .unwrap();
+    assert_eq!(c.clusters(), vec!["live", "shared", "other"]);
+    let ws = wait_for(&c, "both live contexts listed", |ws| {
+        ws.iter().any(|w| w.id.cluster == "live") && ws.iter().any(|w| w.id.cluster == "other")
+    })
+    .await;
+    assert!(ws.iter().all(|w| w.id.cluster != "shared"), "{ws:?}");
+    let st = c.wait_ready(Duration::from_secs(20)).await;
+    let by = |n: &str| st.iter().find(|s| s.context == n).unwrap().clone();
+    assert_eq!(by("live").phase, ContextPhase::Ready);
+    assert_eq!(by("other").phase, ContextPhase::Ready);
+    let shared_st = by("shared");
+    assert_eq!(shared_st.phase, ContextPhase::Failed, "{shared_st:?}");
+    assert_eq!(
+        shared_st.server.as_deref().map(|s| s.trim_end_matches('/')),
+        Some(dead.as_str()),
+        "the first file's server"
+    );
+    let parts = c.partial_failures();
+    assert_eq!(
+        parts
+            .iter()
+            .map(|p| p.location.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("context shared")],
+        "{parts:?}"
+    );
+    assert_eq!(
+        shared.request_count("list", "deployments"),
+        0,
+        "the second file's `shared` is never asked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_missing_files_is_an_error_naming_them() {
+    let dir = scratch();
+    let e = KubeCluster::connect(KubeOptions {
+        kubeconfig: vec![dir.0.join("a.yaml"), dir.0.join("b.yaml")],
+        ..KubeOptions::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.message.contains("a.yaml") && e.message.contains("b.yaml"),
+        "{e}"
+    );
+}
