@@ -4,7 +4,7 @@
 
 use crate::compare::{self, Comparison, Direction, Side};
 use crate::domain::*;
-use crate::error::{Backend, BackendError, ErrorCode, PortResult};
+use crate::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use crate::ports::{Cluster, Metrics, Registry};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+mod state;
+pub use state::{BackendState, Severity};
 
 /// The three ports a console talks to.
 #[derive(Clone)]
@@ -94,7 +97,7 @@ pub struct BackendStatus {
     pub failing_since: Option<Timestamp>,
     /// Parts that could not be read while the rest answered (a dead
     /// context among live ones), as of the latest successful read.
-    pub partial: Vec<BackendError>,
+    pub partial: Vec<PartialFailure>,
 }
 
 /// What a panel fed by one backend should show.

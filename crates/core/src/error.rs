@@ -63,6 +63,9 @@ pub enum ErrorCode {
     TooLarge,
     /// The operation is not supported by this backend or server version.
     Unsupported,
+    /// The profile leaves this backend out: not a failure, nothing to
+    /// read. Front ends show it as "not configured".
+    NotConfigured,
 }
 
 impl ErrorCode {
@@ -80,6 +83,7 @@ impl ErrorCode {
             ErrorCode::ServerError => "server_error",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Unsupported => "unsupported",
+            ErrorCode::NotConfigured => "not_configured",
         }
     }
 
@@ -146,15 +150,27 @@ fn where_suffix(location: &Option<String>) -> String {
     }
 }
 
-/// How the error of a backend the profile leaves out begins.
+/// How a backend the profile leaves out describes itself, and how the
+/// message of its [`ErrorCode::NotConfigured`] error begins (for people:
+/// code branches on the code).
 pub const NOT_CONFIGURED: &str = "not configured";
 
 impl BackendError {
     /// True for the error of a backend the profile does not configure
-    /// (`Unsupported`, beginning with [`NOT_CONFIGURED`]): the front ends
-    /// show it as "not configured", not as a failure.
+    /// ([`ErrorCode::NotConfigured`]): the front ends show it as "not
+    /// configured", not as a failure.
     pub fn is_not_configured(&self) -> bool {
-        self.code == ErrorCode::Unsupported && self.message.starts_with(NOT_CONFIGURED)
+        self.code == ErrorCode::NotConfigured
+    }
+
+    /// The error every call to a backend the profile leaves out answers;
+    /// `hint` says how to configure it.
+    pub fn not_configured(backend: Backend, hint: impl fmt::Display) -> Self {
+        BackendError::new(
+            backend,
+            ErrorCode::NotConfigured,
+            format!("{NOT_CONFIGURED}: {hint}"),
+        )
     }
 
     /// A new error without a location.
@@ -176,6 +192,50 @@ impl BackendError {
     /// Shorthand for a not-found error.
     pub fn not_found(backend: Backend, what: impl Into<String>) -> Self {
         BackendError::new(backend, ErrorCode::NotFound, what)
+    }
+}
+
+/// One part of a backend that could not be read while the rest answered: a
+/// dead or unauthorized kube context among live ones. Typed, so front ends
+/// name the context without reading it out of a message or a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialFailure {
+    /// The part (kube context) that failed.
+    pub context: String,
+    /// Its server URL (no credentials), when known.
+    pub server: Option<String>,
+    /// Why it failed.
+    pub error: BackendError,
+    /// True when it answered before and its data (the last seen) is still
+    /// shown; false when it never answered.
+    pub stale: bool,
+}
+
+impl PartialFailure {
+    /// One human line: `context: cause (server URL)`, plus a note when its
+    /// data is the last seen. The message of `error` already says what
+    /// failed; this adds where.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{}: {}", self.context, self.error.message);
+        if let Some(url) = &self.server {
+            s.push_str(&format!(" (server {})", url.trim_end_matches('/')));
+        }
+        if self.stale {
+            s.push_str(" (its workloads are the last ones seen)");
+        }
+        s
+    }
+}
+
+impl fmt::Display for PartialFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.error.backend,
+            self.error.code,
+            self.summary()
+        )
     }
 }
 

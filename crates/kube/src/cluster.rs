@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use kube::Client;
 use kube::config::Kubeconfig;
 use modeldeck_core::domain::{AccessCheck, ClusterEvent, Identity, Workload, WorkloadRef};
-use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use modeldeck_core::ports::Cluster;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -244,15 +244,17 @@ impl KubeCluster {
     }
 }
 
-/// `context: what (server URL)`: one context's trouble, saying where.
-fn context_says(s: &ContextStatus, what: &str) -> String {
-    match &s.server {
-        Some(url) => format!(
-            "{}: {what} (server {})",
-            s.context,
-            url.trim_end_matches('/')
-        ),
-        None => format!("{}: {what}", s.context),
+/// One context's trouble as a typed failure (the error, or "not answering"
+/// when it has none yet), naming its context and server.
+fn failure_of(s: &ContextStatus, not_answering: ErrorCode, why: String) -> PartialFailure {
+    PartialFailure {
+        context: s.context.clone(),
+        server: s.server.clone(),
+        error: s
+            .error
+            .clone()
+            .unwrap_or_else(|| cluster_error(not_answering, &s.context, why)),
+        stale: s.phase == ContextPhase::Degraded,
     }
 }
 
@@ -264,28 +266,11 @@ impl Cluster for KubeCluster {
 
     /// Contexts that failed (never listed) or degraded (listed, failing
     /// now: their workloads are stale) while others answer.
-    fn partial_failures(&self) -> Vec<BackendError> {
+    fn partial_failures(&self) -> Vec<PartialFailure> {
         self.context_status()
             .into_iter()
             .filter(|s| matches!(s.phase, ContextPhase::Failed | ContextPhase::Degraded))
-            .map(|s| {
-                let stale = if s.phase == ContextPhase::Degraded {
-                    " (its workloads are the last ones seen)"
-                } else {
-                    ""
-                };
-                match &s.error {
-                    Some(e) => BackendError {
-                        message: format!("{}{stale}", context_says(&s, &e.message)),
-                        ..e.clone()
-                    },
-                    None => cluster_error(
-                        ErrorCode::Unreachable,
-                        &s.context,
-                        format!("{}{stale}", context_says(&s, "not answering")),
-                    ),
-                }
-            })
+            .map(|s| failure_of(&s, ErrorCode::Unreachable, "not answering".into()))
             .collect()
     }
 
@@ -311,15 +296,12 @@ impl Cluster for KubeCluster {
             .iter()
             .find_map(|s| s.error.as_ref().map(|e| e.code))
             .unwrap_or(ErrorCode::Timeout);
+        let budget = self.budget().as_millis();
         let why: Vec<String> = st
             .iter()
-            .map(|s| match &s.error {
-                Some(e) => context_says(s, &e.message),
-                None => format!(
-                    "{}: no answer within {} ms",
-                    s.context,
-                    self.budget().as_millis()
-                ),
+            .map(|s| {
+                let silent = format!("no answer within {budget} ms");
+                failure_of(s, ErrorCode::Timeout, silent).summary()
             })
             .collect();
         Err(BackendError::new(

@@ -340,11 +340,20 @@ async fn dead_and_silent_contexts_do_not_block_the_live_one() {
     // The port reports both, each naming its context and server, while
     // list_workloads answers with the live one's workloads.
     let parts = c.partial_failures();
-    let at: Vec<_> = parts.iter().map(|e| e.location.clone().unwrap()).collect();
-    assert_eq!(at, vec!["context dead", "context silent"], "{parts:?}");
+    let named: Vec<_> = parts.iter().map(|p| p.context.as_str()).collect();
+    assert_eq!(named, vec!["dead", "silent"], "{parts:?}");
     assert!(
-        parts[0].message.starts_with("dead: ")
-            && parts[0].message.contains("(server http://127.0.0.1:"),
+        parts[0]
+            .server
+            .as_deref()
+            .is_some_and(|s| s.starts_with("http://127.0.0.1:")),
+        "{:?}",
+        parts[0]
+    );
+    assert!(!parts[0].stale, "never listed: nothing stale to show");
+    assert!(
+        parts[0].summary().starts_with("dead: ")
+            && parts[0].summary().contains("(server http://127.0.0.1:"),
         "{}",
         parts[0]
     );

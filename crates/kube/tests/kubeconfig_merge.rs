@@ -77,11 +77,8 @@ async fn contexts_of_every_file_first_file_wins_and_sets_the_current_context() {
     );
     let parts = c.partial_failures();
     assert_eq!(
-        parts
-            .iter()
-            .map(|p| p.location.as_deref())
-            .collect::<Vec<_>>(),
-        vec![Some("context shared")],
+        parts.iter().map(|p| p.context.as_str()).collect::<Vec<_>>(),
+        vec!["shared"],
         "{parts:?}"
     );
     assert_eq!(

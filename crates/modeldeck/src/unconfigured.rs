@@ -1,6 +1,6 @@
 //! Stand-ins for a backend the profile does not configure (a profile with a
 //! cluster and a registry but no Prometheus is legitimate). Every call
-//! answers `Unsupported` with a hint saying how to configure it, and
+//! answers `NotConfigured` with a hint saying how to configure it, and
 //! `status` does not count it as a failure.
 
 use async_trait::async_trait;
@@ -31,7 +31,7 @@ impl NotConfigured {
     fn err<T>(&self) -> PortResult<T> {
         Err(BackendError::new(
             self.backend,
-            ErrorCode::Unsupported,
+            ErrorCode::NotConfigured,
             format!("{NOT_CONFIGURED}: {}", self.hint),
         ))
     }

@@ -6,6 +6,8 @@
 //!   Source") and terminal escapes. The table must show them neutralized, by
 //!   the same sanitizer the TUI uses; the JSON output must keep the raw
 //!   value (it is data: the encoder escapes it).
+//! - The backends the profile leaves out are `not_configured` (by their
+//!   error code), not failures.
 
 // Test crate: helpers outside #[test] fns may unwrap too (clippy.toml covers only #[test]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -154,4 +156,37 @@ fn json_keeps_the_raw_hostile_value() {
     assert_eq!(v2["version"], "2", "{doc}");
     assert_eq!(v2["aliases"], json!([ALIAS]), "the raw alias: {doc}");
     assert!(v2["metrics"][METRIC].is_number(), "{doc}");
+}
+
+#[test]
+fn backends_left_out_are_not_configured_by_code_and_not_failures() {
+    let url = hostile_mlflow();
+    let r = run_against(&url, &["status", "--output", "json"]);
+    assert_eq!(r.code, 0, "nothing failed: {}\n{}", r.stderr, r.stdout);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let backend = |name: &str| {
+        doc["backends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["backend"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(backend("registry")["state"], "ready", "{doc}");
+    for name in ["cluster", "metrics"] {
+        let b = backend(name);
+        assert_eq!(b["state"], "not_configured", "{b}");
+        assert_eq!(b["error"]["code"], "not_configured", "{b}");
+    }
+    let table = run_against(&url, &["status"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("metrics") && l.contains("not_configured")),
+        "{}",
+        table.stdout
+    );
 }

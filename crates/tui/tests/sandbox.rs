@@ -231,7 +231,7 @@ async fn event_loop_loads_navigates_runs_jobs_and_draws() {
     assert!(screen.contains("Versions(fraud-detector)"), "{screen}");
     assert!(screen.contains("champion"), "{screen}");
     assert!(screen.contains("SANDBOX"), "{screen}");
-    assert!(screen.contains("registry ✓ ok"), "{screen}");
+    assert!(screen.contains("registry ✓ ready"), "{screen}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -12,7 +12,7 @@ mod common;
 use common::Harness;
 use common::fixture::{self, NOW};
 use crossterm::event::KeyCode;
-use modeldeck_core::error::{Backend, BackendError, ErrorCode};
+use modeldeck_core::error::{Backend, BackendError, ErrorCode, PartialFailure};
 use modeldeck_tui::Action;
 use modeldeck_tui::jobs::JobOutcome;
 
@@ -61,20 +61,25 @@ fn fleet_with_metrics_stale() {
 #[test]
 fn a_dead_context_among_live_ones_shows_as_partial_in_the_status_bar() {
     let mut snap = fixture::ready();
-    snap.cluster.partial = vec![
-        BackendError::new(
+    // The context is named by the typed failure, not read out of the
+    // error's location or message (which say something else here).
+    snap.cluster.partial = vec![PartialFailure {
+        context: "prod-us".into(),
+        server: Some("https://10.0.0.1:6443".into()),
+        error: BackendError::new(
             Backend::Cluster,
             ErrorCode::Unreachable,
-            "prod-us: discovering API groups: cannot reach the API server: Connection refused",
+            "discovering API groups: cannot reach the API server: Connection refused",
         )
-        .at("context prod-us"),
-    ];
+        .at("https://10.0.0.1:6443/apis"),
+        stale: false,
+    }];
     let wide = Harness::new(snap.clone(), 200, 50).draw();
     assert!(
         wide.contains("cluster ⚠ partial: prod-us failing"),
         "{wide}"
     );
-    assert!(wide.contains("registry ✓ ok"), "{wide}");
+    assert!(wide.contains("registry ✓ ready"), "{wide}");
     // The workloads of the live contexts are still listed.
     assert!(wide.contains("fraud-detector"), "{wide}");
     let narrow = Harness::new(snap, 80, 24).draw();
@@ -87,13 +92,74 @@ fn a_backend_the_profile_leaves_out_is_not_configured_not_failed() {
     snap.health = std::sync::Arc::new(Default::default());
     snap.metrics = fixture::failed_status(
         Backend::Metrics,
-        ErrorCode::Unsupported,
+        ErrorCode::NotConfigured,
         "not configured: no metrics URL (set [profiles.p.metrics] url, or PROMETHEUS_URL)",
         false,
     );
-    let screen = Harness::new(snap, 200, 50).draw();
+    let screen = Harness::new(snap.clone(), 200, 50).draw();
     assert!(screen.contains("metrics – not configured"), "{screen}");
     assert!(!screen.contains("✗ failed"), "{screen}");
+    // The code decides, not the words: an adapter's `unsupported` that
+    // happens to begin the same way is a failure.
+    snap.metrics = fixture::failed_status(
+        Backend::Metrics,
+        ErrorCode::Unsupported,
+        "not configured: a coincidence",
+        false,
+    );
+    let screen = Harness::new(snap, 200, 50).draw();
+    assert!(
+        screen.contains("metrics ✗ failed (unsupported)"),
+        "{screen}"
+    );
+}
+
+/// The status bar shows each backend's state in the word `modeldeck
+/// status` prints for it (`Snapshot::backend_state`), for every state.
+#[test]
+fn the_status_bar_says_what_modeldeck_status_says() {
+    let unreachable = |b| fixture::failed_status(b, ErrorCode::Unreachable, "down", false);
+    let stale = |b| fixture::failed_status(b, ErrorCode::Timeout, "slow", true);
+    let mut cases: Vec<(Backend, &str, modeldeck_core::Snapshot)> = Vec::new();
+    cases.push((Backend::Cluster, "✓ ready", fixture::ready()));
+    let mut s = fixture::ready();
+    s.models = std::sync::Arc::new(Vec::new());
+    cases.push((Backend::Registry, "✓ empty", s));
+    cases.push((Backend::Cluster, "⟳ loading", fixture::loading()));
+    let mut s = fixture::ready();
+    s.cluster.partial = vec![PartialFailure {
+        context: "prod-us".into(),
+        server: None,
+        error: BackendError::new(Backend::Cluster, ErrorCode::Forbidden, "no"),
+        stale: true,
+    }];
+    cases.push((Backend::Cluster, "⚠ partial: prod-us failing", s));
+    let mut s = fixture::ready();
+    s.registry = stale(Backend::Registry);
+    cases.push((Backend::Registry, "⚠ stale since", s));
+    let mut s = fixture::ready();
+    s.metrics = unreachable(Backend::Metrics);
+    cases.push((Backend::Metrics, "✗ failed (unreachable)", s));
+    let mut s = fixture::ready();
+    s.registry.error = Some(BackendError::not_configured(Backend::Registry, "no URL"));
+    s.registry.loaded = false;
+    cases.push((Backend::Registry, "– not configured", s));
+    let mut seen = std::collections::BTreeSet::new();
+    for (b, shown, snap) in cases {
+        let state = snap.backend_state(b);
+        seen.insert(state.word());
+        assert!(
+            shown.contains(state.label()),
+            "{b}: the bar's {shown:?} is not the state's word {:?}",
+            state.word()
+        );
+        let screen = Harness::new(snap, 200, 50).draw();
+        assert!(
+            screen.contains(&format!("{b} {shown}")),
+            "{b} {shown}\n{screen}"
+        );
+    }
+    assert_eq!(seen.len(), 7, "every state once: {seen:?}");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! changed through [`Cluster::changed`] so the console re-reads only then.
 
 use crate::domain::*;
-use crate::error::{BackendError, PortResult};
+use crate::error::{PartialFailure, PortResult};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use tokio::sync::watch;
@@ -26,9 +26,9 @@ pub trait Cluster: Send + Sync {
 
     /// Parts of the cluster that could not be read although
     /// [`list_workloads`](Cluster::list_workloads) answered (a dead or
-    /// unauthorized context among live ones), each naming its part.
+    /// unauthorized context among live ones), each naming its context.
     /// Empty by default.
-    fn partial_failures(&self) -> Vec<BackendError> {
+    fn partial_failures(&self) -> Vec<PartialFailure> {
         Vec::new()
     }
 

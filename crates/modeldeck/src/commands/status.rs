@@ -1,5 +1,6 @@
 //! `modeldeck status`: the Fleet screen as a document. Rows come from
-//! `modeldeck_core::fleet::fleet_rows`, so the CLI and the TUI agree; the
+//! `modeldeck_core::fleet::fleet_rows` and each backend's state from
+//! `Snapshot::backend_state`, so the CLI and the TUI agree on both; the
 //! per-backend health says what could not be read.
 
 use crate::cli::StatusArgs;
@@ -8,9 +9,9 @@ use crate::render::Printer;
 use crate::render::fixed;
 use crate::render::table::{Cell, Paint, Table};
 use modeldeck_core::Console;
-use modeldeck_core::console::{BackendStatus, PanelState, Snapshot};
+use modeldeck_core::console::{BackendState, Severity, Snapshot};
 use modeldeck_core::domain::{DriftStatus, WorkloadKind, format_age};
-use modeldeck_core::error::{Backend, BackendError};
+use modeldeck_core::error::{Backend, PartialFailure};
 use modeldeck_core::fleet::{FleetColumn, FleetRow, fleet_rows, sort_rows};
 use serde::Serialize;
 
@@ -54,9 +55,12 @@ pub struct BackendDoc {
     /// `cluster`, `registry` or `metrics`.
     pub backend: Backend,
     /// `ready`, `partial`, `empty`, `loading`, `failed`, `stale` or
-    /// `not_configured`. `partial`: it answered, but some of its parts
-    /// (kube contexts) could not be read; see `partial`.
+    /// `not_configured` ([`BackendState::word`]). `partial`: it answered,
+    /// but some of its parts (kube contexts) could not be read; see `partial`.
     pub state: &'static str,
+    /// How much the state should worry the reader (the table's color).
+    #[serde(skip)]
+    pub severity: Severity,
     /// Where it is (no secrets).
     pub endpoint: String,
     /// Last successful read.
@@ -71,7 +75,40 @@ pub struct BackendDoc {
     pub error: Option<ErrorBody>,
     /// Parts that could not be read while the rest answered (one per
     /// failing kube context); empty otherwise.
-    pub partial: Vec<ErrorBody>,
+    pub partial: Vec<PartialDoc>,
+}
+
+/// One part of a backend that could not be read while the rest answered.
+#[derive(Debug, Serialize)]
+pub struct PartialDoc {
+    /// Stable code of its error.
+    pub code: String,
+    /// `context: cause (server URL)`.
+    pub message: String,
+    /// The backend it belongs to.
+    pub backend: Backend,
+    /// `context <name>`.
+    pub location: String,
+    /// The kube context.
+    pub context: String,
+    /// Its server URL (no credentials), when known.
+    pub server: Option<String>,
+    /// True when its workloads are still listed as last seen.
+    pub stale: bool,
+}
+
+impl From<&PartialFailure> for PartialDoc {
+    fn from(p: &PartialFailure) -> Self {
+        PartialDoc {
+            code: p.error.code.as_str().to_string(),
+            message: p.summary(),
+            backend: p.error.backend,
+            location: format!("context {}", p.context),
+            context: p.context.clone(),
+            server: p.server.clone(),
+            stale: p.stale,
+        }
+    }
 }
 
 /// One Fleet row.
@@ -152,18 +189,18 @@ pub async fn run(console: &Console, args: &StatusArgs, printer: Printer) -> Resu
     printer.print(&doc, |color| render(&doc, &snap, color))?;
     let mut exit = Exit::Ok;
     for b in Backend::ALL {
-        let st = snap.backend(b);
-        if let Some(e) = &st.error {
-            if e.is_not_configured() {
-                continue;
-            }
+        let state = snap.backend_state(b);
+        if let Some(e) = state.error() {
             eprintln!("error: {e}");
-            exit = Exit::Backend;
         }
         // What was asked for and could not be read is a failure too, even
         // when the rest answered: the listing is incomplete.
-        for e in &st.partial {
-            eprintln!("error: {e}");
+        if let BackendState::Partial { failures } = &state {
+            for f in failures {
+                eprintln!("error: {f}");
+            }
+        }
+        if state.is_failure() {
             exit = Exit::Backend;
         }
     }
@@ -198,37 +235,19 @@ pub fn build(snap: &Snapshot, args: &StatusArgs) -> StatusDoc {
 }
 
 fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
-    let st: &BackendStatus = snap.backend(b);
-    let empty = match b {
-        Backend::Cluster => snap.workloads.is_empty(),
-        Backend::Registry => snap.models.is_empty(),
-        Backend::Metrics => snap.health.is_empty(),
-    };
-    let state = match st.panel_state(empty) {
-        _ if st
-            .error
-            .as_ref()
-            .is_some_and(BackendError::is_not_configured) =>
-        {
-            "not_configured"
-        }
-        PanelState::Loading => "loading",
-        PanelState::Ready | PanelState::Empty if !st.partial.is_empty() => "partial",
-        PanelState::Ready => "ready",
-        PanelState::Empty => "empty",
-        PanelState::Failed(_) => "failed",
-        PanelState::Stale { .. } => "stale",
-    };
+    let st = snap.backend(b);
+    let state = snap.backend_state(b);
     BackendDoc {
         backend: b,
-        state,
+        state: state.word(),
+        severity: state.severity(),
         endpoint: st.endpoint.clone(),
         last_ok: st.last_ok.map(|t| t.rfc3339()),
         last_ok_ms: st.last_ok.map(|t| t.0),
         failing_since: st.failing_since.map(|t| t.rfc3339()),
         failing_since_ms: st.failing_since.map(|t| t.0),
         error: st.error.as_ref().map(ErrorBody::from),
-        partial: st.partial.iter().map(ErrorBody::from).collect(),
+        partial: st.partial.iter().map(PartialDoc::from).collect(),
     }
 }
 
@@ -299,22 +318,21 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
     });
     let mut b = Table::new(&["BACKEND", "STATE", "ENDPOINT", "LAST OK", "ERROR"]);
     for d in &doc.backends {
-        let paint = match d.state {
-            "ready" => Paint::Green,
-            "failed" | "stale" => Paint::Red,
-            _ => Paint::Yellow,
+        let error = match (&d.error, d.partial.first()) {
+            (Some(e), _) => Some((e.code.as_str(), e.message.as_str())),
+            (None, Some(p)) => Some((p.code.as_str(), p.message.as_str())),
+            (None, None) => None,
         };
-        let error = d.error.as_ref().or(d.partial.first());
         let more = match d.partial.len() {
             0 | 1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
         b.row(vec![
             d.backend.name().into(),
-            Cell::painted(d.state, paint),
+            Cell::painted(d.state, Paint::from(d.severity)),
             d.endpoint.as_str().into(),
             Cell::opt(d.last_ok.as_deref(), str::to_string),
-            Cell::opt(error, |e| format!("{}: {}{more}", e.code, e.message)),
+            Cell::opt(error, |(code, message)| format!("{code}: {message}{more}")),
         ]);
     }
     out.push('\n');

@@ -4,6 +4,7 @@
 //! cell goes through the one sanitizer ([`modeldeck_core::text::clean`]),
 //! as every TUI cell does.
 
+use modeldeck_core::console::Severity;
 /// The one sanitizer, re-exported for text printed outside a table.
 pub use modeldeck_core::text::clean;
 
@@ -39,6 +40,18 @@ impl Paint {
 pub struct Cell {
     text: String,
     paint: Paint,
+}
+
+impl From<Severity> for Paint {
+    /// The color of a backend state's severity, as the TUI colors it.
+    fn from(s: Severity) -> Paint {
+        match s {
+            Severity::Good => Paint::Green,
+            Severity::Neutral => Paint::Dim,
+            Severity::Warning => Paint::Yellow,
+            Severity::Bad => Paint::Red,
+        }
+    }
 }
 
 impl Cell {

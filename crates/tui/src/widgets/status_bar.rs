@@ -1,14 +1,17 @@
 //! The two status lines: the SANDBOX banner, profile and scope, and where
-//! the user is (line one); the health of each backend (line two): ok,
-//! loading, failed with its error code, or stale since a time.
+//! the user is (line one); the state of each backend (line two), as the
+//! core decides it ([`BackendState`], the same words as `modeldeck status`):
+//! ready, empty, loading, partial naming the failing contexts, stale since a
+//! time, not configured, or failed with its error code.
 
 use crate::app::{App, Screen};
 use crate::theme;
-use modeldeck_core::console::{BackendStatus, PanelState};
-use modeldeck_core::error::BackendError;
-use modeldeck_core::text::clean;
+use modeldeck_core::console::{BackendState, Severity};
+use modeldeck_core::error::Backend;
+use modeldeck_core::text::{clean, clean_owned};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 /// Draws the status bar in `area` (two lines).
@@ -59,11 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(left, l);
     frame.render_widget(crumbs, r);
 
-    let backends = [
-        ("cluster", &snap.cluster),
-        ("registry", &snap.registry),
-        ("metrics", &snap.metrics),
-    ];
+    let backends = Backend::ALL.map(|b| (b, snap.backend_state(b)));
     let mut line = health_line(&backends, false);
     if line.width() > usize::from(bottom.width) {
         line = health_line(&backends, true);
@@ -71,67 +70,49 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(line, bottom);
 }
 
-fn health_line(backends: &[(&str, &BackendStatus)], compact: bool) -> Line<'static> {
+fn health_line(backends: &[(Backend, BackendState)], compact: bool) -> Line<'static> {
     let mut spans = Vec::new();
-    for (name, st) in backends {
+    for (backend, state) in backends {
         if !spans.is_empty() {
             spans.push(Span::styled("  ", theme::dim()));
         }
-        spans.push(Span::styled(format!("{name} "), theme::dim()));
-        spans.push(backend_span(st, compact));
+        spans.push(Span::styled(format!("{backend} "), theme::dim()));
+        spans.push(backend_span(state, compact));
     }
     Line::from(spans)
 }
 
-/// One backend's health as a styled word; `compact` drops filler words
-/// for narrow terminals.
-pub fn backend_span(st: &BackendStatus, compact: bool) -> Span<'static> {
-    match st.panel_state(false) {
-        PanelState::Ready | PanelState::Empty if !st.partial.is_empty() => {
-            // Some contexts answer, others not: name them (the first ones).
-            let names: Vec<String> = st
-                .partial
-                .iter()
-                .map(|e| {
-                    let part = e.location.as_deref().unwrap_or("?");
-                    modeldeck_core::text::clean(part.strip_prefix("context ").unwrap_or(part))
-                        .into_owned()
-                })
-                .collect();
-            let text = if compact {
-                format!("⚠ partial {}", names.len())
-            } else {
-                format!("⚠ partial: {} failing", names.join(","))
-            };
-            Span::styled(text, theme::warn())
+/// One backend's state as a styled glyph and its word; `compact` drops
+/// filler words for narrow terminals.
+pub fn backend_span(state: &BackendState, compact: bool) -> Span<'static> {
+    let word = state.label();
+    let text = match state {
+        BackendState::Ready | BackendState::Empty => format!("✓ {word}"),
+        BackendState::Loading => format!("⟳ {word}"),
+        BackendState::Partial { failures } if compact => format!("⚠ {word} {}", failures.len()),
+        BackendState::Partial { failures } => {
+            // Some contexts answer, others not: name them.
+            let names: Vec<String> = failures.iter().map(|f| clean_owned(&f.context)).collect();
+            format!("⚠ {word}: {} failing", names.join(","))
         }
-        PanelState::Ready | PanelState::Empty => Span::styled("✓ ok", theme::ok()),
-        PanelState::Loading => Span::styled("⟳ loading", theme::loading()),
-        PanelState::Failed(_)
-            if st
-                .error
-                .as_ref()
-                .is_some_and(BackendError::is_not_configured) =>
-        {
-            Span::styled(if compact { "–" } else { "– not configured" }, theme::dim())
-        }
-        PanelState::Failed(_) => {
-            let code = st.error.as_ref().map_or("error", |e| e.code.as_str());
-            let text = if compact {
-                format!("✗ {code}")
-            } else {
-                format!("✗ failed ({code})")
-            };
-            Span::styled(text, theme::error())
-        }
-        PanelState::Stale { since, .. } => {
-            let text = if compact {
-                format!("⚠ stale {}", since.hms())
-            } else {
-                format!("⚠ stale since {}", since.hms())
-            };
-            Span::styled(text, theme::warn())
-        }
+        BackendState::Stale { since, .. } if compact => format!("⚠ {word} {}", since.hms()),
+        BackendState::Stale { since, .. } => format!("⚠ {word} since {}", since.hms()),
+        BackendState::NotConfigured { .. } if compact => "–".to_string(),
+        BackendState::NotConfigured { .. } => format!("– {word}"),
+        BackendState::Failed { error } if compact => format!("✗ {}", error.code),
+        BackendState::Failed { error } => format!("✗ {word} ({})", error.code),
+    };
+    Span::styled(text, style_of(state))
+}
+
+/// The color of a state follows its severity, as in the CLI's tables.
+fn style_of(state: &BackendState) -> Style {
+    match state.severity() {
+        Severity::Good => theme::ok(),
+        Severity::Neutral if matches!(state, BackendState::Loading) => theme::loading(),
+        Severity::Neutral => theme::dim(),
+        Severity::Warning => theme::warn(),
+        Severity::Bad => theme::error(),
     }
 }
 
