@@ -46,10 +46,10 @@ fn model_with_champion_and_challenger() -> (String, String, String) {
     let models = json(&["models"]);
     for m in arr(&models["models"]) {
         let a = &m["aliases"];
-        if let (Some(c), Some(ch)) = (a["champion"].as_str(), a["challenger"].as_str()) {
-            if c != ch {
-                return (s(&m["name"]).to_string(), c.to_string(), ch.to_string());
-            }
+        if let (Some(c), Some(ch)) = (a["champion"].as_str(), a["challenger"].as_str())
+            && c != ch
+        {
+            return (s(&m["name"]).to_string(), c.to_string(), ch.to_string());
         }
     }
     panic!("the demo sandbox should have a model with a champion and a challenger: {models}");
