@@ -60,12 +60,13 @@ fn create_with(
     if !body.get("metadata").is_some_and(Value::is_object) {
         body["metadata"] = json!({});
     }
-    if let Some(body_ns) = meta(&body, "namespace").filter(|n| !n.is_empty()) {
-        if ty.namespaced && body_ns != ns {
-            return Err(ApiError::bad_request(format!(
-                "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"
-            )));
-        }
+    if let Some(body_ns) = meta(&body, "namespace").filter(|n| !n.is_empty())
+        && ty.namespaced
+        && body_ns != ns
+    {
+        return Err(ApiError::bad_request(format!(
+            "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"
+        )));
     }
     if ty.namespaced {
         body["metadata"]["namespace"] = json!(ns);
@@ -162,10 +163,9 @@ fn finalize(
         .pointer("/metadata/resourceVersion")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
+        && want.parse::<u64>().ok() != object_rv(cur)
     {
-        if want.parse::<u64>().ok() != object_rv(cur) {
-            return Err(ApiError::conflict(ty, &name));
-        }
+        return Err(ApiError::conflict(ty, &name));
     }
     let mut out = match subresource {
         Some("status") => {

@@ -205,12 +205,12 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
         let c = Case {
             scenario: i % SCENARIOS.len(),
             position: (rng.next() % 10_000) as f64 / 10_000.0,
-            mode: if rng.next() % 2 == 0 {
+            mode: if rng.next().is_multiple_of(2) {
                 FaultMode::From
             } else {
                 FaultMode::Once
             },
-            timing: if rng.next() % 2 == 0 {
+            timing: if rng.next().is_multiple_of(2) {
                 FaultTiming::Before
             } else {
                 FaultTiming::After

@@ -91,10 +91,10 @@ impl Metrics for SandboxMetrics {
             let mut out = Vec::with_capacity(points.max(0) as usize);
             let mut t = range.start;
             while t <= range.end && t <= now {
-                if t >= state.created_at {
-                    if let Some(v) = health::signal_at(w, state, signal, t) {
-                        out.push((t, v));
-                    }
+                if t >= state.created_at
+                    && let Some(v) = health::signal_at(w, state, signal, t)
+                {
+                    out.push((t, v));
                 }
                 t = t.plus_millis(range.step_ms);
             }

@@ -231,10 +231,8 @@ impl Controller {
         let new_name = new_rs
             .as_ref()
             .and_then(|r| r["metadata"]["name"].as_str().map(String::from));
-        if !paused {
-            if let Some(n) = &new_rs {
-                self.roll(&d, n, &mut rss, desired, settle);
-            }
+        if !paused && let Some(n) = &new_rs {
+            self.roll(&d, n, &mut rss, desired, settle);
         }
         // Replicas and ReplicaSet status.
         let (mut total, mut updated, mut ready) = (0i64, 0i64, 0i64);
@@ -341,10 +339,10 @@ impl Controller {
             };
             let to = (spec - take).max(0);
             can_remove -= (take - unready).max(0);
-            if to != spec {
-                if let Some(u) = self.scale_rs(d, &rss[i], to) {
-                    rss[i] = u;
-                }
+            if to != spec
+                && let Some(u) = self.scale_rs(d, &rss[i], to)
+            {
+                rss[i] = u;
             }
         }
         let total: i64 = rss.iter().map(|r| int(r, "/spec/replicas")).sum();
@@ -359,10 +357,10 @@ impl Controller {
             desired
         };
         let _ = new_ready;
-        if target != cur {
-            if let Some(u) = self.scale_rs(d, &rss[idx], target) {
-                rss[idx] = u;
-            }
+        if target != cur
+            && let Some(u) = self.scale_rs(d, &rss[idx], target)
+        {
+            rss[idx] = u;
         }
     }
 

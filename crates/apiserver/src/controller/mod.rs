@@ -216,7 +216,7 @@ impl Controller {
             self.drain();
             self.pass(false);
             n += 1;
-            if n % 25 == 0 {
+            if n.is_multiple_of(25) {
                 self.recorder.expire();
                 self.prune();
             }

@@ -215,30 +215,28 @@ pub fn sync(
             continue;
         }
         if r.failing {
-            if pods {
-                if let Some(p) = store.get(ids::PODS, &ns, &r.pod) {
-                    if p.pointer("/status/containerStatuses/0/state/waiting/reason")
-                        != Some(&json!("ImagePullBackOff"))
-                    {
-                        let _ = store.update(ids::PODS, &ns, &r.pod, false, |cur| {
-                            Ok(Some(set_failing(cur)))
-                        });
-                        rec.record(
-                            &p,
-                            "Warning",
-                            "Failed",
-                            &format!("Failed to pull image \"{}\": not found", image(tmpl)),
-                            "kubelet",
-                        );
-                        rec.record(
-                            &p,
-                            "Normal",
-                            "BackOff",
-                            &format!("Back-off pulling image \"{}\"", image(tmpl)),
-                            "kubelet",
-                        );
-                    }
-                }
+            if pods
+                && let Some(p) = store.get(ids::PODS, &ns, &r.pod)
+                && p.pointer("/status/containerStatuses/0/state/waiting/reason")
+                    != Some(&json!("ImagePullBackOff"))
+            {
+                let _ = store.update(ids::PODS, &ns, &r.pod, false, |cur| {
+                    Ok(Some(set_failing(cur)))
+                });
+                rec.record(
+                    &p,
+                    "Warning",
+                    "Failed",
+                    &format!("Failed to pull image \"{}\": not found", image(tmpl)),
+                    "kubelet",
+                );
+                rec.record(
+                    &p,
+                    "Normal",
+                    "BackOff",
+                    &format!("Back-off pulling image \"{}\"", image(tmpl)),
+                    "kubelet",
+                );
             }
             continue;
         }
@@ -247,18 +245,17 @@ pub fn sync(
             let n = now as u64 + i as u64;
             if let Ok(p) = store.update(ids::PODS, &ns, &r.pod, false, |cur| {
                 Ok(Some(set_running(cur, n)))
-            }) {
-                if !settle {
-                    rec.record(
-                        &p,
-                        "Normal",
-                        "Pulled",
-                        &format!("Successfully pulled image \"{}\"", image(tmpl)),
-                        "kubelet",
-                    );
-                    rec.record(&p, "Normal", "Created", "Created container", "kubelet");
-                    rec.record(&p, "Normal", "Started", "Started container", "kubelet");
-                }
+            }) && !settle
+            {
+                rec.record(
+                    &p,
+                    "Normal",
+                    "Pulled",
+                    &format!("Successfully pulled image \"{}\"", image(tmpl)),
+                    "kubelet",
+                );
+                rec.record(&p, "Normal", "Created", "Created container", "kubelet");
+                rec.record(&p, "Normal", "Started", "Started container", "kubelet");
             }
         }
     }

@@ -54,7 +54,7 @@ impl LogSource {
                 "INFO model {} version {} ready, listening on :8080",
                 self.model, self.version
             ),
-            _ if k % 17 == 0 => format!(
+            _ if k.is_multiple_of(17) => format!(
                 "WARN slow request: POST /v1/models/{}:predict 200 {}ms",
                 self.model,
                 lat * 9

@@ -90,10 +90,10 @@ fn resource(group: &str, version: &str, rest: &[&str], path: &str) -> ApiResult<
     if ns.is_some() && !ty.namespaced {
         return Err(missing());
     }
-    if let Some(s) = sub {
-        if !ty.subresources.contains(s) {
-            return Err(missing());
-        }
+    if let Some(s) = sub
+        && !ty.subresources.contains(s)
+    {
+        return Err(missing());
     }
     if ty.namespaced && ns.is_none() && name.is_some() {
         return Err(missing());

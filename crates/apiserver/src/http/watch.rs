@@ -170,10 +170,10 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query, table: bool) -> ApiResult<Re
         let floor = rv.unwrap_or(0);
         let mut last = at.max(floor);
         for c in &initial {
-            if let Some(ev) = filter.event(c) {
-                if tx.send(ev).await.is_err() {
-                    return;
-                }
+            if let Some(ev) = filter.event(c)
+                && tx.send(ev).await.is_err()
+            {
+                return;
             }
         }
         if send_initial && bookmarks {
@@ -223,11 +223,10 @@ async fn pump(
                         continue;
                     }
                     *last = (*last).max(c.rv);
-                    if let Some(ev) = filter.event(&c) {
-                        if tx.send(ev).await.is_err() {
+                    if let Some(ev) = filter.event(&c)
+                        && tx.send(ev).await.is_err() {
                             return;
                         }
-                    }
                 }
                 Ok(Signal::Expire) => {
                     let e = ApiError::expired(format!("too old resource version: {last} (watch history expired)"));

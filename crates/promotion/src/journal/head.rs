@@ -95,13 +95,11 @@ pub fn write_head(journal: &Path, head: &Head, sync: bool) -> Result<(), Journal
         }
     }
     fs::rename(&tmp, &path).map_err(|e| JournalError::io(&path, e))?;
-    if sync {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Directory fsync is what makes the rename durable on Linux; some
-            // platforms refuse to open a directory, which is not an error here.
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
+    if sync && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Directory fsync is what makes the rename durable on Linux; some
+        // platforms refuse to open a directory, which is not an error here.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
         }
     }
     Ok(())

@@ -80,10 +80,10 @@ impl Promotions {
         let ev = Event::new(&actor, "promotion.execute", describe(r))
             .on(id, &r.model, &r.version)
             .targets(&r.targets);
-        if super::load::unfinished(&l.tags) {
-            if let Some(exec) = l.tags.exec.clone() {
-                return self.resume(&l, exec, &actor, opts).await;
-            }
+        if super::load::unfinished(&l.tags)
+            && let Some(exec) = l.tags.exec.clone()
+        {
+            return self.resume(&l, exec, &actor, opts).await;
         }
         if let Some(o) = &l.tags.outcome {
             let note = match o.state {

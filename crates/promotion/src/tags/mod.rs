@@ -249,11 +249,11 @@ pub struct PromotionTags {
 /// Groups and decodes the promotion tags among a version's `tags`, by id.
 pub fn collect(tags: &BTreeMap<String, String>) -> BTreeMap<String, PromotionTags> {
     let mut out: BTreeMap<String, PromotionTags> = BTreeMap::new();
-    if let Some(legacy) = tags.get(LEGACY_REQUEST) {
-        if let Some(r) = legacy_request(legacy) {
-            let id = r.id.clone();
-            out.entry(id).or_default().request = Some(r);
-        }
+    if let Some(legacy) = tags.get(LEGACY_REQUEST)
+        && let Some(r) = legacy_request(legacy)
+    {
+        let id = r.id.clone();
+        out.entry(id).or_default().request = Some(r);
     }
     for (k, v) in tags.range(PREFIX.to_string()..) {
         if !k.starts_with(PREFIX) {
