@@ -9,7 +9,9 @@ pub mod domain;
 pub mod error;
 pub mod filter;
 pub mod fleet;
+pub mod policy;
 pub mod ports;
+pub mod report;
 pub mod text;
 
 pub use console::{Console, ConsoleOptions, Snapshot};

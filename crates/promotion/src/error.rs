@@ -199,6 +199,17 @@ impl From<VerifyError> for PromotionError {
     }
 }
 
+impl From<&PromotionError> for modeldeck_core::report::ErrorReport {
+    /// The backend's own code for a backend failure, the service's code
+    /// otherwise.
+    fn from(e: &PromotionError) -> Self {
+        match e {
+            PromotionError::Backend(b) => b.into(),
+            other => modeldeck_core::report::ErrorReport::new(other.code(), other.to_string()),
+        }
+    }
+}
+
 impl PromotionError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {

@@ -7,7 +7,7 @@
 pub mod error;
 pub mod gates;
 pub mod journal;
-pub mod policy;
+pub use modeldeck_core::policy;
 pub mod service;
 pub mod tags;
 

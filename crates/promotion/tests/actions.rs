@@ -80,7 +80,7 @@ async fn requester_reviewer_and_reader_see_what_they_may_do() {
     assert_eq!(r.approvals.len(), 1);
     let a = &r.approvals[0];
     assert!(a.counts && a.problem.is_none());
-    assert!(a.record.expires_at > a.record.approval.at);
+    assert!(a.expires_at > a.approval.at);
     let exec = blocked(&r, ActionKind::Execute);
     assert!(exec.contains("1 of 2"), "{exec}");
 }

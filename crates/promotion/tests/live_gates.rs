@@ -135,7 +135,7 @@ async fn inconclusive_after_deploy(w: &World, confirm: bool) {
     );
     assert_eq!(
         st.phase,
-        Some(modeldeck_promotion::tags::Phase::AwaitingDecision)
+        Some(modeldeck_core::domain::ExecutionPhase::AwaitingDecision)
     );
     assert!(all_on(&served(w, "churn-model", "champion").await, "4"));
     // Asking again without a decision changes nothing.

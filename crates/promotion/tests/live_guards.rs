@@ -362,7 +362,10 @@ async fn inconclusive_gates_pause_for_a_human_on_real_backends() {
         PromotionState::Executing,
         "deployed, not done"
     );
-    assert_eq!(st.phase, Some(tags::Phase::AwaitingDecision));
+    assert_eq!(
+        st.phase,
+        Some(modeldeck_core::domain::ExecutionPhase::AwaitingDecision)
+    );
     assert!(l.snapshot("churn-model").await.all_on("4"));
     let exec_tag = tags::collect(&l.tags("churn-model", "4").await)[&id]
         .exec

@@ -180,7 +180,7 @@ async fn reviewer_approves_executes_and_watches_the_rollout() {
     );
     assert_eq!(rv.approvals.len(), 1);
     assert_eq!(
-        rv.approvals[0].record.approval.comment,
+        rv.approvals[0].approval.comment,
         "offline numbers and shadow traffic checked"
     );
     let screen = t.draw();

@@ -34,9 +34,11 @@ pub struct Profile {
     pub binding: BindingSettings,
     /// Drift thresholds.
     pub drift: DriftSettings,
-    /// Per-model promotion policies (glob on model name -> policy table),
-    /// read by the promotion service.
-    pub policies: BTreeMap<String, toml::Table>,
+    /// Per-model promotion policies (glob on model name -> policy; `"*"`
+    /// or `"default"` is the default), checked when the file is read and
+    /// turned into a [`PolicySet`](crate::policy::PolicySet) by
+    /// [`PolicySet::from_globs`](crate::policy::PolicySet::from_globs).
+    pub policies: BTreeMap<String, crate::policy::Policy>,
     /// PromQL template overrides (signal name -> template), read by the
     /// Prometheus adapter.
     pub promql: BTreeMap<String, String>,

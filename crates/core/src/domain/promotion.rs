@@ -137,3 +137,68 @@ pub struct AuditEntry {
     /// `ok`, `refused: ...`, `failed: ...`.
     pub outcome: String,
 }
+
+/// Where an execution in flight is. A read model: the promotion service
+/// maps whatever it stores onto it, so front ends and the JSON output do
+/// not change when the storage does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionPhase {
+    /// Plan recorded, nothing changed yet.
+    Planned,
+    /// Alias moved, workloads being patched and rolled out.
+    Rolling,
+    /// Deployed; post-deploy gates inconclusive: waiting for a human.
+    AwaitingDecision,
+    /// Undoing.
+    Compensating,
+}
+
+/// An execution in flight, as a reader sees it (no claim tokens).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Execution {
+    /// The user it acts as.
+    pub actor: String,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Where it is.
+    pub phase: ExecutionPhase,
+    /// Why it is compensating or waiting.
+    pub note: Option<String>,
+}
+
+/// One target's versions before and after a promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetChange {
+    /// The workload.
+    pub target: WorkloadRef,
+    /// Its uid.
+    pub uid: String,
+    /// Version before the promotion.
+    pub before_version: Option<String>,
+    /// Version the promotion put there.
+    pub after_version: String,
+}
+
+/// How a promotion ended: promoted, and later perhaps rolled back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionOutcome {
+    /// `promoted` or `rolled_back`.
+    pub state: PromotionState,
+    /// Alias moved.
+    pub alias: String,
+    /// Where the alias pointed before.
+    pub previous_version: Option<String>,
+    /// The targets' before and after.
+    pub targets: Vec<TargetChange>,
+    /// When it became Promoted, if it did.
+    pub promoted_at: Option<Timestamp>,
+    /// When it was rolled back, if it was.
+    pub rolled_back_at: Option<Timestamp>,
+    /// Who acted last.
+    pub by: String,
+    /// Why it was rolled back.
+    pub reason: Option<String>,
+}

@@ -13,11 +13,14 @@ use super::query::PromotionStatus;
 use super::{Promotions, patch_resource, promotion_resource};
 use crate::error::Result;
 use crate::gates;
-use crate::tags::{self, ApprovalRecord, ExecRecord, RequestRecord};
+use crate::tags::{self, RequestRecord};
+use modeldeck_core::domain::{Approval, Execution, Timestamp};
 use modeldeck_core::domain::{Decision, GateResult, PromotionState};
+use serde::Serialize;
 
 /// An action on a promotion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// Approve it ([`Promotions::approve`]).
     Approve,
@@ -54,7 +57,7 @@ impl ActionKind {
 }
 
 /// Whether one action may be taken now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActionCheck {
     /// The action.
     pub action: ActionKind,
@@ -87,32 +90,39 @@ impl ActionCheck {
     }
 }
 
-/// One recorded decision with whether it counts now.
-#[derive(Debug, Clone, PartialEq)]
+/// One recorded decision with whether it counts now: a read model, the
+/// same whatever stores the decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApprovalView {
-    /// The record (approver, comment, time, expiry, what it is bound to).
-    pub record: ApprovalRecord,
+    /// The decision (approver, comment, time, the run and each target's
+    /// `uid@resourceVersion` it is bound to).
+    pub approval: Approval,
+    /// Version the alias pointed at when it was given.
+    pub champion: Option<String>,
+    /// When it stops counting.
+    pub expires_at: Timestamp,
     /// True when it counts toward the required approvals now.
     pub counts: bool,
     /// Why it does not count (rejections: `None`, they count as a veto).
     pub problem: Option<String>,
 }
 
-/// Everything a reviewer looks at, and what they may do.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything a reviewer looks at, and what they may do (a read model).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Review {
     /// Who the cluster says the current user is (`None`: it could not tell).
     pub actor: Option<String>,
     /// Status with the live gate checklist.
     pub status: PromotionStatus,
-    /// The request as recorded (source run included).
-    pub request: RequestRecord,
+    /// The candidate's source run as recorded at request time (`None`: not
+    /// recorded); compare with `candidate_run`.
+    pub requested_run: Option<String>,
     /// The candidate version's source run as the registry says now.
     pub candidate_run: Option<String>,
     /// Decisions, with whether each counts.
     pub approvals: Vec<ApprovalView>,
-    /// The execution in flight, if any (phase, plan, note).
-    pub exec: Option<ExecRecord>,
+    /// The execution in flight, if any (phase, note).
+    pub exec: Option<Execution>,
     /// Required approvals under the model's policy.
     pub min_approvals: u32,
     /// Each action, allowed or not with why.
@@ -161,9 +171,9 @@ impl Promotions {
         Ok(Review {
             actor: actor.ok(),
             approvals: approval_views(&l, &tally),
-            request: r.clone(),
+            requested_run: r.source_run.clone(),
             candidate_run: obs.run.clone(),
-            exec: l.tags.exec.clone(),
+            exec: l.tags.exec.as_ref().map(Into::into),
             min_approvals: policy.min_approvals,
             status,
             actions,
@@ -351,7 +361,9 @@ fn approval_views(l: &Loaded, tally: &Tally) -> Vec<ApprovalView> {
                 .map(|(_, p)| p);
             let counts = rec.approval.decision == Decision::Approve && invalid.is_none();
             ApprovalView {
-                record: rec.clone(),
+                approval: rec.approval.clone(),
+                champion: rec.champion.clone(),
+                expires_at: rec.expires_at,
                 counts,
                 problem: invalid.map(Problem::message),
             }

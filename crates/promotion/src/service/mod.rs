@@ -1,5 +1,6 @@
 //! The promotion service: [`Promotions`] holds the ports, the policy set,
-//! an actor identity source, the journal, a clock and a pause function, and
+//! the journal, a clock and a pause function (who acts is what the cluster
+//! says: SelfSubjectReview), and
 //! answers request / approve / reject / cancel / execute / rollback /
 //! status / list / inbox / history. State lives only in registry tags and
 //! the cluster, so two consoles (or a console and CI) see the same thing and
@@ -34,7 +35,6 @@ use modeldeck_core::console::{Backends, Console};
 use modeldeck_core::domain::{
     AccessCheck, Identity, SharedClock, SystemClock, Timestamp, WorkloadRef,
 };
-use modeldeck_core::ports::Cluster;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,24 +43,6 @@ use std::time::Duration;
 pub const RBAC_GROUP: &str = "modeldeck.io";
 /// RBAC resource of the promotion verbs.
 pub const RBAC_RESOURCE: &str = "modelpromotions";
-
-/// Who is acting.
-#[async_trait]
-pub trait ActorSource: Send + Sync {
-    /// The identity of the person or robot acting, as `cluster` knows it.
-    async fn actor(&self, cluster: &str) -> Result<Identity>;
-}
-
-/// The identity the cluster reports (SelfSubjectReview): the same
-/// credentials that RBAC checks, so nobody can act under another name.
-pub struct ClusterActor(pub Arc<dyn Cluster>);
-
-#[async_trait]
-impl ActorSource for ClusterActor {
-    async fn actor(&self, cluster: &str) -> Result<Identity> {
-        Ok(self.0.whoami(cluster).await?)
-    }
-}
 
 /// Waits between rollout polls. The real one sleeps; on the sandbox's
 /// virtual clock a test advances the world instead.
@@ -108,7 +90,6 @@ impl Default for PromotionOptions {
 pub struct Promotions {
     backends: Backends,
     policies: PolicySet,
-    actor: Arc<dyn ActorSource>,
     journal: Arc<Journal>,
     clock: SharedClock,
     pause: Arc<dyn Pause>,
@@ -131,11 +112,9 @@ impl Promotions {
     /// A service over `backends`, acting as whoever the cluster says we
     /// are, sleeping for real between rollout polls, on the wall clock.
     pub fn new(backends: Backends, policies: PolicySet, journal: Arc<Journal>) -> Promotions {
-        let actor = Arc::new(ClusterActor(backends.cluster.clone()));
         Promotions {
             backends,
             policies,
-            actor,
             journal,
             clock: Arc::new(SystemClock),
             pause: Arc::new(TokioPause),
@@ -164,12 +143,6 @@ impl Promotions {
     /// Uses `pause` between rollout polls.
     pub fn with_pause(mut self, pause: Arc<dyn Pause>) -> Self {
         self.pause = pause;
-        self
-    }
-
-    /// Uses `actor` to learn who is acting.
-    pub fn with_actor(mut self, actor: Arc<dyn ActorSource>) -> Self {
-        self.actor = actor;
         self
     }
 
@@ -205,7 +178,9 @@ impl Promotions {
             .map(|t| t.cluster.clone())
             .or_else(|| self.backends.cluster.clusters().into_iter().next())
             .unwrap_or_default();
-        self.actor.actor(&cluster).await
+        // The identity the cluster reports (SelfSubjectReview): the same
+        // credentials that RBAC checks, so nobody can act under another name.
+        Ok(self.backends.cluster.whoami(&cluster).await?)
     }
 
     /// Asks RBAC whether `actor` may `verb` on each distinct namespace of

@@ -8,18 +8,22 @@ use super::review::canaries;
 use super::{Promotions, promotion_resource};
 use crate::error::Result;
 use crate::gates::{self, SloScope};
-use crate::tags::{self, OutcomeRecord, Phase, TargetOutcome};
-use modeldeck_core::domain::{Promotion, PromotionState, Timestamp};
+use crate::tags::{self, TargetOutcome};
+use modeldeck_core::domain::{
+    ExecutionPhase, Promotion, PromotionOutcome, PromotionState, Timestamp,
+};
 
-/// A promotion with what a reviewer or operator needs around it.
-#[derive(Debug, Clone, PartialEq)]
+/// A promotion with what a reviewer or operator needs around it: a read
+/// model (documented in `docs/cli.md` as `promote status` JSON), the same
+/// whatever stores the promotion.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PromotionStatus {
     /// The promotion (state derived from tags and the cluster).
     pub promotion: Promotion,
     /// Execution phase while Executing.
-    pub phase: Option<Phase>,
+    pub phase: Option<ExecutionPhase>,
     /// How it ended, if it did.
-    pub outcome: Option<OutcomeRecord>,
+    pub outcome: Option<PromotionOutcome>,
     /// Decisions that do not count, with why.
     pub not_counted: Vec<String>,
     /// Registry tags that could not be read.
@@ -98,11 +102,11 @@ impl Promotions {
         Ok(PromotionStatus {
             promotion: super::load::to_promotion(l, state, gate_values),
             phase: if state == PromotionState::Executing {
-                l.tags.exec.as_ref().map(|e| e.phase)
+                l.tags.exec.as_ref().map(|e| e.phase.into())
             } else {
                 None
             },
-            outcome: l.tags.outcome.clone(),
+            outcome: l.tags.outcome.as_ref().map(Into::into),
             not_counted: not_counted(&tally),
             problems: l.tags.problems.clone(),
             drift,
@@ -150,11 +154,11 @@ impl Promotions {
                             approvals::checklist(&tally, &r.requested_by, policy.min_approvals),
                         ),
                         phase: if state == PromotionState::Executing {
-                            l.tags.exec.as_ref().map(|e| e.phase)
+                            l.tags.exec.as_ref().map(|e| e.phase.into())
                         } else {
                             None
                         },
-                        outcome: l.tags.outcome.clone(),
+                        outcome: l.tags.outcome.as_ref().map(Into::into),
                         not_counted: not_counted(&tally),
                         problems: l.tags.problems.clone(),
                         drift: Vec::new(),

@@ -8,7 +8,7 @@ use super::load::{Loaded, unfinished};
 use super::review::describe;
 use super::{Promotions, patch_resource};
 use crate::error::{PromotionError, Result};
-use crate::tags::{self, ExecRecord, OutcomeRecord, Phase, Plan, TargetOutcome, TargetPlan};
+use crate::tags::{self, ExecRecord, OutcomeRecord, Phase, Plan, TargetPlan};
 use modeldeck_core::domain::PromotionState;
 
 /// What a rollback restored.
@@ -25,7 +25,7 @@ pub struct RollbackReport {
     /// Version the alias points at again (`None`: alias removed).
     pub restored_version: Option<String>,
     /// Each target's before and after as recorded.
-    pub targets: Vec<TargetOutcome>,
+    pub targets: Vec<modeldeck_core::domain::TargetChange>,
 }
 
 impl Promotions {
@@ -152,7 +152,7 @@ impl Promotions {
                 .plan
                 .targets
                 .iter()
-                .map(|tp| TargetOutcome {
+                .map(|tp| modeldeck_core::domain::TargetChange {
                     target: tp.target.clone(),
                     uid: tp.uid.clone(),
                     before_version: tp.before_version.clone(),

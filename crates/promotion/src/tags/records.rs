@@ -240,3 +240,54 @@ pub struct AuditMirror {
     /// Outcome (`ok`, `refused: ...`), shortened to fit the tag.
     pub outcome: String,
 }
+
+// Storage records -> the read models front ends and the JSON output use
+// (`modeldeck_core::domain`): a change of storage changes only these.
+
+impl From<Phase> for modeldeck_core::domain::ExecutionPhase {
+    fn from(p: Phase) -> Self {
+        use modeldeck_core::domain::ExecutionPhase as E;
+        match p {
+            Phase::Planned => E::Planned,
+            Phase::Rolling => E::Rolling,
+            Phase::AwaitingDecision => E::AwaitingDecision,
+            Phase::Compensating => E::Compensating,
+        }
+    }
+}
+
+impl From<&ExecRecord> for modeldeck_core::domain::Execution {
+    fn from(e: &ExecRecord) -> Self {
+        modeldeck_core::domain::Execution {
+            actor: e.actor.clone(),
+            started_at: e.started_at,
+            updated_at: e.updated_at,
+            phase: e.phase.into(),
+            note: e.note.clone(),
+        }
+    }
+}
+
+impl From<&OutcomeRecord> for modeldeck_core::domain::PromotionOutcome {
+    fn from(o: &OutcomeRecord) -> Self {
+        modeldeck_core::domain::PromotionOutcome {
+            state: o.state,
+            alias: o.alias.clone(),
+            previous_version: o.previous_version.clone(),
+            targets: o
+                .targets
+                .iter()
+                .map(|t| modeldeck_core::domain::TargetChange {
+                    target: t.target.clone(),
+                    uid: t.uid.clone(),
+                    before_version: t.before_version.clone(),
+                    after_version: t.after_version.clone(),
+                })
+                .collect(),
+            promoted_at: o.promoted_at,
+            rolled_back_at: o.rolled_back_at,
+            by: o.by.clone(),
+            reason: o.reason.clone(),
+        }
+    }
+}

@@ -116,7 +116,7 @@ impl PromotionView {
             {
                 let first = self.review.data.is_none();
                 if let Ok(rv) = res {
-                    let targets = rv.request.targets.clone();
+                    let targets = rv.status.promotion.targets.clone();
                     if first && targets != self.targets {
                         self.targets = targets;
                         self.refresh_activity(ctx);

@@ -231,16 +231,16 @@ fn approvals(rv: &Review, now: Timestamp, out: &mut Vec<Line<'static>>) {
         out.push(Line::styled("  none yet", theme::dim()));
     }
     for a in &rv.approvals {
-        let ap = &a.record.approval;
+        let ap = &a.approval;
         let (mark, word, style) = match (ap.decision, a.counts) {
             (Decision::Reject, _) => ("✗", "rejected", theme::error()),
             (Decision::Approve, true) => ("✓", "approved", theme::ok()),
             (Decision::Approve, false) => ("✗", "approved (not counted)", theme::warn()),
         };
-        let expiry = if a.record.expires_at > now {
-            format!("expires in {}", format::age(a.record.expires_at, now))
+        let expiry = if a.expires_at > now {
+            format!("expires in {}", format::age(a.expires_at, now))
         } else {
-            format!("expired {}", ago(now, a.record.expires_at))
+            format!("expired {}", ago(now, a.expires_at))
         };
         out.push(Line::from(vec![
             Span::styled(format!("  {mark} "), style),
@@ -261,7 +261,7 @@ fn approvals(rv: &Review, now: Timestamp, out: &mut Vec<Line<'static>>) {
 
 fn evidence(rv: &Review, out: &mut Vec<Line<'static>>) {
     out.push(heading("Evidence (what approvals are bound to)"));
-    let r = &rv.request;
+    let r = &rv.status.promotion;
     out.push(kv(
         "  subject",
         format!(
@@ -269,7 +269,7 @@ fn evidence(rv: &Review, out: &mut Vec<Line<'static>>) {
             c(&r.model),
             c(&r.version),
             rv.candidate_run.as_deref().map_or("none".into(), c),
-            match (&r.source_run, &rv.candidate_run) {
+            match (&rv.requested_run, &rv.candidate_run) {
                 (Some(a), Some(b)) if a == b => String::new(),
                 (Some(a), _) => format!(" (recorded at request: {})", c(a)),
                 (None, _) => " (not recorded at request)".into(),
@@ -284,7 +284,7 @@ fn evidence(rv: &Review, out: &mut Vec<Line<'static>>) {
         ));
     }
     for a in &rv.approvals {
-        let ap = &a.record.approval;
+        let ap = &a.approval;
         out.push(Line::from(vec![
             Span::styled("  by ", theme::dim()),
             Span::styled(c(&ap.approver), theme::key()),
@@ -292,8 +292,7 @@ fn evidence(rv: &Review, out: &mut Vec<Line<'static>>) {
                 format!(
                     ": run {}, champion {}",
                     ap.bound_run.as_deref().map_or("none".into(), c),
-                    a.record
-                        .champion
+                    a.champion
                         .as_deref()
                         .map_or("none".into(), |v| format!("v{}", c(v)))
                 ),

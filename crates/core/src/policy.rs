@@ -17,7 +17,7 @@
 //! canary_steps = [10, 50]
 //! ```
 
-use modeldeck_core::compare::Direction;
+use crate::compare::Direction;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::time::Duration;
 
@@ -264,6 +264,36 @@ impl PolicySet {
             .iter()
             .find(|r| glob_match(&r.models, model))
             .map_or(&self.default, |r| &r.policy)
+    }
+
+    /// The set a profile's `policies."GLOB"` tables describe: `"*"` (or
+    /// `"default"`) is the default; other globs become rules, the most
+    /// specific first (fewest wildcards, then longest), so `fraud-detector`
+    /// wins over `fraud-*`.
+    ///
+    /// Errors: `(glob, message)` for the first invalid policy.
+    pub fn from_globs<'a>(
+        globs: impl IntoIterator<Item = (&'a String, &'a Policy)>,
+    ) -> Result<PolicySet, (String, String)> {
+        let mut set = PolicySet::default();
+        let mut rules = Vec::new();
+        for (glob, policy) in globs {
+            policy.validate().map_err(|e| (glob.clone(), e))?;
+            if glob == "*" || glob == "default" {
+                set.default = policy.clone();
+            } else {
+                rules.push(PolicyRule {
+                    models: glob.clone(),
+                    policy: policy.clone(),
+                });
+            }
+        }
+        rules.sort_by_key(|r| {
+            let wild = r.models.chars().filter(|c| matches!(c, '*' | '?')).count();
+            (wild, std::cmp::Reverse(r.models.len()))
+        });
+        set.rules = rules;
+        Ok(set)
     }
 
     /// Validates every policy; the error names the rule.
