@@ -64,6 +64,15 @@ pub struct GlobalArgs {
         value_parser = parse_backend
     )]
     pub sandbox_outage: Vec<Backend>,
+    /// Who you are on the simulated world (default `sandbox-admin`), to act
+    /// as a second person: a request by one user, an approval by another.
+    #[arg(
+        long,
+        global = true,
+        env = "MODELDECK_SANDBOX_USER",
+        value_name = "NAME"
+    )]
+    pub sandbox_user: Option<String>,
     /// Set by the TUI paths: the sandbox runs on the wall clock (live)
     /// instead of a frozen virtual instant (reproducible scripting output).
     #[arg(skip)]
@@ -320,6 +329,10 @@ pub enum SandboxCommand {
     /// Serve the simulated world's clusters by the Kubernetes REST conventions on loopback,
     /// write a kubeconfig, and serve until ctrl-c (kubectl and client libraries work unchanged).
     Serve(ServeArgs),
+    /// Forget what `--sandbox` commands changed in the simulated world of
+    /// `--seed` (promotions, aliases, rollouts, its journal): the next one
+    /// starts from the demo scenario again.
+    Reset,
 }
 
 /// Arguments of `sandbox serve`.
@@ -338,7 +351,12 @@ pub struct ServeArgs {
     /// `--viewers`: read-only; everyone else: request, approve and execute
     /// promotions, patch workloads). The kubeconfig gets one context per
     /// cluster and user, named `<user>@<cluster>`.
-    #[arg(long, value_name = "NAMES", value_delimiter = ',', conflicts_with = "plain")]
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        conflicts_with = "plain"
+    )]
     pub users: Vec<String>,
     /// Users of `--users` that are read-only, like `viewer`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "users")]

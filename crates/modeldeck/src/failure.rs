@@ -38,8 +38,9 @@ impl From<Exit> for std::process::ExitCode {
 pub enum Failure {
     /// The command line was wrong (beyond what clap checks).
     Usage(String),
-    /// No profile to run against.
-    NoProfile(String),
+    /// The session could not be set up (nothing configured, a bad setting,
+    /// an unwritable journal).
+    Setup(modeldeck_app::SetupError),
     /// A backend said no, or could not be asked.
     Backend(BackendError),
     /// The promotion service refused or failed an action.
@@ -52,7 +53,9 @@ impl Failure {
     /// The exit code for this failure.
     pub fn exit(&self) -> Exit {
         match self {
-            Failure::Usage(_) | Failure::NoProfile(_) => Exit::Usage,
+            Failure::Usage(_) => Exit::Usage,
+            Failure::Setup(e) if e.is_user_fixable() => Exit::Usage,
+            Failure::Setup(_) => Exit::Other,
             Failure::Backend(e) if e.code == ErrorCode::NotFound => Exit::NotFound,
             Failure::Backend(_) => Exit::Backend,
             Failure::Promotion(e) => promotion_exit(e),
@@ -64,7 +67,7 @@ impl Failure {
     pub fn code(&self) -> &'static str {
         match self {
             Failure::Usage(_) => "usage",
-            Failure::NoProfile(_) => "no_profile",
+            Failure::Setup(e) => e.code(),
             Failure::Backend(e) => e.code.as_str(),
             Failure::Promotion(modeldeck_promotion::PromotionError::Backend(e)) => e.code.as_str(),
             Failure::Promotion(e) => e.code(),
@@ -93,7 +96,8 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(m) | Failure::NoProfile(m) => f.write_str(m),
+            Failure::Usage(m) => f.write_str(m),
+            Failure::Setup(e) => write!(f, "{e}"),
             Failure::Backend(e) => write!(f, "{e}"),
             Failure::Promotion(e) => write!(f, "{e}"),
             // `{:#}` prints the whole anyhow chain on one line.
@@ -124,6 +128,12 @@ fn promotion_exit(e: &modeldeck_promotion::PromotionError) -> Exit {
         P::RolledBack { .. } | P::CompensationFailed { .. } => Exit::RolledBack,
         P::Journal(_) | P::Corrupt { .. } | P::TooLarge { .. } => Exit::Other,
         _ => Exit::Refused,
+    }
+}
+
+impl From<modeldeck_app::SetupError> for Failure {
+    fn from(e: modeldeck_app::SetupError) -> Self {
+        Failure::Setup(e)
     }
 }
 

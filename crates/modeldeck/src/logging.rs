@@ -12,17 +12,10 @@ use tracing_subscriber::EnvFilter;
 const KEEP_FILES: usize = 7;
 
 /// The log directory: `$MODELDECK_LOG_DIR`, else the platform state dir
-/// (`~/.local/state/modeldeck` on Linux), else the local data dir.
-pub fn log_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("MODELDECK_LOG_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    let dirs = directories::ProjectDirs::from("io", "modeldeck", "modeldeck")?;
-    let base = dirs
-        .state_dir()
-        .unwrap_or_else(|| dirs.data_local_dir())
-        .to_path_buf();
-    Some(base.join("logs"))
+/// (`~/.local/state/modeldeck/logs` on Linux); decided by `modeldeck-app`'s
+/// paths like every other location.
+pub fn log_dir() -> PathBuf {
+    crate::session::paths().logs
 }
 
 /// Installs the file logger. Returns the guard that flushes the log when
@@ -39,7 +32,7 @@ pub fn init() -> Result<WorkerGuard, String> {
         },
         _ => (EnvFilter::new("info"), None),
     };
-    let dir = log_dir().ok_or("no home directory to keep logs in; logging is off")?;
+    let dir = log_dir();
     std::fs::create_dir_all(&dir).map_err(|e| {
         format!(
             "cannot create log directory {}: {e}; logging is off",

@@ -6,11 +6,8 @@ mod cli;
 mod commands;
 mod failure;
 mod logging;
-mod promotions;
 mod render;
-mod sandbox_world;
-mod unconfigured;
-mod wiring;
+mod session;
 
 use clap::Parser;
 use cli::{Cli, OutputFormat, raw_args_want_json};

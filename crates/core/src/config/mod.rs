@@ -63,17 +63,6 @@ pub enum ConfigError {
     },
 }
 
-/// The platform config file: `$MODELDECK_CONFIG` if set, else
-/// `<config dir>/modeldeck/config.toml` (e.g. `~/.config/modeldeck/config.toml`).
-pub fn config_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("MODELDECK_CONFIG") {
-        return PathBuf::from(p);
-    }
-    directories::ProjectDirs::from("io", "modeldeck", "modeldeck")
-        .map(|d| d.config_dir().join("config.toml"))
-        .unwrap_or_else(|| PathBuf::from("modeldeck.toml"))
-}
-
 /// Reads the settings file at `path`; a missing file is an empty one.
 pub fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
     let text = match std::fs::read_to_string(path) {

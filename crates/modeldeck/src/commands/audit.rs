@@ -7,7 +7,7 @@ use crate::cli::{AuditAction, AuditArgs, HistoryArgs};
 use crate::failure::{Exit, Failure};
 use crate::render::table::{Cell, Table, clean};
 use crate::render::{Printer, write_stdout};
-use crate::wiring::Session;
+use modeldeck_app::Session;
 use modeldeck_core::domain::{AuditEntry, Clock, SystemClock, Timestamp};
 use modeldeck_promotion::journal::{ExportFormat, verify_path};
 use modeldeck_promotion::policy::Span;
@@ -280,7 +280,10 @@ fn kind_word(k: HistoryKind) -> &'static str {
 
 /// Runs `history`.
 pub async fn history(s: &Session, a: &HistoryArgs) -> Result<Exit, Failure> {
-    let events: Vec<HistoryEvent> = s.promotions.history(&a.model, a.alias.as_deref()).await?;
+    let events: Vec<HistoryEvent> = s
+        .promotions()?
+        .history(&a.model, a.alias.as_deref())
+        .await?;
     let now = s.console.options().clock.now();
     let at = a.at.as_deref().map(|t| parse_when(t, now)).transpose()?;
     let doc = HistoryDoc {

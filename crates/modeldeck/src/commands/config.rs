@@ -5,15 +5,24 @@
 use crate::cli::{ConfigCommand, GlobalArgs, LoginArgs, SecretTarget};
 use crate::failure::{Exit, Failure};
 use crate::render::{Printer, write_stdout};
-use crate::wiring::load_profile;
 use modeldeck_core::config::secrets::{Secret, SecretKind, SecretStore};
-use modeldeck_core::config::{Profile, config_path, init_file, process_env};
+use modeldeck_core::config::{Profile, init_file, process_env};
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal};
 
+/// The profile `--profile` / `MODELDECK_PROFILE` / the file's default names.
+fn load_profile(global: &GlobalArgs) -> Result<Profile, Failure> {
+    let paths = crate::session::paths();
+    Ok(modeldeck_app::load_profile(
+        &paths.config,
+        global.profile.as_deref(),
+        &process_env(),
+    )?)
+}
+
 /// Runs `config init|show|path`.
 pub fn run(cmd: &ConfigCommand, global: &GlobalArgs) -> Result<Exit, Failure> {
-    let path = config_path();
+    let path = crate::session::paths().config;
     match cmd {
         ConfigCommand::Path => write_stdout(&format!("{}\n", path.display()))?,
         ConfigCommand::Init => {

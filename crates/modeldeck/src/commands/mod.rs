@@ -7,6 +7,7 @@ pub mod compare;
 pub mod config;
 pub mod models;
 pub mod promote;
+pub mod reset;
 pub mod resolve;
 pub mod sandbox;
 pub mod status;
@@ -16,7 +17,7 @@ pub mod versions;
 use crate::cli::{Cli, Command};
 use crate::failure::{Exit, Failure};
 use crate::render::Printer;
-use crate::wiring::{build_console, build_session};
+use crate::session;
 
 /// Runs the parsed command line. `Ok` carries the exit code of a command
 /// that printed its result but still has something to report (a backend
@@ -27,61 +28,54 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         tui,
         command,
     } = cli;
-    match command {
+    let command = match command {
         None => {
             global.live = true;
-            open_tui(&global, &tui).await
+            return open_tui(&global, &tui).await;
         }
         Some(Command::Demo { tui }) => {
             global.sandbox = true;
             global.live = true;
-            open_tui(&global, &tui).await
+            return open_tui(&global, &tui).await;
         }
-        Some(Command::Status(args)) => {
-            let console = build_console(&global).await?;
-            status::run(&console, &args, Printer::new(args.out)).await
-        }
-        Some(Command::Models(out)) => {
-            let console = build_console(&global).await?;
-            models::run(&console, Printer::new(out)).await
-        }
-        Some(Command::Versions {
+        Some(Command::Config(cmd)) => return config::run(&cmd, &global),
+        Some(Command::Login(args)) => return config::login(&args, &global, true),
+        Some(Command::Logout(args)) => return config::login(&args, &global, false),
+        Some(Command::Sandbox(cmd)) => return sandbox::run(&cmd, &global).await,
+        Some(c) => c,
+    };
+    let s = session::open(&global).await?;
+    let exit = match command {
+        Command::Status(args) => status::run(&s.console, &args, Printer::new(args.out)).await,
+        Command::Models(out) => models::run(&s.console, Printer::new(out)).await,
+        Command::Versions {
             model,
             metrics,
             out,
-        }) => {
-            let console = build_console(&global).await?;
-            versions::run(&console, &model, metrics, Printer::new(out)).await
+        } => versions::run(&s.console, &model, metrics, Printer::new(out)).await,
+        Command::Compare(args) => compare::run(&s.console, &args, Printer::new(args.out)).await,
+        Command::Promote(cmd) => promote::run(&s, &cmd).await,
+        Command::Rollback(args) => promote::rollback(&s, &args).await,
+        Command::History(args) => audit::history(&s, &args).await,
+        Command::Audit(args) => {
+            let journal = s.promotions()?.journal().path().to_path_buf();
+            audit::audit(&journal, &args)
         }
-        Some(Command::Compare(args)) => {
-            let console = build_console(&global).await?;
-            compare::run(&console, &args, Printer::new(args.out)).await
-        }
-        Some(Command::Config(cmd)) => config::run(&cmd, &global),
-        Some(Command::Login(args)) => config::login(&args, &global, true),
-        Some(Command::Logout(args)) => config::login(&args, &global, false),
-        Some(Command::Sandbox(cmd)) => sandbox::run(&cmd, &global).await,
-        Some(Command::Promote(cmd)) => {
-            let session = build_session(&global).await?;
-            promote::run(&session, &cmd).await
-        }
-        Some(Command::Rollback(args)) => {
-            let session = build_session(&global).await?;
-            promote::rollback(&session, &args).await
-        }
-        Some(Command::History(args)) => {
-            let session = build_session(&global).await?;
-            audit::history(&session, &args).await
-        }
-        Some(Command::Audit(args)) => {
-            if global.sandbox {
-                // The sandbox keeps its journal for one process only.
-                let session = build_session(&global).await?;
-                return audit::audit(session.promotions.journal().path(), &args);
-            }
-            audit::audit(&crate::promotions::journal_path(), &args)
-        }
-    }
+        Command::Demo { .. }
+        | Command::Config(_)
+        | Command::Login(_)
+        | Command::Logout(_)
+        | Command::Sandbox(_) => unreachable_command(),
+    };
+    // Whatever the command did (even when it failed after writing), a kept
+    // sandbox world is saved for the next command.
+    s.close()?;
+    exit
+}
+
+/// The commands handled before a session is opened never get here.
+fn unreachable_command() -> Result<Exit, Failure> {
+    Err(Failure::Usage("internal: command dispatched twice".into()))
 }
 
 /// The TUI with the promotion service; when only the journal cannot be
@@ -91,21 +85,15 @@ async fn open_tui(
     global: &crate::cli::GlobalArgs,
     args: &crate::cli::TuiArgs,
 ) -> Result<Exit, Failure> {
-    match build_session(global).await {
-        Ok(session) => {
-            tui::open(
-                session.console.clone(),
-                Some(session.promotions.clone()),
-                args,
-            )
-            .await?;
+    let s = session::open(global).await?;
+    let promotions = match s.promotions() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!("promotions are off: {e}");
+            None
         }
-        Err(Failure::Other(e)) => {
-            tracing::warn!("promotions are off: {e:#}");
-            let console = build_console(global).await?;
-            tui::open(console, None, args).await?;
-        }
-        Err(e) => return Err(e),
-    }
+    };
+    tui::open(s.console.clone(), promotions, args).await?;
+    s.close()?;
     Ok(Exit::Ok)
 }

@@ -9,13 +9,13 @@ use crate::cli::{ExecuteArgs, IdArgs, ListArgs, PromoteCommand, RequestArgs, Rol
 use crate::failure::{Exit, Failure};
 use crate::render::Printer;
 use crate::render::table::{Cell, Table, clean};
-use crate::wiring::Session;
+use modeldeck_app::Session;
 use modeldeck_core::domain::{
-    Approval, Decision, GateResult, GateStatus, Promotion, Timestamp, WorkloadRef,
+    Approval, Decision, ExecutionPhase, GateResult, GateStatus, Promotion, PromotionOutcome,
+    TargetChange, Timestamp, WorkloadRef,
 };
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
 use modeldeck_promotion::service::RollbackReport;
-use modeldeck_promotion::tags::{OutcomeRecord, Phase, TargetOutcome};
 use modeldeck_promotion::{ExecuteOptions, NewPromotion, PromotionStatus};
 use serde::Serialize;
 
@@ -28,9 +28,9 @@ pub struct PromotionDoc {
     /// Requested at, RFC 3339.
     pub requested_at_rfc3339: String,
     /// Execution phase while executing.
-    pub phase: Option<Phase>,
+    pub phase: Option<ExecutionPhase>,
     /// How it ended.
-    pub outcome: Option<OutcomeRecord>,
+    pub outcome: Option<PromotionOutcome>,
     /// Decisions that do not count, with why.
     pub not_counted: Vec<String>,
     /// Registry records that could not be read.
@@ -95,7 +95,7 @@ pub struct RollbackDoc {
     /// Version the alias points at again (`null`: alias removed).
     pub restored_version: Option<String>,
     /// Each target's before and after.
-    pub targets: Vec<TargetOutcome>,
+    pub targets: Vec<TargetChange>,
 }
 
 impl From<RollbackReport> for RollbackDoc {
@@ -113,7 +113,7 @@ impl From<RollbackReport> for RollbackDoc {
 
 /// Runs a `promote` subcommand.
 pub async fn run(s: &Session, cmd: &PromoteCommand) -> Result<Exit, Failure> {
-    let p = &s.promotions;
+    let p = s.promotions()?;
     match cmd {
         PromoteCommand::Request(a) => request(s, a).await,
         PromoteCommand::Approve(a) => {
@@ -146,7 +146,7 @@ fn require_comment(comment: &str, verb: &str) -> Result<(), Failure> {
 }
 
 async fn show(s: &Session, id: &str, printer: Printer) -> Result<Exit, Failure> {
-    let doc = PromotionDoc::from(s.promotions.status(id).await?);
+    let doc = PromotionDoc::from(s.promotions()?.status(id).await?);
     printer.print(&doc, |_| render_one(&doc))?;
     Ok(Exit::Ok)
 }
@@ -212,7 +212,7 @@ async fn request(s: &Session, a: &RequestArgs) -> Result<Exit, Failure> {
     let targets = resolve_targets(s, &a.model, &a.targets)?;
     let version = resolve_version(s, &a.model, &a.version).await?;
     let p = s
-        .promotions
+        .promotions()?
         .request(NewPromotion {
             model: a.model.clone(),
             version,
@@ -243,7 +243,7 @@ async fn resolve_version(s: &Session, model: &str, v: &str) -> Result<String, Fa
 
 async fn execute(s: &Session, a: &ExecuteArgs) -> Result<Exit, Failure> {
     let r = s
-        .promotions
+        .promotions()?
         .execute(
             &a.id,
             ExecuteOptions {
@@ -268,9 +268,9 @@ async fn execute(s: &Session, a: &ExecuteArgs) -> Result<Exit, Failure> {
 
 async fn list(s: &Session, a: &ListArgs) -> Result<Exit, Failure> {
     let all = if a.inbox {
-        s.promotions.inbox().await?
+        s.promotions()?.inbox().await?
     } else {
-        s.promotions.list(a.model.as_deref()).await?
+        s.promotions()?.list(a.model.as_deref()).await?
     };
     let promotions: Vec<PromotionDoc> = all
         .into_iter()
@@ -327,7 +327,7 @@ async fn list(s: &Session, a: &ListArgs) -> Result<Exit, Failure> {
 /// Runs `rollback`.
 pub async fn rollback(s: &Session, a: &RollbackArgs) -> Result<Exit, Failure> {
     let r = s
-        .promotions
+        .promotions()?
         .rollback(&a.model, a.alias.as_deref(), &a.reason)
         .await?;
     let doc = RollbackDoc::from(r);
@@ -342,8 +342,12 @@ pub async fn rollback(s: &Session, a: &RollbackArgs) -> Result<Exit, Failure> {
         );
         for t in &doc.targets {
             out.push_str(&format!(
-                "  {}\n",
-                serde_json::to_string(t).unwrap_or_default()
+                "  {}: v{} -> {}\n",
+                clean(&t.target.to_string()),
+                clean(&t.after_version),
+                t.before_version
+                    .as_deref()
+                    .map_or("(none)".to_string(), |v| format!("v{}", clean(v)))
             ));
         }
         out

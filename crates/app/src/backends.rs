@@ -1,92 +1,38 @@
-//! Chooses the backends behind the [`Console`]: the sandbox world with
-//! `--sandbox` (or `demo`), otherwise the profile resolved from the config
-//! file and the environment, with real adapters: kube for the cluster(s),
-//! MLflow for the registry, Prometheus for the metrics. Secrets come from
-//! the ecosystem's environment variables first, then the OS keychain.
+//! Builds the real backends a profile names: kube for the cluster(s),
+//! MLflow for the registry, Prometheus for the metrics; a backend the
+//! profile leaves out answers "not configured". Secrets come from the
+//! ecosystem's environment variables first, then the OS keychain (opened
+//! only when a secret is needed). The only place adapters are constructed.
 
-use crate::cli::GlobalArgs;
-use crate::failure::Failure;
+use crate::error::SetupError;
 use crate::unconfigured::NotConfigured;
 use modeldeck_core::config::secrets::{Secret, SecretKind, SecretStore, lookup};
-use modeldeck_core::config::{Profile, config_path, load_file, process_env, resolve};
+use modeldeck_core::config::{Profile, load_file, resolve};
 use modeldeck_core::console::Backends;
 use modeldeck_core::error::Backend;
 use modeldeck_core::ports::{Cluster, Metrics, Registry};
-use modeldeck_core::{Console, ConsoleOptions};
 use modeldeck_kube::KubeCluster;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-const TRY_SANDBOX: &str =
-    "try \"modeldeck demo\", or \"modeldeck --sandbox <command>\" for the simulated world";
+/// The keychain, opened on first use.
+pub(crate) type SecretSource<'a> = &'a dyn Fn() -> Arc<dyn SecretStore>;
 
-/// Builds the console the command runs against: the simulated world with
-/// `--sandbox` (or `demo`), otherwise the configured profile.
-///
-/// Errors: [`Failure::NoProfile`] (exit 2) when no profile names any
-/// backend, the config file is unreadable, or a setting is invalid.
-pub async fn build_console(global: &GlobalArgs) -> Result<Console, Failure> {
-    if global.sandbox {
-        return crate::sandbox_world::console(global);
-    }
-    let profile = load_profile(global)?;
-    if !anything_configured(&profile) {
-        return Err(Failure::NoProfile(format!(
-            "no profile is configured (no cluster, registry or metrics backend in {}, and \
-             neither KUBECONFIG, ~/.kube/config, MLFLOW_TRACKING_URI nor PROMETHEUS_URL is \
-             set); run \"modeldeck config init\" to start one, or {TRY_SANDBOX}",
-            config_path().display()
-        )));
-    }
-    let (console, kube) = profile_console(&profile, &keychain)?;
-    if let Some(kube) = kube.filter(|_| !global.live) {
-        // A one-shot command reports every context, so it waits (bounded)
-        // until none is still connecting; the TUI shows them as they come.
-        kube.wait_ready(Duration::from_secs(10)).await;
-    }
-    Ok(console)
-}
-
-/// A console with the promotion service over the same ports.
-pub struct Session {
-    /// The console.
-    pub console: Console,
-    /// The promotion service.
-    pub promotions: Arc<modeldeck_promotion::Promotions>,
-    /// The sandbox's temporary journal directory, removed on drop.
-    _scratch: Option<crate::promotions::ScratchDir>,
-}
-
-/// Like [`build_console`], plus the promotion service.
-pub async fn build_session(global: &GlobalArgs) -> Result<Session, Failure> {
-    if global.sandbox {
-        let (console, world) = crate::sandbox_world::world(global)?;
-        let (p, scratch) = crate::promotions::for_sandbox(&console, &world, global.live)?;
-        return Ok(Session {
-            console,
-            promotions: Arc::new(p),
-            _scratch: Some(scratch),
-        });
-    }
-    let profile = load_profile(global)?;
-    let console = build_console(global).await?;
-    let p = crate::promotions::for_profile(&console, &profile)?;
-    Ok(Session {
-        console,
-        promotions: Arc::new(p),
-        _scratch: None,
+/// The profile chosen by `name` / `MODELDECK_PROFILE` / the file's default,
+/// with the environment layered over it. Read once per session.
+pub fn load_profile(
+    config: &Path,
+    name: Option<&str>,
+    env: &BTreeMap<String, String>,
+) -> Result<Profile, SetupError> {
+    let file = load_file(config).map_err(|e| SetupError::Config {
+        message: format!("{e}; {}", crate::error::TRY_SANDBOX),
+    })?;
+    resolve(&file, config, name, env).map_err(|e| SetupError::Config {
+        message: e.to_string(),
     })
-}
-
-/// The profile chosen by `--profile` / `MODELDECK_PROFILE` / the file's
-/// default, with the environment layered over it.
-pub fn load_profile(global: &GlobalArgs) -> Result<Profile, Failure> {
-    let path = config_path();
-    let file = load_file(&path).map_err(|e| Failure::NoProfile(format!("{e}; {TRY_SANDBOX}")))?;
-    resolve(&file, &path, global.profile.as_deref(), &process_env())
-        .map_err(|e| Failure::NoProfile(e.to_string()))
 }
 
 fn default_kubeconfig() -> Option<PathBuf> {
@@ -95,7 +41,8 @@ fn default_kubeconfig() -> Option<PathBuf> {
         .filter(|p| p.exists())
 }
 
-fn anything_configured(p: &Profile) -> bool {
+/// True when `p` names any backend, or the ecosystem's default kubeconfig exists.
+pub(crate) fn anything_configured(p: &Profile) -> bool {
     p.registry.url.is_some()
         || p.metrics.url.is_some()
         || !p.cluster.kubeconfig.is_empty()
@@ -103,17 +50,28 @@ fn anything_configured(p: &Profile) -> bool {
 }
 
 /// The OS keychain, opened only when a secret is actually needed.
-fn keychain() -> Arc<dyn SecretStore> {
+pub(crate) fn keychain() -> Arc<dyn SecretStore> {
     Arc::new(modeldeck_secrets::Keychain)
 }
 
-/// A console over the real backends `profile` names; the ones it leaves
-/// out answer "not configured".
-pub fn profile_console(
+/// The real backends `profile` names (the ones it leaves out answer "not
+/// configured"), plus the kube and Prometheus adapters themselves for the
+/// session to drive.
+pub(crate) struct ProfileBackends {
+    pub backends: Backends,
+    pub kube: Option<Arc<KubeCluster>>,
+    pub prometheus: Option<Arc<modeldeck_prometheus::PrometheusMetrics>>,
+}
+
+/// Builds the adapters `profile` names.
+///
+/// Errors: [`SetupError::Backend`] for an invalid setting or a required
+/// secret the keychain cannot give.
+pub(crate) fn profile_backends(
     profile: &Profile,
-    store: &dyn Fn() -> Arc<dyn SecretStore>,
-) -> Result<(Console, Option<Arc<KubeCluster>>), Failure> {
-    let env = process_env();
+    env: &BTreeMap<String, String>,
+    store: SecretSource<'_>,
+) -> Result<ProfileBackends, SetupError> {
     let kube = cluster_port(profile)?;
     let cluster: Arc<dyn Cluster> = match &kube {
         Some(k) => k.clone(),
@@ -125,32 +83,25 @@ pub fn profile_console(
             ),
         )),
     };
-    let registry = registry_port(profile, &env, store)?;
-    let (metrics, prom) = metrics_port(profile, &env, store)?;
-    let opts = ConsoleOptions {
-        profile: profile.name.clone(),
-        sandbox: false,
-        drift_warn: profile.drift.warn,
-        drift_alert: profile.drift.alert,
-        ..ConsoleOptions::default()
-    };
-    let console = Console::new(
-        Backends {
+    let registry = registry_port(profile, env, store)?;
+    let (metrics, prometheus) = metrics_port(profile, env, store)?;
+    Ok(ProfileBackends {
+        backends: Backends {
             cluster,
             registry,
             metrics,
         },
-        opts,
-    );
-    if let Some(prom) = prom {
-        feed_workload_models(&console, prom);
-    }
-    Ok((console, kube))
+        kube,
+        prometheus,
+    })
 }
 
 /// Keeps the Prometheus adapter told which model each workload serves
 /// (templates may use `{model}`).
-fn feed_workload_models(console: &Console, prom: Arc<modeldeck_prometheus::PrometheusMetrics>) {
+pub(crate) fn feed_workload_models(
+    console: &modeldeck_core::Console,
+    prom: Arc<modeldeck_prometheus::PrometheusMetrics>,
+) {
     let mut rx = console.subscribe();
     tokio::spawn(async move {
         let mut last = 0usize;
@@ -173,7 +124,15 @@ fn feed_workload_models(console: &Console, prom: Arc<modeldeck_prometheus::Prome
     });
 }
 
-fn cluster_port(p: &Profile) -> Result<Option<Arc<KubeCluster>>, Failure> {
+fn setup(p: &Profile, backend: Backend, message: impl Into<String>) -> SetupError {
+    SetupError::Backend {
+        profile: p.name.clone(),
+        backend,
+        message: message.into(),
+    }
+}
+
+fn cluster_port(p: &Profile) -> Result<Option<Arc<KubeCluster>>, SetupError> {
     use modeldeck_kube::{BindingConfig, Contexts, KubeOptions};
     if p.cluster.kubeconfig.is_empty() && default_kubeconfig().is_none() {
         return Ok(None);
@@ -196,9 +155,7 @@ fn cluster_port(p: &Profile) -> Result<Option<Arc<KubeCluster>>, Failure> {
         },
         ..KubeOptions::default()
     };
-    let cluster = KubeCluster::connect(opts).map_err(|e| {
-        Failure::NoProfile(format!("profile \"{}\": cluster: {}", p.name, e.message))
-    })?;
+    let cluster = KubeCluster::connect(opts).map_err(|e| setup(p, Backend::Cluster, e.message))?;
     Ok(Some(Arc::new(cluster)))
 }
 
@@ -208,21 +165,23 @@ fn secret(
     p: &Profile,
     kind: SecretKind,
     env: &BTreeMap<String, String>,
-    store: &dyn Fn() -> Arc<dyn SecretStore>,
+    store: SecretSource<'_>,
     required: bool,
-) -> Result<Option<Secret>, Failure> {
+) -> Result<Option<Secret>, SetupError> {
     if let Some(v) = env.get(kind.env_var()).filter(|v| !v.is_empty()) {
         return Ok(Some(Secret::new(v.clone())));
     }
     let s = store();
     match lookup(Some(s.as_ref()), &p.name, kind, env) {
         Ok(v) => Ok(v),
-        Err(e) if required => Err(Failure::NoProfile(format!(
-            "profile \"{}\": the {} is needed and {e}; set {} instead, or fix the keychain",
-            p.name,
-            kind.account(),
-            kind.env_var()
-        ))),
+        Err(e) if required => Err(SetupError::Config {
+            message: format!(
+                "profile \"{}\": the {} is needed and {e}; set {} instead, or fix the keychain",
+                p.name,
+                kind.account(),
+                kind.env_var()
+            ),
+        }),
         Err(e) => {
             tracing::warn!(profile = %p.name, secret = kind.account(), "{e}");
             Ok(None)
@@ -233,8 +192,8 @@ fn secret(
 fn registry_port(
     p: &Profile,
     env: &BTreeMap<String, String>,
-    store: &dyn Fn() -> Arc<dyn SecretStore>,
-) -> Result<Arc<dyn Registry>, Failure> {
+    store: SecretSource<'_>,
+) -> Result<Arc<dyn Registry>, SetupError> {
     use modeldeck_mlflow::{Auth, MlflowClient, MlflowConfig, MlflowRegistry};
     let Some(url) = &p.registry.url else {
         return Ok(Arc::new(NotConfigured::new(
@@ -256,18 +215,15 @@ fn registry_port(
             None => Auth::None,
         },
     };
-    let bad = |e: String| Failure::NoProfile(format!("profile \"{}\": registry: {e}", p.name));
+    let bad = |e: String| setup(p, Backend::Registry, e);
     let mut cfg = MlflowConfig::new(url, auth).map_err(|e| bad(e.to_string()))?;
     cfg.insecure_tls = p.registry.insecure_tls;
     if let Some(secs) = p.registry.timeout_secs {
         cfg.timeout = Duration::from_secs(secs.max(1));
     }
-    if let Some(path) = env
-        .get("MLFLOW_TRACKING_SERVER_CERT_PATH")
-        .filter(|v| !v.is_empty())
-    {
-        cfg.ca_cert_path = Some(path.into());
-    }
+    cfg.ca_cert_path = p.registry.ca_cert_path.clone();
+    // MLflow's own variables (cert path, timeout, retries) win over the profile.
+    cfg.apply_env(env).map_err(|e| bad(e.to_string()))?;
     let client = MlflowClient::new(cfg).map_err(|e| bad(e.message))?;
     Ok(Arc::new(MlflowRegistry::new(client)))
 }
@@ -280,8 +236,8 @@ type MetricsPorts = (
 fn metrics_port(
     p: &Profile,
     env: &BTreeMap<String, String>,
-    store: &dyn Fn() -> Arc<dyn SecretStore>,
-) -> Result<MetricsPorts, Failure> {
+    store: SecretSource<'_>,
+) -> Result<MetricsPorts, SetupError> {
     use modeldeck_prometheus::{ClientConfig, PromClient, PrometheusMetrics, PromqlTemplates};
     if p.metrics.url.is_none() {
         return Ok((
@@ -295,7 +251,7 @@ fn metrics_port(
             None,
         ));
     }
-    let bad = |e: String| Failure::NoProfile(format!("profile \"{}\": metrics: {e}", p.name));
+    let bad = |e: String| setup(p, Backend::Metrics, e);
     let kind = if p.metrics.username.is_some() {
         SecretKind::MetricsPassword
     } else {
