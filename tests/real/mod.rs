@@ -356,7 +356,7 @@ impl Drop for World {
 
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scripts/services")
+        .join("../scripts/services")
         .join(name)
 }
 
