@@ -10,7 +10,8 @@ use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::compare::Comparison;
 use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, WorkloadRef};
-use modeldeck_core::error::PortResult;
+use modeldeck_core::error::{ErrorCode, PortResult};
+use modeldeck_core::report::ErrorReport;
 use modeldeck_promotion::{Promotions, Review};
 
 pub use crate::promo_jobs::{Act, Acted, PromoLists, PromoRow, TargetActivity};
@@ -124,9 +125,9 @@ pub enum JobOutcome {
     /// Events, oldest first.
     Events(PortResult<Vec<ClusterEvent>>),
     /// The promotion list and inbox.
-    Promotions(Result<PromoLists, String>),
+    Promotions(Result<PromoLists, ErrorReport>),
     /// A promotion's review.
-    Review(Result<Box<Review>, String>),
+    Review(Result<Box<Review>, ErrorReport>),
     /// What an action did.
     Acted(Acted),
     /// Targets' events and logs.
@@ -158,7 +159,7 @@ pub async fn execute_with(
     req: JobRequest,
 ) -> JobResult {
     use crate::promo_jobs as p;
-    let off = || p::NOT_CONFIGURED.to_string();
+    let off = || ErrorReport::new(ErrorCode::NotConfigured.as_str(), p::NOT_CONFIGURED);
     let outcome = match &req.job {
         Job::Versions { model } => JobOutcome::Versions(console.list_versions(model).await),
         Job::Runs { model, versions } => {

@@ -9,6 +9,7 @@ use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::domain::{ClusterEvent, Decision, PromotionState, WorkloadRef};
 use modeldeck_core::error::PortResult;
+use modeldeck_core::report::ErrorReport;
 use modeldeck_promotion::{
     ActionKind, ExecuteOptions, NewPromotion, PromotionStatus, Promotions, Review,
 };
@@ -74,16 +75,16 @@ pub struct Acted {
     /// Promotion id (for a request: the new one, when it succeeded).
     pub id: Option<String>,
     /// The outcome in words.
-    pub result: Result<String, String>,
+    pub result: Result<String, ErrorReport>,
 }
 
 /// The message shown when no service is configured.
 pub const NOT_CONFIGURED: &str = "promotions are not configured for this profile";
 
 /// Reads the list and the inbox.
-pub async fn lists(svc: &Promotions) -> Result<PromoLists, String> {
+pub async fn lists(svc: &Promotions) -> Result<PromoLists, ErrorReport> {
     let (all, inbox) = futures::join!(svc.list(None), svc.inbox());
-    let all = all.map_err(|e| e.to_string())?;
+    let all = all.map_err(|e| ErrorReport::from(&e))?;
     let (inbox_ids, inbox_error): (Vec<String>, _) = match inbox {
         Ok(v) => (v.into_iter().map(|s| s.promotion.id).collect(), None),
         Err(e) => (Vec::new(), Some(e.to_string())),
@@ -114,11 +115,11 @@ pub async fn lists(svc: &Promotions) -> Result<PromoLists, String> {
 }
 
 /// Reads one promotion's review.
-pub async fn review(svc: &Promotions, id: &str) -> Result<Box<Review>, String> {
+pub async fn review(svc: &Promotions, id: &str) -> Result<Box<Review>, ErrorReport> {
     svc.review(id)
         .await
         .map(Box::new)
-        .map_err(|e| e.to_string())
+        .map_err(|e| ErrorReport::from(&e))
 }
 
 /// Runs an action.
@@ -139,7 +140,7 @@ pub async fn act(svc: &Promotions, act: &Act) -> Acted {
             },
             Err(e) => Acted {
                 id: input.id.clone(),
-                result: Err(e.to_string()),
+                result: Err(ErrorReport::from(&e)),
             },
         },
         Act::On {
@@ -173,7 +174,7 @@ pub async fn act(svc: &Promotions, act: &Act) -> Acted {
             };
             Acted {
                 id: Some(id.clone()),
-                result: result.map_err(|e| e.to_string()),
+                result: result.map_err(|e| ErrorReport::from(&e)),
             }
         }
     }

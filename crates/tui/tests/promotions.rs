@@ -291,3 +291,24 @@ async fn request_from_versions_targets_the_models_workloads() {
     assert_eq!(all[0].promotion.reason, "ranker retrained");
     assert_eq!(all[0].promotion.targets.len(), 2);
 }
+
+#[tokio::test]
+async fn a_refused_action_crosses_the_job_boundary_with_its_code() {
+    let world = world(POLICY).await;
+    world.as_user("dana.kowalski");
+    let lists = modeldeck_tui::promo_jobs::lists(&world.svc).await.unwrap();
+    let id = lists.rows[0].status.promotion.id.clone();
+    let act = modeldeck_tui::promo_jobs::Act::On {
+        id: id.clone(),
+        action: ActionKind::Approve,
+        text: String::new(),
+        confirm_inconclusive: false,
+    };
+    let done = modeldeck_tui::promo_jobs::act(&world.svc, &act).await;
+    let e = done.result.unwrap_err();
+    assert_eq!(e.code, "refused_self_approval", "{e}");
+    assert!(e.message.contains("four-eyes"), "{e}");
+    // A missing promotion keeps its own code too.
+    let review = modeldeck_tui::promo_jobs::review(&world.svc, "promo-nope").await;
+    assert_eq!(review.unwrap_err().code, "not_found");
+}

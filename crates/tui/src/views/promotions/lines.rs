@@ -138,7 +138,7 @@ fn progress(x: &Ctx, out: &mut Vec<Line<'static>>) {
     {
         out.push(match res {
             Ok(m) => Line::styled(format!("✓ {what}: {}", c(m)), theme::ok()),
-            Err(e) => Line::styled(format!("✗ {what}: {}", c(e)), theme::error()),
+            Err(e) => Line::styled(format!("✗ {what}: {}", c(&e.message)), theme::error()),
         });
     }
 }

@@ -23,6 +23,7 @@ use crate::widgets::panel::{self, Messages};
 use detail::PromotionView;
 use modeldeck_core::console::{BackendStatus, PanelState};
 use modeldeck_core::domain::{PromotionState, Timestamp, WorkloadRef};
+use modeldeck_core::report::ErrorReport;
 use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
@@ -88,7 +89,7 @@ pub struct PromoState {
     /// The action running, if any (one at a time).
     pub acting: Option<Acting>,
     /// The last action's outcome: promotion id, what, result.
-    pub last: Option<(Option<String>, String, Result<String, String>)>,
+    pub last: Option<(Option<String>, String, Result<String, ErrorReport>)>,
     table: TextTable,
     ids: Vec<String>,
     cursor: Cursor,
@@ -122,7 +123,7 @@ impl PromoState {
     }
 
     /// Stores the list; recomputes the Fleet marks.
-    pub(crate) fn resolve(&mut self, result: Result<PromoLists, String>, now: Timestamp) {
+    pub(crate) fn resolve(&mut self, result: Result<PromoLists, ErrorReport>, now: Timestamp) {
         if let Ok(l) = &result {
             self.marks = l
                 .rows
