@@ -8,10 +8,9 @@ use crate::config::{Contexts, KubeOptions, read_kubeconfig};
 use crate::context::{ContextPhase, ContextStatus, Ctx};
 use crate::error::{bounded, cluster_error};
 use crate::events;
-use crate::logs::{self, LogLine, LogOptions, LogTail};
+use crate::logs::{self, LogLine, LogOptions};
 use crate::record;
 use crate::store::WorkloadStore;
-use crate::undo::{self, UndoOutcome};
 use crate::watch::run_context;
 use crate::write;
 use async_trait::async_trait;
@@ -192,24 +191,6 @@ impl KubeCluster {
         .await
     }
 
-    /// Rolls a Deployment back like `kubectl rollout undo` (previous revision
-    /// when `to_revision` is `None`), guarded by `expected_rv` if given.
-    pub async fn rollout_undo(
-        &self,
-        target: &WorkloadRef,
-        to_revision: Option<u64>,
-        expected_rv: Option<&str>,
-    ) -> PortResult<UndoOutcome> {
-        let client = self.client(&target.cluster).await?;
-        bounded(
-            self.budget(),
-            &target.cluster,
-            "rollout undo",
-            undo::rollout_undo(&client, target, to_revision, expected_rv),
-        )
-        .await
-    }
-
     /// The last lines of a workload's pods (bounded by `opts.max_lines`).
     pub async fn tail_logs(
         &self,
@@ -222,23 +203,6 @@ impl KubeCluster {
             &target.cluster,
             "reading logs",
             logs::tail(&client, target, opts),
-        )
-        .await
-    }
-
-    /// Follows a workload's pods into a bounded buffer (starting is bounded
-    /// by the call timeout; following is not).
-    pub async fn follow_logs(
-        &self,
-        target: &WorkloadRef,
-        opts: &LogOptions,
-    ) -> PortResult<LogTail> {
-        let client = self.client(&target.cluster).await?;
-        bounded(
-            self.budget(),
-            &target.cluster,
-            "following logs",
-            logs::follow(&client, target, opts),
         )
         .await
     }

@@ -31,12 +31,10 @@ pub mod logs;
 pub mod record;
 pub mod rollout;
 pub mod store;
-pub mod undo;
 mod watch;
 pub mod write;
 
 pub use cluster::KubeCluster;
 pub use config::{BindingConfig, Contexts, KubeOptions};
 pub use context::{ContextPhase, ContextStatus};
-pub use logs::{LogLine, LogOptions, LogTail};
-pub use undo::UndoOutcome;
+pub use logs::{LogLine, LogOptions};

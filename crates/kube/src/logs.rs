@@ -1,11 +1,9 @@
 //! Pod logs of a workload, like `kubectl logs deploy/x`: find its pods by
-//! selector, prefer ready and newer ones, read a bounded tail, or follow
-//! into a bounded ring buffer that a view can poll.
+//! selector, prefer ready and newer ones, read a bounded tail.
 
 use crate::convert::ISVC_POD_LABEL;
 use crate::error::{cluster_error, from_kube};
 use crate::events::{list_all, selector_string};
-use futures::{AsyncBufReadExt, StreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
@@ -14,9 +12,6 @@ use kube::{Client, ResourceExt};
 use modeldeck_core::domain::{WorkloadKind, WorkloadRef};
 use modeldeck_core::error::{ErrorCode, PortResult};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// What to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +20,7 @@ pub struct LogOptions {
     pub container: Option<String>,
     /// Lines to start from at the end of each pod's log.
     pub tail_lines: i64,
-    /// Lines kept in memory (the ring buffer's size).
+    /// Lines kept at most (the newest).
     pub max_lines: usize,
     /// Pods read at once (kubectl's `--max-log-requests` is 5).
     pub max_pods: usize,
@@ -155,7 +150,7 @@ pub async fn newest_tail(
         ..LogOptions::default()
     };
     let text = api
-        .logs(&pod, &params(&o, false))
+        .logs(&pod, &params(&o))
         .await
         .map_err(|e| from_kube(e, ctx, &format!("reading the log of pod {pod}")))?;
     let all: Vec<String> = text.lines().map(str::to_string).collect();
@@ -179,11 +174,10 @@ fn has_log(p: &Pod) -> bool {
 /// Most lines [`newest_tail`] returns.
 pub const MAX_NEWEST_TAIL: usize = 1_000;
 
-fn params(o: &LogOptions, follow: bool) -> LogParams {
+fn params(o: &LogOptions) -> LogParams {
     LogParams {
         container: o.container.clone(),
         tail_lines: Some(o.tail_lines.max(0)),
-        follow,
         ..LogParams::default()
     }
 }
@@ -203,7 +197,7 @@ pub async fn tail(client: &Client, t: &WorkloadRef, o: &LogOptions) -> PortResul
     let mut out = VecDeque::new();
     for pod in pods.iter().take(o.max_pods.max(1)) {
         let text = api
-            .logs(pod, &params(o, false))
+            .logs(pod, &params(o))
             .await
             .map_err(|e| from_kube(e, ctx, &format!("reading the log of pod {pod}")))?;
         for l in text.lines() {
@@ -217,107 +211,4 @@ pub async fn tail(client: &Client, t: &WorkloadRef, o: &LogOptions) -> PortResul
         }
     }
     Ok(out.into())
-}
-
-/// A followed log: the newest `max_lines` lines, a counter bumped on every
-/// new line, the reason the stream ended (if it did). Dropping it stops
-/// following.
-#[derive(Debug)]
-pub struct LogTail {
-    lines: Arc<Mutex<VecDeque<LogLine>>>,
-    ended: Arc<Mutex<Option<String>>>,
-    rx: watch::Receiver<u64>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Drop for LogTail {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
-}
-
-impl LogTail {
-    /// The lines held now, oldest first.
-    pub fn lines(&self) -> Vec<LogLine> {
-        self.lines
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect()
-    }
-
-    /// A receiver bumped on every new line.
-    pub fn changed(&self) -> watch::Receiver<u64> {
-        self.rx.clone()
-    }
-
-    /// Why following stopped, once it did.
-    pub fn ended(&self) -> Option<String> {
-        self.ended.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
-/// Starts following the workload's first `max_pods` pods.
-pub async fn follow(client: &Client, t: &WorkloadRef, o: &LogOptions) -> PortResult<LogTail> {
-    let ctx = t.cluster.clone();
-    let pods = pods_of(client, t).await?;
-    if pods.is_empty() {
-        return Err(cluster_error(
-            ErrorCode::NotFound,
-            &ctx,
-            format!("{t} has no pods"),
-        ));
-    }
-    let lines = Arc::new(Mutex::new(VecDeque::new()));
-    let ended = Arc::new(Mutex::new(None));
-    let (tx, rx) = watch::channel(0u64);
-    let tx = Arc::new(tx);
-    let api: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
-    let mut tasks = Vec::new();
-    for pod in pods.into_iter().take(o.max_pods.max(1)) {
-        let stream = api
-            .log_stream(&pod, &params(o, true))
-            .await
-            .map_err(|e| from_kube(e, &ctx, &format!("following the log of pod {pod}")))?;
-        let (lines, ended, tx, max) =
-            (lines.clone(), ended.clone(), tx.clone(), o.max_lines.max(1));
-        tasks.push(tokio::spawn(async move {
-            let mut it = stream.lines();
-            while let Some(next) = it.next().await {
-                match next {
-                    Ok(line) => {
-                        let mut g = lines.lock().unwrap_or_else(|e| e.into_inner());
-                        g.push_back(LogLine {
-                            pod: pod.clone(),
-                            line,
-                        });
-                        if g.len() > max {
-                            g.pop_front();
-                        }
-                        drop(g);
-                        tx.send_modify(|v| *v += 1);
-                    }
-                    Err(e) => {
-                        *ended.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(format!("pod {pod}: {e}"));
-                        break;
-                    }
-                }
-            }
-            let mut g = ended.lock().unwrap_or_else(|e| e.into_inner());
-            if g.is_none() {
-                *g = Some(format!("pod {pod}: log stream ended"));
-            }
-            tx.send_modify(|v| *v += 1);
-        }));
-    }
-    Ok(LogTail {
-        lines,
-        ended,
-        rx,
-        tasks,
-    })
 }
