@@ -19,6 +19,13 @@ pub struct Harness {
     pub requests: Vec<JobRequest>,
 }
 
+/// The app on the ready fixture fleet at 120x30, settled.
+pub fn ready_app() -> Harness {
+    let mut t = Harness::new(fixture::ready(), 120, 30);
+    t.app.settle();
+    t
+}
+
 impl Harness {
     pub fn new(snap: Snapshot, width: u16, height: u16) -> Harness {
         let app = App::new(Arc::new(snap), width, height);
