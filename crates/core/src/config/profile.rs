@@ -142,10 +142,6 @@ pub struct BindingSettings {
     pub version_env: String,
     /// Container env var carrying `models:/<name>/<version>`.
     pub uri_env: String,
-    /// Alias promoted by default.
-    pub champion_alias: String,
-    /// Alias of the candidate.
-    pub challenger_alias: String,
 }
 
 impl Default for BindingSettings {
@@ -155,8 +151,6 @@ impl Default for BindingSettings {
             version_annotation: "modeldeck.io/model-version".into(),
             version_env: "MODEL_VERSION".into(),
             uri_env: "MODEL_URI".into(),
-            champion_alias: "champion".into(),
-            challenger_alias: "challenger".into(),
         }
     }
 }
