@@ -55,12 +55,10 @@ pub(crate) fn keychain() -> Arc<dyn SecretStore> {
 }
 
 /// The real backends `profile` names (the ones it leaves out answer "not
-/// configured"), plus the kube and Prometheus adapters themselves for the
-/// session to drive.
+/// configured"), plus the kube adapter itself for the session to drive.
 pub(crate) struct ProfileBackends {
     pub backends: Backends,
     pub kube: Option<Arc<KubeCluster>>,
-    pub prometheus: Option<Arc<modeldeck_prometheus::PrometheusMetrics>>,
 }
 
 /// Builds the adapters `profile` names.
@@ -84,7 +82,7 @@ pub(crate) fn profile_backends(
         )),
     };
     let registry = registry_port(profile, env, store)?;
-    let (metrics, prometheus) = metrics_port(profile, env, store)?;
+    let metrics = metrics_port(profile, env, store)?;
     Ok(ProfileBackends {
         backends: Backends {
             cluster,
@@ -92,36 +90,7 @@ pub(crate) fn profile_backends(
             metrics,
         },
         kube,
-        prometheus,
     })
-}
-
-/// Keeps the Prometheus adapter told which model each workload serves
-/// (templates may use `{model}`).
-pub(crate) fn feed_workload_models(
-    console: &modeldeck_core::Console,
-    prom: Arc<modeldeck_prometheus::PrometheusMetrics>,
-) {
-    let mut rx = console.subscribe();
-    tokio::spawn(async move {
-        let mut last = 0usize;
-        loop {
-            let snap = rx.borrow_and_update().clone();
-            let ptr = Arc::as_ptr(&snap.workloads) as usize;
-            if ptr != last {
-                last = ptr;
-                let map: BTreeMap<_, _> = snap
-                    .workloads
-                    .iter()
-                    .filter_map(|w| Some((w.id.clone(), w.model.clone()?)))
-                    .collect();
-                prom.set_workload_models(map);
-            }
-            if rx.changed().await.is_err() {
-                break;
-            }
-        }
-    });
 }
 
 fn setup(p: &Profile, backend: Backend, message: impl Into<String>) -> SetupError {
@@ -228,28 +197,20 @@ fn registry_port(
     Ok(Arc::new(MlflowRegistry::new(client)))
 }
 
-type MetricsPorts = (
-    Arc<dyn Metrics>,
-    Option<Arc<modeldeck_prometheus::PrometheusMetrics>>,
-);
-
 fn metrics_port(
     p: &Profile,
     env: &BTreeMap<String, String>,
     store: SecretSource<'_>,
-) -> Result<MetricsPorts, SetupError> {
+) -> Result<Arc<dyn Metrics>, SetupError> {
     use modeldeck_prometheus::{ClientConfig, PromClient, PrometheusMetrics, PromqlTemplates};
     if p.metrics.url.is_none() {
-        return Ok((
-            Arc::new(NotConfigured::new(
-                Backend::Metrics,
-                format!(
-                    "no metrics URL (set [profiles.{}.metrics] url, or PROMETHEUS_URL)",
-                    p.name
-                ),
-            )),
-            None,
-        ));
+        return Ok(Arc::new(NotConfigured::new(
+            Backend::Metrics,
+            format!(
+                "no metrics URL (set [profiles.{}.metrics] url, or PROMETHEUS_URL)",
+                p.name
+            ),
+        )));
     }
     let bad = |e: String| setup(p, Backend::Metrics, e);
     let kind = if p.metrics.username.is_some() {
@@ -265,6 +226,5 @@ fn metrics_port(
     let prom = PrometheusMetrics::new(client, templates)
         .map_err(|e| bad(e.to_string()))?
         .with_drift_thresholds(p.drift.warn, p.drift.alert);
-    let prom = Arc::new(prom);
-    Ok((prom.clone(), Some(prom)))
+    Ok(Arc::new(prom))
 }

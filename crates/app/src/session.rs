@@ -159,9 +159,6 @@ impl Session {
                         ..ConsoleOptions::default()
                     },
                 );
-                if let Some(prom) = built.prometheus {
-                    backends::feed_workload_models(&console, prom);
-                }
                 if let Some(kube) = built.kube.filter(|_| !opts.live) {
                     // A one-shot command reports every context, so it waits
                     // (bounded) until none is still connecting; a live front

@@ -103,13 +103,13 @@ impl Metrics for NotConfigured {
     fn describe(&self) -> String {
         NOT_CONFIGURED.into()
     }
-    async fn fleet_health(&self, _: &[WorkloadRef]) -> PortResult<BTreeMap<WorkloadRef, Health>> {
+    async fn fleet_health(&self, _: &[MetricsTarget]) -> PortResult<BTreeMap<WorkloadRef, Health>> {
         self.err()
     }
-    async fn signal_range(&self, _: &WorkloadRef, _: Signal, _: TimeRange) -> PortResult<Series> {
+    async fn signal_range(&self, _: &MetricsTarget, _: Signal, _: TimeRange) -> PortResult<Series> {
         self.err()
     }
-    async fn feature_drift(&self, _: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+    async fn feature_drift(&self, _: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {
         self.err()
     }
 }

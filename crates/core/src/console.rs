@@ -387,20 +387,21 @@ impl Console {
         })
     }
 
-    /// Re-reads health for every workload in the snapshot.
+    /// Re-reads health for every workload in the snapshot, each asked for
+    /// with the model it serves.
     pub async fn refresh_metrics(&self) -> bool {
-        let refs: Vec<WorkloadRef> = self
+        let targets: Vec<MetricsTarget> = self
             .snapshot()
             .workloads
             .iter()
-            .map(|w| w.id.clone())
+            .map(MetricsTarget::from)
             .collect();
         let m = self.inner.backends.metrics.clone();
         let res = self
             .bounded(
                 Backend::Metrics,
                 "reading fleet health",
-                m.fleet_health(&refs),
+                m.fleet_health(&targets),
             )
             .await;
         self.record(Backend::Metrics, res, |s, h| s.health = Arc::new(h))
@@ -509,13 +510,26 @@ impl Console {
             .await
     }
 
+    /// `target` with the model the snapshot says it serves (none when the
+    /// snapshot does not hold it: the metrics port then refuses only
+    /// queries that select by model).
+    pub fn metrics_target(&self, target: &WorkloadRef) -> MetricsTarget {
+        let snap = self.snapshot();
+        // The snapshot keeps workloads sorted by id.
+        match snap.workloads.binary_search_by(|w| w.id.cmp(target)) {
+            Ok(i) => MetricsTarget::from(&snap.workloads[i]),
+            Err(_) => MetricsTarget::bare(target.clone()),
+        }
+    }
+
     /// Per-feature drift of what a workload serves.
     pub async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+        let target = self.metrics_target(target);
         let m = self.inner.backends.metrics.clone();
         self.bounded(
             Backend::Metrics,
             "reading feature drift",
-            m.feature_drift(target),
+            m.feature_drift(&target),
         )
         .await
     }
@@ -536,11 +550,12 @@ impl Console {
             end,
             step_ms,
         };
+        let target = self.metrics_target(target);
         let m = self.inner.backends.metrics.clone();
         self.bounded(
             Backend::Metrics,
             "reading a series",
-            m.signal_range(target, signal, range),
+            m.signal_range(&target, signal, range),
         )
         .await
     }

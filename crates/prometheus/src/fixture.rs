@@ -8,7 +8,7 @@
 //! `start + 60 s * i`; the gauge `modeldeck_fixture_end_seconds` carries the
 //! end time so a test can find the fixture's anchor from the server.
 
-use modeldeck_core::domain::{WorkloadKind, WorkloadRef};
+use modeldeck_core::domain::{MetricsTarget, WorkloadKind, WorkloadRef};
 
 /// Seconds between samples.
 pub const STEP_SECS: i64 = 60;
@@ -111,6 +111,12 @@ impl FixtureWorkload {
             kind: self.kind,
             name: self.workload.into(),
         }
+    }
+
+    /// The workload with the model it serves, as the metrics port is asked
+    /// about it, in `cluster`.
+    pub fn metrics_target(&self, cluster: &str) -> MetricsTarget {
+        MetricsTarget::new(self.workload_ref(cluster), self.model)
     }
 
     /// Highest PSI at sample `i` (NaN ignored, as PromQL `max` does).

@@ -18,7 +18,7 @@
 //! use modeldeck_core::ports::Metrics;
 //! use modeldeck_prometheus::{ClientConfig, PromClient, PrometheusMetrics, PromqlTemplates, Secret};
 //!
-//! # async fn demo(workloads: Vec<modeldeck_core::domain::WorkloadRef>)
+//! # async fn demo(workloads: Vec<modeldeck_core::domain::MetricsTarget>)
 //! #     -> Result<(), Box<dyn std::error::Error>> {
 //! let cfg = ClientConfig::new("https://prometheus.example:9090")
 //!     .bearer(Secret::new("token-from-the-keychain"));

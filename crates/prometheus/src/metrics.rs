@@ -16,7 +16,7 @@ use modeldeck_core::domain::*;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use modeldeck_core::ports::Metrics;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// The Prometheus adapter behind the `Metrics` port.
 #[derive(Debug)]
@@ -26,7 +26,6 @@ pub struct PrometheusMetrics {
     clock: Option<SharedClock>,
     drift_warn: f64,
     drift_alert: f64,
-    models: RwLock<BTreeMap<WorkloadRef, String>>,
 }
 
 /// One bin of a feature's distribution.
@@ -61,7 +60,6 @@ impl PrometheusMetrics {
             clock: None,
             drift_warn: 0.1,
             drift_alert: 0.25,
-            models: RwLock::new(BTreeMap::new()),
         })
     }
 
@@ -79,13 +77,6 @@ impl PrometheusMetrics {
         self
     }
 
-    /// Tells the adapter which registered model each workload serves, for
-    /// templates that use `{model}`.
-    pub fn set_workload_models(&self, models: BTreeMap<WorkloadRef, String>) {
-        let mut guard = self.models.write().unwrap_or_else(|p| p.into_inner());
-        *guard = models;
-    }
-
     /// The client.
     pub fn client(&self) -> &PromClient {
         &self.client
@@ -100,25 +91,29 @@ impl PrometheusMetrics {
         self.clock.as_ref().map(|c| c.now())
     }
 
+    /// Renders a per-workload template for `target`. `{model}` is the
+    /// model the target carries; a template that uses it for a target
+    /// without one is refused rather than sent with an empty selector.
     fn render_for(
         &self,
         name: &str,
         template: &str,
-        target: &WorkloadRef,
+        target: &MetricsTarget,
         extra: &[(&str, String)],
     ) -> PortResult<String> {
         let model = if placeholders(template).contains(&"model") {
-            let guard = self.models.read().unwrap_or_else(|p| p.into_inner());
-            let m = guard.get(target).cloned().ok_or_else(|| {
+            let m = target.model.as_deref().ok_or_else(|| {
                 invalid(format!(
                     "template {name} uses {{model}} but the model served by {target} is unknown \
-                     (call set_workload_models, or select by {{workload}})"
+                     (no model binding was given with it); select by {{workload}} for workloads \
+                     without one"
                 ))
             })?;
-            escape_string(&m)
+            escape_string(m)
         } else {
             String::new()
         };
+        let target = &target.workload;
         let mut vars: Vec<(&str, String)> = vec![
             ("model", model),
             ("namespace", escape_string(&target.namespace)),
@@ -170,7 +165,7 @@ impl PrometheusMetrics {
     /// per-bin counts (the cumulative buckets differenced).
     pub async fn feature_histogram(
         &self,
-        target: &WorkloadRef,
+        target: &MetricsTarget,
         feature: &str,
     ) -> PortResult<Vec<FeatureBin>> {
         let t = &self.templates;
@@ -208,7 +203,7 @@ impl PrometheusMetrics {
     }
 
     /// Data-quality ratios of `target`, sorted by check name.
-    pub async fn data_quality(&self, target: &WorkloadRef) -> PortResult<Vec<QualityCheck>> {
+    pub async fn data_quality(&self, target: &MetricsTarget) -> PortResult<Vec<QualityCheck>> {
         let t = &self.templates;
         let promql = self.render_for("data_quality", &t.data_quality, target, &[])?;
         let series = self.instant("data_quality", &promql).await?;
@@ -249,11 +244,14 @@ impl Metrics for PrometheusMetrics {
 
     async fn fleet_health(
         &self,
-        workloads: &[WorkloadRef],
+        targets: &[MetricsTarget],
     ) -> PortResult<BTreeMap<WorkloadRef, Health>> {
-        if workloads.is_empty() {
+        if targets.is_empty() {
             return Ok(BTreeMap::new());
         }
+        // Fleet templates select by namespace and cluster and join on the
+        // workload labels, so the models are not needed here.
+        let workloads: Vec<WorkloadRef> = targets.iter().map(|t| t.workload.clone()).collect();
         let namespaces: BTreeSet<&str> = workloads.iter().map(|w| w.namespace.as_str()).collect();
         let clusters: BTreeSet<&str> = workloads.iter().map(|w| w.cluster.as_str()).collect();
         let vars = vec![
@@ -272,7 +270,7 @@ impl Metrics for PrometheusMetrics {
             self.fleet_signal(e, &vars),
             self.fleet_signal(f, &vars),
         );
-        let index = JoinIndex::new(&self.templates, workloads);
+        let index = JoinIndex::new(&self.templates, &workloads);
         let mut out: BTreeMap<WorkloadRef, Health> = BTreeMap::new();
         for r in [
             results.0, results.1, results.2, results.3, results.4, results.5,
@@ -294,7 +292,7 @@ impl Metrics for PrometheusMetrics {
 
     async fn signal_range(
         &self,
-        target: &WorkloadRef,
+        target: &MetricsTarget,
         signal: Signal,
         range: TimeRange,
     ) -> PortResult<Series> {
@@ -309,6 +307,7 @@ impl Metrics for PrometheusMetrics {
             .query_range(&promql, &rq)
             .await
             .map_err(|e| port_error(e, name))?;
+        let target = &target.workload;
         match pick_one(&self.templates, r.data, |s| &s.labels, target) {
             Ok(Some(s)) => Ok(on_grid(&s, &rq)),
             Ok(None) => Ok(Series::default()),
@@ -320,7 +319,7 @@ impl Metrics for PrometheusMetrics {
         }
     }
 
-    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+    async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {
         let t = &self.templates;
         let promql = self.render_for("feature_drift", &t.feature_drift, target, &[])?;
         let series = self.instant("feature_drift", &promql).await?;

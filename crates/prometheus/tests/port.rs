@@ -24,8 +24,11 @@ async fn port_at(i: i64, templates: PromqlTemplates) -> (PrometheusMetrics, Fixt
     (m, fx)
 }
 
-fn refs() -> Vec<WorkloadRef> {
-    workloads().iter().map(|w| w.workload_ref("test")).collect()
+fn targets() -> Vec<MetricsTarget> {
+    workloads()
+        .iter()
+        .map(|w| w.metrics_target("test"))
+        .collect()
 }
 
 /// The bucket bounds around the `q` quantile of a workload's latency.
@@ -46,14 +49,14 @@ fn bucket_of(per_bucket: &[u64; 9], q: f64) -> (f64, f64) {
 #[tokio::test]
 async fn fleet_health_matches_the_fixture() {
     let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
-    let mut asked = refs();
+    let mut asked = targets();
     let ghost = WorkloadRef {
         cluster: "test".into(),
         namespace: "prod".into(),
         kind: WorkloadKind::Deployment,
         name: "ghost".into(),
     };
-    asked.push(ghost.clone());
+    asked.push(MetricsTarget::bare(ghost.clone()));
     let health = m.fleet_health(&asked).await.unwrap();
     assert!(!health.contains_key(&ghost), "no data must mean absent");
     assert_eq!(health.len(), 4);
@@ -107,16 +110,16 @@ async fn fleet_health_matches_the_fixture() {
 async fn fleet_health_costs_the_same_queries_for_any_fleet_size() {
     let (m, _) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
     let mut sizes = Vec::new();
-    let mut big = refs();
+    let mut big = targets();
     for i in 0..500 {
-        big.push(WorkloadRef {
+        big.push(MetricsTarget::bare(WorkloadRef {
             cluster: format!("c{}", i % 3),
             namespace: format!("ns-{}", i % 50),
             kind: WorkloadKind::Deployment,
             name: format!("w-{i}"),
-        });
+        }));
     }
-    for fleet in [&refs()[..1], &refs()[..], &big[..]] {
+    for fleet in [&targets()[..1], &targets()[..], &big[..]] {
         let before = m.client().requests_sent();
         let h = m.fleet_health(fleet).await.unwrap();
         sizes.push((fleet.len(), m.client().requests_sent() - before, h.len()));
@@ -128,7 +131,7 @@ async fn fleet_health_costs_the_same_queries_for_any_fleet_size() {
 #[tokio::test]
 async fn signal_ranges_sit_on_the_grid_with_nan_gaps() {
     let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
-    let recsys = workloads()[3].workload_ref("test");
+    let recsys = workloads()[3].metrics_target("test");
     let range = TimeRange {
         start: fx.timestamp(100),
         end: fx.timestamp(200),
@@ -156,7 +159,7 @@ async fn signal_ranges_sit_on_the_grid_with_nan_gaps() {
         step_ms: 1,
     };
     let p99 = m
-        .signal_range(&churn.workload_ref("x"), Signal::LatencyP99, full)
+        .signal_range(&churn.metrics_target("x"), Signal::LatencyP99, full)
         .await
         .unwrap();
     assert!(p99.points.len() as i64 <= MAX_POINTS && p99.points.len() > 10_000);
@@ -174,10 +177,10 @@ async fn signal_ranges_sit_on_the_grid_with_nan_gaps() {
             .all(|v| close(*v, churn.latency_quantile(0.99)))
     );
 
-    let ghost = WorkloadRef {
+    let ghost = MetricsTarget::bare(WorkloadRef {
         name: "ghost".into(),
-        ..recsys
-    };
+        ..recsys.workload
+    });
     let none = m
         .signal_range(&ghost, Signal::DriftMax, range)
         .await
@@ -189,7 +192,7 @@ async fn signal_ranges_sit_on_the_grid_with_nan_gaps() {
 async fn feature_drift_flags_the_drifting_model() {
     let (m, _) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
     let churn = m
-        .feature_drift(&workloads()[1].workload_ref("test"))
+        .feature_drift(&workloads()[1].metrics_target("test"))
         .await
         .unwrap();
     let got: Vec<(&str, f64, DriftStatus)> = churn
@@ -205,7 +208,7 @@ async fn feature_drift_flags_the_drifting_model() {
         ]
     );
     let fraud = m
-        .feature_drift(&workloads()[0].workload_ref("test"))
+        .feature_drift(&workloads()[0].metrics_target("test"))
         .await
         .unwrap();
     assert_eq!(fraud.len(), 3);
@@ -213,7 +216,7 @@ async fn feature_drift_flags_the_drifting_model() {
 
     let (m, _) = port_at(NAN_AT, PromqlTemplates::default()).await;
     let recsys = m
-        .feature_drift(&workloads()[3].workload_ref("test"))
+        .feature_drift(&workloads()[3].metrics_target("test"))
         .await
         .unwrap();
     assert_eq!(recsys[0].feature, "category");
@@ -228,7 +231,7 @@ async fn feature_drift_flags_the_drifting_model() {
 async fn feature_histograms_and_data_quality() {
     let (m, _) = port_at(SAMPLES - 1, PromqlTemplates::default()).await;
     let fraud = workloads()[0].clone();
-    let target = fraud.workload_ref("test");
+    let target = fraud.metrics_target("test");
     let bins = m.feature_histogram(&target, "amount").await.unwrap();
     let (_, per_min) = fraud.feature_values.unwrap();
     assert_eq!(bins.len(), per_min.len());
@@ -258,7 +261,7 @@ async fn template_errors_name_the_template() {
         "model_feature_drift_psi * on(model) model_feature_drift_psi".to_string(),
     );
     let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::from_overrides(&o).unwrap()).await;
-    let target = workloads()[0].workload_ref("test");
+    let target = workloads()[0].metrics_target("test");
     let range = TimeRange {
         start: fx.timestamp(300),
         end: fx.timestamp(360),
@@ -285,27 +288,54 @@ async fn template_errors_name_the_template() {
     );
 }
 
-#[tokio::test]
-async fn model_placeholders_need_known_models() {
+/// A template that selects by model only; the namespace keeps the two
+/// `fraud` workloads apart for `request_rate`.
+fn by_model() -> PromqlTemplates {
     let mut o = BTreeMap::new();
     o.insert(
         "request_rate".to_string(),
         "sum by ({by}) (rate(model_predictions_total{model=\"{model}\",namespace=\"{namespace}\"}[{window}]))"
             .to_string(),
     );
-    let (m, fx) = port_at(SAMPLES - 1, PromqlTemplates::from_overrides(&o).unwrap()).await;
-    let fraud = workloads()[0].workload_ref("test");
+    o.insert(
+        "feature_drift".to_string(),
+        "max by (feature) (model_feature_drift_psi{model=\"{model}\"})".to_string(),
+    );
+    PromqlTemplates::from_overrides(&o).unwrap()
+}
+
+#[tokio::test]
+async fn model_placeholders_need_known_models() {
+    let (m, fx) = port_at(SAMPLES - 1, by_model()).await;
+    let fraud = workloads()[0].metrics_target("test");
     let range = TimeRange {
         start: fx.timestamp(300),
         end: fx.timestamp(360),
         step_ms: 60_000,
     };
+    let before = m.client().requests_sent();
     let e = m
-        .signal_range(&fraud, Signal::RequestRate, range)
+        .signal_range(
+            &MetricsTarget::bare(fraud.workload.clone()),
+            Signal::RequestRate,
+            range,
+        )
         .await
         .unwrap_err();
-    assert!(e.message.contains("{model}"), "{e}");
-    m.set_workload_models([(fraud.clone(), "fraud".to_string())].into_iter().collect());
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    assert!(
+        e.message.contains("request_rate uses {model}")
+            && e.message
+                .contains("model served by test/prod/deploy/fraud-detector is unknown")
+            && e.message.contains("select by {workload}"),
+        "{e}"
+    );
+    assert!(!e.message.contains("set_workload_models"), "{e}");
+    assert_eq!(
+        m.client().requests_sent(),
+        before,
+        "refused before any query is sent"
+    );
     let s = m
         .signal_range(&fraud, Signal::RequestRate, range)
         .await
@@ -313,6 +343,52 @@ async fn model_placeholders_need_known_models() {
     assert_eq!(s.points.len(), 61);
     assert!(s.points.iter().all(|(_, v)| close(*v, 10.0)), "{s:?}");
     assert!(m.describe().starts_with("prometheus http://127.0.0.1:"));
+}
+
+#[tokio::test]
+async fn model_templates_work_on_the_first_call() {
+    // Before the port carried the model, an adapter learnt the models from
+    // the console's snapshots, so its first `{model}` query was refused.
+    // Now the first call of a fresh adapter is answered from the model the
+    // call carries.
+    let churn = workloads()[1].metrics_target("test");
+    let (m, _) = port_at(SAMPLES - 1, by_model()).await;
+    let before = m.client().requests_sent();
+    let drift = m.feature_drift(&churn).await.unwrap();
+    assert_eq!(m.client().requests_sent() - before, 1);
+    let got: Vec<(&str, f64)> = drift.iter().map(|f| (f.feature.as_str(), f.psi)).collect();
+    assert_eq!(
+        got,
+        vec![("tenure", 0.38), ("region", 0.12), ("plan", 0.08)]
+    );
+
+    let (m, fx) = port_at(SAMPLES - 1, by_model()).await;
+    let before = m.client().requests_sent();
+    let range = TimeRange {
+        start: fx.timestamp(300),
+        end: fx.timestamp(360),
+        step_ms: 60_000,
+    };
+    let rate = m
+        .signal_range(&churn, Signal::RequestRate, range)
+        .await
+        .unwrap();
+    assert_eq!(m.client().requests_sent() - before, 1);
+    assert_eq!(rate.points.len(), 61);
+    let want = workloads()[1].request_rate();
+    assert!(rate.points.iter().all(|(_, v)| close(*v, want)), "{rate:?}");
+
+    // The model selects: the same workload said to serve another model has
+    // no series under these templates.
+    let elsewhere = MetricsTarget::new(churn.workload.clone(), "no-such-model");
+    assert!(m.feature_drift(&elsewhere).await.unwrap().is_empty());
+    assert!(
+        m.signal_range(&elsewhere, Signal::RequestRate, range)
+            .await
+            .unwrap()
+            .points
+            .is_empty()
+    );
 }
 
 /// The profile examples of docs/metrics.md, as template sets.
@@ -345,13 +421,7 @@ async fn documented_mappings_are_valid_promql() {
     assert_eq!(profiles.len(), 3);
     for (name, templates) in profiles {
         let (m, fx) = port_at(SAMPLES - 1, templates).await;
-        let asked = refs();
-        m.set_workload_models(
-            workloads()
-                .iter()
-                .map(|w| (w.workload_ref("test"), w.model.to_string()))
-                .collect(),
-        );
+        let asked = targets();
         m.fleet_health(&asked)
             .await
             .unwrap_or_else(|e| panic!("{name}: fleet_health: {e}"));

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use modeldeck_core::domain::{Signal, TimeRange, WorkloadRef};
+use modeldeck_core::domain::{MetricsTarget, Signal, TimeRange};
 use modeldeck_sandbox::{GenSpec, Sandbox};
 use std::hint::black_box;
 use std::time::Duration;
@@ -38,11 +38,11 @@ fn ports(c: &mut Criterion) {
     let rt = rt();
     let sb = Sandbox::generate(&GenSpec::default());
     let b = sb.backends();
-    let refs: Vec<WorkloadRef> = rt
+    let targets: Vec<MetricsTarget> = rt
         .block_on(b.cluster.list_workloads())
         .unwrap()
-        .into_iter()
-        .map(|w| w.id)
+        .iter()
+        .map(MetricsTarget::from)
         .collect();
     let mut g = c.benchmark_group("ports (10k workloads)");
     g.sample_size(20);
@@ -50,7 +50,7 @@ fn ports(c: &mut Criterion) {
         bn.iter(|| black_box(rt.block_on(b.cluster.list_workloads()).unwrap()))
     });
     g.bench_function("fleet_health (all)", |bn| {
-        bn.iter(|| black_box(rt.block_on(b.metrics.fleet_health(&refs)).unwrap()))
+        bn.iter(|| black_box(rt.block_on(b.metrics.fleet_health(&targets)).unwrap()))
     });
     g.bench_function("list_models", |bn| {
         bn.iter(|| black_box(rt.block_on(b.registry.list_models()).unwrap()))
@@ -66,7 +66,7 @@ fn ports(c: &mut Criterion) {
             black_box(
                 rt.block_on(
                     b.metrics
-                        .signal_range(&refs[123], Signal::LatencyP95, range),
+                        .signal_range(&targets[123], Signal::LatencyP95, range),
                 ),
             )
             .unwrap()

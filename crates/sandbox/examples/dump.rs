@@ -1,7 +1,7 @@
 //! Prints the demo world as JSON (models, versions, runs, workloads, health):
 //! `cargo run -p modeldeck-sandbox --example dump [seed]`.
 
-use modeldeck_core::domain::Timestamp;
+use modeldeck_core::domain::{MetricsTarget, Timestamp};
 use modeldeck_sandbox::{ClockMode, Sandbox};
 
 #[tokio::main(flavor = "current_thread")]
@@ -30,8 +30,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let workloads = b.cluster.list_workloads().await?;
-    let refs: Vec<_> = workloads.iter().map(|w| w.id.clone()).collect();
-    let health = b.metrics.fleet_health(&refs).await?;
+    let targets: Vec<MetricsTarget> = workloads.iter().map(MetricsTarget::from).collect();
+    let health = b.metrics.fleet_health(&targets).await?;
     let health: Vec<_> = health
         .into_iter()
         .map(|(k, v)| serde_json::json!({"workload": k.to_string(), "health": v}))

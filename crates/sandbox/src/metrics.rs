@@ -1,6 +1,8 @@
 //! The simulated metrics backend behind the [`Metrics`] port: fleet health,
 //! ranged series and per-feature drift, all from the deterministic
-//! functions in `health`, with Prometheus-like limits on ranges.
+//! functions in `health`, with Prometheus-like limits on ranges. The model a
+//! target carries is not needed: the sandbox knows what each of its
+//! workloads serves.
 
 use crate::health;
 use crate::shared::Shared;
@@ -34,12 +36,13 @@ impl Metrics for SandboxMetrics {
 
     async fn fleet_health(
         &self,
-        workloads: &[WorkloadRef],
+        targets: &[MetricsTarget],
     ) -> PortResult<BTreeMap<WorkloadRef, Health>> {
         self.shared.call(Backend::Metrics, |w| {
             let now = w.now;
-            Ok(workloads
+            Ok(targets
                 .iter()
+                .map(|t| &t.workload)
                 .filter_map(|r| {
                     let state = w.workloads.get(w.workload_index(r)?)?;
                     Some((r.clone(), health::health_at(w, state, now)))
@@ -50,10 +53,11 @@ impl Metrics for SandboxMetrics {
 
     async fn signal_range(
         &self,
-        target: &WorkloadRef,
+        target: &MetricsTarget,
         signal: Signal,
         range: TimeRange,
     ) -> PortResult<Series> {
+        let target = &target.workload;
         self.shared.call(Backend::Metrics, |w| {
             if range.step_ms <= 0 {
                 return Err(BackendError::new(
@@ -102,7 +106,8 @@ impl Metrics for SandboxMetrics {
         })
     }
 
-    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+    async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {
+        let target = &target.workload;
         self.shared.call(Backend::Metrics, |w| {
             let state = w
                 .workloads

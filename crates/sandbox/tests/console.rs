@@ -93,7 +93,7 @@ async fn an_outage_is_unreachable_and_the_console_goes_stale_with_old_data() {
     let err = sb
         .backends()
         .metrics
-        .fleet_health(&[fraud_eu()])
+        .fleet_health(&[target(&fraud_eu())])
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::Unreachable);

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use modeldeck_core::domain::MetricsTarget;
 use modeldeck_sandbox::{GenSpec, Sandbox};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -24,18 +25,18 @@ async fn dump(sb: &Sandbox) -> Value {
         }
     }
     let workloads = b.cluster.list_workloads().await.unwrap();
-    let refs: Vec<_> = workloads.iter().map(|w| w.id.clone()).collect();
+    let targets: Vec<MetricsTarget> = workloads.iter().map(MetricsTarget::from).collect();
     let health: Vec<Value> = b
         .metrics
-        .fleet_health(&refs)
+        .fleet_health(&targets)
         .await
         .unwrap()
         .into_iter()
         .map(|(k, v)| json!([k, v]))
         .collect();
     let mut drift = Vec::new();
-    for r in &refs {
-        drift.push(serde_json::to_value(b.metrics.feature_drift(r).await.unwrap()).unwrap());
+    for t in &targets {
+        drift.push(serde_json::to_value(b.metrics.feature_drift(t).await.unwrap()).unwrap());
     }
     json!({ "models": models, "versions": versions, "workloads": workloads, "health": health, "drift": drift })
 }

@@ -49,8 +49,11 @@ async fn a_benchmark_world_has_the_asked_sizes() {
             .any(|w| matches!(w.rollout, RolloutState::Progressing { .. }))
     );
     assert!(ws.iter().any(|w| w.canary.is_some()));
-    let refs: Vec<WorkloadRef> = ws.iter().map(|w| w.id.clone()).collect();
-    assert_eq!(b.metrics.fleet_health(&refs).await.unwrap().len(), 10_000);
+    let targets: Vec<MetricsTarget> = ws.iter().map(MetricsTarget::from).collect();
+    assert_eq!(
+        b.metrics.fleet_health(&targets).await.unwrap().len(),
+        10_000
+    );
     let debug = format!("{sb:?}");
     assert!(
         debug.len() < 300 && debug.contains("10000"),

@@ -24,7 +24,7 @@ async fn history_ends_where_the_latest_value_stands() {
     sb.advance(Duration::from_secs(3 * 3600 + 17));
     let m = sb.backends().metrics;
     let now = sb.clock().now();
-    let latest = m.fleet_health(&[fraud_eu()]).await.unwrap()[&fraud_eu()].clone();
+    let latest = m.fleet_health(&[target(&fraud_eu())]).await.unwrap()[&fraud_eu()].clone();
     assert_eq!(latest.read_at, now);
     for s in Signal::ALL {
         let range = TimeRange {
@@ -32,7 +32,10 @@ async fn history_ends_where_the_latest_value_stands() {
             end: now,
             step_ms: 60_000,
         };
-        let series = m.signal_range(&fraud_eu(), s, range).await.unwrap();
+        let series = m
+            .signal_range(&target(&fraud_eu()), s, range)
+            .await
+            .unwrap();
         assert_eq!(series.points.len(), 61, "{s:?}");
         let (t, v) = *series.points.last().unwrap();
         assert_eq!(t, now);
@@ -44,7 +47,12 @@ async fn history_ends_where_the_latest_value_stands() {
                 .all(|(_, v)| v.is_finite() && *v >= 0.0)
         );
         // The same range asked twice gives the same answer.
-        assert_eq!(m.signal_range(&fraud_eu(), s, range).await.unwrap(), series);
+        assert_eq!(
+            m.signal_range(&target(&fraud_eu()), s, range)
+                .await
+                .unwrap(),
+            series
+        );
     }
 }
 
@@ -61,7 +69,7 @@ async fn series_are_smooth_and_move() {
     let s = sb
         .backends()
         .metrics
-        .signal_range(&fraud_eu(), Signal::RequestRate, range)
+        .signal_range(&target(&fraud_eu()), Signal::RequestRate, range)
         .await
         .unwrap();
     let vals: Vec<f64> = s.points.iter().map(|p| p.1).collect();
@@ -80,7 +88,7 @@ async fn series_are_smooth_and_move() {
 async fn the_drifting_model_drifts_and_promoting_the_retrained_version_fixes_it() {
     let sb = demo(42);
     let m = sb.backends().metrics;
-    let drift = m.feature_drift(&drift_eu()).await.unwrap();
+    let drift = m.feature_drift(&target(&drift_eu())).await.unwrap();
     assert_eq!(drift.len(), 7);
     assert!(
         drift.windows(2).all(|w| w[0].psi >= w[1].psi),
@@ -89,18 +97,18 @@ async fn the_drifting_model_drifts_and_promoting_the_retrained_version_fixes_it(
     let drifting: Vec<&FeatureDrift> = drift.iter().filter(|d| d.psi > 0.25).collect();
     assert!(drifting.len() >= 2, "{drift:?}");
     assert!(drifting.iter().all(|d| d.status == DriftStatus::Drifting));
-    let health = m.fleet_health(&[drift_eu()]).await.unwrap();
+    let health = m.fleet_health(&[target(&drift_eu())]).await.unwrap();
     assert_eq!(health[&drift_eu()].drift_max, Some(drift[0].psi));
 
     // Every other model is calm.
-    let all: Vec<WorkloadRef> = sb
+    let all: Vec<MetricsTarget> = sb
         .backends()
         .cluster
         .list_workloads()
         .await
         .unwrap()
-        .into_iter()
-        .map(|w| w.id)
+        .iter()
+        .map(MetricsTarget::from)
         .collect();
     let h = m.fleet_health(&all).await.unwrap();
     let alarming: Vec<&WorkloadRef> = h
@@ -119,7 +127,7 @@ async fn the_drifting_model_drifts_and_promoting_the_retrained_version_fixes_it(
         .await
         .unwrap();
     sb.advance(Duration::from_secs(120));
-    let after = m.feature_drift(&drift_eu()).await.unwrap();
+    let after = m.feature_drift(&target(&drift_eu())).await.unwrap();
     assert!(after[0].psi < 0.25, "{after:?}");
 }
 
@@ -139,11 +147,11 @@ async fn health_follows_the_served_version() {
         .unwrap();
     sb.advance(Duration::from_secs(300));
     twin.advance(Duration::from_secs(300));
-    let moved = p50(&m.fleet_health(std::slice::from_ref(&r)).await.unwrap());
+    let moved = p50(&m.fleet_health(&[target(&r)]).await.unwrap());
     let stayed = p50(&twin
         .backends()
         .metrics
-        .fleet_health(std::slice::from_ref(&r))
+        .fleet_health(&[target(&r)])
         .await
         .unwrap());
     assert_ne!(moved, stayed, "another version, another latency");
@@ -155,13 +163,13 @@ async fn health_follows_the_served_version() {
         step_ms: 30_000,
     };
     let a = m
-        .signal_range(&r, Signal::LatencyP50, before)
+        .signal_range(&target(&r), Signal::LatencyP50, before)
         .await
         .unwrap();
     let b = twin
         .backends()
         .metrics
-        .signal_range(&r, Signal::LatencyP50, before)
+        .signal_range(&target(&r), Signal::LatencyP50, before)
         .await
         .unwrap();
     assert_eq!(a, b);
@@ -174,7 +182,7 @@ async fn bad_ranges_and_unknown_workloads_are_refused() {
     let now = sb.clock().now();
     let e = m
         .signal_range(
-            &fraud_eu(),
+            &target(&fraud_eu()),
             Signal::ErrorRatio,
             TimeRange {
                 start: now,
@@ -187,7 +195,7 @@ async fn bad_ranges_and_unknown_workloads_are_refused() {
     assert_eq!(e.code, ErrorCode::InvalidRequest);
     let e = m
         .signal_range(
-            &fraud_eu(),
+            &target(&fraud_eu()),
             Signal::ErrorRatio,
             TimeRange {
                 start: now.plus_millis(-86_400_000),
@@ -199,11 +207,11 @@ async fn bad_ranges_and_unknown_workloads_are_refused() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::TooLarge);
     let ghost = wref("prod-eu", "risk", WorkloadKind::Deployment, "ghost");
-    let e = m.feature_drift(&ghost).await.unwrap_err();
+    let e = m.feature_drift(&target(&ghost)).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
     assert!(e.message.contains("ghost"));
     assert!(
-        m.fleet_health(&[ghost]).await.unwrap().is_empty(),
+        m.fleet_health(&[target(&ghost)]).await.unwrap().is_empty(),
         "unknown workloads are absent"
     );
     // A batch job has no request rate or latency, but errors and drift.
@@ -213,7 +221,7 @@ async fn bad_ranges_and_unknown_workloads_are_refused() {
         WorkloadKind::CronJob,
         "churn-batch-scoring",
     );
-    let h = m.fleet_health(std::slice::from_ref(&job)).await.unwrap()[&job].clone();
+    let h = m.fleet_health(&[target(&job)]).await.unwrap()[&job].clone();
     assert_eq!((h.request_rate, h.latency_p99), (None, None));
     assert!(h.error_ratio.is_some() && h.drift_max.is_some());
 }

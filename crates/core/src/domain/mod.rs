@@ -1,12 +1,14 @@
 //! Plain data shared by every layer: what a workload, a model version, a
 //! health signal or a promotion *is*, independent of where it was read.
 
+mod metrics_target;
 mod promotion;
 mod registry;
 mod signals;
 mod time;
 mod workload;
 
+pub use metrics_target::*;
 pub use promotion::*;
 pub use registry::*;
 pub use signals::*;

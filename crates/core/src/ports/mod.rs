@@ -146,26 +146,30 @@ pub trait Registry: Send + Sync {
 }
 
 /// The metrics backend (read-only).
+///
+/// Every call names the workload together with the registered model it
+/// serves ([`MetricsTarget`]), so an adapter whose queries select by model
+/// needs no state of its own about the cluster's bindings.
 #[async_trait]
 pub trait Metrics: Send + Sync {
     /// Where the backend is, for status bars (no secrets).
     fn describe(&self) -> String;
 
-    /// Latest health of each of `workloads`, keyed by the workload ref. A
+    /// Latest health of each of `targets`, keyed by the workload ref. A
     /// workload the backend has no data for is simply absent.
     async fn fleet_health(
         &self,
-        workloads: &[WorkloadRef],
+        targets: &[MetricsTarget],
     ) -> PortResult<BTreeMap<WorkloadRef, Health>>;
 
     /// One signal of one workload over a range.
     async fn signal_range(
         &self,
-        target: &WorkloadRef,
+        target: &MetricsTarget,
         signal: Signal,
         range: TimeRange,
     ) -> PortResult<Series>;
 
     /// Per-feature drift of the model a workload serves.
-    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>>;
+    async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>>;
 }

@@ -16,7 +16,9 @@ pub use metrics::{fairness_gate, metric_gates};
 
 use crate::policy::Policy;
 use modeldeck_core::console::Backends;
-use modeldeck_core::domain::{GateResult, GateStatus, ModelVersion, RunData, WorkloadRef};
+use modeldeck_core::domain::{
+    GateResult, GateStatus, MetricsTarget, ModelVersion, RunData, WorkloadRef,
+};
 use modeldeck_core::error::PortResult;
 use sha2::{Digest, Sha256};
 
@@ -61,7 +63,8 @@ pub async fn run_of(b: &Backends, v: &ModelVersion) -> PortResult<Option<RunData
 
 /// Every policy gate for `contenders` on `targets` (pre-execution uses
 /// [`SloScope::Canary`]: metrics, fairness, drift, canary SLOs; post-deploy
-/// [`SloScope::PostDeploy`]: the SLOs on every target).
+/// [`SloScope::PostDeploy`]: the SLOs on every target). The metrics port is
+/// told each target serves the promoted model (the candidate's).
 pub async fn evaluate(
     b: &Backends,
     policy: &Policy,
@@ -70,6 +73,7 @@ pub async fn evaluate(
     scope: SloScope,
 ) -> Vec<GateResult> {
     let mut out = Vec::new();
+    let model = &contenders.candidate.0.model;
     if scope == SloScope::Canary {
         out.extend(metric_gates(policy, contenders));
         if let Some(g) = fairness_gate(policy, &contenders.candidate) {
@@ -79,7 +83,8 @@ pub async fn evaluate(
     if scope == SloScope::Canary && policy.drift_max_psi.is_some() {
         let mut drift = Vec::new();
         for (t, _) in targets {
-            drift.push((t.clone(), b.metrics.feature_drift(t).await));
+            let asked = MetricsTarget::new(t.clone(), model.as_str());
+            drift.push((t.clone(), b.metrics.feature_drift(&asked).await));
         }
         out.extend(drift_gate(policy, &drift));
     }
@@ -94,7 +99,11 @@ pub async fn evaluate(
     let health = if scoped.is_empty() {
         Ok(Default::default())
     } else {
-        b.metrics.fleet_health(&scoped).await
+        let asked: Vec<MetricsTarget> = scoped
+            .iter()
+            .map(|t| MetricsTarget::new(t.clone(), model.as_str()))
+            .collect();
+        b.metrics.fleet_health(&asked).await
     };
     out.extend(slo_gates(
         policy,

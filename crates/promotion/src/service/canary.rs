@@ -13,7 +13,7 @@ use super::load::Loaded;
 use super::rollout::Watch;
 use crate::gates::{self, SloScope};
 use crate::tags::TargetPlan;
-use modeldeck_core::domain::{GateResult, Workload, WorkloadKind};
+use modeldeck_core::domain::{GateResult, MetricsTarget, Workload, WorkloadKind};
 use modeldeck_core::error::ErrorCode;
 use serde_json::json;
 
@@ -169,7 +169,7 @@ impl Promotions {
             let health = self
                 .backends
                 .metrics
-                .fleet_health(std::slice::from_ref(t))
+                .fleet_health(&[MetricsTarget::new(t.clone(), r.model.as_str())])
                 .await;
             let checked = gates::slo_gates(
                 policy,

@@ -416,19 +416,19 @@ impl Metrics for Faulty {
     }
     async fn fleet_health(
         &self,
-        workloads: &[WorkloadRef],
+        targets: &[MetricsTarget],
     ) -> PortResult<BTreeMap<WorkloadRef, Health>> {
         self.run(
             Backend::Metrics,
             "fleet_health",
             String::new(),
-            self.inner.metrics.fleet_health(workloads),
+            self.inner.metrics.fleet_health(targets),
         )
         .await
     }
     async fn signal_range(
         &self,
-        target: &WorkloadRef,
+        target: &MetricsTarget,
         signal: Signal,
         range: TimeRange,
     ) -> PortResult<Series> {
@@ -440,7 +440,7 @@ impl Metrics for Faulty {
         )
         .await
     }
-    async fn feature_drift(&self, target: &WorkloadRef) -> PortResult<Vec<FeatureDrift>> {
+    async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {
         self.run(
             Backend::Metrics,
             "feature_drift",

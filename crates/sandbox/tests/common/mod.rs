@@ -40,6 +40,12 @@ pub fn wref(cluster: &str, ns: &str, kind: WorkloadKind, name: &str) -> Workload
     }
 }
 
+/// `r` as the metrics port is asked about it. The sandbox knows what each
+/// of its workloads serves, so the model is left out.
+pub fn target(r: &WorkloadRef) -> MetricsTarget {
+    MetricsTarget::bare(r.clone())
+}
+
 /// The EU fraud-detector Deployment (6 replicas, serves champion v7).
 pub fn fraud_eu() -> WorkloadRef {
     wref(
