@@ -56,6 +56,12 @@ pub(crate) struct SandboxWorld {
     pub baseline: Option<String>,
 }
 
+/// True when `opts` keeps its world between commands: a one-shot demo
+/// world asked to persist (never a live or a generated one).
+pub(crate) fn is_kept(opts: &SandboxOptions, live: bool) -> bool {
+    opts.persist && !live && opts.workloads.is_none()
+}
+
 /// The file that keeps a world's state.
 pub(crate) fn state_file(paths: &Paths, seed: u64) -> PathBuf {
     paths.sandbox_dir(seed).join("world.json")
@@ -88,7 +94,7 @@ pub(crate) fn open(
     } else if live {
         Sandbox::demo_with(opts.seed, ClockMode::Wall).map_err(|e| bad(e.to_string()))?
     } else {
-        let file = opts.persist.then(|| state_file(paths, opts.seed));
+        let file = is_kept(opts, live).then(|| state_file(paths, opts.seed));
         let saved = match &file {
             Some(f) => read_state(f)?,
             None => None,

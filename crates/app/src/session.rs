@@ -15,6 +15,7 @@ use modeldeck_core::error::PortResult;
 use modeldeck_core::{Console, ConsoleOptions};
 use modeldeck_promotion::Promotions;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -72,6 +73,20 @@ impl SessionOptions {
         }
     }
 
+    /// This machine's audit journal for these options, decided without
+    /// opening anything (so `audit verify` can read a damaged one, and needs
+    /// no backend): the profile's [`Paths::journal`]; a kept sandbox world's
+    /// own beside its state; a per-process scratch one otherwise.
+    pub fn journal_path(&self) -> PathBuf {
+        match &self.source {
+            Source::Profile(_) => self.paths.journal.clone(),
+            Source::Sandbox(s) if sandbox::is_kept(s, self.live) => {
+                self.paths.sandbox_dir(s.seed).join("journal.jsonl")
+            }
+            Source::Sandbox(_) => scratch_dir().join("journal.jsonl"),
+        }
+    }
+
     /// The embedded default: the demo world, live.
     pub fn demo() -> SessionOptions {
         SessionOptions::new(Source::Sandbox(SandboxOptions::default()), true)
@@ -93,6 +108,7 @@ pub struct Session {
     /// Where files live.
     pub paths: Paths,
     origin: Origin,
+    journal: PathBuf,
     promotions: OnceLock<Result<Arc<Promotions>, SetupError>>,
     live: bool,
 }
@@ -115,6 +131,7 @@ impl Session {
     /// Errors: [`SetupError`]: nothing configured, an unreadable or invalid
     /// config file, a bad backend setting, a damaged saved sandbox world.
     pub async fn open(opts: SessionOptions) -> Result<Session, SetupError> {
+        let journal = opts.journal_path();
         match &opts.source {
             Source::Sandbox(s) => {
                 let world = sandbox::open(s, opts.live, &opts.paths)?;
@@ -131,6 +148,7 @@ impl Session {
                     console,
                     paths: opts.paths,
                     origin: Origin::Sandbox(Mutex::new(world)),
+                    journal,
                     promotions: OnceLock::new(),
                     live: opts.live,
                 })
@@ -169,6 +187,7 @@ impl Session {
                     console,
                     paths: opts.paths,
                     origin: Origin::Profile(Box::new(profile)),
+                    journal,
                     promotions: OnceLock::new(),
                     live: opts.live,
                 })
@@ -209,23 +228,22 @@ impl Session {
     }
 
     fn build_promotions(&self) -> Result<Promotions, SetupError> {
+        let journal = &self.journal;
         match &self.origin {
-            Origin::Profile(p) => promotions::for_profile(
-                &self.console,
-                promotions::policies_of(p)?,
-                &self.paths.journal,
-            ),
+            Origin::Profile(p) => {
+                promotions::for_profile(&self.console, promotions::policies_of(p)?, journal)
+            }
             Origin::Sandbox(w) => {
                 let w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let journal = match &w.state {
-                    Some(state) => state.with_file_name("journal.jsonl"),
-                    None => std::env::temp_dir()
-                        .join(format!("modeldeck-sandbox-{}", std::process::id()))
-                        .join("journal.jsonl"),
-                };
-                promotions::for_sandbox(&self.console, &w.world, self.live, &journal)
+                promotions::for_sandbox(&self.console, &w.world, self.live, journal)
             }
         }
+    }
+
+    /// This machine's audit journal for the session (see
+    /// [`SessionOptions::journal_path`]), not opened.
+    pub fn journal_path(&self) -> PathBuf {
+        self.journal.clone()
     }
 
     /// Who the user is on `cluster` (the cluster's own answer:
@@ -250,11 +268,15 @@ impl Session {
         if let Origin::Sandbox(w) = &self.origin {
             let w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if w.state.is_none() {
-                let _ = std::fs::remove_dir_all(
-                    std::env::temp_dir().join(format!("modeldeck-sandbox-{}", std::process::id())),
-                );
+                let _ = std::fs::remove_dir_all(scratch_dir());
             }
         }
         Ok(())
     }
+}
+
+/// Where a sandbox world that is not kept writes its journal: this
+/// process's own temporary directory, removed by [`Session::close`].
+pub(crate) fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("modeldeck-sandbox-{}", std::process::id()))
 }

@@ -127,6 +127,16 @@ fn a_promotion_goes_through_separate_commands_and_two_people() {
         assert!(text.contains(word), "audit lacks {word}: {text}");
     }
 
+    // A rewrite of the world's journal is caught (read as it is: the
+    // session does not refuse to start over it).
+    let journal = dir.0.join("data/sandbox/seed-42/journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, text.replacen("\"bob\"", "\"mallory\"", 1)).unwrap();
+    let tampered = sb(&["audit", "verify", "-o", "json"]);
+    assert_eq!(tampered.code, 1, "{}\n{}", tampered.stdout, tampered.stderr);
+    let v: Value = serde_json::from_str(&tampered.stdout).unwrap();
+    assert_eq!(v["ok"], false, "{v}");
+
     // 6. reset starts over: the scenario's champion, no journal.
     let r = sb(&["sandbox", "reset"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
