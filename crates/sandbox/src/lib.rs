@@ -11,6 +11,7 @@ mod generator;
 mod health;
 mod metrics;
 mod observe;
+pub mod podlog;
 mod populate;
 mod registry;
 mod rng;

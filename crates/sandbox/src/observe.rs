@@ -70,29 +70,19 @@ pub(crate) fn log_tail(world: &World, w: &WorkloadState, lines: usize) -> Vec<St
         .get(w.model as usize)
         .map_or_else(String::new, |m| m.name.clone());
     let (pod, version, start) = newest_pod(w, now);
-    let written = 3 + (now.millis_since(start).max(0) / LINE_MS) as u64;
+    let log = crate::podlog::PodLog {
+        uri: format!("models:/{model}/{version}"),
+        key: mix(world.seed, hash_str(&pod)),
+        pod,
+        model,
+        version: version.to_string(),
+        start,
+        interval_ms: LINE_MS,
+    };
+    let written = log.count(now);
     let want = lines.min(MAX_TAIL) as u64;
-    let key = mix(world.seed, hash_str(&pod));
     (written.saturating_sub(want)..written)
-        .map(|k| {
-            let at = if k < 3 {
-                start
-            } else {
-                start.plus_millis((k as i64 - 2) * LINE_MS)
-            };
-            let lat = 8 + (mix(key, k) >> 7) % 40;
-            let text = match k {
-                0 => format!("INFO model-server starting (pod {pod})"),
-                1 => format!("INFO loading models:/{model}/{version}"),
-                2 => format!("INFO model {model} version {version} ready, listening on :8080"),
-                _ if k % 17 == 0 => format!(
-                    "WARN slow request: POST /v1/models/{model}:predict 200 {}ms",
-                    lat * 9
-                ),
-                _ => format!("INFO POST /v1/models/{model}:predict 200 {lat}ms"),
-            };
-            format!("{} {text}", at.rfc3339())
-        })
+        .map(|k| format!("{} {}", log.line_time(k).rfc3339(), log.text(k)))
         .collect()
 }
 

@@ -1,5 +1,6 @@
-//! `pods/<name>/log`: deterministic model-server log lines generated from
-//! the pod's start time (one every `log_interval`), with `container`,
+//! `pods/<name>/log`: the sandbox's simulated model-server log
+//! (`modeldeck_sandbox::podlog`) from the pod's start time (one line every
+//! `log_interval`), with `container`,
 //! `tailLines`, `sinceSeconds`, `timestamps`, `limitBytes` and `follow`.
 
 use super::route::Target;
@@ -10,6 +11,7 @@ use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use modeldeck_core::domain::Timestamp;
+use modeldeck_sandbox::podlog::PodLog;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,64 +20,20 @@ use tokio::sync::mpsc;
 /// Lines a container keeps before older ones rotate away.
 const RETAINED: u64 = 10_000;
 
-struct LogSource {
-    pod: String,
-    model: String,
-    version: String,
-    uri: String,
-    start_ms: i64,
-    interval_ms: i64,
-}
-
-impl LogSource {
-    fn line_time(&self, k: u64) -> i64 {
-        if k < 3 {
-            self.start_ms
-        } else {
-            self.start_ms + (k as i64 - 2) * self.interval_ms
-        }
-    }
-
-    /// Number of lines written by `now_ms`.
-    fn count(&self, now_ms: i64) -> u64 {
-        if now_ms < self.start_ms {
-            return 0;
-        }
-        3 + ((now_ms - self.start_ms) / self.interval_ms.max(1)) as u64
-    }
-
-    fn text(&self, k: u64) -> String {
-        let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.pod.len() as u64;
-        let lat = 8 + (h >> 7) % 40;
-        match k {
-            0 => format!("INFO model-server starting (pod {})", self.pod),
-            1 => format!("INFO loading {}", self.uri),
-            2 => format!(
-                "INFO model {} version {} ready, listening on :8080",
-                self.model, self.version
-            ),
-            _ if k.is_multiple_of(17) => format!(
-                "WARN slow request: POST /v1/models/{}:predict 200 {}ms",
-                self.model,
-                lat * 9
-            ),
-            _ => format!("INFO POST /v1/models/{}:predict 200 {lat}ms", self.model),
-        }
-    }
-
-    fn render(&self, k: u64, timestamps: bool) -> String {
-        if timestamps {
-            let t = self.line_time(k);
-            let base = Timestamp(t).rfc3339();
-            let nanos = (t.rem_euclid(1000)) * 1_000_000;
-            format!(
-                "{}.{nanos:09}Z {}\n",
-                base.trim_end_matches('Z'),
-                self.text(k)
-            )
-        } else {
-            format!("{}\n", self.text(k))
-        }
+/// A line as the API server writes it: with `timestamps=true`, the RFC 3339
+/// time with nanoseconds first, as the kubelet does.
+fn render(src: &PodLog, k: u64, timestamps: bool) -> String {
+    if timestamps {
+        let t = src.line_time(k).0;
+        let base = Timestamp(t).rfc3339();
+        let nanos = (t.rem_euclid(1000)) * 1_000_000;
+        format!(
+            "{}.{nanos:09}Z {}\n",
+            base.trim_end_matches('Z'),
+            src.text(k)
+        )
+    } else {
+        format!("{}\n", src.text(k))
     }
 }
 
@@ -88,7 +46,7 @@ fn env_of(c: &Value, name: &str) -> Option<String> {
         .map(String::from)
 }
 
-fn source(pod: &Value, q: &Query, interval: Duration) -> ApiResult<LogSource> {
+fn source(pod: &Value, q: &Query, interval: Duration) -> ApiResult<PodLog> {
     let name = pod["metadata"]["name"].as_str().unwrap_or("").to_string();
     let containers = pod
         .pointer("/spec/containers")
@@ -141,13 +99,14 @@ fn source(pod: &Value, q: &Query, interval: Duration) -> ApiResult<LogSource> {
                 "container \"{cname}\" in pod \"{name}\" is waiting to start: ContainerCreating"
             ))
         })?;
-    Ok(LogSource {
+    Ok(PodLog {
+        key: modeldeck_sandbox::podlog::key_for(&name),
         pod: name,
         model: env_of(container, "MODEL_NAME").unwrap_or_else(|| "model".into()),
         version: env_of(container, "MODEL_VERSION").unwrap_or_else(|| "unknown".into()),
         uri: env_of(container, "MODEL_URI").unwrap_or_else(|| "(no MODEL_URI)".into()),
-        start_ms,
-        interval_ms: interval.as_millis() as i64,
+        start: Timestamp(start_ms),
+        interval_ms: i64::try_from(interval.as_millis()).unwrap_or(i64::MAX),
     })
 }
 
@@ -169,14 +128,14 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
         .get(t.res, &ns, &name)
         .ok_or_else(|| ApiError::not_found(t.ty(), &name))?;
     let src = source(&pod, q, app.log_interval)?;
-    let now = Timestamp::now().0;
+    let now = Timestamp::now();
     let total = src.count(now);
     let mut first = total.saturating_sub(RETAINED);
     if let Some(n) = num(q, "tailLines")?.filter(|n| *n >= 0) {
         first = first.max(total.saturating_sub(n as u64));
     }
     if let Some(s) = num(q, "sinceSeconds")?.filter(|s| *s > 0) {
-        while first < total && src.line_time(first) < now - s * 1000 {
+        while first < total && src.line_time(first) < now.plus_millis(-s.saturating_mul(1000)) {
             first += 1;
         }
     }
@@ -184,7 +143,7 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
     let mut budget = num(q, "limitBytes")?.filter(|b| *b > 0).map(|b| b as usize);
     let mut head = String::new();
     for k in first..total {
-        head.push_str(&src.render(k, ts));
+        head.push_str(&render(&src, k, ts));
     }
     if let Some(b) = budget {
         if head.len() >= b {
@@ -206,7 +165,7 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
         }
         let mut k = total;
         loop {
-            let wait = (src.line_time(k) - Timestamp::now().0).max(0) as u64;
+            let wait = src.line_time(k).millis_since(Timestamp::now()).max(0) as u64;
             tokio::select! {
                 _ = tx.closed() => return,
                 _ = app2.stopped() => return,
@@ -215,8 +174,8 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
             if store.get(res, &ns, &name).is_none() {
                 return;
             }
-            while src.line_time(k) <= Timestamp::now().0 {
-                let mut l = src.render(k, ts);
+            while src.line_time(k) <= Timestamp::now() {
+                let mut l = render(&src, k, ts);
                 if let Some(b) = budget.as_mut() {
                     if l.len() >= *b {
                         l.truncate(*b);
@@ -255,12 +214,9 @@ mod tests {
             {"name": "MODEL_NAME", "value": "fraud"}, {"name": "MODEL_VERSION", "value": "7"}, {"name": "MODEL_URI", "value": "models:/fraud/7"}]}]},
             "status": {"startTime": "2026-01-01T00:00:00Z", "containerStatuses": [{"name": "server", "ready": true, "state": {"running": {}}}]}});
         let src = source(&pod, &Query::new(), Duration::from_secs(2)).unwrap();
-        assert_eq!(src.count(src.start_ms + 10_000), 8);
+        assert_eq!(src.count(src.start.plus_millis(10_000)), 8);
         assert!(src.text(1).contains("models:/fraud/7"));
-        assert!(
-            src.render(3, true)
-                .starts_with("2026-01-01T00:00:02.000000000Z ")
-        );
+        assert!(render(&src, 3, true).starts_with("2026-01-01T00:00:02.000000000Z "));
         let mut waiting = pod.clone();
         waiting["status"]["containerStatuses"][0]["state"] =
             json!({"waiting": {"reason": "ImagePullBackOff"}});
