@@ -1,5 +1,7 @@
 //! The terminal UI on the sandbox's demo world, without the `modeldeck`
-//! binary: `cargo run -p modeldeck-tui --example demo [-- :promotions]`.
+//! binary: `cargo run -p modeldeck-app --example tui_demo [-- :promotions]`.
+//! It lives here, not in modeldeck-tui, so the TUI crate depends on no
+//! adapter even for its examples (`cargo tree -p modeldeck-tui`).
 //! Used to try the real terminal path (raw mode, alternate screen, mouse,
 //! restore) under tmux. The session (world, policy, journal) is the one
 //! `modeldeck demo` gets, from `modeldeck-app`; `DEMO_USER=name` acts as
