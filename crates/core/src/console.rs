@@ -74,8 +74,8 @@ impl Default for ConsoleOptions {
             registry_poll: Duration::from_secs(15),
             metrics_poll: Duration::from_secs(10),
             call_timeout: Duration::from_secs(10),
-            drift_warn: 0.1,
-            drift_alert: 0.25,
+            drift_warn: crate::domain::DriftStatus::DEFAULT_WARN,
+            drift_alert: crate::domain::DriftStatus::DEFAULT_ALERT,
             metric_directions: BTreeMap::new(),
             tie_tolerance: 0.001,
         }

@@ -50,16 +50,16 @@ pub struct QualityCheck {
 
 impl PrometheusMetrics {
     /// An adapter on `client` with `templates` (validated here). Queries are
-    /// evaluated at server time and drift uses the 0.1 / 0.25 thresholds
-    /// until changed.
+    /// evaluated at server time and drift uses the default thresholds
+    /// (`DriftStatus::DEFAULT_WARN` / `DEFAULT_ALERT`) until changed.
     pub fn new(client: PromClient, templates: PromqlTemplates) -> Result<Self, TemplateError> {
         templates.validate()?;
         Ok(PrometheusMetrics {
             client: Arc::new(client),
             templates,
             clock: None,
-            drift_warn: 0.1,
-            drift_alert: 0.25,
+            drift_warn: modeldeck_core::domain::DriftStatus::DEFAULT_WARN,
+            drift_alert: modeldeck_core::domain::DriftStatus::DEFAULT_ALERT,
         })
     }
 

@@ -168,8 +168,8 @@ pub struct DriftSettings {
 impl Default for DriftSettings {
     fn default() -> Self {
         DriftSettings {
-            warn: 0.1,
-            alert: 0.25,
+            warn: crate::domain::DriftStatus::DEFAULT_WARN,
+            alert: crate::domain::DriftStatus::DEFAULT_ALERT,
         }
     }
 }

@@ -48,7 +48,14 @@ pub enum DriftStatus {
 }
 
 impl DriftStatus {
-    /// Classify a PSI value with the usual 0.1 / 0.25 thresholds.
+    /// The default PSI at which drift is a warning (the industry's usual
+    /// 0.1); profiles override it (`[profiles.X.drift] warn`).
+    pub const DEFAULT_WARN: f64 = 0.1;
+    /// The default PSI at which drift is an alert (the usual 0.25).
+    pub const DEFAULT_ALERT: f64 = 0.25;
+
+    /// Classify a PSI value against `warn` and `alert` (defaults
+    /// [`Self::DEFAULT_WARN`], [`Self::DEFAULT_ALERT`]).
     pub fn from_psi(psi: Option<f64>, warn: f64, alert: f64) -> DriftStatus {
         match psi {
             Some(v) if v.is_nan() => DriftStatus::Unknown,
