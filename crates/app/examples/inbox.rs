@@ -7,7 +7,6 @@
 //! MODELDECK_SANDBOX_USER=bob cargo run -p modeldeck-app --example inbox
 //! ```
 
-use modeldeck_app::core::domain::Decision;
 use modeldeck_app::{SandboxOptions, Session, SessionOptions, Source};
 
 #[tokio::main(flavor = "current_thread")]
@@ -28,11 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for p in &inbox {
         let pr = &p.promotion;
-        let approvals = pr
-            .approvals
-            .iter()
-            .filter(|a| a.decision == Decision::Approve)
-            .count();
+        let approvals = pr.approvals_given();
         println!(
             "{}  {} v{} -> {}  requested by {}  approvals {}",
             modeldeck_app::core::text::clean(&pr.id),

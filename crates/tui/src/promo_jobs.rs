@@ -7,7 +7,7 @@
 
 use futures::future::join_all;
 use modeldeck_core::Console;
-use modeldeck_core::domain::{ClusterEvent, Decision, PromotionState, WorkloadRef};
+use modeldeck_core::domain::{ClusterEvent, PromotionState, WorkloadRef};
 use modeldeck_core::error::PortResult;
 use modeldeck_core::report::ErrorReport;
 use modeldeck_promotion::{
@@ -92,12 +92,7 @@ pub async fn lists(svc: &Promotions) -> Result<PromoLists, ErrorReport> {
     let mut rows: Vec<PromoRow> = all
         .into_iter()
         .map(|status| {
-            let approved = status
-                .promotion
-                .approvals
-                .iter()
-                .filter(|a| a.decision == Decision::Approve)
-                .count();
+            let approved = status.promotion.approvals_given();
             PromoRow {
                 inbox: inbox_ids.contains(&status.promotion.id),
                 valid: approved.saturating_sub(status.not_counted.len()),

@@ -119,6 +119,17 @@ pub struct Promotion {
     pub gates: Vec<GateResult>,
 }
 
+impl Promotion {
+    /// How many reviewers approved (recorded decisions, whether or not each
+    /// still counts: `PromotionStatus::not_counted` says which do not).
+    pub fn approvals_given(&self) -> usize {
+        self.approvals
+            .iter()
+            .filter(|a| a.decision == Decision::Approve)
+            .count()
+    }
+}
+
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {

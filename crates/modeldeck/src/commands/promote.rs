@@ -297,11 +297,7 @@ async fn list(s: &Session, a: &ListArgs) -> Result<Exit, Failure> {
         ]);
         for p in &doc.promotions {
             let pr = &p.promotion;
-            let ok = pr
-                .approvals
-                .iter()
-                .filter(|a| a.decision == Decision::Approve)
-                .count();
+            let ok = pr.approvals_given();
             t.row(vec![
                 Cell::new(&pr.id),
                 Cell::new(&pr.model),
