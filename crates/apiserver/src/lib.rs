@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admission;
 pub mod auth;
 pub mod config;
 pub mod controller;

@@ -207,6 +207,87 @@ pub static RESOURCES: &[ResourceType] = &[
             false,
         )
     },
+    ResourceType {
+        short_names: &["crd", "crds"],
+        subresources: &["status"],
+        status_subresource: true,
+        generation: true,
+        strategic: false,
+        ..res(
+            "apiextensions.k8s.io",
+            "v1",
+            "customresourcedefinitions",
+            "customresourcedefinition",
+            "CustomResourceDefinition",
+            false,
+        )
+    },
+    ResourceType {
+        subresources: &["status"],
+        status_subresource: true,
+        generation: true,
+        strategic: false,
+        ..res(
+            "admissionregistration.k8s.io",
+            "v1",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicy",
+            "ValidatingAdmissionPolicy",
+            false,
+        )
+    },
+    ResourceType {
+        generation: true,
+        strategic: false,
+        ..res(
+            "admissionregistration.k8s.io",
+            "v1",
+            "validatingadmissionpolicybindings",
+            "validatingadmissionpolicybinding",
+            "ValidatingAdmissionPolicyBinding",
+            false,
+        )
+    },
+    ResourceType {
+        ..res(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "clusterroles",
+            "clusterrole",
+            "ClusterRole",
+            false,
+        )
+    },
+    // The custom resources of modeldeck.io: served only while their
+    // CustomResourceDefinition is installed (see `crd_installed`).
+    ResourceType {
+        short_names: &["mpromo"],
+        subresources: &["status"],
+        status_subresource: true,
+        generation: true,
+        strategic: false,
+        ..res(
+            "modeldeck.io",
+            "v1alpha1",
+            "modelpromotions",
+            "modelpromotion",
+            "ModelPromotion",
+            true,
+        )
+    },
+    ResourceType {
+        short_names: &["mapproval"],
+        generation: true,
+        strategic: false,
+        ..res(
+            "modeldeck.io",
+            "v1alpha1",
+            "modelapprovals",
+            "modelapproval",
+            "ModelApproval",
+            true,
+        )
+    },
 ];
 
 /// Index of a resource type in [`RESOURCES`].
@@ -241,6 +322,24 @@ pub mod ids {
     pub const JOBS: ResourceId = ResourceId(7);
     /// inferenceservices
     pub const INFERENCESERVICES: ResourceId = ResourceId(8);
+    /// customresourcedefinitions.apiextensions.k8s.io
+    pub const CRDS: ResourceId = ResourceId(12);
+    /// validatingadmissionpolicies.admissionregistration.k8s.io
+    pub const VAPS: ResourceId = ResourceId(13);
+    /// validatingadmissionpolicybindings.admissionregistration.k8s.io
+    pub const VAP_BINDINGS: ResourceId = ResourceId(14);
+    /// clusterroles.rbac.authorization.k8s.io
+    pub const CLUSTERROLES: ResourceId = ResourceId(15);
+    /// modelpromotions.modeldeck.io (needs its CRD)
+    pub const MODELPROMOTIONS: ResourceId = ResourceId(16);
+    /// modelapprovals.modeldeck.io (needs its CRD)
+    pub const MODELAPPROVALS: ResourceId = ResourceId(17);
+}
+
+/// Whether a resource type is a custom resource, served only while the
+/// CustomResourceDefinition named by [`ResourceType::qualified`] exists.
+pub fn is_custom(ty: &ResourceType) -> bool {
+    ty.group == "modeldeck.io"
 }
 
 /// The resource served at `group/version/plural`.
@@ -455,6 +554,15 @@ mod tests {
         assert_eq!(ids::JOBS.ty().kind, "Job");
         assert_eq!(ids::NAMESPACES.ty().kind, "Namespace");
         assert_eq!(ids::CONFIGMAPS.ty().kind, "ConfigMap");
+        assert_eq!(ids::CRDS.ty().kind, "CustomResourceDefinition");
+        assert_eq!(ids::VAPS.ty().kind, "ValidatingAdmissionPolicy");
+        assert_eq!(
+            ids::VAP_BINDINGS.ty().kind,
+            "ValidatingAdmissionPolicyBinding"
+        );
+        assert_eq!(ids::CLUSTERROLES.ty().kind, "ClusterRole");
+        assert_eq!(ids::MODELPROMOTIONS.ty().kind, "ModelPromotion");
+        assert_eq!(ids::MODELAPPROVALS.ty().kind, "ModelApproval");
         assert_eq!(find("apps", "v1", "deployments"), Some(ids::DEPLOYMENTS));
         assert_eq!(by_kind("apps/v1", "Deployment"), Some(ids::DEPLOYMENTS));
     }

@@ -22,6 +22,14 @@ fn meta(obj: &Value, k: &str) -> Option<String> {
     obj.get("metadata")?.get(k)?.as_str().map(String::from)
 }
 
+/// Admission: sees the object about to be stored and, on update, the
+/// stored one; an error refuses the write.
+pub type Admit<'a> = &'a dyn Fn(&Value, Option<&Value>) -> ApiResult<()>;
+
+fn admit_all(_: &Value, _: Option<&Value>) -> ApiResult<()> {
+    Ok(())
+}
+
 /// Creates `body` as a `res` in `ns` (the URL's namespace).
 pub fn create(
     store: &Store,
@@ -30,13 +38,25 @@ pub fn create(
     body: Value,
     dry_run: bool,
 ) -> ApiResult<Arc<Value>> {
-    create_with(store, res, ns, body, dry_run, false)
+    create_with(store, res, ns, body, dry_run, false, &admit_all)
+}
+
+/// [`create`], refused when `admit` refuses the final object.
+pub fn create_admitted(
+    store: &Store,
+    res: ResourceId,
+    ns: &str,
+    body: Value,
+    dry_run: bool,
+    admit: Admit<'_>,
+) -> ApiResult<Arc<Value>> {
+    create_with(store, res, ns, body, dry_run, false, admit)
 }
 
 /// Creates a seed object, keeping its `uid` and `creationTimestamp` when set.
 pub fn seed(store: &Store, res: ResourceId, body: Value) -> ApiResult<Arc<Value>> {
     let ns = meta(&body, "namespace").unwrap_or_default();
-    create_with(store, res, &ns, body, false, true)
+    create_with(store, res, &ns, body, false, true, &admit_all)
 }
 
 fn create_with(
@@ -46,6 +66,7 @@ fn create_with(
     mut body: Value,
     dry_run: bool,
     keep_identity: bool,
+    admit: Admit<'_>,
 ) -> ApiResult<Arc<Value>> {
     let ty = res.ty();
     if !body.is_object() {
@@ -117,6 +138,7 @@ fn create_with(
     }
     apply_defaults(res, &mut body);
     validate(res, &body)?;
+    admit(&body, None)?;
     store.create(res, body, dry_run)
 }
 
@@ -226,8 +248,25 @@ pub fn update(
     subresource: Option<&str>,
     dry_run: bool,
 ) -> ApiResult<Arc<Value>> {
+    update_admitted(store, res, ns, name, body, subresource, dry_run, &admit_all)
+}
+
+/// [`update`], refused when `admit` refuses the final object.
+#[allow(clippy::too_many_arguments)]
+pub fn update_admitted(
+    store: &Store,
+    res: ResourceId,
+    ns: &str,
+    name: &str,
+    body: Value,
+    subresource: Option<&str>,
+    dry_run: bool,
+    admit: Admit<'_>,
+) -> ApiResult<Arc<Value>> {
     store.update(res, ns, name, dry_run, |cur| {
-        finalize(res, cur, body, subresource).map(Some)
+        let out = finalize(res, cur, body, subresource)?;
+        admit(&out, Some(cur))?;
+        Ok(Some(out))
     })
 }
 
@@ -243,9 +282,37 @@ pub fn patch(
     subresource: Option<&str>,
     dry_run: bool,
 ) -> ApiResult<Arc<Value>> {
+    patch_admitted(
+        store,
+        res,
+        ns,
+        name,
+        ty,
+        body,
+        subresource,
+        dry_run,
+        &admit_all,
+    )
+}
+
+/// [`patch`], refused when `admit` refuses the final object.
+#[allow(clippy::too_many_arguments)]
+pub fn patch_admitted(
+    store: &Store,
+    res: ResourceId,
+    ns: &str,
+    name: &str,
+    ty: PatchType,
+    body: &[u8],
+    subresource: Option<&str>,
+    dry_run: bool,
+    admit: Admit<'_>,
+) -> ApiResult<Arc<Value>> {
     store.update(res, ns, name, dry_run, |cur| {
         let patched = patch::apply(cur, ty, body)?;
-        finalize(res, cur, patched, subresource).map(Some)
+        let out = finalize(res, cur, patched, subresource)?;
+        admit(&out, Some(cur))?;
+        Ok(Some(out))
     })
 }
 

@@ -122,7 +122,10 @@ pub async fn handle(
     };
     match route::parse(&path) {
         Err(e) => error(&e),
-        Ok(Route::Doc(v)) => json(200, &v),
+        Ok(Route::Doc(v)) => match hide_uninstalled(&app, &path, v) {
+            Some(v) => json(200, &v),
+            None => error(&ApiError::no_route(&path)),
+        },
         Ok(Route::Resource(t)) => {
             match dispatch(&app, &user, &method, t, &query, &headers, &body) {
                 Ok(r) => r,
@@ -130,6 +133,72 @@ pub async fn handle(
             }
         }
     }
+}
+
+/// Whether `ty` is served now: custom resources only while their
+/// CustomResourceDefinition exists, as on a real cluster.
+fn crd_installed(app: &App, ty: &resources::ResourceType) -> bool {
+    !resources::is_custom(ty)
+        || app
+            .store
+            .get(resources::ids::CRDS, "", &ty.qualified())
+            .is_some()
+}
+
+/// Discovery without the custom resources whose CRD is not installed (and
+/// without their group when none is): `None` for a document that then
+/// names nothing.
+fn hide_uninstalled(app: &App, path: &str, mut doc: Value) -> Option<Value> {
+    let hidden: Vec<&resources::ResourceType> = resources::RESOURCES
+        .iter()
+        .filter(|r| !crd_installed(app, r))
+        .collect();
+    if hidden.is_empty() {
+        return Some(doc);
+    }
+    let group_hidden = |g: &str| {
+        resources::RESOURCES
+            .iter()
+            .filter(|r| r.group == g)
+            .all(|r| hidden.contains(&r))
+    };
+    if let Some(groups) = doc.get_mut("groups").and_then(Value::as_array_mut) {
+        groups.retain(|g| !g["name"].as_str().is_some_and(group_hidden));
+    }
+    if doc["kind"] == "APIGroup" && doc["name"].as_str().is_some_and(group_hidden) {
+        return None;
+    }
+    if doc["kind"] == "APIResourceList" {
+        let gv = doc["groupVersion"].as_str().unwrap_or("").to_string();
+        if let Some(list) = doc.get_mut("resources").and_then(Value::as_array_mut) {
+            list.retain(|e| {
+                let base = e["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split('/')
+                    .next()
+                    .unwrap_or("");
+                !hidden
+                    .iter()
+                    .any(|r| r.api_version() == gv && r.plural == base)
+            });
+            if list.is_empty() {
+                return None;
+            }
+        }
+    }
+    if path.starts_with("/openapi/v3")
+        && let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut)
+    {
+        paths.retain(|k, _| {
+            !hidden.iter().any(|r| {
+                k.trim_start_matches('/')
+                    .starts_with(&format!("apis/{}", r.api_version()))
+                    && group_hidden(r.group)
+            })
+        });
+    }
+    Some(doc)
 }
 
 fn verb_of(method: &Method, t: &Target, q: &Query) -> ApiResult<&'static str> {
@@ -168,6 +237,13 @@ fn dispatch(
     if ty.virtual_review {
         return writes::review(user, &t, content_type, body);
     }
+    if !crd_installed(app, ty) {
+        return Err(ApiError::no_route(&format!(
+            "/apis/{}/{}",
+            ty.api_version(),
+            ty.plural
+        )));
+    }
     if content_type.starts_with(crate::proto::CONTENT_TYPE) {
         return Err(ApiError::unsupported_media_type(
             content_type,
@@ -198,9 +274,9 @@ fn dispatch(
         "list" => read::list(app, &t, q, table),
         "get" if t.sub.as_deref() == Some("log") => logs::serve(app, &t, q),
         "get" => read::get(app, &t, table),
-        "create" => writes::create(app, &t, body, dry_run),
-        "update" => writes::update(app, &t, body, dry_run),
-        "patch" => writes::patch(app, &t, content_type, body, dry_run),
+        "create" => writes::create(app, user, &t, body, dry_run),
+        "update" => writes::update(app, user, &t, body, dry_run),
+        "patch" => writes::patch(app, user, &t, content_type, body, dry_run),
         "delete" => writes::delete(app, &t, q, body, dry_run),
         _ => Err(ApiError::method_not_allowed(
             verb,

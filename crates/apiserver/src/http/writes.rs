@@ -4,6 +4,7 @@
 use super::read::scale_of;
 use super::route::Target;
 use super::{App, Query, json};
+use crate::admission::{Operation, Policies, Request};
 use crate::auth;
 use crate::config::User;
 use crate::patch::{self, PatchType};
@@ -20,9 +21,35 @@ fn parse_body(body: &Bytes) -> ApiResult<Value> {
         .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
 }
 
+fn request<'a>(user: &'a User, t: &'a Target, operation: Operation, dry_run: bool) -> Request<'a> {
+    Request {
+        user,
+        res: t.res,
+        subresource: t.sub.as_deref(),
+        operation,
+        dry_run,
+    }
+}
+
 /// POST to a collection.
-pub fn create(app: &Arc<App>, t: &Target, body: &Bytes, dry_run: bool) -> ApiResult<Response> {
-    let obj = write::create(&app.store, t.res, t.ns_str(), parse_body(body)?, dry_run)?;
+pub fn create(
+    app: &Arc<App>,
+    user: &User,
+    t: &Target,
+    body: &Bytes,
+    dry_run: bool,
+) -> ApiResult<Response> {
+    let policies = Policies::load(&app.store);
+    let req = request(user, t, Operation::Create, dry_run);
+    let admit = |new: &Value, old: Option<&Value>| policies.admit(&req, new, old);
+    let obj = write::create_admitted(
+        &app.store,
+        t.res,
+        t.ns_str(),
+        parse_body(body)?,
+        dry_run,
+        &admit,
+    )?;
     Ok(json(201, &obj))
 }
 
@@ -73,13 +100,22 @@ fn set_replicas(app: &Arc<App>, t: &Target, scale: &Value, dry_run: bool) -> Api
 }
 
 /// PUT of an object or subresource.
-pub fn update(app: &Arc<App>, t: &Target, body: &Bytes, dry_run: bool) -> ApiResult<Response> {
+pub fn update(
+    app: &Arc<App>,
+    user: &User,
+    t: &Target,
+    body: &Bytes,
+    dry_run: bool,
+) -> ApiResult<Response> {
     let body = parse_body(body)?;
     if t.sub.as_deref() == Some("scale") {
         return Ok(json(200, &set_replicas(app, t, &body, dry_run)?));
     }
     let name = t.name.as_deref().unwrap_or("");
-    let obj = write::update(
+    let policies = Policies::load(&app.store);
+    let req = request(user, t, Operation::Update, dry_run);
+    let admit = |new: &Value, old: Option<&Value>| policies.admit(&req, new, old);
+    let obj = write::update_admitted(
         &app.store,
         t.res,
         t.ns_str(),
@@ -87,6 +123,7 @@ pub fn update(app: &Arc<App>, t: &Target, body: &Bytes, dry_run: bool) -> ApiRes
         body,
         t.sub.as_deref(),
         dry_run,
+        &admit,
     )?;
     Ok(json(200, &obj))
 }
@@ -94,6 +131,7 @@ pub fn update(app: &Arc<App>, t: &Target, body: &Bytes, dry_run: bool) -> ApiRes
 /// PATCH of an object or subresource.
 pub fn patch(
     app: &Arc<App>,
+    user: &User,
     t: &Target,
     content_type: &str,
     body: &Bytes,
@@ -109,7 +147,10 @@ pub fn patch(
         let patched = patch::apply(&scale_of(&cur), ty, body)?;
         return Ok(json(200, &set_replicas(app, t, &patched, dry_run)?));
     }
-    let obj = write::patch(
+    let policies = Policies::load(&app.store);
+    let req = request(user, t, Operation::Update, dry_run);
+    let admit = |new: &Value, old: Option<&Value>| policies.admit(&req, new, old);
+    let obj = write::patch_admitted(
         &app.store,
         t.res,
         t.ns_str(),
@@ -118,6 +159,7 @@ pub fn patch(
         body,
         t.sub.as_deref(),
         dry_run,
+        &admit,
     )?;
     Ok(json(200, &obj))
 }
