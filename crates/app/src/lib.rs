@@ -13,6 +13,7 @@
 //! ```
 
 mod backends;
+pub mod cluster_admin;
 mod error;
 pub mod paths;
 mod promotions;

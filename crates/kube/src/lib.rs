@@ -27,6 +27,7 @@ pub mod context;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod install;
 pub mod logs;
 pub mod record;
 pub mod rollout;

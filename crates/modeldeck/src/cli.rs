@@ -128,6 +128,10 @@ pub enum Command {
     /// The simulated world as real servers (a Kubernetes API server for kubectl).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// The cluster objects Modeldeck ships (CRDs, the approval admission policy,
+    /// example ClusterRoles): print, install, check.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// Promotions: request, approve, reject, execute, cancel, status, list.
     #[command(subcommand)]
     Promote(PromoteCommand),
@@ -323,6 +327,50 @@ pub struct LoginArgs {
     pub stdin: bool,
 }
 
+/// `modeldeck cluster ...`.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Create or update the shipped CRDs, approval policy and its binding, and
+    /// example ClusterRoles in each context; `--dry-run` prints them instead.
+    Install(ClusterInstallArgs),
+    /// Whether each context has the CRDs and the approval policy as shipped
+    /// (exit 0 when all do, 1 otherwise).
+    Check(ClusterCheckArgs),
+}
+
+/// Which kubeconfig contexts `cluster` works on.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterTargetArgs {
+    /// Kubeconfig file (default: `$KUBECONFIG`, else `~/.kube/config`).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Context to use; repeat for several, `*` for all (default: the current one).
+    #[arg(long = "context", value_name = "NAME")]
+    pub contexts: Vec<String>,
+}
+
+/// Arguments of `cluster install`.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterInstallArgs {
+    /// Print every manifest as one multi-document YAML and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Contexts.
+    #[command(flatten)]
+    pub target: ClusterTargetArgs,
+}
+
+/// Arguments of `cluster check`.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterCheckArgs {
+    /// Contexts.
+    #[command(flatten)]
+    pub target: ClusterTargetArgs,
+    /// Output options.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
 /// `modeldeck sandbox ...`.
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
@@ -479,6 +527,7 @@ impl Command {
             Command::Login(_) => "login",
             Command::Logout(_) => "logout",
             Command::Sandbox(_) => "sandbox",
+            Command::Cluster(_) => "cluster",
             Command::Promote(_) => "promote",
             Command::Rollback(_) => "rollback",
             Command::Audit(_) => "audit",
@@ -498,6 +547,8 @@ impl Command {
             Command::Config(_) | Command::Login(_) | Command::Logout(_) | Command::Sandbox(_) => {
                 None
             }
+            Command::Cluster(ClusterCommand::Install(_)) => None,
+            Command::Cluster(ClusterCommand::Check(a)) => Some(a.out),
             Command::Promote(p) => Some(match p {
                 PromoteCommand::Request(a) => a.out,
                 PromoteCommand::Approve(a)

@@ -3,6 +3,7 @@
 //! Document shapes are the public contract described in `docs/cli.md`.
 
 pub mod audit;
+pub mod cluster;
 pub mod compare;
 pub mod config;
 pub mod models;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Some(Command::Login(args)) => return config::login(&args, &global, true),
         Some(Command::Logout(args)) => return config::login(&args, &global, false),
         Some(Command::Sandbox(cmd)) => return sandbox::run(&cmd, &global).await,
+        Some(Command::Cluster(cmd)) => return cluster::run(&cmd).await,
         // The journal as it is, without a session: a damaged journal is what
         // verify reports, and reading it needs no backend.
         Some(Command::Audit(args)) => {
@@ -67,7 +69,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         | Command::Config(_)
         | Command::Login(_)
         | Command::Logout(_)
-        | Command::Sandbox(_) => unreachable_command(),
+        | Command::Sandbox(_)
+        | Command::Cluster(_) => unreachable_command(),
     };
     // Whatever the command did (even when it failed after writing), a kept
     // sandbox world is saved for the next command.
