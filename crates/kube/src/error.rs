@@ -1,13 +1,80 @@
 //! Turning kube errors into the port's [`BackendError`]s with stable codes
 //! (HTTP statuses by the core's one map, [`ErrorCode::from_http_status`],
 //! shared with the MLflow and Prometheus clients), and bounding calls by a
-//! timeout. Messages name the context and object;
-//! they never carry credentials (kube's errors hold none, Status messages
-//! come from the server).
+//! timeout. Messages name the context and object, and never carry
+//! credentials: kube's own errors hold none, but a server's answer (a
+//! Status message, or a non-Status error body kube quotes) may echo the
+//! request's `Authorization` header or quote the token, so every message
+//! is scrubbed of the kubeconfig secrets the clients were built with
+//! ([`register_secrets`]).
 
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use std::future::Future;
 use std::time::Duration;
+
+/// Credential values of every client built in this process (kubeconfig
+/// bearer tokens and passwords), removed from every error message.
+static SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Shown instead of a credential.
+const MASK: &str = "***";
+
+/// Remembers the secrets of `auth` (a kubeconfig user: its bearer token
+/// and password), so no error message built afterwards shows them.
+pub(crate) fn register_secrets(auth: &kube::config::AuthInfo) {
+    let Ok(v) = serde_json::to_value(auth) else {
+        return;
+    };
+    let mut found: Vec<String> = ["token", "password"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(|s| s.as_str()))
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.len() >= 4)
+        .collect();
+    if let (Some(user), Some(pw)) = (
+        v.get("username").and_then(|s| s.as_str()),
+        v.get("password").and_then(|s| s.as_str()),
+    ) {
+        // The `Authorization: Basic` form an echo would carry.
+        found.push(basic_base64(&format!("{user}:{pw}")));
+    }
+    let mut all = SECRETS.write().unwrap_or_else(|e| e.into_inner());
+    for s in found {
+        if !all.contains(&s) {
+            all.push(s);
+        }
+    }
+}
+
+fn basic_base64(text: &str) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in text.as_bytes().chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                A[(n >> (18 - 6 * i)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// `text` with every registered secret replaced by `***`.
+pub(crate) fn scrub(text: &str) -> String {
+    let all = SECRETS.read().unwrap_or_else(|e| e.into_inner());
+    let mut out = text.to_string();
+    for s in all.iter() {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), MASK);
+        }
+    }
+    out
+}
 
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
@@ -88,13 +155,14 @@ pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
         }
         _ => (ErrorCode::ServerError, chain(&e)),
     };
-    BackendError::new(Backend::Cluster, code, format!("{what}: {message}"))
+    BackendError::new(Backend::Cluster, code, scrub(&format!("{what}: {message}")))
         .at(format!("context {context}"))
 }
 
 /// A port error of `code` about `context`.
 pub fn cluster_error(code: ErrorCode, context: &str, message: impl Into<String>) -> BackendError {
-    BackendError::new(Backend::Cluster, code, message).at(format!("context {context}"))
+    BackendError::new(Backend::Cluster, code, scrub(&message.into()))
+        .at(format!("context {context}"))
 }
 
 /// Runs `fut` with a time budget; past it, a `Timeout` error naming `what`.

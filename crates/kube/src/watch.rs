@@ -48,6 +48,7 @@ pub async fn build_client(kc: Kubeconfig, ctx: &Ctx, opts: &KubeOptions) -> Opti
             return None;
         }
     };
+    crate::error::register_secrets(&config.auth_info);
     config.connect_timeout = Some(opts.connect_timeout);
     config.default_retry = false;
     let server = config.cluster_url.to_string();
@@ -118,7 +119,7 @@ async fn watch_source<K, F>(
                 tracing::debug!(context = %ctx.name, source = ?scope.source, "watch expired (410), re-listing");
             }
             Err(e) => {
-                tracing::debug!(context = %ctx.name, source = ?scope.source, error = %e, "watch error");
+                tracing::debug!(context = %ctx.name, source = ?scope.source, error = %crate::error::scrub(&e.to_string()), "watch error");
                 let ke = match e {
                     watcher::Error::InitialListFailed(k)
                     | watcher::Error::WatchStartFailed(k)

@@ -38,7 +38,15 @@ pub fn run(cmd: &ConfigCommand, global: &GlobalArgs) -> Result<Exit, Failure> {
             write_stdout(&msg)?;
         }
         ConfigCommand::Show(out) => {
-            let profile = load_profile(global)?;
+            let mut profile = load_profile(global)?;
+            // A password in a URL's user info is a secret too: never shown
+            // (tests/e2e_token_leak.rs).
+            for url in [&mut profile.registry.url, &mut profile.metrics.url]
+                .into_iter()
+                .flatten()
+            {
+                *url = hide_userinfo_password(url);
+            }
             let doc = ShowDoc {
                 config_file: path.display().to_string(),
                 config_file_exists: path.exists(),
@@ -50,6 +58,29 @@ pub fn run(cmd: &ConfigCommand, global: &GlobalArgs) -> Result<Exit, Failure> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// `url` with the password of its user info replaced by `***`
+/// (`http://ops:***@host/`); unchanged without one.
+fn hide_userinfo_password(url: &str) -> String {
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[i + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let Some((user, _)) = authority[..at].split_once(':') else {
+        return url.to_string();
+    };
+    format!(
+        "{}://{user}:***@{}{}",
+        &url[..i],
+        &authority[at + 1..],
+        &rest[end..]
+    )
 }
 
 /// The `config show` document.
