@@ -9,8 +9,16 @@
 //!
 //! Each run builds a fresh world (about 1 s of MLflow seeding), so the run
 //! count is a budget: `MODELDECK_LIVE_FAULT_RUNS` (default 10, about two
-//! minutes here); the 200-run property test runs on the sandbox
-//! (`tests/faults.rs`).
+//! minutes here; 0 or anything but a positive integer is a usage error);
+//! the 200-run property test runs on the sandbox (`tests/faults.rs`).
+//!
+//! Every counted run's fault fired at its planned call. Faults land within
+//! the calls a clean execute made, but the number of rollout polls varies
+//! with real time and the machine's load (from 70 to 135 calls for
+//! recsys-ranker, 123 to 189 for spam-filter, within half an hour here),
+//! so an execution can end before its fault: such an attempt is a clean
+//! run, is not counted, and is replayed within the fewest calls seen (at
+//! most 5 attempts, then the test fails).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
@@ -61,20 +69,43 @@ async fn clean(scenario: usize) -> (u64, f64) {
     (l.ports.calls() - start, t0.elapsed().as_secs_f64())
 }
 
-/// One faulted run; `Err` names the broken invariant.
-async fn run_case(c: Case, n: u64) -> Result<(String, String), String> {
+/// What one faulted run went through.
+enum Run {
+    /// The fault fired: the state after it and after the restart.
+    Faulted(String, String),
+    /// The execution ended before its fault (after `calls` calls, fewer
+    /// than planned: the rollout polls vary from run to run), so the run
+    /// was a clean one and tested nothing.
+    Missed { calls: u64, why: String },
+}
+
+/// One faulted run on a world whose clean execute makes about `n` calls;
+/// `Err` names the broken invariant.
+async fn run_case(c: Case, n: u64) -> Result<Run, String> {
     let (model, version, _) = SCENARIOS[c.scenario];
     let (l, id, before) = world(c.scenario).await;
     let svc = l.service("runner");
     l.act_as("carol").await;
     let offset = ((c.position * n as f64) as u64).min(n.saturating_sub(1));
-    l.ports.arm(Some(FaultPlan {
+    let plan = FaultPlan {
         at: l.ports.calls() + offset,
         mode: c.mode,
         timing: c.timing,
-    }));
+    };
+    let start = l.ports.calls();
+    l.ports.arm(Some(plan));
     let first = svc.execute(&id, ExecuteOptions::default()).await;
     l.ports.arm(None);
+    if let Err(why) = l.ports.check_fired(plan) {
+        let why = format!("{why} (a clean run made {n} calls; offset {offset})");
+        if l.ports.fired().is_some() {
+            return Err(why);
+        }
+        return Ok(Run::Missed {
+            calls: l.ports.calls() - start,
+            why,
+        });
+    }
     let check = |stage: &str, state: PromotionState, now: &Snapshot| -> Result<(), String> {
         let ok = match state {
             PromotionState::Promoted => now.all_on(version),
@@ -159,15 +190,63 @@ async fn run_case(c: Case, n: u64) -> Result<(String, String), String> {
     svc.journal()
         .verify()
         .map_err(|e| format!("journal after restart: {e}"))?;
-    Ok((format!("{after_fault:?}"), format!("{after_restart:?}")))
+    Ok(Run::Faulted(
+        format!("{after_fault:?}"),
+        format!("{after_restart:?}"),
+    ))
+}
+
+/// Attempts per run: an attempt whose execution ended before its fault
+/// (see [`Run::Missed`]) is replayed with `calls` lowered to the count
+/// that attempt made, and does not count as a run.
+const ATTEMPTS: usize = 5;
+
+/// Runs `c` until its fault fires (at most [`ATTEMPTS`] times), lowering
+/// `calls[c.scenario]` to the fewest calls an execution was seen to make
+/// and counting the replays in `replayed`.
+async fn run_fired(
+    c: Case,
+    calls: &mut [u64],
+    replayed: &mut usize,
+) -> Result<(String, String), String> {
+    let mut missed = Vec::new();
+    for _ in 0..ATTEMPTS {
+        match run_case(c, calls[c.scenario]).await? {
+            Run::Faulted(a, b) => return Ok((a, b)),
+            Run::Missed { calls: m, why } => {
+                println!("  {c:?}: {why}; this execution made {m} calls: replayed");
+                calls[c.scenario] = calls[c.scenario].min(m);
+                *replayed += 1;
+                missed.push(why);
+            }
+        }
+    }
+    Err(format!(
+        "the injected fault never fired in {ATTEMPTS} attempts: {}",
+        missed.join("; ")
+    ))
+}
+
+/// `MODELDECK_LIVE_FAULT_RUNS`: a positive run count, 10 when unset.
+/// Anything else is a usage error (0 would run nothing and pass).
+fn runs_budget() -> usize {
+    const VAR: &str = "MODELDECK_LIVE_FAULT_RUNS";
+    match std::env::var(VAR) {
+        Err(std::env::VarError::NotPresent) => 10,
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => panic!(
+                "usage error: {VAR}={v:?} is not a positive integer; set it to the number of \
+                 randomized faulted runs (at least 1), or unset it for the default of 10"
+            ),
+        },
+        Err(e) => panic!("usage error: {VAR}: {e}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn randomized_faulted_executions_on_real_backends_end_consistent() {
-    let runs: usize = std::env::var("MODELDECK_LIVE_FAULT_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+    let runs = runs_budget();
     let t0 = Instant::now();
     let mut calls = Vec::new();
     for (s, (model, _, _)) in SCENARIOS.iter().enumerate() {
@@ -193,7 +272,11 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
                 FaultTiming::Before
             },
         };
-        let r = run_case(c, calls[c.scenario]).await;
+        let r = match run_case(c, calls[c.scenario]).await {
+            Ok(Run::Faulted(a, b)) => Ok((a, b)),
+            Ok(Run::Missed { why, .. }) => Err(why),
+            Err(e) => Err(e),
+        };
         println!("replayed {c:?}: {r:?}");
         r.unwrap();
         return;
@@ -201,6 +284,7 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
     let mut rng = Lcg(0x5eed_2026 ^ std::process::id() as u64);
     let mut paths: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut faults_at = Vec::new();
+    let mut replayed = 0;
     for i in 0..runs {
         let c = Case {
             scenario: i % SCENARIOS.len(),
@@ -217,7 +301,7 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
             },
         };
         faults_at.push(c.position);
-        match run_case(c, calls[c.scenario]).await {
+        match run_fired(c, &mut calls, &mut replayed).await {
             Ok((a, b)) => {
                 *paths
                     .entry((SCENARIOS[c.scenario].0.to_string(), a, b))
@@ -228,13 +312,17 @@ async fn randomized_faulted_executions_on_real_backends_end_consistent() {
     }
     let secs = t0.elapsed().as_secs_f64();
     println!(
-        "live faults: {runs} runs in {secs:.1} s ({:.2} s per run), all consistent",
-        secs / runs.max(1) as f64
+        "live faults: {runs} runs in {secs:.1} s ({:.2} s per run), every fault fired, all consistent",
+        secs / runs as f64
     );
     for ((m, a, b), n) in &paths {
         println!("  {n:>3} x {m}: after fault {a} -> after restart {b}");
     }
-    assert!(runs == 0 || paths.values().sum::<usize>() == runs);
+    println!(
+        "  {replayed} attempt(s) replayed: their execution ended before the fault \
+         (fewer rollout polls than the clean run)"
+    );
+    assert_eq!(paths.values().sum::<usize>(), runs);
 }
 
 /// Sleeps for real; the first bake (a pause of exactly `bake`) runs `hook`.

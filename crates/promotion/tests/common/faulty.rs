@@ -2,7 +2,9 @@
 //! that counts every call, can fail a chosen call (before it reaches the
 //! backend, or after it took effect), and can play a read-only registry
 //! user (writes answered 403, as MLflow's basic-auth app does). It injects
-//! faults into a real backend; it answers nothing by itself.
+//! faults into a real backend; it answers nothing by itself. It records
+//! when an armed [`FaultPlan`] actually fired ([`Faulty::fired`]), so a
+//! test can tell a faulted run from one that ended before its fault.
 
 use async_trait::async_trait;
 use modeldeck_core::console::Backends;
@@ -54,10 +56,24 @@ pub struct Call {
     pub injected: bool,
 }
 
+/// What the armed plan did (see [`Faulty::fired`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    /// The plan it is about.
+    pub plan: FaultPlan,
+    /// Index and method of the first call it failed (the lowest index:
+    /// concurrent calls may fail out of order).
+    pub first: u64,
+    pub method: &'static str,
+    /// Calls it failed in all (1 for [`FaultMode::Once`]).
+    pub failed: u64,
+}
+
 pub struct Faulty {
     inner: Backends,
     calls: AtomicU64,
     plan: Mutex<Option<FaultPlan>>,
+    fired: Mutex<Option<Fired>>,
     log: Mutex<Vec<Call>>,
     read_only_registry: AtomicBool,
     refused: Mutex<Option<&'static str>>,
@@ -78,6 +94,7 @@ impl Faulty {
             inner,
             calls: AtomicU64::new(0),
             plan: Mutex::new(None),
+            fired: Mutex::new(None),
             log: Mutex::new(Vec::new()),
             read_only_registry: AtomicBool::new(false),
             refused: Mutex::new(None),
@@ -98,8 +115,41 @@ impl Faulty {
         self.calls.load(Ordering::SeqCst)
     }
 
+    /// Arms `plan` (forgetting what an earlier plan did), or disarms with
+    /// `None` (keeping the record of the plan just disarmed for [`Faulty::fired`]).
     pub fn arm(&self, plan: Option<FaultPlan>) {
-        *self.plan.lock().unwrap() = plan;
+        let mut armed = self.plan.lock().unwrap();
+        if plan.is_some() {
+            *self.fired.lock().unwrap() = None;
+        }
+        *armed = plan;
+    }
+
+    /// Whether the last armed plan injected its fault, and where: `None`
+    /// if no call reached its index while it was armed (the run ended
+    /// before its fault, so it tested nothing).
+    pub fn fired(&self) -> Option<Fired> {
+        self.fired.lock().unwrap().clone()
+    }
+
+    /// `Ok` if `plan` (the plan last armed) failed its call `plan.at`;
+    /// otherwise why the run it was armed for tested nothing.
+    pub fn check_fired(&self, plan: FaultPlan) -> Result<Fired, String> {
+        match self.fired() {
+            Some(f) if f.plan == plan && f.first == plan.at => Ok(f),
+            Some(f) => Err(format!(
+                "the fault planned at call #{} ({:?}, {:?}) fired elsewhere: {f:?}",
+                plan.at, plan.mode, plan.timing
+            )),
+            None => Err(format!(
+                "the fault planned at call #{} ({:?}, {:?}) never fired: it failed no call \
+                 (calls made so far: #0..#{})",
+                plan.at,
+                plan.mode,
+                plan.timing,
+                self.calls().saturating_sub(1)
+            )),
+        }
     }
 
     /// Every call of `method` fails with `forbidden` (as an RBAC denial) until cleared.
@@ -157,6 +207,25 @@ impl Faulty {
             FaultMode::Once => index == p.at,
             FaultMode::From => index >= p.at,
         });
+        let fire = |p: FaultPlan| {
+            let mut fired = self.fired.lock().unwrap();
+            match fired.as_mut() {
+                Some(f) => {
+                    f.failed += 1;
+                    if index < f.first {
+                        (f.first, f.method) = (index, method);
+                    }
+                }
+                None => {
+                    *fired = Some(Fired {
+                        plan: p,
+                        first: index,
+                        method,
+                        failed: 1,
+                    })
+                }
+            }
+        };
         let record = |ok: bool, injected: bool| {
             self.log.lock().unwrap().push(Call {
                 index,
@@ -187,6 +256,7 @@ impl Faulty {
             ));
         }
         if let Some(p) = hit.filter(|p| p.timing == FaultTiming::Before) {
+            fire(p);
             record(false, true);
             return Err(BackendError::new(
                 backend,
@@ -195,7 +265,8 @@ impl Faulty {
             ));
         }
         let r = fut.await;
-        if hit.is_some() {
+        if let Some(p) = hit {
+            fire(p);
             record(false, true);
             return Err(BackendError::new(
                 backend,
