@@ -199,7 +199,8 @@ async fn the_shipped_policy_binds_approvals_to_the_authenticated_user() {
     // kubectl's wording of a 422 Invalid Status with one field-less cause,
     // as for a real API server's policy denial.
     assert!(
-        imp.stderr.contains(r#"The modelapprovals "by-carol" is invalid: : "#),
+        imp.stderr
+            .contains(r#"The modelapprovals "by-carol" is invalid: : "#),
         "{}",
         imp.stderr
     );
