@@ -26,98 +26,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod leak;
 mod real;
 mod tmux;
 
 use common::{Run, TempDir};
+use leak::{Needles, basic_form, files_under, planted};
 use modeldeck_apiserver::KubeconfigEntry;
 use modeldeck_testkit::{Reply, Server};
 use real::World;
 use std::path::{Path, PathBuf};
-
-/// A value unique to this run and slot, that nothing else would print.
-fn planted(slot: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("Pl4nted{slot}{}z{nanos}", std::process::id())
-}
-
-/// Standard base64 (padding included), for the `Authorization: Basic` form.
-fn base64(bytes: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// The secrets of one scenario, each with the forms it could leak in.
-#[derive(Default)]
-struct Needles(Vec<(String, String)>);
-
-impl Needles {
-    fn token(&mut self, slot: &str, value: &str) {
-        self.0.push((slot.to_string(), value.to_string()));
-    }
-
-    fn basic(&mut self, slot: &str, user: &str, password: &str) {
-        self.token(slot, password);
-        self.0.push((
-            format!("{slot} (base64 user:password)"),
-            base64(format!("{user}:{password}").as_bytes()),
-        ));
-    }
-
-    /// Panics naming the secret, the place and a little context.
-    fn assert_absent(&self, place: &str, text: &str) {
-        for (slot, needle) in &self.0 {
-            if let Some(at) = text.find(needle.as_str()) {
-                let from = text[..at]
-                    .char_indices()
-                    .rev()
-                    .nth(120)
-                    .map_or(0, |(i, _)| i);
-                let to = (at + needle.len() + 60).min(text.len());
-                let to = (to..=text.len())
-                    .find(|&i| text.is_char_boundary(i))
-                    .unwrap();
-                panic!(
-                    "{slot} leaks in {place}: ...{}...",
-                    &text[from..to].replace(needle.as_str(), "<<SECRET>>")
-                );
-            }
-        }
-    }
-}
-
-/// Every file under `dir`, recursively, lossily as text.
-fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            out.push((p, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    out
-}
 
 /// One profile with planted secrets, and where its runs write.
 struct Scenario<'w> {
@@ -471,7 +389,7 @@ async fn planted_secrets_never_leak_from_any_command_log_journal_or_screen() {
         let sums = tokio::task::block_in_place(|| s.check());
         was_sent(
             &reg,
-            &base64(format!("reg-user:{reg_pw}").as_bytes()),
+            &basic_form("reg-user", &reg_pw),
             "MLFLOW_TRACKING_PASSWORD",
         );
         was_sent(&kube, &kube_tok, "kubeconfig token");
@@ -561,12 +479,12 @@ async fn planted_secrets_never_leak_from_any_command_log_journal_or_screen() {
         let sums = tokio::task::block_in_place(|| s.check());
         was_sent(
             &reg,
-            &base64(format!("url-user:{reg_pw}").as_bytes()),
+            &basic_form("url-user", &reg_pw),
             "registry URL password",
         );
         was_sent(
             &prom,
-            &base64(format!("url-user:{prom_pw}").as_bytes()),
+            &basic_form("url-user", &prom_pw),
             "metrics URL password",
         );
         report.push((s.name, sums));
