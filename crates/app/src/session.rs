@@ -13,7 +13,7 @@ use modeldeck_core::config::secrets::SecretStore;
 use modeldeck_core::domain::Identity;
 use modeldeck_core::error::PortResult;
 use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_promotion::Promotions;
+use modeldeck_promotion::{PolicySet, Promotions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -96,7 +96,8 @@ impl SessionOptions {
 /// What the session runs on.
 #[derive(Debug)]
 enum Origin {
-    Profile(Box<Profile>),
+    /// A profile and its policy set (checked when the session opened).
+    Profile(Box<Profile>, PolicySet),
     Sandbox(Mutex<SandboxWorld>),
 }
 
@@ -163,7 +164,7 @@ impl Session {
                 }
                 // Policies are checked now, so a bad one fails every command
                 // the same way, not only the promotion verbs.
-                promotions::policies_of(&profile)?;
+                let policies = promotions::policies_of(&profile)?;
                 let store = opts.secrets.clone();
                 let source = move || store.clone().unwrap_or_else(backends::keychain);
                 let built = backends::profile_backends(&profile, &opts.env, &source)?;
@@ -186,7 +187,7 @@ impl Session {
                 Ok(Session {
                     console,
                     paths: opts.paths,
-                    origin: Origin::Profile(Box::new(profile)),
+                    origin: Origin::Profile(Box::new(profile), policies),
                     journal,
                     promotions: OnceLock::new(),
                     live: opts.live,
@@ -198,7 +199,7 @@ impl Session {
     /// The profile's name (`sandbox` on the simulated world).
     pub fn profile_name(&self) -> &str {
         match &self.origin {
-            Origin::Profile(p) => &p.name,
+            Origin::Profile(p, _) => &p.name,
             Origin::Sandbox(_) => "sandbox",
         }
     }
@@ -206,7 +207,7 @@ impl Session {
     /// The profile, when the session runs on one.
     pub fn profile(&self) -> Option<&Profile> {
         match &self.origin {
-            Origin::Profile(p) => Some(p),
+            Origin::Profile(p, _) => Some(p),
             Origin::Sandbox(_) => None,
         }
     }
@@ -230,8 +231,8 @@ impl Session {
     fn build_promotions(&self) -> Result<Promotions, SetupError> {
         let journal = &self.journal;
         match &self.origin {
-            Origin::Profile(p) => {
-                promotions::for_profile(&self.console, promotions::policies_of(p)?, journal)
+            Origin::Profile(_, policies) => {
+                promotions::for_profile(&self.console, policies.clone(), journal)
             }
             Origin::Sandbox(w) => {
                 let w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -263,10 +264,7 @@ impl Session {
         if let Origin::Sandbox(w) = &self.origin {
             let mut w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             w.save()?;
-        }
-        // The per-process journal of an unsaved world goes with it.
-        if let Origin::Sandbox(w) = &self.origin {
-            let w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // The per-process journal of an unsaved world goes with it.
             if w.state.is_none() {
                 let _ = std::fs::remove_dir_all(scratch_dir());
             }
