@@ -126,6 +126,10 @@ pub struct AuditArgs {
     /// Only entries since this long ago (`30m`, `24h`, `7d`) or this RFC 3339 time.
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
+    /// `audit verify`: check the journal's own chain only, without reading
+    /// the registry's mirror of it.
+    #[arg(long, global = true)]
+    pub local_only: bool,
     /// Output options.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -134,8 +138,11 @@ pub struct AuditArgs {
 /// `audit verify` / `audit export`.
 #[derive(Debug, Clone, Copy, Subcommand)]
 pub enum AuditAction {
-    /// Check every entry's hash and the chain up to the head: detects edits,
-    /// deletions, reordering and truncation (exit 1 and the first bad line if any).
+    /// Check every entry's hash and the chain up to the head, then compare
+    /// the journal with the registry's mirror of it: detects edits,
+    /// deletions, reordering, truncation and a consistent rewrite of the
+    /// journal (exit 1, the copy and the first bad entry if any).
+    /// `--local-only` skips the registry.
     Verify(OutputArgs),
     /// Print the verified journal as one JSON document (`{"head", "entries"}`).
     Export,

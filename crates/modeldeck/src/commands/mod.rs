@@ -44,11 +44,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Some(Command::Logout(args)) => return config::login(&args, &global, false),
         Some(Command::Sandbox(cmd)) => return sandbox::run(&cmd, &global).await,
         Some(Command::Cluster(cmd)) => return cluster::run(&cmd).await,
-        // The journal as it is, without a session: a damaged journal is what
-        // verify reports, and reading it needs no backend.
-        Some(Command::Audit(args)) => {
-            return audit::audit(&session::options(&global).journal_path(), &args);
-        }
+        // The journal as it is, never opened through the promotion service
+        // (a damaged journal is what verify reports). Listing and export need
+        // no backend; only `audit verify` opens a session, to read the
+        // registry's mirror (see `audit::run`).
+        Some(Command::Audit(args)) => return audit::run(&global, &args).await,
         Some(c) => c,
     };
     let s = session::open(&global).await?;

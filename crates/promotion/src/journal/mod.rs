@@ -24,6 +24,7 @@
 
 pub mod head;
 pub mod line;
+pub mod mirror_check;
 pub mod verify;
 
 pub use head::Head;
