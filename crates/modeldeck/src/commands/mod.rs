@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cluster;
 pub mod compare;
 pub mod config;
+pub mod history;
 pub mod models;
 pub mod promote;
 pub mod reset;
@@ -63,7 +64,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Compare(args) => compare::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Promote(cmd) => promote::run(&s, &cmd).await,
         Command::Rollback(args) => promote::rollback(&s, &args).await,
-        Command::History(args) => audit::history(&s, &args).await,
+        Command::History(args) => history::history(&s, &args).await,
         Command::Demo { .. }
         | Command::Audit(_)
         | Command::Config(_)
