@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod conn;
+pub mod fuzz;
 mod server;
 mod tls;
 
