@@ -184,7 +184,7 @@ mod tests {
             VERSION
         );
         let policy = approval_policy().unwrap();
-        assert_eq!(policy["spec"]["validations"].as_array().unwrap().len(), 3);
+        assert_eq!(policy["spec"]["validations"].as_array().unwrap().len(), 5);
         assert_eq!(
             approval_policy_binding().unwrap()["spec"]["policyName"],
             POLICY_NAME

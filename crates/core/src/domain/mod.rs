@@ -1,6 +1,7 @@
 //! Plain data shared by every layer: what a workload, a model version, a
 //! health signal or a promotion *is*, independent of where it was read.
 
+mod ledger;
 mod metrics_target;
 mod promotion;
 mod registry;
@@ -8,6 +9,7 @@ mod signals;
 mod time;
 mod workload;
 
+pub use ledger::*;
 pub use metrics_target::*;
 pub use promotion::*;
 pub use registry::*;

@@ -92,6 +92,74 @@ pub trait Cluster: Send + Sync {
         ))
     }
 
+    /// Whether `cluster` binds approvals to identities (the ledger CRDs,
+    /// the admission policy and its binding installed as shipped).
+    /// Adapters without a ledger answer `Unbound` saying so.
+    async fn ledger(&self, cluster: &str) -> PortResult<LedgerState> {
+        let _ = cluster;
+        Ok(LedgerState::Unbound {
+            reason: "this cluster adapter keeps no promotion ledger".into(),
+        })
+    }
+
+    /// Creates a `ModelPromotion` with our own credentials. An existing
+    /// object of that name is a `Conflict`; admission refusals are
+    /// `Forbidden` or `InvalidRequest` with the server's message.
+    async fn create_promotion(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        let _ = (cluster, object);
+        Err(no_ledger())
+    }
+
+    /// Reads a `ModelPromotion` (`None`: no such object).
+    async fn get_promotion(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> PortResult<Option<PromotionObject>> {
+        let _ = (cluster, namespace, name);
+        Err(no_ledger())
+    }
+
+    /// Every `ModelPromotion` readable on `cluster`, all namespaces.
+    async fn list_promotions(&self, cluster: &str) -> PortResult<Vec<PromotionObject>> {
+        let _ = cluster;
+        Err(no_ledger())
+    }
+
+    /// Replaces the status of `object` (its `resource_version` is the
+    /// precondition: a stale one is a `Conflict`). Answers the stored object.
+    async fn update_promotion_status(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        let _ = (cluster, object);
+        Err(no_ledger())
+    }
+
+    /// Creates a `ModelApproval` with our own credentials (existing:
+    /// `Conflict`; admission refusals as for [`Cluster::create_promotion`]).
+    async fn create_approval(&self, cluster: &str, object: &ApprovalObject) -> PortResult<()> {
+        let _ = (cluster, object);
+        Err(no_ledger())
+    }
+
+    /// The `ModelApproval`s of `promotion` in `namespace`.
+    async fn list_approvals(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        promotion: &str,
+    ) -> PortResult<Vec<ApprovalObject>> {
+        let _ = (cluster, namespace, promotion);
+        Err(no_ledger())
+    }
+
     /// The last `lines` log lines of the workload's newest pod (all
     /// containers interleaved is not promised: the first model container).
     /// Adapters without logs answer `Unsupported`.
@@ -103,6 +171,14 @@ pub trait Cluster: Send + Sync {
             "this cluster adapter cannot read pod logs",
         ))
     }
+}
+
+fn no_ledger() -> crate::error::BackendError {
+    crate::error::BackendError::new(
+        crate::error::Backend::Cluster,
+        crate::error::ErrorCode::Unsupported,
+        "this cluster adapter keeps no promotion ledger",
+    )
 }
 
 /// The model registry.
