@@ -5,8 +5,11 @@
 //!
 //! The YAML files under `manifests/` are compiled in with `include_str!`;
 //! `modeldeck cluster install` prints or applies them, `cluster check`
-//! compares a cluster against them, and the sandbox API server evaluates
-//! the policy's CEL expressions from this text.
+//! compares a cluster against them, and both simulators (the sandbox API
+//! server and the in-process sandbox cluster) evaluate the policy's CEL
+//! expressions from this text through [`admission`].
+
+pub mod admission;
 
 use serde_json::Value;
 
