@@ -2,12 +2,17 @@
 //! API server applies it: every installed binding whose
 //! `validationActions` include `Deny` brings in its policy; a policy whose
 //! `matchConstraints.resourceRules` match the request has each
-//! `spec.validations[].expression` evaluated (with `cel-interpreter`)
-//! against `object`, `oldObject` (null on CREATE) and `request`. The first
-//! expression that is false (or fails to evaluate, with `failurePolicy:
-//! Fail`, the default) refuses the request with the validation's `reason`
-//! (default `Invalid`, 422) and the message
+//! `spec.validations[].expression` evaluated against `object`, `oldObject`
+//! (null on CREATE) and `request`. The first expression that is false (or
+//! fails to evaluate, with `failurePolicy: Fail`, the default) refuses the
+//! request with the validation's `reason` (default `Invalid`, 422) and the
+//! message
 //! `ValidatingAdmissionPolicy '<policy>' with binding '<binding>' denied request: <message>`.
+//!
+//! Matching and evaluation (with `cel-interpreter`) are
+//! [`modeldeck_manifests::admission`], the one implementation the
+//! in-process sandbox cluster uses too; this module finds the bindings in
+//! force and words the refusal as the API server does.
 //!
 //! The expressions are whatever the stored policy objects say: installing
 //! the shipped manifest is what puts them here, so tests prove the shipped
@@ -20,9 +25,12 @@ use crate::config::User;
 use crate::resources::{ResourceId, ResourceType, ids};
 use crate::status::{ApiError, ApiResult};
 use crate::store::Store;
-use cel_interpreter::{Context, Program, Value as Cel};
+use modeldeck_manifests::admission as vap;
 use serde_json::{Value, json};
 use std::sync::Arc;
+
+/// Evaluates one expression; `Ok(true)` admits.
+pub use modeldeck_manifests::admission::evaluate;
 
 /// The operation under admission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,29 +70,6 @@ fn strs(v: &Value) -> Vec<&str> {
     v.as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
-}
-
-fn listed(list: &[&str], want: &str) -> bool {
-    list.iter().any(|x| *x == "*" || *x == want)
-}
-
-fn resource_listed(list: &[&str], plural: &str, sub: Option<&str>) -> bool {
-    list.iter().any(|r| match sub {
-        None => *r == "*" || *r == plural,
-        Some(s) => *r == "*/*" || *r == format!("{plural}/{s}") || *r == format!("*/{s}"),
-    })
-}
-
-/// Whether `rules` (a `resourceRules` list) match this request.
-fn rules_match(rules: &Value, ty: &ResourceType, req: &Request<'_>) -> bool {
-    rules.as_array().is_some_and(|rules| {
-        rules.iter().any(|r| {
-            listed(&strs(&r["apiGroups"]), ty.group)
-                && listed(&strs(&r["apiVersions"]), ty.version)
-                && listed(&strs(&r["operations"]), req.operation.as_str())
-                && resource_listed(&strs(&r["resources"]), ty.plural, req.subresource)
-        })
-    })
 }
 
 fn name_of(o: &Value) -> &str {
@@ -129,21 +114,6 @@ fn denial(
     }
 }
 
-/// Evaluates one expression; `Ok(true)` admits.
-pub fn evaluate(expression: &str, vars: &[(&str, &Value)]) -> Result<bool, String> {
-    let program = Program::compile(expression).map_err(|e| format!("compilation error: {e}"))?;
-    let mut ctx = Context::default();
-    for (name, v) in vars {
-        let cel = cel_interpreter::to_value(v).map_err(|e| e.to_string())?;
-        ctx.add_variable_from_value(*name, cel);
-    }
-    match program.execute(&ctx) {
-        Ok(Cel::Bool(b)) => Ok(b),
-        Ok(other) => Err(format!("expression returned {other:?}, not a bool")),
-        Err(e) => Err(format!("expression '{expression}' resulted in error: {e}")),
-    }
-}
-
 /// The policies in force: each `Deny` binding with the policy it names,
 /// read before a write (admission runs under the store's lock, so it must
 /// not read the store itself).
@@ -177,60 +147,28 @@ impl Policies {
         if self.bound.is_empty() || ty.virtual_review {
             return Ok(());
         }
-        let name = name_of(object);
-        let ns = object
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let request = json!({
-            "operation": req.operation.as_str(),
-            "name": name,
-            "namespace": ns,
-            "kind": {"group": ty.group, "version": ty.version, "kind": ty.kind},
-            "resource": {"group": ty.group, "version": ty.version, "resource": ty.plural},
-            "subResource": req.subresource.unwrap_or(""),
-            "userInfo": {"username": req.user.name, "groups": req.user.groups},
-            "dryRun": req.dry_run,
-        });
-        let null = Value::Null;
-        let vars = [
-            ("object", object),
-            ("oldObject", old.unwrap_or(&null)),
-            ("request", &request),
-            ("params", &null),
-        ];
+        let request = vap::Request {
+            group: ty.group,
+            version: ty.version,
+            kind: ty.kind,
+            resource: ty.plural,
+            subresource: req.subresource,
+            operation: req.operation.as_str(),
+            username: &req.user.name,
+            groups: &req.user.groups,
+            dry_run: req.dry_run,
+        };
         for (binding_name, policy) in &self.bound {
-            let policy_name = name_of(policy);
-            if !rules_match(
-                &policy["spec"]["matchConstraints"]["resourceRules"],
-                ty,
-                req,
-            ) {
-                continue;
-            }
-            let fail_open = policy
-                .pointer("/spec/failurePolicy")
-                .and_then(Value::as_str)
-                == Some("Ignore");
-            for v in policy["spec"]["validations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let expr = v["expression"].as_str().unwrap_or("false");
-                let reason = v["reason"].as_str().unwrap_or("Invalid");
-                match evaluate(expr, &vars) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        let msg = v["message"]
-                            .as_str()
-                            .map(String::from)
-                            .unwrap_or_else(|| format!("failed expression: {expr}"));
-                        return Err(denial(ty, name, policy_name, binding_name, reason, &msg));
-                    }
-                    Err(_) if fail_open => {}
-                    Err(e) => return Err(denial(ty, name, policy_name, binding_name, reason, &e)),
-                }
+            if let Err(d) = vap::admit(policy, &request, object, old) {
+                let name = name_of(object);
+                return Err(denial(
+                    ty,
+                    name,
+                    &d.policy,
+                    binding_name,
+                    &d.reason,
+                    &d.message,
+                ));
             }
         }
         Ok(())
