@@ -10,6 +10,7 @@
 //! expressions from this text through [`admission`].
 
 pub mod admission;
+pub mod schema;
 
 use serde_json::Value;
 
