@@ -1,7 +1,8 @@
 //! The simulated cluster behind the [`Cluster`] port: lists workloads,
 //! answers events, patches the served version (starting a rollout, with
-//! resourceVersion preconditions) and answers whoami / can-i from the
-//! identity and rules a test set.
+//! resourceVersion preconditions), answers whoami / can-i from the
+//! identity and rules a test set, and keeps the promotion ledger
+//! (`crate::ledger`).
 
 use crate::rollout;
 use crate::shared::Shared;
@@ -32,7 +33,7 @@ fn find(world: &World, target: &WorkloadRef) -> PortResult<usize> {
         .ok_or_else(|| workload_not_found(target))
 }
 
-fn known_cluster(world: &World, cluster: &str) -> PortResult<()> {
+pub(crate) fn known_cluster(world: &World, cluster: &str) -> PortResult<()> {
     if world
         .clusters
         .binary_search_by(|c| c.as_str().cmp(cluster))
@@ -188,6 +189,52 @@ impl Cluster for SandboxCluster {
         })
     }
 
+    async fn ledger(&self, cluster: &str) -> PortResult<LedgerState> {
+        crate::ledger::state(&self.shared, cluster)
+    }
+
+    async fn create_promotion(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        crate::ledger::create_promotion(&self.shared, cluster, object)
+    }
+
+    async fn get_promotion(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> PortResult<Option<PromotionObject>> {
+        crate::ledger::get_promotion(&self.shared, cluster, namespace, name)
+    }
+
+    async fn list_promotions(&self, cluster: &str) -> PortResult<Vec<PromotionObject>> {
+        crate::ledger::list_promotions(&self.shared, cluster)
+    }
+
+    async fn update_promotion_status(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        crate::ledger::update_promotion_status(&self.shared, cluster, object)
+    }
+
+    async fn create_approval(&self, cluster: &str, object: &ApprovalObject) -> PortResult<()> {
+        crate::ledger::create_approval(&self.shared, cluster, object)
+    }
+
+    async fn list_approvals(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        promotion: &str,
+    ) -> PortResult<Vec<ApprovalObject>> {
+        crate::ledger::list_approvals(&self.shared, cluster, namespace, promotion)
+    }
+
     async fn whoami(&self, cluster: &str) -> PortResult<Identity> {
         self.shared.call(Backend::Cluster, |w| {
             known_cluster(w, cluster)?;
@@ -198,13 +245,7 @@ impl Cluster for SandboxCluster {
     async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool> {
         self.shared.call(Backend::Cluster, |w| {
             known_cluster(w, cluster)?;
-            let verdict = w
-                .rules
-                .iter()
-                .rev()
-                .find(|r| matches(&r.verb, &check.verb) && matches(&r.resource, &check.resource))
-                .map(|r| r.allowed);
-            Ok(verdict.unwrap_or(true))
+            Ok(w.access(&[(&check.verb, &check.resource)]).unwrap_or(true))
         })
     }
 }
@@ -253,11 +294,6 @@ fn version_number(
             )
             .at(target.to_string())
         })
-}
-
-/// `*` matches anything; otherwise exact (case-insensitive) match.
-fn matches(rule: &str, asked: &str) -> bool {
-    rule == "*" || rule.eq_ignore_ascii_case(asked)
 }
 
 /// The latest hourly run of a CronJob, as the job controller reports it.

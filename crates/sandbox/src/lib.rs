@@ -9,6 +9,7 @@ mod cluster;
 mod error;
 mod generator;
 mod health;
+mod ledger;
 mod metrics;
 mod observe;
 pub mod podlog;

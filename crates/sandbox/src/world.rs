@@ -240,6 +240,10 @@ pub(crate) struct World {
     pub outages: [bool; 3],
     pub identity: Identity,
     pub rules: Vec<AccessRule>,
+    /// The promotion ledger objects of each cluster, by cluster name
+    /// (absent from worlds saved before the ledger existed).
+    #[serde(default)]
+    pub ledgers: BTreeMap<String, crate::ledger::ClusterLedger>,
 }
 
 impl World {
@@ -261,7 +265,23 @@ impl World {
                 groups: vec!["system:authenticated".into(), "modeldeck:admins".into()],
             },
             rules: Vec::new(),
+            ledgers: BTreeMap::new(),
         }
+    }
+
+    /// The simulated RBAC's answer for any of `asked` (`(verb, resource)`
+    /// pairs): the latest rule matching one of them, `None` when none does
+    /// (the caller decides the default; `can_i` allows).
+    pub fn access(&self, asked: &[(&str, &str)]) -> Option<bool> {
+        self.rules
+            .iter()
+            .rev()
+            .find(|r| {
+                asked.iter().any(|(verb, res)| {
+                    rule_matches(&r.verb, verb) && rule_matches(&r.resource, res)
+                })
+            })
+            .map(|r| r.allowed)
     }
 
     /// A fresh resourceVersion.
@@ -376,6 +396,11 @@ impl World {
             created_at: w.created_at,
         }
     }
+}
+
+/// `*` matches anything; otherwise exact (case-insensitive) match.
+fn rule_matches(rule: &str, asked: &str) -> bool {
+    rule == "*" || rule.eq_ignore_ascii_case(asked)
 }
 
 /// Slot of a backend in `World::outages`.
