@@ -8,6 +8,7 @@ use crate::config::{Contexts, KubeOptions, read_kubeconfig};
 use crate::context::{ContextPhase, ContextStatus, Ctx};
 use crate::error::{bounded, cluster_error};
 use crate::events;
+use crate::ledger::{self, LedgerCache};
 use crate::logs::{self, LogLine, LogOptions};
 use crate::record;
 use crate::store::WorkloadStore;
@@ -16,7 +17,10 @@ use crate::write;
 use async_trait::async_trait;
 use kube::Client;
 use kube::config::Kubeconfig;
-use modeldeck_core::domain::{AccessCheck, ClusterEvent, Identity, Workload, WorkloadRef};
+use modeldeck_core::domain::{
+    AccessCheck, ApprovalObject, ClusterEvent, Identity, LedgerState, PromotionObject, Workload,
+    WorkloadRef,
+};
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use modeldeck_core::ports::Cluster;
 use std::sync::{Arc, Mutex};
@@ -29,6 +33,7 @@ struct Inner {
     contexts: Vec<Arc<Ctx>>,
     store: Arc<WorkloadStore>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    ledger: LedgerCache,
 }
 
 impl Drop for Inner {
@@ -127,6 +132,7 @@ impl KubeCluster {
                 contexts,
                 store,
                 tasks: Mutex::new(tasks),
+                ledger: LedgerCache::default(),
             }),
         })
     }
@@ -153,8 +159,16 @@ impl KubeCluster {
         self.ctx(context)?.client_within(self.budget()).await
     }
 
-    fn budget(&self) -> Duration {
+    pub(crate) fn budget(&self) -> Duration {
         self.inner.opts.call_timeout
+    }
+
+    pub(crate) fn options(&self) -> &KubeOptions {
+        &self.inner.opts
+    }
+
+    pub(crate) fn ledger_cache(&self) -> &LedgerCache {
+        &self.inner.ledger
     }
 
     /// Health of every context.
@@ -374,6 +388,52 @@ impl Cluster for KubeCluster {
             access::whoami(&client, cluster),
         )
         .await
+    }
+
+    async fn ledger(&self, cluster: &str) -> PortResult<LedgerState> {
+        ledger::state(self, cluster).await
+    }
+
+    async fn create_promotion(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        ledger::create_promotion(self, cluster, object).await
+    }
+
+    async fn get_promotion(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> PortResult<Option<PromotionObject>> {
+        ledger::get_promotion(self, cluster, namespace, name).await
+    }
+
+    async fn list_promotions(&self, cluster: &str) -> PortResult<Vec<PromotionObject>> {
+        ledger::list_promotions(self, cluster).await
+    }
+
+    async fn update_promotion_status(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        ledger::update_promotion_status(self, cluster, object).await
+    }
+
+    async fn create_approval(&self, cluster: &str, object: &ApprovalObject) -> PortResult<()> {
+        ledger::create_approval(self, cluster, object).await
+    }
+
+    async fn list_approvals(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        promotion: &str,
+    ) -> PortResult<Vec<ApprovalObject>> {
+        ledger::list_approvals(self, cluster, namespace, promotion).await
     }
 
     async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool> {

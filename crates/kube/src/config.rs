@@ -93,6 +93,10 @@ pub struct KubeOptions {
     /// Largest answer body read (lists, gets, discovery); watches and
     /// followed logs are streams and not capped. Past it: `too_large`.
     pub max_body_bytes: usize,
+    /// How long the answer of `Cluster::ledger` (whether a context binds
+    /// approvals to identities) is kept per context before it is asked
+    /// again: it is read on every status.
+    pub ledger_ttl: Duration,
 }
 
 impl Default for KubeOptions {
@@ -107,6 +111,7 @@ impl Default for KubeOptions {
             inference_services: true,
             max_events: 200,
             max_body_bytes: crate::cap::DEFAULT_MAX_BODY_BYTES,
+            ledger_ttl: Duration::from_secs(60),
         }
     }
 }

@@ -182,27 +182,39 @@ async fn install_one(client: &Client, obj: &Value) -> Result<Outcome, kube::Erro
     }
 }
 
+/// How the live copy of one shipped object compares with it: its state
+/// and, when it differs, the first differing path. Errors are kube's (a
+/// 403 stays a 403, so callers can tell "cannot read" from "missing").
+pub(crate) async fn compare(
+    client: &Client,
+    obj: &Value,
+) -> Result<(State, Option<String>), kube::Error> {
+    let name = str_at(obj, "/metadata/name");
+    let live = match api_for(client, obj).await {
+        Ok(api) => live_of(&api, name).await?,
+        // The kind is not served at all: nothing of it is installed.
+        Err(kube::Error::Discovery(_)) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(match live {
+        None => (State::Missing, None),
+        Some(live) => match first_difference(&comparable(obj), &comparable(&live), "") {
+            None => (State::AsShipped, None),
+            Some(path) => (State::Differs, Some(path)),
+        },
+    })
+}
+
 /// How each object on the cluster compares with the shipped one.
 pub async fn check(client: &Client, objects: &[Value]) -> Vec<ObjectReport> {
     let mut out = Vec::new();
     for obj in objects {
         let mut r = report(obj);
-        let name = str_at(obj, "/metadata/name");
-        let live = match api_for(client, obj).await {
-            Ok(api) => live_of(&api, name).await,
-            // The kind is not served at all: nothing of it is installed.
-            Err(kube::Error::Discovery(_)) => Ok(None),
-            Err(e) => Err(e),
-        };
-        match live {
-            Ok(None) => r.state = Some(State::Missing),
-            Ok(Some(live)) => match first_difference(&comparable(obj), &comparable(&live), "") {
-                None => r.state = Some(State::AsShipped),
-                Some(path) => {
-                    r.state = Some(State::Differs);
-                    r.detail = Some(format!("{path} differs from the shipped manifest"));
-                }
-            },
+        match compare(client, obj).await {
+            Ok((state, path)) => {
+                r.state = Some(state);
+                r.detail = path.map(|p| format!("{p} differs from the shipped manifest"));
+            }
             Err(e) => r.detail = Some(e.to_string()),
         }
         out.push(r);

@@ -28,6 +28,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 pub mod install;
+pub mod ledger;
 pub mod logs;
 pub mod record;
 pub mod rollout;
