@@ -276,6 +276,11 @@ pub struct ServeArgs {
     /// Serve N generated Deployments in one cluster instead of the demo world (benchmarks).
     #[arg(long, value_name = "N")]
     pub scale: Option<usize>,
+    /// Leave out the shipped promotion ledger (CRDs, approval admission policy and
+    /// its binding, example ClusterRoles), installed in every served cluster by
+    /// default: approvals on the served clusters are then not identity-bound.
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 /// How many versions get their run's metrics read.

@@ -3,12 +3,17 @@
 //! per cluster on loopback and one kubeconfig with a context per cluster
 //! (per cluster and user with `--users`, plus a kubeconfig per user with
 //! `--kubeconfig-dir`), so kubectl, client libraries and Modeldeck's own
-//! kube adapter can be pointed at it by one person or several.
+//! kube adapter can be pointed at it by one person or several. Every
+//! served cluster starts with the shipped promotion ledger installed (the
+//! CRDs, the approval admission policy and its binding, the example
+//! ClusterRoles), so approvals on it are identity-bound; `--no-ledger`
+//! leaves them out.
 
 use crate::cli::{GlobalArgs, SandboxCommand, ServeArgs};
 use crate::failure::{Exit, Failure};
 use modeldeck_apiserver::serve::demo_controller;
 use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, Team, serve_team, team};
+use modeldeck_app::cluster_admin::manifests;
 use modeldeck_sandbox::{ClockMode, DEMO_SEED, Sandbox};
 
 /// Runs a `sandbox` subcommand.
@@ -71,7 +76,9 @@ fn people(args: &ServeArgs, server: &mut ServerConfig) -> Result<(String, Team),
     Ok((user, team))
 }
 
-async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Failure> {
+/// Every server's config (the template [`serve_team`] copies per
+/// cluster), the kubeconfig user and the team.
+fn server_config(args: &ServeArgs) -> Result<(ServerConfig, String, Team), Failure> {
     let mut server = ServerConfig {
         controller: demo_controller(),
         tls: !args.plain,
@@ -81,7 +88,18 @@ async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Fail
         server.anonymous = Some("admin".into());
     }
     server.bind.set_port(args.port);
+    if !args.no_ledger {
+        // Seed objects of every server: each cluster starts installed.
+        let shipped = manifests::objects()
+            .map_err(|e| Failure::Other(anyhow::Error::new(e).context("the shipped manifests")))?;
+        server.objects.extend(shipped);
+    }
     let (user, team) = people(args, &mut server)?;
+    Ok((server, user, team))
+}
+
+async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Failure> {
+    let (server, user, team) = server_config(args)?;
     let opts = ServeOptions {
         source: source(args, global)?,
         kubeconfig: args.kubeconfig.clone(),
@@ -89,9 +107,58 @@ async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Fail
         server,
     };
     tracing::info!(source = ?opts.source, plain = args.plain, user = %opts.user,
-        users = ?team.users, "sandbox serve");
+        users = ?team.users, ledger = !args.no_ledger, "sandbox serve");
     serve_team(opts, team)
         .await
         .map_err(|e| Failure::Other(anyhow::Error::new(e).context("sandbox serve")))?;
     Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+    use modeldeck_apiserver::{ApiServer, resources::ids};
+
+    fn serve_args(flags: &[&str]) -> ServeArgs {
+        let argv = ["modeldeck", "sandbox", "serve", "--users", "alice,bob"];
+        let cli = Cli::try_parse_from(argv.iter().chain(flags)).unwrap();
+        match cli.command {
+            Some(Command::Sandbox(SandboxCommand::Serve(a))) => a,
+            other => panic!("not sandbox serve: {other:?}"),
+        }
+    }
+
+    fn kinds(c: &ServerConfig) -> Vec<&str> {
+        c.objects
+            .iter()
+            .filter_map(|o| o["kind"].as_str())
+            .collect()
+    }
+
+    /// Served clusters start with the shipped ledger (the server takes it
+    /// as seed objects); `--no-ledger` serves none of it.
+    #[tokio::test]
+    async fn served_clusters_start_with_the_ledger_unless_left_out() {
+        let (cfg, _, _) = server_config(&serve_args(&[])).unwrap();
+        let policy = "modeldeck-approvals.modeldeck.io";
+        let s = ApiServer::start(cfg).await.unwrap();
+        for (res, name) in [
+            (ids::CRDS, "modelpromotions.modeldeck.io"),
+            (ids::CRDS, "modelapprovals.modeldeck.io"),
+            (ids::VAPS, policy),
+            (ids::VAP_BINDINGS, policy),
+        ] {
+            assert!(s.store().get(res, "", name).is_some(), "{name}");
+        }
+        let (bare, _, _) = server_config(&serve_args(&["--no-ledger"])).unwrap();
+        assert!(
+            !kinds(&bare)
+                .iter()
+                .any(|k| k.contains("Definition") || k.contains("Policy")),
+            "{:?}",
+            kinds(&bare)
+        );
+    }
 }
