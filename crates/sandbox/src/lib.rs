@@ -193,7 +193,8 @@ impl Sandbox {
     }
 
     /// The identity `whoami` reports on every cluster (default
-    /// `sandbox-admin`, groups `system:authenticated`, `modeldeck:admins`).
+    /// `sandbox-admin`, groups `system:authenticated`, `modeldeck:admins`),
+    /// and the user the promotion ledger's writes are admitted as.
     pub fn set_identity(&self, username: &str, groups: &[&str]) {
         let mut w = self.shared.lock();
         w.identity = Identity {
@@ -204,7 +205,10 @@ impl Sandbox {
 
     /// An RBAC answer of the simulated cluster: `can_i` for `verb` on
     /// `resource` (either may be `*`) answers `allowed`. The latest matching
-    /// rule wins; with no matching rule everything is allowed.
+    /// rule wins; with no matching rule everything is allowed. The promotion
+    /// ledger's writes ask the same rules: `create modelpromotions`,
+    /// `create modelapprovals` (or the older `approve modelpromotions`,
+    /// whichever rule came last) and `update modelpromotions/status`.
     pub fn set_access_rule(&self, verb: &str, resource: &str, allowed: bool) {
         let mut w = self.shared.lock();
         w.rules.push(AccessRule {
