@@ -163,6 +163,11 @@ pub struct Policy {
     /// checked at each: `[10, 50]` means 10 %, 50 %, then 100 %. Empty: the
     /// InferenceService is switched in one patch. Strictly increasing, 1..=99.
     pub canary_steps: Vec<u8>,
+    /// Refuse to execute when a target cluster does not bind approvals to
+    /// identities (the `modelapprovals.modeldeck.io` ledger and its
+    /// admission policy, `modeldeck cluster install`). On by default: off,
+    /// anyone who may write registry tags can forge an approval there.
+    pub require_bound_approvals: bool,
 }
 
 impl Default for Policy {
@@ -179,6 +184,7 @@ impl Default for Policy {
             rollout_poll: Span(Duration::from_secs(5)),
             bake: Span(Duration::from_secs(60)),
             canary_steps: Vec::new(),
+            require_bound_approvals: true,
         }
     }
 }

@@ -66,6 +66,35 @@ pub enum PromotionError {
         /// Which approval and what it is bound to.
         details: String,
     },
+    /// A decision (or request) recorded in the registry or a journal with
+    /// no matching object on a cluster that binds approvals to identities:
+    /// a forgery, or a record written around Modeldeck.
+    #[error("refused: {details}")]
+    UnboundApproval {
+        /// Which record, where, and what is missing.
+        details: String,
+    },
+    /// A target cluster does not bind approvals to identities and the
+    /// policy requires it.
+    #[error(
+        "refused: approvals are not identity-bound on {cluster} ({reason}); install the ledger with `modeldeck cluster install` or set require_bound_approvals = false in the policy"
+    )]
+    NotIdentityBound {
+        /// The cluster.
+        cluster: String,
+        /// What is missing there.
+        reason: String,
+    },
+    /// The cluster refused a ledger write (RBAC or the admission policy).
+    #[error("refused by {cluster} in namespace {namespace}: {message}")]
+    LedgerRefused {
+        /// Cluster.
+        cluster: String,
+        /// Namespace.
+        namespace: String,
+        /// The API server's message.
+        message: String,
+    },
     /// Not enough valid approvals.
     #[error("refused: {have} of {need} required approvals{}", if invalid.is_empty() { String::new() } else { format!(" ({})", invalid.join("; ")) })]
     InsufficientApprovals {
@@ -222,6 +251,9 @@ impl PromotionError {
             PromotionError::StaleState { .. } => "refused_stale_state",
             PromotionError::ApprovalMismatch { .. } => "refused_approval_mismatch",
             PromotionError::InsufficientApprovals { .. } => "refused_insufficient_approvals",
+            PromotionError::UnboundApproval { .. } => "refused_unbound_approval",
+            PromotionError::NotIdentityBound { .. } => "refused_not_identity_bound",
+            PromotionError::LedgerRefused { .. } => "refused_by_cluster",
             PromotionError::WrongState { .. } => "refused_wrong_state",
             PromotionError::NotAllowed { .. } => "refused_not_allowed",
             PromotionError::Conflict { .. } => "refused_conflict",

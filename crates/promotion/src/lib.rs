@@ -17,4 +17,5 @@ pub use policy::{Policy, PolicySet};
 pub use service::actions::{ActionCheck, ActionKind, ApprovalView, Review};
 pub use service::{
     ExecuteOptions, ExecutionReport, NewPromotion, PromotionOptions, PromotionStatus, Promotions,
+    evidence_digest,
 };

@@ -69,16 +69,17 @@ async fn four_eyes(w: &World) {
         "refused_duplicate_approval",
     );
 
-    // An approver RBAC does not allow.
-    w.control.set_access("approve", "modelpromotions", false);
+    // An approver RBAC does not allow: approving is creating a
+    // ModelApproval where the cluster binds approvals.
+    w.control.set_access("create", "modelapprovals", false);
     w.act_as("erin");
     let msg = refused(svc.approve(&id, "+1").await, "refused_rbac");
     assert!(
-        msg.contains("erin may not approve modelpromotions.modeldeck.io in namespace search"),
+        msg.contains("erin may not create modelapprovals.modeldeck.io in namespace search"),
         "{msg}"
     );
     assert_audited(&svc, "erin", "promotion.approve", "refused_rbac");
-    w.control.set_access("approve", "modelpromotions", true);
+    w.control.set_access("create", "modelapprovals", true);
 
     // Only the requester cancels.
     w.act_as("bob");
@@ -303,9 +304,12 @@ async fn read_only(w: &World) {
         "nothing written"
     );
     let lines = read_path(svc.journal().path()).unwrap();
+    // The viewer may not append to the shared history either: each such
+    // refusal is followed by an `audit.share_failed` note in the journal.
     let refusals: Vec<_> = lines[journal_before as usize..]
         .iter()
         .map(|l| &l.record.entry)
+        .filter(|e| e.action != "audit.share_failed")
         .collect();
     assert_eq!(refusals.len(), attempts.len());
     for (e, (action, code, _)) in refusals.iter().zip(&attempts) {

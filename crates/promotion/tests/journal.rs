@@ -45,6 +45,7 @@ fn record(i: u64) -> AuditRecord {
         }],
         approvals: vec![],
         mirror_failures: vec![],
+        shared_to: vec![],
     }
 }
 

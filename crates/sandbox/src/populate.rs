@@ -164,6 +164,7 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             approvals: Vec::new(),
             gates: Vec::new(),
         };
+        seed_ledger(&mut world, &promotion);
         let Ok(json) = serde_json::to_string(&promotion) else {
             continue;
         };
@@ -176,6 +177,49 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
         }
     }
     world
+}
+
+/// The `ModelPromotion` of a seeded request on each of its target
+/// namespaces, as if the requester had asked through the cluster (the
+/// sandbox clusters have the ledger installed, so a seeded request can be
+/// approved and executed like a new one). Its shared history starts empty:
+/// it was requested before this world began keeping one.
+fn seed_ledger(world: &mut World, p: &Promotion) {
+    let mut sites: Vec<(String, String)> = p
+        .targets
+        .iter()
+        .map(|t| (t.cluster.clone(), t.namespace.clone()))
+        .collect();
+    sites.sort();
+    sites.dedup();
+    for (cluster, ns) in sites {
+        let rv = world.next_rv().to_string();
+        let object = PromotionObject {
+            name: p.id.clone(),
+            namespace: ns.clone(),
+            resource_version: rv,
+            spec: PromotionSpec {
+                model: p.model.clone(),
+                version: p.version.clone(),
+                alias: p.alias.clone(),
+                targets: p.targets.clone(),
+                reason: p.reason.clone(),
+                requested_by: p.requested_by.clone(),
+            },
+            status: PromotionObjectStatus {
+                phase: Some("Requested".into()),
+                ..PromotionObjectStatus::default()
+            },
+        };
+        world
+            .ledgers
+            .entry(cluster)
+            .or_default()
+            .promotions
+            .entry(ns)
+            .or_default()
+            .insert(p.id.clone(), object);
+    }
 }
 
 /// Default feature names of a task.

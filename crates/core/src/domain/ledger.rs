@@ -70,6 +70,10 @@ pub struct LedgerEntry {
     /// `ok`, `refused: ...`, `failed: ...`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// `seq:hash` of the line the actor's own journal wrote for this
+    /// entry: what `modeldeck audit verify` on that machine cross-checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
     /// Hash of the previous entry (empty for the first).
     #[serde(default)]
     pub prev_hash: String,
@@ -154,4 +158,12 @@ pub fn approval_object_name(promotion: &str, approver: &str) -> String {
     let h = Sha256::digest(approver.as_bytes());
     let hex: String = h[..6].iter().map(|b| format!("{b:02x}")).collect();
     format!("{promotion}-{hex}")
+}
+
+/// Name of the approval object a client creates for one decision: the
+/// promotion and a digest of the approver and the evidence digest, so
+/// nobody can take the name first (squatting it would need the evidence
+/// digest, which exists only once the approver's client computed it).
+pub fn decision_object_name(promotion: &str, approver: &str, evidence_digest: &str) -> String {
+    approval_object_name(promotion, &format!("{approver}\n{evidence_digest}"))
 }

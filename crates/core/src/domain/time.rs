@@ -47,6 +47,39 @@ impl Timestamp {
         )
     }
 
+    /// Parses RFC 3339 UTC (`2026-11-28T13:02:11Z`, fractional seconds
+    /// allowed); `None` for anything else.
+    pub fn parse_rfc3339(t: &str) -> Option<Timestamp> {
+        let t = t.trim().strip_suffix('Z')?;
+        let (date, time) = t.split_once('T')?;
+        let d: Vec<i64> = date
+            .split('-')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        let h: Vec<&str> = time.split(':').collect();
+        let [y, m, day] = d.as_slice() else {
+            return None;
+        };
+        let [hh, mm, ss] = h.as_slice() else {
+            return None;
+        };
+        let (hh, mm): (i64, i64) = (hh.parse().ok()?, mm.parse().ok()?);
+        let ss: f64 = ss.parse().ok()?;
+        if !(1..=12).contains(m) || !(1..=31).contains(day) || hh > 23 || mm > 59 || ss >= 61.0 {
+            return None;
+        }
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let y = if *m <= 2 { y - 1 } else { *y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let ms = ((days * 86_400 + hh * 3600 + mm * 60) as f64 + ss) * 1000.0;
+        Some(Timestamp(ms.round() as i64))
+    }
+
     /// RFC 3339 in UTC with second precision (`2026-11-28T13:02:11Z`).
     pub fn rfc3339(self) -> String {
         let secs = self.0.div_euclid(1000);

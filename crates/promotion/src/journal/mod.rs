@@ -25,6 +25,7 @@
 pub mod head;
 pub mod line;
 pub mod mirror_check;
+pub mod shared_check;
 pub mod verify;
 
 pub use head::Head;
@@ -57,6 +58,11 @@ pub struct AuditRecord {
     /// the cluster refused), one line each; the entry itself stands.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mirror_failures: Vec<String>,
+    /// `cluster/namespace` of each promotion object whose shared history
+    /// this entry is appended to (decided before the line is written, so
+    /// `audit verify` knows where to find it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_to: Vec<String>,
 }
 
 impl AuditRecord {
@@ -68,6 +74,7 @@ impl AuditRecord {
             gates: Vec::new(),
             approvals: Vec::new(),
             mirror_failures: Vec::new(),
+            shared_to: Vec::new(),
         }
     }
 
@@ -173,6 +180,8 @@ struct State {
     count: u64,
     head: String,
     len: u64,
+    /// Hash of line 1, once there is one.
+    first: Option<String>,
 }
 
 /// An open journal. Appends are serialized by an internal lock; file I/O is
@@ -201,6 +210,15 @@ impl Journal {
     /// What [`Journal::open`] repaired after a crash, if anything.
     pub fn recovered(&self) -> Option<&str> {
         self.recovered.as_deref()
+    }
+
+    /// This journal's id: the first 16 hex digits of its first line's
+    /// hash (`None` while it is empty). Shared history entries name it in
+    /// their witness so `audit verify` can tell this journal's entries
+    /// from other operators'.
+    pub fn id(&self) -> Option<String> {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.first.as_ref().map(|h| h[..16.min(h.len())].to_string())
     }
 
     /// `(count, head hash)` as of now.
@@ -239,6 +257,9 @@ impl Journal {
         }
         let head = Head::new(seq, hash.clone(), self.opts.head_key.as_deref());
         head::write_head(&self.path, &head, self.opts.fsync)?;
+        if st.first.is_none() {
+            st.first = Some(hash.clone());
+        }
         let prev = std::mem::replace(&mut st.head, hash.clone());
         st.count = seq;
         st.len += bytes.len() as u64;

@@ -57,10 +57,19 @@ impl Journal {
                 count,
                 head: last,
                 len: keep as u64,
+                first: first_hash(&bytes[..keep]),
             }),
             recovered,
         })
     }
+}
+
+/// The hash of the first line of `bytes`, if it has a whole one.
+fn first_hash(bytes: &[u8]) -> Option<String> {
+    let end = bytes.iter().position(|b| *b == b'\n')?;
+    super::line::parse_envelope(&bytes[..end])
+        .ok()
+        .map(|e| e.hash.to_string())
 }
 
 type Recovery = (u64, String, usize, Option<String>);

@@ -10,7 +10,7 @@
 use super::approvals::{self, Problem, Tally};
 use super::load::{Loaded, Observed};
 use super::query::PromotionStatus;
-use super::{Promotions, patch_resource, promotion_resource};
+use super::{Promotions, patch_resource};
 use crate::error::Result;
 use crate::gates;
 use crate::tags::{self, RequestRecord};
@@ -192,7 +192,7 @@ impl Promotions {
         let state = status.promotion.state;
         let open = matches!(state, PromotionState::Requested | PromotionState::Approved);
         let approve_rbac = self
-            .require(me, "approve", promotion_resource, &r.targets)
+            .require_approver(me, r, obs)
             .await
             .err()
             .map(|e| e.to_string());
@@ -217,7 +217,12 @@ impl Promotions {
                 };
                 return ActionCheck::no(action, why);
             }
-            if let Some(prev) = l.tags.approvals.get(&tags::approver_key(me)) {
+            if let Some(prev) = l
+                .tags
+                .approvals
+                .get(&tags::approver_key(me))
+                .filter(|prev| super::ledger::unbound_problem(prev, r, obs).is_none())
+            {
                 let word = match prev.approval.decision {
                     Decision::Approve => "approved",
                     Decision::Reject => "rejected",
@@ -267,7 +272,11 @@ impl Promotions {
                 ..ActionCheck::ok(a)
             };
         }
-        let need = self.policies.for_model(&r.model).min_approvals as usize;
+        let policy = self.policies.for_model(&r.model);
+        if let Err(e) = super::ledger::require_bound(obs, policy) {
+            return ActionCheck::no(a, e.to_string());
+        }
+        let need = policy.min_approvals as usize;
         if tally.valid.len() < need {
             return ActionCheck::no(a, tally.shortfall(need).to_string());
         }

@@ -29,13 +29,15 @@ pub enum Problem {
     Expired(String),
     /// What it was bound to changed; each change in words.
     Stale(Vec<String>),
+    /// Not backed by the cluster ledger (a forged or hand-written record).
+    Unbound(String),
 }
 
 impl Problem {
     /// The problem in words.
     pub fn message(&self) -> String {
         match self {
-            Problem::Mismatch(m) | Problem::Expired(m) => m.clone(),
+            Problem::Mismatch(m) | Problem::Expired(m) | Problem::Unbound(m) => m.clone(),
             Problem::SelfApproval(who) => {
                 format!("{who} requested this promotion and cannot approve it")
             }
@@ -53,6 +55,7 @@ impl Problem {
     /// Rank for choosing which refusal to report (highest first).
     fn rank(&self) -> u8 {
         match self {
+            Problem::Unbound(_) => 6,
             Problem::Stale(_) => 5,
             Problem::Mismatch(_) => 4,
             Problem::Expired(_) => 3,
@@ -69,6 +72,7 @@ impl Problem {
             },
             Problem::Mismatch(m) => PromotionError::ApprovalMismatch { details: m.clone() },
             Problem::Expired(m) => PromotionError::Expired { details: m.clone() },
+            Problem::Unbound(m) => PromotionError::UnboundApproval { details: m.clone() },
             Problem::Rbac {
                 approver,
                 cluster,
@@ -118,7 +122,10 @@ pub fn tally(t: &PromotionTags, req: &RequestRecord, obs: &Observed, now: Timest
             rec.promotion == req.id && rec.model == req.model && rec.version == req.version;
         if rec.approval.decision == Decision::Reject {
             if bound_here && rec.approval.approver != req.requested_by {
-                out.rejections.push(rec.clone());
+                match super::ledger::unbound_problem(rec, req, obs) {
+                    None => out.rejections.push(rec.clone()),
+                    Some(p) => out.invalid.push((rec.clone(), p)),
+                }
             }
             continue;
         }
@@ -147,7 +154,16 @@ pub fn judge(
     if *who == req.requested_by {
         return Some(Problem::SelfApproval(who.clone()));
     }
+    if let Some(p) = super::ledger::unbound_problem(rec, req, obs) {
+        return Some(p);
+    }
     for t in &req.targets {
+        // On a bound site the approver's own ModelApproval proves RBAC let
+        // them create it there; the self-reported list is for the others.
+        let site = (t.cluster.clone(), t.namespace.clone());
+        if obs.ledger.get(&site).is_some_and(|s| s.state.is_bound()) {
+            continue;
+        }
         let ns = format!("{}/{}", t.cluster, t.namespace);
         if !rec.rbac_allowed.contains(&ns) {
             return Some(Problem::Rbac {
@@ -273,8 +289,20 @@ fn describe_change(key: &str, bound: &str, seen: Option<&SeenWorkload>, now: &Wo
 }
 
 /// The approval gates of the checklist: `four_eyes`, `approvals`, `rbac`,
-/// `bound_state`.
-pub fn checklist(t: &Tally, requested_by: &str, need: u32) -> Vec<GateResult> {
+/// `bound_state`, `identity`.
+pub fn checklist(
+    t: &Tally,
+    requested_by: &str,
+    obs: &Observed,
+    policy: &modeldeck_core::policy::Policy,
+) -> Vec<GateResult> {
+    let need = policy.min_approvals;
+    let mut out = approval_gates(t, requested_by, need);
+    out.push(super::ledger::identity_gate(obs, policy));
+    out
+}
+
+fn approval_gates(t: &Tally, requested_by: &str, need: u32) -> Vec<GateResult> {
     let names = |v: &[ApprovalRecord]| {
         v.iter()
             .map(|a| a.approval.approver.clone())

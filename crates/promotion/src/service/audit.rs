@@ -9,7 +9,7 @@ use super::Promotions;
 use crate::error::{PromotionError, Result};
 use crate::journal::{AuditRecord, JournalLine};
 use crate::tags::{self, AuditMirror, TagKind};
-use modeldeck_core::domain::{Approval, AuditEntry, GateResult, WorkloadRef};
+use modeldeck_core::domain::{Approval, AuditEntry, GateResult, LedgerEntry, WorkloadRef};
 use serde_json::Value;
 
 /// The promotion an entry concerns.
@@ -35,6 +35,8 @@ pub(crate) struct Event {
     pub mirror: bool,
     /// Workloads whose Events mirror this entry.
     pub targets: Vec<WorkloadRef>,
+    /// Digest of the evidence the actor saw (an approval record).
+    pub evidence: Option<String>,
 }
 
 impl Event {
@@ -51,6 +53,7 @@ impl Event {
             approvals: Vec::new(),
             mirror: true,
             targets: Vec::new(),
+            evidence: None,
         }
     }
 
@@ -92,6 +95,11 @@ impl Event {
         self
     }
 
+    pub(crate) fn evidence(mut self, digest: String) -> Event {
+        self.evidence = Some(digest);
+        self
+    }
+
     pub(crate) fn outcome(mut self, outcome: impl Into<String>) -> Event {
         self.outcome = outcome.into();
         self
@@ -112,22 +120,30 @@ impl Promotions {
         } else {
             Vec::new()
         };
+        let sites = match &ev.on {
+            Some(_) if ev.mirror => self.bound_sites(&ev.targets).await,
+            _ => Vec::new(),
+        };
         let record = AuditRecord {
             entry: AuditEntry {
                 at: self.now(),
                 actor: ev.actor.clone(),
                 action: ev.action.clone(),
                 subject: ev.subject.clone(),
-                before: ev.before,
-                after: ev.after,
+                before: ev.before.clone(),
+                after: ev.after.clone(),
                 outcome: ev.outcome.clone(),
             },
             promotion: ev.on.as_ref().map(|o| o.id.clone()),
-            gates: ev.gates,
-            approvals: ev.approvals,
+            gates: ev.gates.clone(),
+            approvals: ev.approvals.clone(),
             mirror_failures,
+            shared_to: sites.iter().map(|(c, n)| format!("{c}/{n}")).collect(),
         };
         let line = self.journal.append(&record)?;
+        if let Some(on) = ev.on.as_ref().filter(|_| !sites.is_empty()) {
+            self.share(on, &ev, &record.entry, &line, &sites).await;
+        }
         if let Some(on) = ev.on.as_ref().filter(|_| ev.mirror) {
             let mirror = AuditMirror {
                 seq: line.seq,
@@ -155,6 +171,89 @@ impl Promotions {
             }
         }
         Ok(line)
+    }
+
+    /// Appends the entry to the shared history on the promotion objects of
+    /// its targets' namespaces (best effort: the journal has it).
+    /// A failure is journalled as `audit.share_failed` naming the line and
+    /// the sites, so `audit verify` does not count it as a deletion.
+    async fn share(
+        &self,
+        on: &OnPromotion,
+        ev: &Event,
+        entry: &AuditEntry,
+        line: &JournalLine,
+        sites: &[super::ledger::SiteKey],
+    ) {
+        let words = |v: &Value| (!v.is_null()).then(|| tags::shorten(&v.to_string(), 2000));
+        let shared = LedgerEntry {
+            at: entry.at.rfc3339(),
+            actor: entry.actor.clone(),
+            action: entry.action.clone(),
+            evidence_digest: ev.evidence.clone(),
+            before: words(&entry.before),
+            after: words(&entry.after),
+            outcome: Some(tags::shorten(&entry.outcome, 2000)),
+            witness: Some(format!(
+                "{}:{}:{}",
+                self.journal.id().unwrap_or_default(),
+                line.seq,
+                line.hash
+            )),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let phase = phase_after(&entry.action, &entry.outcome);
+        let failed = self.append_history(&on.id, sites, shared, phase).await;
+        if failed.is_empty() {
+            return;
+        }
+        let mut note = AuditRecord::new(AuditEntry {
+            at: self.now(),
+            actor: entry.actor.clone(),
+            action: "audit.share_failed".into(),
+            subject: format!("journal entry #{}", line.seq),
+            before: Value::Null,
+            after: serde_json::json!({
+                "seq": line.seq,
+                "sites": failed.iter().map(|((c, n), _)| format!("{c}/{n}")).collect::<Vec<_>>(),
+                "errors": failed.iter().map(|(_, e)| tags::shorten(e, 500)).collect::<Vec<_>>(),
+            }),
+            outcome: "failed: the shared history was not appended".into(),
+        });
+        note.promotion = Some(on.id.clone());
+        if let Err(e) = self.journal.append(&note) {
+            tracing::error!(error = %e, "could not journal a failed shared-history append");
+        }
+    }
+
+    /// The distinct target namespaces whose cluster binds approvals.
+    async fn bound_sites(&self, targets: &[WorkloadRef]) -> Vec<super::ledger::SiteKey> {
+        let mut sites: Vec<super::ledger::SiteKey> = targets
+            .iter()
+            .map(|t| (t.cluster.clone(), t.namespace.clone()))
+            .collect();
+        sites.sort();
+        sites.dedup();
+        let mut out = Vec::new();
+        let mut bound: std::collections::BTreeMap<String, bool> = Default::default();
+        for (c, n) in sites {
+            let b = match bound.get(&c) {
+                Some(b) => *b,
+                None => {
+                    let b = matches!(
+                        self.backends.cluster.ledger(&c).await,
+                        Ok(modeldeck_core::domain::LedgerState::Bound)
+                    );
+                    bound.insert(c.clone(), b);
+                    b
+                }
+            };
+            if b {
+                out.push((c, n));
+            }
+        }
+        out
     }
 
     /// Records `ev` as an Event on each of its targets; returns what failed,
@@ -230,4 +329,21 @@ pub(crate) fn event_text(ev: &Event, id: &str) -> (&'static str, String, String)
         reason
     };
     (kind, reason, message)
+}
+
+/// The promotion object's `status.phase` after a successful `action`.
+fn phase_after(action: &str, outcome: &str) -> Option<&'static str> {
+    if !outcome.starts_with("ok") {
+        return None;
+    }
+    Some(match action {
+        "promotion.requested" => "Requested",
+        "promotion.executing" => "Executing",
+        "promotion.promoted" => "Promoted",
+        "promotion.rejected" => "Rejected",
+        "promotion.cancelled" => "Cancelled",
+        "promotion.rolled_back" => "RolledBack",
+        "promotion.compensation_failed" => "Failed",
+        _ => return None,
+    })
 }

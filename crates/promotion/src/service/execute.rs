@@ -129,6 +129,7 @@ impl Promotions {
                 action: "execute it".into(),
             });
         }
+        super::ledger::require_bound(&obs, policy)?;
         self.require(actor, "patch", patch_resource, &r.targets)
             .await?;
         if tally.valid.len() < policy.min_approvals as usize {
@@ -137,7 +138,7 @@ impl Promotions {
         let contenders = self
             .contenders(r, &l.version, obs.champion.as_deref())
             .await;
-        let mut gate_values = approvals::checklist(&tally, &r.requested_by, policy.min_approvals);
+        let mut gate_values = approvals::checklist(&tally, &r.requested_by, &obs, policy);
         gate_values.extend(
             gates::evaluate(
                 &self.backends,
@@ -236,6 +237,9 @@ impl Promotions {
                 });
             }
         }
+        // Across processes the cluster decides: a status update with the
+        // resourceVersion we read, so of two executors one gets a conflict.
+        self.claim_on_ledger(r, actor).await?;
         let token = tags::random_hex(&[&l.id, &self.opts.executor], now);
         let rec = ClaimRecord {
             v: tags::SCHEMA,
@@ -278,6 +282,7 @@ impl Promotions {
     }
 
     async fn release(&self, l: &Loaded) {
+        self.release_on_ledger(&l.request).await;
         let key = tags::key(&l.id, &TagKind::Claim);
         if let Err(e) = self
             .backends

@@ -27,6 +27,8 @@ pub struct Observed {
     pub run: Option<String>,
     /// The targets that exist now.
     pub workloads: BTreeMap<WorkloadRef, Workload>,
+    /// The cluster ledger of each target namespace.
+    pub ledger: BTreeMap<super::ledger::SiteKey, super::ledger::Site>,
 }
 
 impl Promotions {
@@ -108,12 +110,14 @@ impl Promotions {
     pub(crate) async fn observe(&self, l: &Loaded) -> Result<Observed> {
         let model = self.backends.registry.get_model(&l.request.model).await?;
         let all = self.backends.cluster.list_workloads().await?;
-        Ok(observed_from(
+        let mut obs = observed_from(
             &l.request,
             &l.version,
             model.aliases.get(&l.request.alias).cloned(),
             all,
-        ))
+        );
+        obs.ledger = self.read_sites(&l.request).await;
+        Ok(obs)
     }
 }
 
@@ -132,6 +136,7 @@ pub(crate) fn observed_from(
         champion,
         run: v.run_id.clone(),
         workloads,
+        ledger: BTreeMap::new(),
     }
 }
 

@@ -13,6 +13,7 @@ mod canary;
 mod compensate;
 mod execute;
 mod forward;
+mod ledger;
 mod load;
 mod query;
 mod request;
@@ -22,6 +23,7 @@ mod rollout;
 
 pub use approvals::{Problem, Tally};
 pub use execute::{ExecuteOptions, ExecutionReport};
+pub use ledger::{Site, SiteKey, entry_hash, evidence_digest, first_broken};
 pub use load::Observed;
 pub use query::{HistoryEvent, HistoryKind, PromotionStatus, ServedPeriod, served_at};
 pub use request::NewPromotion;
@@ -220,6 +222,42 @@ impl Promotions {
             .map(|(c, n, _)| format!("{c}/{n}"))
             .collect())
     }
+}
+
+impl Promotions {
+    /// RBAC for deciding: `create modelapprovals.modeldeck.io` in each
+    /// target namespace whose cluster binds approvals (the API server
+    /// enforces it again on the create), `approve modelpromotions` where
+    /// it does not. Answers the `cluster/namespace` pairs checked.
+    async fn require_approver(
+        &self,
+        actor: &str,
+        r: &crate::tags::RequestRecord,
+        obs: &Observed,
+    ) -> Result<Vec<String>> {
+        let bound = |t: &WorkloadRef| {
+            obs.ledger
+                .get(&(t.cluster.clone(), t.namespace.clone()))
+                .is_some_and(|s| s.state.is_bound())
+        };
+        let (on_ledger, legacy): (Vec<WorkloadRef>, Vec<WorkloadRef>) =
+            r.targets.iter().cloned().partition(|t| bound(t));
+        let mut out = self
+            .require(actor, "create", approval_resource, &on_ledger)
+            .await?;
+        out.extend(
+            self.require(actor, "approve", promotion_resource, &legacy)
+                .await?,
+        );
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// `(group, resource)` whose `create` is approving on a bound cluster.
+pub fn approval_resource(_: &WorkloadRef) -> (&'static str, &'static str) {
+    (RBAC_GROUP, "modelapprovals")
 }
 
 /// `(group, resource)` of the promotion verbs (`approve`, `create`, ...).

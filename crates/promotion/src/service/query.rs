@@ -51,7 +51,7 @@ impl Promotions {
             None => approvals::tally(&l.tags, r, &obs, self.now()),
         };
         let state = derive_state(&l.tags, &tally, policy.min_approvals);
-        let mut gate_values = approvals::checklist(&tally, &r.requested_by, policy.min_approvals);
+        let mut gate_values = approvals::checklist(&tally, &r.requested_by, &obs, policy);
         if let Some(e) = &l.tags.exec {
             for g in gate_values
                 .iter_mut()
@@ -139,19 +139,24 @@ impl Promotions {
                     };
                     let r = &l.request;
                     let policy = self.policies.for_model(&r.model);
-                    let obs = observed_from(
+                    let mut obs = observed_from(
                         r,
                         &l.version,
                         aliases.get(&r.alias).cloned(),
                         workloads.clone(),
                     );
+                    // Closed promotions are not re-judged; open ones count
+                    // only what the cluster ledger backs.
+                    if l.tags.outcome.is_none() && l.tags.cancel.is_none() {
+                        obs.ledger = self.read_sites(r).await;
+                    }
                     let tally = approvals::tally(&l.tags, r, &obs, self.now());
                     let state = derive_state(&l.tags, &tally, policy.min_approvals);
                     out.push(PromotionStatus {
                         promotion: super::load::to_promotion(
                             &l,
                             state,
-                            approvals::checklist(&tally, &r.requested_by, policy.min_approvals),
+                            approvals::checklist(&tally, &r.requested_by, &obs, policy),
                         ),
                         phase: if state == PromotionState::Executing {
                             l.tags.exec.as_ref().map(|e| e.phase.into())

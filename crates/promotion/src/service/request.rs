@@ -188,6 +188,9 @@ impl Promotions {
             SloScope::Canary,
         )
         .await;
+        // The cluster first: the ModelPromotion, created with our own
+        // credentials, is what binds the requester's name.
+        self.record_request(&record).await?;
         self.backends
             .registry
             .set_version_tag(&record.model, &record.version, &key, &value)
@@ -209,7 +212,9 @@ impl Promotions {
             tags: Default::default(),
             request: record,
         };
-        let mut all_gates = approvals::checklist(&Default::default(), actor, policy.min_approvals);
+        let mut obs = obs;
+        obs.ledger = self.read_sites(&l.request).await;
+        let mut all_gates = approvals::checklist(&Default::default(), actor, &obs, policy);
         all_gates.extend(gates);
         Ok(super::load::to_promotion(
             &l,

@@ -2,11 +2,11 @@
 //! Each refusal is audited with its reason before it is returned; nothing
 //! is written to the registry until every check has passed.
 
+use super::Promotions;
 use super::approvals::{self, seen, stamp};
 use super::audit::Event;
 use super::load::{Loaded, derive_state};
 use super::request::invalid;
-use super::{Promotions, promotion_resource};
 use crate::error::{PromotionError, Result};
 use crate::gates::{self, SloScope};
 use crate::tags::{self, ApprovalRecord, CancelRecord, GateStamp, RequestRecord, TagKind};
@@ -112,7 +112,14 @@ impl Promotions {
             });
         }
         let akey = tags::approver_key(actor);
-        if let Some(prev) = l.tags.approvals.get(&akey) {
+        // A previous decision counts as one only when the cluster ledger
+        // backs it: a forged tag in someone's name must not lock them out.
+        if let Some(prev) = l
+            .tags
+            .approvals
+            .get(&akey)
+            .filter(|prev| super::ledger::unbound_problem(prev, r, &obs).is_none())
+        {
             let word = if prev.approval.decision == Decision::Approve {
                 "approved"
             } else {
@@ -132,9 +139,7 @@ impl Promotions {
                 ),
             });
         }
-        let rbac_allowed = self
-            .require(actor, "approve", promotion_resource, &r.targets)
-            .await?;
+        let rbac_allowed = self.require_approver(actor, r, &obs).await?;
         let contenders = self
             .contenders(r, &l.version, obs.champion.as_deref())
             .await;
@@ -179,6 +184,10 @@ impl Promotions {
         };
         let key = tags::key(&l.id, &TagKind::Approval(akey.clone()));
         let value = tags::encode(&key, &record)?;
+        // The cluster first: where approvals are identity-bound, the
+        // registry record counts only with this object beside it.
+        let mut obs = obs;
+        self.record_decision(&record, &mut obs).await?;
         self.backends
             .registry
             .set_version_tag(&r.model, &r.version, &key, &value)
@@ -193,11 +202,12 @@ impl Promotions {
         } else {
             "promotion.rejected"
         };
-        let mut all_gates = approvals::checklist(&tally, &r.requested_by, policy.min_approvals);
+        let mut all_gates = approvals::checklist(&tally, &r.requested_by, &obs, policy);
         all_gates.extend(gate_values);
         let ev = Event::new(actor, action, describe(r))
             .on(&l.id, &r.model, &r.version)
             .targets(&r.targets)
+            .evidence(super::ledger::evidence_digest(&record))
             .change(
                 json!({ "state": state }),
                 json!({ "state": new_state, "comment": comment, "expires_at": record.expires_at }),
@@ -308,7 +318,7 @@ impl Promotions {
         self.audit(ev).await?;
         let mut t = l.tags.clone();
         t.cancel = Some(rec);
-        let gates = approvals::checklist(&tally, &r.requested_by, policy.min_approvals);
+        let gates = approvals::checklist(&tally, &r.requested_by, &obs, policy);
         Ok(super::load::to_promotion(
             &Loaded {
                 tags: t,

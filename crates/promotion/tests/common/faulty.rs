@@ -355,6 +355,87 @@ impl Cluster for Faulty {
         )
         .await
     }
+    async fn ledger(&self, cluster: &str) -> PortResult<LedgerState> {
+        let inner = self.inner.cluster.ledger(cluster);
+        self.run(Backend::Cluster, "ledger", cluster.to_string(), inner)
+            .await
+    }
+    async fn create_promotion(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        let inner = self.inner.cluster.create_promotion(cluster, object);
+        self.run(
+            Backend::Cluster,
+            "create_promotion",
+            object.name.clone(),
+            inner,
+        )
+        .await
+    }
+    async fn get_promotion(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> PortResult<Option<PromotionObject>> {
+        let inner = self.inner.cluster.get_promotion(cluster, namespace, name);
+        self.run(Backend::Cluster, "get_promotion", name.to_string(), inner)
+            .await
+    }
+    async fn list_promotions(&self, cluster: &str) -> PortResult<Vec<PromotionObject>> {
+        let inner = self.inner.cluster.list_promotions(cluster);
+        self.run(
+            Backend::Cluster,
+            "list_promotions",
+            cluster.to_string(),
+            inner,
+        )
+        .await
+    }
+    async fn update_promotion_status(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        let inner = self.inner.cluster.update_promotion_status(cluster, object);
+        self.run(
+            Backend::Cluster,
+            "update_promotion_status",
+            object.name.clone(),
+            inner,
+        )
+        .await
+    }
+    async fn create_approval(&self, cluster: &str, object: &ApprovalObject) -> PortResult<()> {
+        let inner = self.inner.cluster.create_approval(cluster, object);
+        self.run(
+            Backend::Cluster,
+            "create_approval",
+            object.name.clone(),
+            inner,
+        )
+        .await
+    }
+    async fn list_approvals(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        promotion: &str,
+    ) -> PortResult<Vec<ApprovalObject>> {
+        let inner = self
+            .inner
+            .cluster
+            .list_approvals(cluster, namespace, promotion);
+        self.run(
+            Backend::Cluster,
+            "list_approvals",
+            promotion.to_string(),
+            inner,
+        )
+        .await
+    }
     async fn log_tail(&self, target: &WorkloadRef, lines: usize) -> PortResult<Vec<String>> {
         self.run(
             Backend::Cluster,

@@ -17,22 +17,52 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// Users every API server knows: token `tok-<name>`.
-/// `erin` may do anything but `approve`; `viewer` only reads.
+/// `erin` may do anything but approve (neither `approve modelpromotions`
+/// nor `create modelapprovals`); `viewer` only reads.
 pub fn users() -> Vec<User> {
-    let mut all_but_approve = Rule::all();
-    all_but_approve.verbs = [
+    let everything = [
         "get", "list", "watch", "create", "update", "patch", "delete",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ];
+    let reads = ["get", "list", "watch"];
+    let erin = vec![
+        Rule::new(
+            &everything,
+            &[
+                "",
+                "apps",
+                "batch",
+                "serving.kserve.io",
+                "events.k8s.io",
+                "authorization.k8s.io",
+                "authentication.k8s.io",
+            ],
+            &["*"],
+            &[],
+        ),
+        Rule::new(
+            &everything,
+            &["modeldeck.io"],
+            &["modelpromotions", "modelpromotions/status"],
+            &[],
+        ),
+        Rule::new(
+            &reads,
+            &[
+                "modeldeck.io",
+                "apiextensions.k8s.io",
+                "admissionregistration.k8s.io",
+            ],
+            &["*"],
+            &[],
+        ),
+    ];
     let mut out: Vec<User> = [
         "admin", "alice", "bob", "carol", "dave", "frank", "gina", "ops", "reader",
     ]
     .iter()
     .map(|n| User::new(n, vec![Rule::all()]).with_token(&format!("tok-{n}")))
     .collect();
-    out.push(User::new("erin", vec![all_but_approve]).with_token("tok-erin"));
+    out.push(User::new("erin", erin).with_token("tok-erin"));
     out.push(User::new("viewer", vec![Rule::read_only()]).with_token("tok-viewer"));
     out
 }
@@ -238,5 +268,47 @@ impl Cluster for UserCluster {
     }
     async fn log_tail(&self, target: &WorkloadRef, lines: usize) -> PortResult<Vec<String>> {
         self.cur().0.log_tail(target, lines).await
+    }
+    async fn ledger(&self, cluster: &str) -> PortResult<LedgerState> {
+        self.cur().0.ledger(cluster).await
+    }
+    async fn create_promotion(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        self.cur().0.create_promotion(cluster, object).await
+    }
+    async fn get_promotion(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> PortResult<Option<PromotionObject>> {
+        self.cur().0.get_promotion(cluster, namespace, name).await
+    }
+    async fn list_promotions(&self, cluster: &str) -> PortResult<Vec<PromotionObject>> {
+        self.cur().0.list_promotions(cluster).await
+    }
+    async fn update_promotion_status(
+        &self,
+        cluster: &str,
+        object: &PromotionObject,
+    ) -> PortResult<PromotionObject> {
+        self.cur().0.update_promotion_status(cluster, object).await
+    }
+    async fn create_approval(&self, cluster: &str, object: &ApprovalObject) -> PortResult<()> {
+        self.cur().0.create_approval(cluster, object).await
+    }
+    async fn list_approvals(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        promotion: &str,
+    ) -> PortResult<Vec<ApprovalObject>> {
+        self.cur()
+            .0
+            .list_approvals(cluster, namespace, promotion)
+            .await
     }
 }

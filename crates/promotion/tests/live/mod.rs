@@ -199,6 +199,14 @@ impl Live {
         seed::registry(&rest, &sandbox, models, &prefix).await;
         let dir = TempDir::new("live");
         let servers = seed::clusters(&sandbox, models, &prefix).await;
+        // Every served cluster binds approvals as a real one with
+        // `modeldeck cluster install` applied: the shipped CRDs, admission
+        // policy and binding (the sandbox API server evaluates its CEL).
+        for s in servers.values() {
+            for obj in modeldeck_manifests::objects().unwrap() {
+                s.create(obj).unwrap();
+            }
+        }
         let mut proxies = BTreeMap::new();
         let mut urls: BTreeMap<String, String> =
             servers.iter().map(|(k, s)| (k.clone(), s.url())).collect();
