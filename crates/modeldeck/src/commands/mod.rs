@@ -14,6 +14,7 @@ pub mod resolve;
 pub mod sandbox;
 pub mod status;
 pub mod tui;
+pub mod verify;
 pub mod versions;
 
 use crate::cli::{Cli, Command};
