@@ -152,7 +152,17 @@ fn the_mirror_agrees_after_a_real_flow_and_catches_a_consistent_rewrite() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(v["ok"], false, "{v}");
     assert_eq!(v["copies"][0]["name"], "journal", "{v}");
-    assert_eq!(v["copies"][0]["ok"], true, "the chain itself verifies: {v}");
+    assert_eq!(v["error"], Value::Null, "the chain itself verifies: {v}");
+    // Both other copies witnessed the original: the journal is the one that moved.
+    assert_eq!(v["copies"][0]["ok"], false, "{v}");
+    assert_eq!(v["copies"][2]["name"], "shared", "{v}");
+    assert_eq!(v["copies"][2]["ok"], true, "{v}");
+    assert!(
+        v["copies"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("disagrees with the shared record")),
+        "{v}"
+    );
     let reg = registry_copy(&v);
     assert_eq!(reg["ok"], false, "{v}");
     assert_eq!(v["first_bad"]["seq"], at as u64 + 1, "{v}");
