@@ -476,6 +476,10 @@ pub const MARKS_HELP: &[(&str, &str)] = &[
     ),
     ("✉ (Promotions)", "waits for your decision (your inbox)"),
     (
+        "⚠ (Promotions)",
+        "approvals are not identity-bound on a target cluster (no ledger there)",
+    ),
+    (
         "✗ (actions)",
         "not available to you now; the reason follows",
     ),

@@ -1,7 +1,8 @@
 //! The Promotions screens through the real event loop (`run_with` on a
 //! TestBackend, keys fed as terminal events): one key each from inbox to
 //! Promoted, hostile reasons drawn harmless, quitting during an action,
-//! a workload changed after approval, a cluster without logs.
+//! a workload changed after approval, a cluster without logs (and with
+//! its ledger, so nothing else differs).
 
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,18 +10,13 @@
 mod common;
 mod promo_world;
 
-use async_trait::async_trait;
-use common::fixture::NOW;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_promotion::{Journal, JournalOptions, PolicySet, Promotions};
-use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::TuiOptions;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::sync::Arc;
 use std::time::Duration;
 
+use promo_world::cluster::Altered;
 use promo_world::*;
 
 fn key(c: char) -> std::io::Result<Event> {
@@ -181,77 +177,11 @@ async fn a_workload_changed_after_approval_disables_execute_with_what_changed() 
     assert!(t.app.flash().unwrap().text.contains("changed since"));
 }
 
-/// The sandbox's cluster without logs: every call delegated except
-/// `log_tail`, left at the port's default (`Unsupported`), as an adapter
-/// that cannot read pod logs answers.
-struct NoLogs(Arc<dyn modeldeck_core::ports::Cluster>);
-
-#[async_trait]
-impl modeldeck_core::ports::Cluster for NoLogs {
-    fn clusters(&self) -> Vec<String> {
-        self.0.clusters()
-    }
-    async fn list_workloads(
-        &self,
-    ) -> modeldeck_core::error::PortResult<Vec<modeldeck_core::domain::Workload>> {
-        self.0.list_workloads().await
-    }
-    async fn events(
-        &self,
-        t: &modeldeck_core::domain::WorkloadRef,
-    ) -> modeldeck_core::error::PortResult<Vec<modeldeck_core::domain::ClusterEvent>> {
-        self.0.events(t).await
-    }
-    async fn set_served_version(
-        &self,
-        t: &modeldeck_core::domain::WorkloadRef,
-        v: &str,
-        rv: Option<&str>,
-    ) -> modeldeck_core::error::PortResult<modeldeck_core::domain::Workload> {
-        self.0.set_served_version(t, v, rv).await
-    }
-    async fn whoami(
-        &self,
-        c: &str,
-    ) -> modeldeck_core::error::PortResult<modeldeck_core::domain::Identity> {
-        self.0.whoami(c).await
-    }
-    async fn can_i(
-        &self,
-        c: &str,
-        check: &modeldeck_core::domain::AccessCheck,
-    ) -> modeldeck_core::error::PortResult<bool> {
-        self.0.can_i(c, check).await
-    }
-}
-
 #[tokio::test]
 async fn a_cluster_without_logs_says_so_in_the_detail() {
-    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
-    let mut backends = sb.backends();
-    backends.cluster = Arc::new(NoLogs(backends.cluster.clone()));
-    let console = Console::new(
-        backends,
-        ConsoleOptions {
-            clock: sb.clock(),
-            ..Default::default()
-        },
-    );
-    console.refresh_all().await;
-    let dir = temp_dir();
-    let journal = Journal::open(dir.0.join("j.jsonl"), JournalOptions::default()).unwrap();
-    let policies: PolicySet = toml::from_str(POLICY).unwrap();
-    let svc = Arc::new(Promotions::from_console(
-        &console,
-        policies,
-        Arc::new(journal),
-    ));
-    let world = World {
-        sb,
-        console,
-        svc,
-        _dir: dir,
-    };
+    // Only the logs differ: the ledger calls are delegated, so the
+    // clusters stay identity-bound and nothing else is refused.
+    let world = world_with(POLICY, Altered::no_logs).await;
     let mut t = world.harness(200, 50).await;
     world.open_detail(&mut t).await;
     let screen = t.draw();
@@ -261,4 +191,9 @@ async fn a_cluster_without_logs_says_so_in_the_detail() {
     );
     // Events still arrive.
     assert!(screen.contains("Recent events"), "{screen}");
+    assert!(
+        screen.contains("approvals are identity-bound on every target cluster"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not identity-bound"), "{screen}");
 }

@@ -2,13 +2,17 @@
 //! (`promotions.rs`) and the event-loop tests (`promotions_loop.rs`): the
 //! sandbox demo world on a virtual clock, a real promotion service with its
 //! journal in a temp dir, a pause that advances the world, and the helpers
-//! that drive a `Harness` through it.
+//! that drive a `Harness` through it; `cluster.rs` alters the sandbox's
+//! cluster port (no logs, an unbound ledger).
 #![allow(dead_code)]
+
+pub mod cluster;
 
 use crate::common::Harness;
 use crate::common::fixture::NOW;
 use async_trait::async_trait;
 use crossterm::event::KeyCode;
+use modeldeck_core::ports::Cluster;
 use modeldeck_core::{Console, ConsoleOptions};
 use modeldeck_promotion::service::Pause;
 use modeldeck_promotion::{Journal, JournalOptions, PolicySet, Promotions};
@@ -33,6 +37,22 @@ rollout_timeout = "10m"
 models = "fraud-*"
 [rules.policy]
 min_approvals = 1
+metrics = [{ name = "auc", tolerance = 0.002 }, { name = "log_loss" }]
+bake = "30s"
+rollout_poll = "5s"
+rollout_timeout = "10m"
+"#;
+
+/// `POLICY` allowing approvals on clusters that do not bind them to
+/// identities.
+pub const UNBOUND_ALLOWED: &str = r#"
+[default]
+min_approvals = 1
+[[rules]]
+models = "fraud-*"
+[rules.policy]
+min_approvals = 1
+require_bound_approvals = false
 metrics = [{ name = "auc", tolerance = 0.002 }, { name = "log_loss" }]
 bake = "30s"
 rollout_poll = "5s"
@@ -90,9 +110,19 @@ pub struct World {
 }
 
 pub async fn world(policy: &str) -> World {
+    world_with(policy, |c| c).await
+}
+
+/// The world with its cluster port replaced by `alter(sandbox's)`.
+pub async fn world_with(
+    policy: &str,
+    alter: impl FnOnce(Arc<dyn Cluster>) -> Arc<dyn Cluster>,
+) -> World {
     let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
+    let mut backends = sb.backends();
+    backends.cluster = alter(backends.cluster.clone());
     let console = Console::new(
-        sb.backends(),
+        backends,
         ConsoleOptions {
             profile: "demo".into(),
             sandbox: true,

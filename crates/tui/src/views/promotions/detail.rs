@@ -4,9 +4,12 @@
 //! and log tails. The review and the activity arrive by jobs; while an
 //! action on this promotion runs they are re-read every few seconds, so
 //! the rollout can be watched. Scrolls with the usual keys; two columns on
-//! wide terminals.
+//! wide terminals. A target cluster that does not bind approvals to
+//! identities is named in the title's mark, the first lines and the
+//! approve and execute dialogs (`identity.rs`).
 
 use super::dialog::Dialog;
+use super::identity::{UNBOUND_MARK, Unbound};
 use super::lines;
 use super::{Acting, PromoState};
 use crate::action::{Action, Nav};
@@ -194,7 +197,13 @@ impl PromotionView {
             if p.targets.len() == 1 { "" } else { "s" },
             p.requested_by
         );
-        Transition::Dialog(Dialog::action(&self.id, a, &what, check.note.as_deref()))
+        let mut dialog = Dialog::action(&self.id, a, &what, check.note.as_deref());
+        if matches!(a, ActionKind::Approve | ActionKind::Execute)
+            && let Some(u) = Unbound::of(p)
+        {
+            dialog.lines.push(u.sentence());
+        }
+        Transition::Dialog(dialog)
     }
 
     /// Draws the detail.
@@ -203,6 +212,15 @@ impl PromotionView {
             Span::styled(" Promotion", theme::title()),
             Span::styled(format!("({}) ", clean(&self.id)), theme::key()),
         ];
+        if let Some(u) = self
+            .review()
+            .and_then(|rv| Unbound::of(&rv.status.promotion))
+        {
+            title.push(Span::styled(
+                format!("{UNBOUND_MARK} not identity-bound "),
+                u.style(),
+            ));
+        }
         if self.loading() && self.review.data.is_some() {
             title.push(Span::styled("⟳ refreshing ", theme::loading()));
         }

@@ -52,23 +52,27 @@ pub(super) fn left(x: &Ctx) -> Vec<Line<'static>> {
     let rv = x.review;
     let p = &rv.status.promotion;
     let now = x.rc.now;
-    let mut out = vec![
-        Line::from(vec![
-            Span::styled(c(&p.model), theme::key()),
-            Span::styled(
-                format!(" v{} → {}", c(&p.version), c(&p.alias)),
-                theme::text(),
+    let mut out = vec![Line::from(vec![
+        Span::styled(c(&p.model), theme::key()),
+        Span::styled(
+            format!(" v{} → {}", c(&p.version), c(&p.alias)),
+            theme::text(),
+        ),
+        Span::styled(
+            format!(
+                "  (was {})",
+                p.previous_version
+                    .as_deref()
+                    .map_or("nothing".into(), |v| format!("v{}", c(v)))
             ),
-            Span::styled(
-                format!(
-                    "  (was {})",
-                    p.previous_version
-                        .as_deref()
-                        .map_or("nothing".into(), |v| format!("v{}", c(v)))
-                ),
-                theme::dim(),
-            ),
-        ]),
+            theme::dim(),
+        ),
+    ])];
+    // Near the top, so it is read before anything is approved or executed.
+    if let Some(u) = super::identity::Unbound::of(p) {
+        out.push(Line::styled(u.sentence(), u.style()));
+    }
+    out.extend([
         kv(
             "state",
             match &rv.status.phase {
@@ -83,7 +87,7 @@ pub(super) fn left(x: &Ctx) -> Vec<Line<'static>> {
             theme::text(),
         ),
         kv("reason", c(&p.reason), theme::text()),
-    ];
+    ]);
     if let Some(o) = &rv.status.outcome
         && let Some(r) = &o.reason
     {

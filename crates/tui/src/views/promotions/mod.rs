@@ -3,11 +3,14 @@
 //! ✉, listed first), then every promotion, newest first. The list is read
 //! by a job and refreshed periodically; it also feeds the Fleet's marks
 //! (workloads with an open promotion), so the Fleet never computes them
-//! per frame. Enter opens the detail (`detail.rs`); actions confirm in a
-//! dialog (`dialog.rs`) and run as background jobs.
+//! per frame. A promotion whose target cluster does not bind approvals to
+//! identities is marked ⚠ and the notice names the cluster (`identity.rs`).
+//! Enter opens the detail (`detail.rs`); actions confirm in a dialog
+//! (`dialog.rs`) and run as background jobs.
 
 pub mod detail;
 pub mod dialog;
+pub mod identity;
 mod lines;
 mod wrap;
 
@@ -21,6 +24,7 @@ use crate::views::text_table::{CellText, TextColumn, TextTable, column};
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
 use detail::PromotionView;
+use identity::{UNBOUND_MARK, Unbound};
 use modeldeck_core::console::{BackendStatus, PanelState};
 use modeldeck_core::domain::{PromotionState, Timestamp, WorkloadRef};
 use modeldeck_core::report::ErrorReport;
@@ -41,8 +45,11 @@ pub const FLEET_MARK: &str = "⇡";
 /// The Promotions list's mark for a promotion in the user's inbox.
 pub const INBOX_MARK: &str = "✉";
 
-const COLUMNS: [TextColumn; 9] = [
+/// The ⚠ column (index 1) is dropped (priority 0) while no promotion
+/// needs it: `columns`.
+const COLUMNS: [TextColumn; 10] = [
     column("", false, 1, 1, 100),
+    column("", false, 1, 1, 0),
     column("MODEL", false, 10, 28, 99),
     column("VER", false, 0, 8, 98),
     column("ALIAS", false, 6, 14, 70),
@@ -92,6 +99,8 @@ pub struct PromoState {
     pub last: Option<(Option<String>, String, Result<String, ErrorReport>)>,
     table: TextTable,
     ids: Vec<String>,
+    unbound: Vec<Option<Unbound>>,
+    columns: Option<[TextColumn; 10]>,
     cursor: Cursor,
     dirty: bool,
 }
@@ -159,8 +168,17 @@ impl PromoState {
         self.dirty = false;
         let keep = self.selected().map(str::to_string);
         self.ids = self.rows().map(|r| r.status.promotion.id.clone()).collect();
+        self.unbound = self
+            .rows()
+            .map(|r| Unbound::of(&r.status.promotion))
+            .collect();
         let rows = self.rows().map(row).collect();
-        self.table = TextTable::new(&COLUMNS, rows);
+        let mut cols = COLUMNS;
+        if self.unbound.iter().any(Option::is_some) {
+            cols[1].priority = 100;
+        }
+        self.table = TextTable::new(&cols, rows);
+        self.columns = Some(cols);
         if let Some(pos) = keep.and_then(|k| self.ids.iter().position(|i| *i == k)) {
             self.cursor.selected = pos;
         }
@@ -251,13 +269,18 @@ impl PromoState {
         self.table.render(
             frame,
             table_area,
-            &COLUMNS,
+            self.columns.as_ref().unwrap_or(&COLUMNS),
             &self.cursor,
             rc.now,
             |r, c| match c {
                 0 => theme::key(),
-                4 => state_style(self.table.rows.get(r).and_then(|row| row.get(4))),
-                7 => theme::dim(),
+                1 => self
+                    .unbound
+                    .get(r)
+                    .and_then(Option::as_ref)
+                    .map_or(theme::text(), Unbound::style),
+                5 => state_style(self.table.rows.get(r).and_then(|row| row.get(5))),
+                8 => theme::dim(),
                 _ => theme::text(),
             },
         );
@@ -267,21 +290,38 @@ impl PromoState {
         if let Some(line) = panel::stale_line(state) {
             return line;
         }
+        let mut spans = Vec::new();
+        // The exact words first, and the hint shortened, so they fit in
+        // 80 columns; the rows carry the same mark.
+        let unbound = Unbound::merge(self.unbound.iter().flatten());
+        if let Some(u) = &unbound {
+            spans.push(Span::styled(
+                format!("{UNBOUND_MARK} {}", u.words()),
+                u.style(),
+            ));
+            spans.push(Span::styled("  ·  ", theme::dim()));
+        }
         if let Some(e) = self
             .lists
             .data
             .as_ref()
             .and_then(|l| l.inbox_error.as_ref())
         {
-            return Line::styled(format!("⚠ inbox unavailable: {}", clean(e)), theme::warn());
+            spans.push(Span::styled(
+                format!("⚠ inbox unavailable: {}", clean(e)),
+                theme::warn(),
+            ));
+            return Line::from(spans);
         }
-        let mut spans = vec![Span::styled(
-            format!(
-                "{INBOX_MARK} waits for you ({})  ·  enter: detail, gates and actions",
-                self.inbox_len()
-            ),
+        let hint = if unbound.is_some() {
+            ""
+        } else {
+            "  ·  enter: detail, gates and actions"
+        };
+        spans.push(Span::styled(
+            format!("{INBOX_MARK} waits for you ({}){hint}", self.inbox_len()),
             theme::dim(),
-        )];
+        ));
         if let Some(a) = &self.acting {
             spans.push(Span::styled(
                 format!(
@@ -339,6 +379,11 @@ fn row(r: &PromoRow) -> Vec<CellText> {
         .collect();
     vec![
         CellText::text(if r.inbox { INBOX_MARK } else { " " }),
+        CellText::text(if Unbound::of(p).is_some() {
+            UNBOUND_MARK
+        } else {
+            " "
+        }),
         CellText::text(&p.model),
         CellText::text(&format!("v{}", p.version)),
         CellText::text(&p.alias),
