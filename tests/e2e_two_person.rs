@@ -186,6 +186,15 @@ fn bad_people_flags_are_usage_errors_before_anything_is_served() {
         (vec!["--user", "carol"], "without --users"),
         (vec!["--users", "alice", "--plain"], "--plain"),
         (vec!["--viewers", "carol"], "--users"),
+        (
+            vec!["--users", "alice", "--requesters", "carol"],
+            "requester \"carol\" is not one of the users",
+        ),
+        (
+            vec!["--users", "alice,viewer", "--requesters", "viewer"],
+            "cannot be a requester too",
+        ),
+        (vec!["--requesters", "alice"], "--users"),
     ] {
         let mut all = vec!["sandbox", "serve"];
         all.extend(&args);

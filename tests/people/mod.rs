@@ -195,6 +195,149 @@ impl Kubectl {
     }
 }
 
+impl Kubectl {
+    /// `kubectl create -f` of `doc` as `context` (written to a file beside
+    /// the cache, named `file`).
+    pub fn create(&self, context: &str, file: &str, doc: &Value) -> std::process::Output {
+        let path = self.cache.with_file_name(file);
+        std::fs::write(&path, doc.to_string()).unwrap();
+        let f = path.display().to_string();
+        self.run(
+            context,
+            &["create", "--validate=false", "-f", &f, "-o", "json"],
+        )
+    }
+
+    /// `kubectl get ... -o json` as `context`, which must succeed.
+    pub fn get_json(&self, context: &str, args: &[&str]) -> Value {
+        let mut all = vec!["get"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", "json"]);
+        let out = self.run(context, &all);
+        assert!(
+            out.status.success(),
+            "kubectl {all:?} as {context}: {out:?}"
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// The Deployment `prod/fraud-detector`'s `(uid, resourceVersion)`.
+    pub fn stamp(&self, context: &str) -> (String, String) {
+        let d = self.get_json(context, &["deploy", "-n", "prod", "fraud-detector"]);
+        let s = |k: &str| {
+            d["metadata"][k]
+                .as_str()
+                .unwrap_or_else(|| panic!("no metadata.{k}: {d}"))
+                .to_string()
+        };
+        (s("uid"), s("resourceVersion"))
+    }
+}
+
+/// A `ModelApproval` as a client would create it (labelled with its
+/// promotion, so the promotion service lists it).
+pub fn approval_doc(
+    name: &str,
+    promotion: &str,
+    approver: &str,
+    requester: &str,
+    digest: &str,
+) -> Value {
+    serde_json::json!({
+        "apiVersion": "modeldeck.io/v1alpha1",
+        "kind": "ModelApproval",
+        "metadata": {
+            "name": name,
+            "namespace": "prod",
+            "labels": {"modeldeck.io/promotion": promotion},
+        },
+        "spec": {
+            "promotion": promotion,
+            "approver": approver,
+            "requester": requester,
+            "decision": "approve",
+            "comment": "lgtm",
+            "evidenceDigest": digest,
+        },
+    })
+}
+
+/// `modeldeck sandbox serve --users <users> <extra..>` with the
+/// [`scenario`] of the world's fraud model, a shared kubeconfig and one
+/// kubeconfig per person: the server, kubectl on the shared kubeconfig,
+/// and the directory of the per-person kubeconfigs.
+pub fn serve(w: &World, users: &str, extra: &[&str]) -> (Served, Kubectl, PathBuf) {
+    let model = w.bound("prod", "fraud-detector").model.clone();
+    let scenario_path = w.dir.0.join("scenario.toml");
+    std::fs::write(&scenario_path, scenario(&model)).unwrap();
+    let shared_kc = w.dir.0.join("kubeconfig-shared");
+    let people_dir = w.dir.0.join("people");
+    let mut cmd = w.cmd(&["sandbox", "serve", "--users", users]);
+    cmd.args(extra)
+        .arg("--scenario")
+        .arg(&scenario_path)
+        .arg("--kubeconfig")
+        .arg(&shared_kc)
+        .arg("--kubeconfig-dir")
+        .arg(&people_dir);
+    let served = Served::start(cmd, &w.dir.0.join("serve.stderr"));
+    let k = Kubectl {
+        kubeconfig: shared_kc,
+        cache: w.dir.0.join("kubectl-cache"),
+    };
+    (served, k, people_dir)
+}
+
+/// GETs from MLflow's REST API (`path` under `/api/2.0/mlflow/`, `query`
+/// URL-encoded) and returns the JSON answer, which must not be an error.
+pub fn mlflow_get(mlflow: &str, path: &str, query: &[(&str, &str)]) -> Value {
+    let mut c = Command::new("curl");
+    c.args(["-sS", "-G"]).arg(format!(
+        "{}/api/2.0/mlflow/{path}",
+        mlflow.trim_end_matches('/')
+    ));
+    for (k, v) in query {
+        c.args(["--data-urlencode", &format!("{k}={v}")]);
+    }
+    let out = c.output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {out:?}"));
+    assert!(v.get("error_code").is_none(), "{path}: {v}");
+    v
+}
+
+/// A model version as MLflow's REST API returns it (`model_version`).
+pub fn model_version(mlflow: &str, model: &str, version: &str) -> Value {
+    mlflow_get(
+        mlflow,
+        "model-versions/get",
+        &[("name", model), ("version", version)],
+    )["model_version"]
+        .clone()
+}
+
+/// One tag of a model version, read through MLflow's REST API.
+pub fn version_tag(mlflow: &str, model: &str, version: &str, key: &str) -> Option<String> {
+    let v = model_version(mlflow, model, version);
+    v["tags"]
+        .as_array()?
+        .iter()
+        .find(|t| t["key"] == key)
+        .and_then(|t| t["value"].as_str())
+        .map(str::to_string)
+}
+
+/// Writes a model-version tag through MLflow's REST API
+/// (`model-versions/set-tag`), as anyone with write access to the
+/// registry can.
+pub fn set_version_tag(mlflow: &str, model: &str, version: &str, key: &str, value: &str) {
+    crate::real::mlflow_post(
+        mlflow,
+        "model-versions/set-tag",
+        serde_json::json!({"name": model, "version": version, "key": key, "value": value}),
+    );
+}
+
 pub fn alias_of(mlflow: &str, model: &str, alias: &str) -> Option<String> {
     let out = Command::new("curl")
         .args(["-sS", "-G"])
@@ -221,13 +364,26 @@ impl Person {
     /// `user`'s profile: the world's profile with the cluster pointed at
     /// the kubeconfig `sandbox serve` wrote for them, plus the policy.
     pub fn new(w: &World, name: &'static str, kubeconfig: &Path) -> Person {
+        Person::with_policy(w, name, kubeconfig, "", FAST_POLICY)
+    }
+
+    /// `name` at another terminal: the same kubeconfig and journal, a
+    /// profile (`config-<name><variant>.toml`) with `policy` instead of
+    /// [`FAST_POLICY`].
+    pub fn with_policy(
+        w: &World,
+        name: &'static str,
+        kubeconfig: &Path,
+        variant: &str,
+        policy: &str,
+    ) -> Person {
         let text = std::fs::read_to_string(&w.config).unwrap().replace(
             &w.kubeconfig.display().to_string(),
             &kubeconfig.display().to_string(),
         );
         assert!(text.contains(&kubeconfig.display().to_string()), "{text}");
-        let config = w.dir.0.join(format!("config-{name}.toml"));
-        std::fs::write(&config, format!("{text}\n{FAST_POLICY}\n")).unwrap();
+        let config = w.dir.0.join(format!("config-{name}{variant}.toml"));
+        std::fs::write(&config, format!("{text}\n{policy}\n")).unwrap();
         Person {
             name,
             config,

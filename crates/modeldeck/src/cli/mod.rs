@@ -246,7 +246,8 @@ pub struct ServeArgs {
     pub user: Option<String>,
     /// Serve several people: comma-separated user names, each with an own
     /// token, identity and rules (`admin`: everything; `viewer` and the
-    /// `--viewers`: read-only; everyone else: request, approve and execute
+    /// `--viewers`: read-only; the `--requesters`: request and execute but
+    /// never approve; everyone else: request, approve and execute
     /// promotions, patch workloads). The kubeconfig gets one context per
     /// cluster and user, named `<user>@<cluster>`.
     #[arg(
@@ -259,6 +260,10 @@ pub struct ServeArgs {
     /// Users of `--users` that are read-only, like `viewer`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "users")]
     pub viewers: Vec<String>,
+    /// Users of `--users` that may request and execute promotions and patch
+    /// workloads but never approve (no `approve` verb, no `modelapprovals`).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "users")]
+    pub requesters: Vec<String>,
     /// Also write one kubeconfig per user, `DIR/<user>.kubeconfig`, with contexts
     /// named after the clusters (what each person's profile should point at).
     #[arg(long, value_name = "DIR")]

@@ -43,9 +43,9 @@ fn source(args: &ServeArgs, global: &GlobalArgs) -> Result<SeedSource, Failure> 
     Ok(SeedSource::Cluster(world.backends().cluster))
 }
 
-/// The server's users and the kubeconfig user from `--user`, `--users`
-/// and `--viewers`: without `--users`, the built-in `admin` and `viewer`;
-/// with it, exactly the listed people.
+/// The server's users and the kubeconfig user from `--user`, `--users`,
+/// `--viewers` and `--requesters`: without `--users`, the built-in `admin`
+/// and `viewer`; with it, exactly the listed people.
 fn people(args: &ServeArgs, server: &mut ServerConfig) -> Result<(String, Team), Failure> {
     let team = Team {
         users: args.users.clone(),
@@ -61,7 +61,11 @@ fn people(args: &ServeArgs, server: &mut ServerConfig) -> Result<(String, Team),
         }
         return Ok((user, team));
     }
-    server.users = team::users(&args.users, &args.viewers)
+    let narrowed = team::Narrowed {
+        viewers: &args.viewers,
+        requesters: &args.requesters,
+    };
+    server.users = team::users_with(&args.users, narrowed)
         .map_err(|e| Failure::Usage(format!("--users: {e}")))?;
     let user = match &args.user {
         Some(u) if !args.users.contains(u) => {
@@ -135,6 +139,30 @@ mod tests {
             .iter()
             .filter_map(|o| o["kind"].as_str())
             .collect()
+    }
+
+    /// `--requesters` narrows the named users to requesters; a name that is
+    /// not among `--users` is a usage error, as with `--viewers`.
+    #[test]
+    fn requesters_are_served_as_requesters() {
+        let (cfg, _, _) = server_config(&serve_args(&["--requesters", "alice"])).unwrap();
+        let groups: Vec<(&str, &str)> = cfg
+            .users
+            .iter()
+            .map(|u| (u.name.as_str(), u.groups[0].as_str()))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("alice", "modeldeck:requesters"),
+                ("bob", "modeldeck:promoters")
+            ]
+        );
+        let e = server_config(&serve_args(&["--requesters", "carol"])).unwrap_err();
+        assert!(
+            matches!(&e, Failure::Usage(m) if m.contains("requester \"carol\" is not one of the users")),
+            "{e:?}"
+        );
     }
 
     /// Served clusters start with the shipped ledger (the server takes it
