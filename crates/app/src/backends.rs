@@ -128,6 +128,21 @@ fn cluster_port(p: &Profile) -> Result<Option<Arc<KubeCluster>>, SetupError> {
     Ok(Some(Arc::new(cluster)))
 }
 
+/// The profile's audit journal HMAC key (`MODELDECK_JOURNAL_KEY`, else
+/// the keychain's `<profile>/journal-key`), if any; a keychain that cannot
+/// be read is a warning (the journal is then written unsigned, which
+/// `audit verify` with the key reports).
+pub(crate) fn journal_key(
+    p: &Profile,
+    env: &BTreeMap<String, String>,
+    store: SecretSource<'_>,
+) -> Option<Vec<u8>> {
+    secret(p, SecretKind::JournalKey, env, store, false)
+        .ok()
+        .flatten()
+        .map(|s| s.expose().as_bytes().to_vec())
+}
+
 /// Looks up a secret, turning a keychain failure into a warning when the
 /// secret is optional and into a clear error when it is required.
 fn secret(

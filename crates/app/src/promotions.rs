@@ -55,8 +55,12 @@ pub fn sandbox_policies() -> Result<PolicySet, SetupError> {
     })
 }
 
-fn open_journal(path: &Path) -> Result<Arc<Journal>, SetupError> {
-    Journal::open(path, JournalOptions::default())
+fn open_journal((path, key): (&Path, Option<Vec<u8>>)) -> Result<Arc<Journal>, SetupError> {
+    let opts = JournalOptions {
+        head_key: key,
+        ..JournalOptions::default()
+    };
+    Journal::open(path, opts)
         .map(Arc::new)
         .map_err(|e| SetupError::Journal {
             path: path.to_path_buf(),
@@ -68,7 +72,7 @@ fn open_journal(path: &Path) -> Result<Arc<Journal>, SetupError> {
 pub(crate) fn for_profile(
     console: &Console,
     policies: PolicySet,
-    journal: &Path,
+    journal: (&Path, Option<Vec<u8>>),
 ) -> Result<Promotions, SetupError> {
     Ok(Promotions::from_console(
         console,
@@ -94,7 +98,7 @@ pub(crate) fn for_sandbox(
     console: &Console,
     world: &Sandbox,
     live: bool,
-    journal: &Path,
+    journal: (&Path, Option<Vec<u8>>),
 ) -> Result<Promotions, SetupError> {
     let mut p = Promotions::from_console(console, sandbox_policies()?, open_journal(journal)?);
     if !live {

@@ -9,7 +9,7 @@ use crate::paths::Paths;
 use crate::promotions;
 use crate::sandbox::{self, SandboxOptions, SandboxWorld};
 use modeldeck_core::config::Profile;
-use modeldeck_core::config::secrets::SecretStore;
+use modeldeck_core::config::secrets::{SecretKind, SecretStore};
 use modeldeck_core::domain::Identity;
 use modeldeck_core::error::PortResult;
 use modeldeck_core::{Console, ConsoleOptions};
@@ -110,6 +110,8 @@ pub struct Session {
     pub paths: Paths,
     origin: Origin,
     journal: PathBuf,
+    /// HMAC key of the journal head (`login journal`), if any.
+    journal_key: Option<Vec<u8>>,
     promotions: OnceLock<Result<Arc<Promotions>, SetupError>>,
     live: bool,
 }
@@ -145,11 +147,17 @@ impl Session {
                         ..ConsoleOptions::default()
                     },
                 );
+                let journal_key = opts
+                    .env
+                    .get(SecretKind::JournalKey.env_var())
+                    .filter(|v| !v.is_empty())
+                    .map(|v| v.as_bytes().to_vec());
                 Ok(Session {
                     console,
                     paths: opts.paths,
                     origin: Origin::Sandbox(Mutex::new(world)),
                     journal,
+                    journal_key,
                     promotions: OnceLock::new(),
                     live: opts.live,
                 })
@@ -168,6 +176,7 @@ impl Session {
                 let store = opts.secrets.clone();
                 let source = move || store.clone().unwrap_or_else(backends::keychain);
                 let built = backends::profile_backends(&profile, &opts.env, &source)?;
+                let journal_key = backends::journal_key(&profile, &opts.env, &source);
                 let console = Console::new(
                     built.backends,
                     ConsoleOptions {
@@ -189,6 +198,7 @@ impl Session {
                     paths: opts.paths,
                     origin: Origin::Profile(Box::new(profile), policies),
                     journal,
+                    journal_key,
                     promotions: OnceLock::new(),
                     live: opts.live,
                 })
@@ -229,7 +239,7 @@ impl Session {
     }
 
     fn build_promotions(&self) -> Result<Promotions, SetupError> {
-        let journal = &self.journal;
+        let journal = (self.journal.as_path(), self.journal_key.clone());
         match &self.origin {
             Origin::Profile(_, policies) => {
                 promotions::for_profile(&self.console, policies.clone(), journal)
@@ -239,6 +249,13 @@ impl Session {
                 promotions::for_sandbox(&self.console, &w.world, self.live, journal)
             }
         }
+    }
+
+    /// The journal's HMAC key, when one is set (`modeldeck login journal`
+    /// or `MODELDECK_JOURNAL_KEY`): heads are signed with it and `audit
+    /// verify` checks the signature.
+    pub fn journal_key(&self) -> Option<&[u8]> {
+        self.journal_key.as_deref()
     }
 
     /// This machine's audit journal for the session (see

@@ -360,3 +360,38 @@ async fn the_shared_record_and_the_journal_check_each_other() {
         .expect("the truncation is seen");
     assert_eq!((bad.copy, bad.reason), ("journal", "truncated"), "{bad:?}");
 }
+
+#[tokio::test]
+async fn a_forged_rejection_neither_closes_a_promotion_nor_frees_its_alias() {
+    let w = World::demo(7);
+    let svc = w.service("console");
+    let id = requested(&w, &svc).await;
+    w.act_as("alice");
+    let mut rec = forged_bob(&w, &svc, &id).await;
+    rec.approval.decision = Decision::Reject;
+    let key = tags::key(&id, &TagKind::Approval(tags::approver_key("bob")));
+    let value = tags::encode(&key, &rec).unwrap();
+    w.backends()
+        .registry
+        .set_version_tag(MODEL, "8", &key, &value)
+        .await
+        .unwrap();
+    let st = svc.status(&id).await.unwrap();
+    assert_eq!(st.promotion.state, PromotionState::Requested, "{st:?}");
+    // The alias is still taken by the open promotion.
+    w.act_as("carol");
+    let e = svc
+        .request(modeldeck_promotion::NewPromotion {
+            model: MODEL.into(),
+            version: "6".into(),
+            reason: "while the first looks rejected".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "refused_conflict", "{e}");
+    // bob's real rejection does close it.
+    w.act_as("bob");
+    let p = svc.reject(&id, "long-tail queries regress").await.unwrap();
+    assert_eq!(p.state, PromotionState::Rejected);
+}

@@ -43,6 +43,8 @@ pub enum SecretKind {
     MetricsToken,
     /// Prometheus basic-auth password.
     MetricsPassword,
+    /// HMAC key that signs this machine's audit journal head.
+    JournalKey,
 }
 
 impl SecretKind {
@@ -53,6 +55,7 @@ impl SecretKind {
             SecretKind::RegistryPassword => "registry-password",
             SecretKind::MetricsToken => "metrics-token",
             SecretKind::MetricsPassword => "metrics-password",
+            SecretKind::JournalKey => "journal-key",
         }
     }
 
@@ -63,6 +66,7 @@ impl SecretKind {
             SecretKind::RegistryPassword => "MLFLOW_TRACKING_PASSWORD",
             SecretKind::MetricsToken => "MODELDECK_METRICS_TOKEN",
             SecretKind::MetricsPassword => "MODELDECK_METRICS_PASSWORD",
+            SecretKind::JournalKey => "MODELDECK_JOURNAL_KEY",
         }
     }
 }

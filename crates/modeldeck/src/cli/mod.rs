@@ -164,6 +164,9 @@ pub enum SecretTarget {
     Registry,
     /// The metrics backend (Prometheus): a token, or the password of `[metrics] username`.
     Metrics,
+    /// The audit journal's HMAC key: signs this machine's journal head, so a
+    /// consistent rewrite of the file without the key fails `audit verify`.
+    Journal,
 }
 
 /// Arguments of `login` and `logout`.

@@ -109,7 +109,7 @@ pub struct SecretSource {
     pub detail: String,
 }
 
-fn kinds_for(p: &Profile) -> [SecretKind; 2] {
+fn kinds_for(p: &Profile) -> [SecretKind; 3] {
     let reg = if p.registry.username.is_some() {
         SecretKind::RegistryPassword
     } else {
@@ -120,7 +120,7 @@ fn kinds_for(p: &Profile) -> [SecretKind; 2] {
     } else {
         SecretKind::MetricsToken
     };
-    [reg, met]
+    [reg, met, SecretKind::JournalKey]
 }
 
 fn secret_sources(p: &Profile, store: &dyn SecretStore) -> Vec<SecretSource> {
@@ -174,10 +174,11 @@ fn render(doc: &ShowDoc) -> String {
 /// and stores it for the profile; `logout` deletes it.
 pub fn login(args: &LoginArgs, global: &GlobalArgs, store: bool) -> Result<Exit, Failure> {
     let profile = load_profile(global)?;
-    let [reg, met] = kinds_for(&profile);
+    let [reg, met, journal] = kinds_for(&profile);
     let kind = match args.target {
         SecretTarget::Registry => reg,
         SecretTarget::Metrics => met,
+        SecretTarget::Journal => journal,
     };
     let keychain = modeldeck_secrets::Keychain;
     let what = format!("{} of profile \"{}\"", kind.account(), profile.name);

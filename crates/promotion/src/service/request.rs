@@ -172,6 +172,11 @@ impl Promotions {
                     ),
                 ));
             }
+            // A retry, or a promotion stored before the cluster ledger
+            // (tags only): its requester asking again records it on the
+            // cluster now, with their own credentials, so it can be
+            // approved there. Decisions recorded before stay unbound.
+            self.record_request(&old).await?;
             return self.status(&id).await.map(|s| s.promotion);
         }
         self.refuse_if_open(&record).await?;
@@ -234,12 +239,33 @@ impl Promotions {
             self.remember(&v);
             for (id, t) in tags::collect(&v.tags) {
                 let Some(req) = &t.request else { continue };
-                let rejected = t.approvals.values().any(|a| {
-                    a.approval.decision == Decision::Reject
-                        && a.approval.approver != req.requested_by
-                });
-                let closed = t.outcome.is_some() || t.cancel.is_some() || rejected;
-                if req.alias == r.alias && !closed && id != r.id {
+                if req.alias != r.alias || id == r.id || t.outcome.is_some() || t.cancel.is_some()
+                {
+                    continue;
+                }
+                let rejections: Vec<_> = t
+                    .approvals
+                    .values()
+                    .filter(|a| {
+                        a.approval.decision == Decision::Reject
+                            && a.approval.approver != req.requested_by
+                    })
+                    .collect();
+                // A rejection closes it only when the cluster ledger backs
+                // it: a forged rejection tag must not open the alias.
+                let mut rejected = false;
+                if !rejections.is_empty() {
+                    let obs = super::Observed {
+                        champion: None,
+                        run: None,
+                        workloads: BTreeMap::new(),
+                        ledger: self.read_sites(req).await,
+                    };
+                    rejected = rejections
+                        .iter()
+                        .any(|a| super::ledger::unbound_problem(a, req, &obs).is_none());
+                }
+                if !rejected {
                     return Err(PromotionError::Conflict {
                         details: format!(
                             "promotion {id} (v{} -> {}, requested by {}) is still open; finish, cancel or reject it first",
