@@ -239,8 +239,7 @@ impl Promotions {
             self.remember(&v);
             for (id, t) in tags::collect(&v.tags) {
                 let Some(req) = &t.request else { continue };
-                if req.alias != r.alias || id == r.id || t.outcome.is_some() || t.cancel.is_some()
-                {
+                if req.alias != r.alias || id == r.id || t.outcome.is_some() || t.cancel.is_some() {
                     continue;
                 }
                 let rejections: Vec<_> = t
