@@ -132,6 +132,38 @@ fn the_mirror_agrees_after_a_real_flow_and_catches_a_consistent_rewrite() {
         text.stdout
     );
 
+    // The shared record lists the same story for anyone who may read it.
+    let shared = sb(
+        &dir,
+        &["--sandbox-user", "viewer", "audit", "shared", "-o", "json"],
+    );
+    ok(&shared, "audit shared");
+    let sv = json(&shared, "audit shared");
+    let entries: Vec<(String, String)> = sv["promotions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["chain_ok"] == true)
+        .flat_map(|p| p["entries"].as_array().unwrap().clone())
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        "promotion.requested",
+        "promotion.approved",
+        "promotion.promoted",
+    ] {
+        assert!(entries.iter().any(|(_, a)| a == want), "{want}: {sv}");
+    }
+    assert!(
+        entries.contains(&("bob".to_string(), "promotion.approved".to_string())),
+        "{sv}"
+    );
+
     // (b) bob's approval becomes mallory's, every later hash and the head
     // recomputed: the chain alone cannot tell.
     let original = std::fs::read(&journal).unwrap();

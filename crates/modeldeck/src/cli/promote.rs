@@ -146,6 +146,9 @@ pub enum AuditAction {
     Verify(OutputArgs),
     /// Print the verified journal as one JSON document (`{"head", "entries"}`).
     Export,
+    /// The shared record: every promotion object's history on every
+    /// cluster that binds approvals, whoever's machine wrote it.
+    Shared(OutputArgs),
 }
 
 /// Arguments of `history`.

@@ -66,6 +66,7 @@ pub async fn run(global: &GlobalArgs, a: &AuditArgs) -> Result<Exit, Failure> {
         Some(AuditAction::Verify(out)) => {
             super::verify::verify(global, &journal, out, a.local_only).await
         }
+        Some(AuditAction::Shared(out)) => super::audit_shared::run(global, a, out).await,
         _ => audit(&journal, a),
     }
 }
@@ -76,8 +77,8 @@ fn audit(journal: &Path, a: &AuditArgs) -> Result<Exit, Failure> {
     let printer = Printer::new(a.out);
     match a.action {
         // `run` sends verify to `verify`.
-        Some(AuditAction::Verify(_)) => Err(Failure::Usage(
-            "internal: audit verify dispatched without its session".into(),
+        Some(AuditAction::Verify(_) | AuditAction::Shared(_)) => Err(Failure::Usage(
+            "internal: audit verify or shared dispatched without a session".into(),
         )),
         Some(AuditAction::Export) => {
             let j = modeldeck_promotion::Journal::open(journal, Default::default())

@@ -3,6 +3,7 @@
 //! Document shapes are the public contract described in `docs/cli.md`.
 
 pub mod audit;
+pub mod audit_shared;
 pub mod cluster;
 pub mod compare;
 pub mod config;
