@@ -40,7 +40,7 @@ pub struct FirstBadDoc {
     /// `reordered`, `truncated`...) or a disagreement with the mirror
     /// (`hash_differs`, `missing_from_journal`, `reordered`, `mirror_edited`).
     pub reason: String,
-    /// The copy found wrong: `journal` or `registry`.
+    /// The copy found wrong: `journal`, `registry` or `shared`.
     pub copy: &'static str,
     /// Why, with the numbers.
     pub detail: String,
@@ -312,17 +312,34 @@ pub async fn verify(
         copy: "journal",
         detail: e.detail.clone(),
     });
+    // Journal lines the shared record witnessed exactly as they are now.
+    let witnessed_as_is = shared
+        .as_ref()
+        .map(|(_, c)| c.agreeing_seqs.clone())
+        .unwrap_or_default();
     let (registry_copy, mirror_doc) = match mirror {
         Ok((m, check)) => {
             let bad = check.first_bad.as_ref();
             if first_bad.is_none()
                 && let Some(b) = bad
             {
+                // The mirror alone cannot tell a rewritten journal line from
+                // a rewritten tag (hash and fields both differ); when the
+                // shared record witnessed that line as the journal holds it,
+                // two copies agree and the tag is the one that moved.
+                let tag_moved = b.copy == "journal" && witnessed_as_is.contains(&b.seq);
                 first_bad = Some(FirstBadDoc {
                     seq: b.seq,
                     reason: b.reason.as_str().to_string(),
-                    copy: b.copy,
-                    detail: b.detail.clone(),
+                    copy: if tag_moved { "registry" } else { b.copy },
+                    detail: if tag_moved {
+                        format!(
+                            "{}; the shared record witnessed the journal's entry #{} as it is: the mirror tag was rewritten",
+                            b.detail, b.seq
+                        )
+                    } else {
+                        b.detail.clone()
+                    },
                 });
             }
             (

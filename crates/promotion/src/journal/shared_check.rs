@@ -56,6 +56,9 @@ pub struct SharedCheck {
     pub entries: usize,
     /// Of those, witnessed by this journal and agreeing with it.
     pub agreeing: usize,
+    /// The journal seqs of those agreeing entries: lines the shared record
+    /// witnessed exactly as the journal holds them now (hash and content).
+    pub agreeing_seqs: BTreeSet<u64>,
     /// Entries of other journals (other operators): only their chain is checked.
     pub foreign: usize,
     /// The first problem, if any.
@@ -149,7 +152,10 @@ pub fn compare(
                 line.record.entry.action, line.record.entry.actor
             );
             match (same_hash, same_content) {
-                (true, true) => out.agreeing += 1,
+                (true, true) => {
+                    out.agreeing += 1;
+                    out.agreeing_seqs.insert(seq);
+                }
                 (true, false) => bad.push(SharedBad {
                     copy: "shared",
                     seq,
