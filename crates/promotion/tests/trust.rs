@@ -395,3 +395,65 @@ async fn a_forged_rejection_neither_closes_a_promotion_nor_frees_its_alias() {
     let p = svc.reject(&id, "long-tail queries regress").await.unwrap();
     assert_eq!(p.state, PromotionState::Rejected);
 }
+
+#[tokio::test]
+async fn another_operators_shared_entry_rewritten_is_caught_by_the_mirror() {
+    // alice's machine and bob's machine keep separate journals; bob's
+    // approval entry in the shared record is foreign to alice's journal,
+    // but the registry mirror holds every journal's entries.
+    let w = World::demo(7);
+    let alice_svc = w.service("alice-laptop");
+    let bob_svc = w.service("bob-laptop");
+    let id = requested(&w, &alice_svc).await;
+    approve(&w, &bob_svc, &id, &["bob"]).await;
+    let cluster = w.backends().cluster;
+    let lines = read_path(alice_svc.journal().path()).unwrap();
+    let jid = lines[0].hash[..16].to_string();
+    let mirror = modeldeck_promotion::journal::mirror_check::read_mirror(&*w.backends().registry)
+        .await
+        .unwrap();
+    let mirrored: Vec<_> = mirror.entries.iter().map(|e| e.entry.clone()).collect();
+    let read = read_shared(&*cluster).await;
+    use modeldeck_promotion::journal::shared_check::foreign_against_mirror;
+    assert_eq!(
+        foreign_against_mirror(&read.copies, Some(&jid), &mirrored),
+        None
+    );
+
+    let copy = read.copies.iter().find(|c| c.promotion == id).unwrap();
+    let mut p = cluster
+        .get_promotion(&copy.cluster, &copy.namespace, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let i = p
+        .status
+        .history
+        .iter()
+        .position(|e| e.action == "promotion.approved")
+        .unwrap();
+    p.status.history[i].actor = "carol".into();
+    let mut prev = String::new();
+    for e in p.status.history.iter_mut() {
+        e.prev_hash = prev.clone();
+        e.hash = modeldeck_promotion::journal::shared_check::entry_hash(e);
+        prev = e.hash.clone();
+    }
+    cluster
+        .update_promotion_status(&copy.cluster, &p)
+        .await
+        .unwrap();
+    let read = read_shared(&*cluster).await;
+    let all: BTreeSet<String> = read.read.clone();
+    // alice's journal alone cannot tell (the entry is not hers) ...
+    let own = compare(&lines, Some(&jid), &read.copies, &all, &BTreeMap::new());
+    assert_eq!(own.first_bad, None, "{own:?}");
+    assert!(own.foreign >= 1, "{own:?}");
+    // ... the mirror can.
+    let bad = foreign_against_mirror(&read.copies, Some(&jid), &mirrored).expect("seen");
+    assert_eq!((bad.copy, bad.reason), ("shared", "edited"), "{bad:?}");
+    assert!(
+        bad.detail.contains("carol") && bad.detail.contains("bob"),
+        "{bad:?}"
+    );
+}

@@ -92,6 +92,9 @@ pub struct VerifyDoc {
     pub mirror: MirrorDoc,
     /// The shared record check (the clusters' promotion objects).
     pub shared: SharedDoc,
+    /// Whether the head's HMAC signature was checked (a journal key is set:
+    /// `modeldeck login journal` or `MODELDECK_JOURNAL_KEY`).
+    pub signed: bool,
 }
 
 /// What the shared record (the history on each cluster's `ModelPromotion`
@@ -138,6 +141,7 @@ async fn check_shared(
     cluster: &dyn modeldeck_core::ports::Cluster,
     lines: &[JournalLine],
     mirror: &std::collections::BTreeMap<u64, Vec<String>>,
+    mirror_entries: &[modeldeck_promotion::journal::mirror_check::MirroredEntry],
 ) -> (SharedRead, SharedCheck) {
     let read = match tokio::time::timeout(MIRROR_TIMEOUT, shared_check::read_shared(cluster)).await
     {
@@ -153,7 +157,12 @@ async fn check_shared(
     let id = lines
         .first()
         .map(|l| l.hash[..16.min(l.hash.len())].to_string());
-    let check = shared_check::compare(lines, id.as_deref(), &read.copies, &read.read, mirror);
+    let mut check = shared_check::compare(lines, id.as_deref(), &read.copies, &read.read, mirror);
+    if check.first_bad.is_none() {
+        let mirrored: Vec<_> = mirror_entries.iter().map(|e| e.entry.clone()).collect();
+        check.first_bad =
+            shared_check::foreign_against_mirror(&read.copies, id.as_deref(), &mirrored);
+    }
     (read, check)
 }
 
@@ -244,11 +253,16 @@ impl MirrorDoc {
 /// The registry and cluster ports of the profile (a session opened and
 /// dropped without close(): verify changes nothing, so a kept sandbox
 /// world is not written).
-async fn ports(global: &GlobalArgs) -> Result<modeldeck_core::console::Backends, String> {
+async fn ports(
+    global: &GlobalArgs,
+) -> Result<(modeldeck_core::console::Backends, Option<Vec<u8>>), String> {
     let s = modeldeck_app::Session::open(session::options(global))
         .await
         .map_err(|e| e.to_string())?;
-    Ok(s.console.backends().clone())
+    Ok((
+        s.console.backends().clone(),
+        s.journal_key().map(<[u8]>::to_vec),
+    ))
 }
 
 /// Compares the journal's lines with the registry's mirror; `Err` is why
@@ -279,14 +293,24 @@ pub async fn verify(
     local_only: bool,
 ) -> Result<Exit, Failure> {
     let name = journal.display().to_string();
-    let local = verify_path(journal, None);
     let lines =
         read_path(journal).map_err(|e| format!("the journal cannot be read line by line: {e}"));
-    let ports = match (&lines, local_only) {
+    let opened = match (&lines, local_only) {
         (_, true) => Err("--local-only".to_string()),
         (Err(e), _) => Err(e.clone()),
         (Ok(_), false) => ports(global).await,
     };
+    // The head's HMAC key: the profile's (environment, then keychain), or
+    // with --local-only the environment's.
+    let key = match &opened {
+        Ok((_, k)) => k.clone(),
+        Err(_) => std::env::var("MODELDECK_JOURNAL_KEY")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(String::into_bytes),
+    };
+    let local = verify_path(journal, key.as_deref());
+    let ports = opened.map(|(p, _)| p);
     let lines = lines.unwrap_or_default();
     let mirror = match &ports {
         Ok(p) => check_mirror(&*p.registry, &lines).await,
@@ -295,7 +319,11 @@ pub async fn verify(
     let shared = match &ports {
         Ok(p) => {
             let hashes = mirror_hashes(mirror.as_ref().ok().map(|(m, _)| m));
-            Ok(check_shared(&*p.cluster, &lines, &hashes).await)
+            let entries = mirror
+                .as_ref()
+                .map(|(m, _)| m.entries.as_slice())
+                .unwrap_or_default();
+            Ok(check_shared(&*p.cluster, &lines, &hashes, entries).await)
         }
         Err(e) => Err(e.clone()),
     };
@@ -419,6 +447,7 @@ pub async fn verify(
         first_bad,
         mirror: mirror_doc,
         shared: shared_doc.doc,
+        signed: key.is_some(),
     };
     Printer::new(out).print(&doc, |_| verify_text(&doc))?;
     if !doc.ok {

@@ -335,3 +335,56 @@ pub async fn read_shared(cluster: &dyn modeldeck_core::ports::Cluster) -> Shared
     }
     out
 }
+
+/// Shared entries of other journals (other operators) checked against the
+/// registry mirror, which holds every journal's entries: an entry whose
+/// witness names a mirrored `seq:hash` must read as the mirror does (time,
+/// actor, action, outcome). The first that does not is a shared-record
+/// edit. Entries whose witness the mirror does not hold are not judged.
+pub fn foreign_against_mirror(
+    copies: &[SharedCopy],
+    journal_id: Option<&str>,
+    mirror: &[crate::tags::AuditMirror],
+) -> Option<SharedBad> {
+    let by: BTreeMap<(u64, &str), &crate::tags::AuditMirror> = mirror
+        .iter()
+        .map(|m| ((m.seq, m.hash.as_str()), m))
+        .collect();
+    let clip = |s: &str| crate::tags::shorten(s, 2000);
+    for c in copies {
+        for e in &c.history {
+            let Some((id, seq, hash)) = witness(e) else {
+                continue;
+            };
+            if Some(id) == journal_id {
+                continue;
+            }
+            let Some(m) = by.get(&(seq, hash)) else {
+                continue;
+            };
+            let same = m.at.rfc3339() == e.at
+                && m.actor == e.actor
+                && m.action == e.action
+                && e.outcome.as_deref().map(clip) == Some(clip(&m.outcome));
+            if !same {
+                return Some(SharedBad {
+                    copy: "shared",
+                    seq,
+                    reason: "edited",
+                    detail: format!(
+                        "ModelPromotion {} on {}: another journal's entry #{seq} reads {} by {} ({}) there, but {} by {} ({}) in the registry mirror",
+                        c.promotion,
+                        c.site(),
+                        e.action,
+                        e.actor,
+                        e.outcome.as_deref().unwrap_or(""),
+                        m.action,
+                        m.actor,
+                        m.outcome
+                    ),
+                });
+            }
+        }
+    }
+    None
+}
