@@ -204,6 +204,11 @@ impl World {
         .with_user(User::new("alice", vec![Rule::all()]))
         .with_user(User::new("bob", vec![Rule::all()]));
         let api = ApiServer::start(cfg).await.expect("sandbox API server");
+        // The cluster binds approvals, as one with `modeldeck cluster
+        // install` applied: the shipped CRDs, admission policy and binding.
+        for obj in modeldeck_manifests::objects().unwrap() {
+            api.create(obj).unwrap();
+        }
         let kubeconfig = dir.0.join("kubeconfig");
         let entry = api.kubeconfig_entry("admin").unwrap();
         modeldeck_apiserver::write_kubeconfig(&kubeconfig, &[entry], CLUSTER).unwrap();
