@@ -12,7 +12,7 @@ use crate::real::{World, mlflow_post};
 use modeldeck_core::domain::LedgerEntry;
 use modeldeck_promotion::journal::head::{Head, head_path, write_head};
 use modeldeck_promotion::journal::line::{GENESIS, encode_line};
-use modeldeck_promotion::journal::shared_check::entry_hash;
+pub use modeldeck_promotion::journal::shared_check::rechain;
 use modeldeck_promotion::journal::{JournalLine, read_path, verify_path};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -160,17 +160,6 @@ pub fn witness_of(journal: &[JournalLine], seq: u64) -> String {
         .find(|l| l.seq == seq)
         .unwrap_or_else(|| panic!("no line {seq}"));
     format!("{}:{seq}:{}", &journal[0].hash[..16], line.hash)
-}
-
-/// Recomputes the chain of `history` (prevHash, hash), as someone with
-/// write access to the status would to hide an edit.
-pub fn rechain(history: &mut [LedgerEntry]) {
-    let mut prev = String::new();
-    for e in history.iter_mut() {
-        e.prev_hash = prev.clone();
-        e.hash = entry_hash(e);
-        prev = e.hash.clone();
-    }
 }
 
 /// The `ModelPromotion` `id` in `prod`, read with kubectl as `context`.

@@ -200,31 +200,4 @@ mod tests {
             403
         );
     }
-
-    #[test]
-    fn expressions_see_object_old_object_and_request() {
-        let obj = json!({"spec": {"approver": "bob", "requester": "alice"}});
-        let req = json!({"operation": "CREATE", "userInfo": {"username": "bob", "groups": []}});
-        let null = Value::Null;
-        let vars = [("object", &obj), ("oldObject", &null), ("request", &req)];
-        assert_eq!(
-            evaluate("object.spec.approver == request.userInfo.username", &vars),
-            Ok(true)
-        );
-        assert_eq!(
-            evaluate("object.spec.approver != object.spec.requester", &vars),
-            Ok(true)
-        );
-        assert_eq!(
-            evaluate("oldObject == null || object.spec == oldObject.spec", &vars),
-            Ok(true)
-        );
-        let changed = json!({"spec": {"approver": "bob", "requester": "carol"}});
-        let vars = [("object", &obj), ("oldObject", &changed), ("request", &req)];
-        assert_eq!(
-            evaluate("oldObject == null || object.spec == oldObject.spec", &vars),
-            Ok(false)
-        );
-        assert!(evaluate("object.spec.nope == 1", &vars).is_err());
-    }
 }

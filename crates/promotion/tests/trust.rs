@@ -16,7 +16,7 @@ use modeldeck_core::domain::{
 use modeldeck_core::error::ErrorCode;
 use modeldeck_promotion::journal::head::{Head, write_head};
 use modeldeck_promotion::journal::line::{GENESIS, encode_line};
-use modeldeck_promotion::journal::shared_check::{compare, read_shared};
+use modeldeck_promotion::journal::shared_check::{compare, read_shared, rechain};
 use modeldeck_promotion::journal::{AuditRecord, read_path};
 use modeldeck_promotion::tags::{self, ApprovalRecord, TagKind};
 use modeldeck_promotion::{Promotions, evidence_digest};
@@ -290,12 +290,7 @@ async fn the_shared_record_and_the_journal_check_each_other() {
         .unwrap()
         .unwrap();
     p.status.history[1].outcome = Some("ok: carol approved".into());
-    let mut prev = String::new();
-    for e in p.status.history.iter_mut() {
-        e.prev_hash = prev.clone();
-        e.hash = modeldeck_promotion::journal::shared_check::entry_hash(e);
-        prev = e.hash.clone();
-    }
+    rechain(&mut p.status.history);
     cluster
         .update_promotion_status(&copy.cluster, &p)
         .await
@@ -313,12 +308,7 @@ async fn the_shared_record_and_the_journal_check_each_other() {
         .unwrap()
         .unwrap();
     p.status.history.remove(1);
-    let mut prev = String::new();
-    for e in p.status.history.iter_mut() {
-        e.prev_hash = prev.clone();
-        e.hash = modeldeck_promotion::journal::shared_check::entry_hash(e);
-        prev = e.hash.clone();
-    }
+    rechain(&mut p.status.history);
     cluster
         .update_promotion_status(&copy.cluster, &p)
         .await
@@ -433,12 +423,7 @@ async fn another_operators_shared_entry_rewritten_is_caught_by_the_mirror() {
         .position(|e| e.action == "promotion.approved")
         .unwrap();
     p.status.history[i].actor = "carol".into();
-    let mut prev = String::new();
-    for e in p.status.history.iter_mut() {
-        e.prev_hash = prev.clone();
-        e.hash = modeldeck_promotion::journal::shared_check::entry_hash(e);
-        prev = e.hash.clone();
-    }
+    rechain(&mut p.status.history);
     cluster
         .update_promotion_status(&copy.cluster, &p)
         .await

@@ -11,6 +11,17 @@
 
 use super::JournalLine;
 pub use crate::service::entry_hash;
+
+/// Recomputes every `prevHash` and `hash` of `history` in order (what a
+/// consistent rewrite does; tests use it to play the attacker).
+pub fn rechain(history: &mut [LedgerEntry]) {
+    let mut prev = String::new();
+    for e in history.iter_mut() {
+        e.prev_hash = prev.clone();
+        e.hash = entry_hash(e);
+        prev = e.hash.clone();
+    }
+}
 use modeldeck_core::domain::LedgerEntry;
 use std::collections::{BTreeMap, BTreeSet};
 
