@@ -10,9 +10,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod people;
 mod real;
 mod tmux;
 
+use people::alias_of;
 use real::World;
 use serde_json::Value;
 use std::path::Path;
@@ -39,21 +41,6 @@ rollout_poll = "1s"
 rollout_timeout = "60s"
 drift_max_psi = 10.0
 "#;
-
-fn alias_of(mlflow: &str, model: &str, alias: &str) -> Option<String> {
-    let out = std::process::Command::new("curl")
-        .args(["-sS", "-G"])
-        .arg(format!(
-            "{}/api/2.0/mlflow/registered-models/alias",
-            mlflow.trim_end_matches('/')
-        ))
-        .args(["--data-urlencode", &format!("name={model}")])
-        .args(["--data-urlencode", &format!("alias={alias}")])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["model_version"]["version"].as_str().map(str::to_string)
-}
 
 fn served_by_deployment(kubeconfig: &Path, ns: &str, name: &str) -> String {
     let out = std::process::Command::new("kubectl")
