@@ -97,7 +97,7 @@ impl Transport {
         let body = self
             .fetch(Method::GET, &url, None, Repeat::ByMethod)
             .await?;
-        decode(endpoint, &url, &body)
+        decode(endpoint, &url, &body).map_err(|f| self.scrub(f))
     }
 
     /// POST/PATCH/DELETE an API endpoint with a JSON body (DELETE too: MLflow
@@ -111,7 +111,7 @@ impl Transport {
     ) -> Result<T, Failure> {
         let url = self.api_url(endpoint, &[])?;
         let bytes = self.fetch(method, &url, Some(body), repeat).await?;
-        decode(endpoint, &url, &bytes)
+        decode(endpoint, &url, &bytes).map_err(|f| self.scrub(f))
     }
 
     /// GET any URL under the server and return the raw (capped) body.
@@ -185,6 +185,29 @@ fn content_type(resp: &Response) -> String {
         .to_string()
 }
 
+/// Decodes a 2xx answer. Every MLflow answer is a JSON object; serde would
+/// read a struct whose fields all have defaults from an array (`[]`), so a
+/// server that is not MLflow would pass as "nothing found". The caller
+/// scrubs the failure (its message quotes the body).
 fn decode<T: DeserializeOwned>(endpoint: &str, url: &Url, body: &[u8]) -> Result<T, Failure> {
-    serde_json::from_slice(body).map_err(|e| malformed(endpoint, &redact_url(url), body, &e))
+    let value = serde_json::from_slice(body)
+        .map_err(|e| malformed(endpoint, &redact_url(url), body, &e))?;
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => Ok(value),
+        Some(_) => {
+            let text = String::from_utf8_lossy(body);
+            let start: String = text.trim().chars().take(80).collect();
+            Err(Failure::plain(
+                BackendError::new(
+                    Backend::Registry,
+                    ErrorCode::MalformedResponse,
+                    format!(
+                        "unreadable answer from MLflow endpoint {endpoint}: JSON that is not an \
+                         object (body starts {start:?}); is this an MLflow server?"
+                    ),
+                )
+                .at(redact_url(url)),
+            ))
+        }
+    }
 }

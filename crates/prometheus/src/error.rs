@@ -187,9 +187,18 @@ impl PromError {
     }
 }
 
+/// Appended to a 401's message: what to check.
+const UNAUTHENTICATED_HINT: &str = " (check the metrics credentials: MODELDECK_METRICS_TOKEN, \
+     or MODELDECK_METRICS_USERNAME with MODELDECK_METRICS_PASSWORD, or the user info of the URL)";
+
 impl From<PromError> for BackendError {
     fn from(e: PromError) -> BackendError {
-        BackendError::new(Backend::Metrics, e.code(), e.kind.to_string()).at(e.location)
+        let code = e.code();
+        let mut message = e.kind.to_string();
+        if code == ErrorCode::Unauthenticated {
+            message.push_str(UNAUTHENTICATED_HINT);
+        }
+        BackendError::new(Backend::Metrics, code, message).at(e.location)
     }
 }
 
