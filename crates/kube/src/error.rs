@@ -113,6 +113,14 @@ pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
             } else {
                 s.message.clone()
             };
+            let msg = if s.code == 401 {
+                format!(
+                    "{msg}; check the kubeconfig user of context {context} (its token, client \
+                     certificate or exec plugin: expired or revoked credentials?)"
+                )
+            } else {
+                msg
+            };
             (ErrorCode::from_http_status(s.code), msg)
         }
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
@@ -126,6 +134,16 @@ pub fn from_kube(e: kube::Error, context: &str, what: &str) -> BackendError {
                         "{what}: the answer is larger than the size cap (KubeOptions::max_body_bytes); \
                          it was not read further"
                     ),
+                )
+                .at(format!("context {context}"));
+            }
+            // The connection ended before the body it announced: the
+            // server answered, badly (as the other adapters say it).
+            if lower.contains("end of file before message length") {
+                return BackendError::new(
+                    Backend::Cluster,
+                    ErrorCode::MalformedResponse,
+                    scrub(&format!("{what}: the answer was cut short: {text}")),
                 )
                 .at(format!("context {context}"));
             }

@@ -134,16 +134,10 @@ async fn each_bad_answer_fails_its_context_with_a_clear_code() {
     );
     assert!(silent.request_count() >= 1, "the request was sent");
 
-    // hyper notices the missing bytes before the JSON parser does, and the
-    // adapter calls that `unreachable` ("cannot reach the API server"),
-    // where MLflow and Prometheus say `malformed_response`; the message at
-    // least names the cut.
-    let m = failed_with(
-        &st,
-        "short",
-        &[ErrorCode::MalformedResponse, ErrorCode::Unreachable],
-        &short.url(),
-    );
+    // hyper notices the missing bytes before the JSON parser does; the
+    // adapter says `malformed_response`, as MLflow and Prometheus do, and
+    // names the cut.
+    let m = failed_with(&st, "short", &[ErrorCode::MalformedResponse], &short.url());
     assert!(
         m.contains("end of file before message length reached") || m.contains("EOF"),
         "short: the cut is named: {m}"
@@ -162,10 +156,15 @@ async fn each_bad_answer_fails_its_context_with_a_clear_code() {
 
     let m = failed_with(&st, "denied", &[ErrorCode::Unauthenticated], &denied.url());
     assert!(m.contains("Unauthorized"), "denied: {m}");
+    assert!(
+        m.contains("check the kubeconfig user"),
+        "denied: what to check: {m}"
+    );
 
     // Calls on a failed context fail on their own; the live one answers.
     let e = c.whoami("denied").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthenticated, "{e}");
+    assert!(e.to_string().contains("check the kubeconfig user"), "{e}");
     assert!(!format!("{e} {e:?}").contains(TOKEN), "{e:?}");
     assert!(c.whoami("live").await.is_ok());
 }
