@@ -374,7 +374,7 @@ fn approval_gates(t: &Tally, requested_by: &str, need: u32) -> Vec<GateResult> {
         .map(|(_, p)| p.message())
         .collect();
     out.push(if rbac.is_empty() {
-        gate("rbac", GateStatus::Pass, "every counted approver was allowed to approve modelpromotions.modeldeck.io in each target namespace")
+        gate("rbac", GateStatus::Pass, "every counted approver was allowed to approve in each target namespace (their own ModelApproval where the cluster binds approvals, else approve modelpromotions.modeldeck.io)")
     } else {
         gate("rbac", GateStatus::Fail, rbac.join("; "))
     });
