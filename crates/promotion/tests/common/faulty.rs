@@ -1,10 +1,6 @@
-//! A wrapper around real ports (the sandbox's, or any other `Backends`)
-//! that counts every call, can fail a chosen call (before it reaches the
-//! backend, or after it took effect), and can play a read-only registry
-//! user (writes answered 403, as MLflow's basic-auth app does). It injects
-//! faults into a real backend; it answers nothing by itself. It records
-//! when an armed [`FaultPlan`] actually fired ([`Faulty::fired`]), so a
-//! test can tell a faulted run from one that ended before its fault.
+//! Real ports wrapped: every call counted, a chosen call failed (before or
+//! after its effect), a read-only registry user played (writes answered
+//! 403), and whether an armed [`FaultPlan`] fired recorded ([`Faulty::fired`]).
 
 use async_trait::async_trait;
 use modeldeck_core::console::Backends;
