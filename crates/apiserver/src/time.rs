@@ -4,39 +4,7 @@
 /// Milliseconds since the epoch of an RFC 3339 UTC timestamp
 /// (`2026-11-28T12:44:40Z`, fractional seconds allowed).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut ms = 0;
-    let rest = &s[19..];
-    let rest = if let Some(frac) = rest.strip_prefix('.') {
-        let digits: String = frac.chars().take_while(char::is_ascii_digit).collect();
-        let padded = format!("{:0<3}", &digits[..digits.len().min(3)]);
-        ms = padded.parse::<i64>().ok()?;
-        &frac[digits.len()..]
-    } else {
-        rest
-    };
-    if rest != "Z" {
-        return None;
-    }
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + se) * 1000) + ms)
-}
-
-// Howard Hinnant's days-from-civil, the inverse of core's formatter.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    modeldeck_core::domain::Timestamp::parse_rfc3339(s).map(|t| t.0)
 }
 
 /// kubectl's `HumanDuration` of a number of seconds.

@@ -258,11 +258,15 @@ impl Promotions {
     }
 
     /// Creates the `ModelPromotion` on every bound site (an existing one
-    /// with the same spec is a retry and fine).
-    pub(crate) async fn record_request(&self, req: &RequestRecord) -> Result<()> {
-        let sites = self.read_sites(req).await;
+    /// with the same spec is a retry and fine). Answers the sites as they
+    /// are now, the created objects in them.
+    pub(crate) async fn record_request(
+        &self,
+        req: &RequestRecord,
+    ) -> Result<BTreeMap<SiteKey, Site>> {
+        let mut sites = self.read_sites(req).await;
         let spec = spec_of(req);
-        for ((cluster, ns), site) in sites {
+        for ((cluster, ns), site) in sites.iter_mut() {
             if !site.state.is_bound() {
                 continue;
             }
@@ -284,13 +288,15 @@ impl Promotions {
                 spec: spec.clone(),
                 status: Default::default(),
             };
-            self.backends
+            let stored = self
+                .backends
                 .cluster
-                .create_promotion(&cluster, &obj)
+                .create_promotion(cluster, &obj)
                 .await
-                .map_err(|e| ledger_refusal(e, &cluster, &ns))?;
+                .map_err(|e| ledger_refusal(e, cluster, ns))?;
+            site.promotion = Some(stored);
         }
-        Ok(())
+        Ok(sites)
     }
 
     /// Creates the decision's `ModelApproval` on every bound site, with our

@@ -195,7 +195,7 @@ impl Promotions {
         .await;
         // The cluster first: the ModelPromotion, created with our own
         // credentials, is what binds the requester's name.
-        self.record_request(&record).await?;
+        let sites = self.record_request(&record).await?;
         self.backends
             .registry
             .set_version_tag(&record.model, &record.version, &key, &value)
@@ -218,7 +218,7 @@ impl Promotions {
             request: record,
         };
         let mut obs = obs;
-        obs.ledger = self.read_sites(&l.request).await;
+        obs.ledger = sites;
         let mut all_gates = approvals::checklist(&Default::default(), actor, &obs, policy);
         all_gates.extend(gates);
         Ok(super::load::to_promotion(
