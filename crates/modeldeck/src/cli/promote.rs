@@ -124,7 +124,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub model: Option<String>,
     /// Only entries since this long ago (`30m`, `24h`, `7d`) or this RFC 3339 time.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", global = true)]
     pub since: Option<String>,
     /// `audit verify`: check the journal's own chain only, without reading
     /// the registry's mirror of it.

@@ -227,7 +227,12 @@ fn check_head(
         return Err(fail(
             head.count.max(1),
             Tamper::HeadForged,
-            "the head's signature does not match the journal key: the head was rewritten",
+            if head.mac.is_none() {
+                "the head is not signed although a journal key is set: it was rewritten \
+                 without the key, or the journal was started before the key was set"
+            } else {
+                "the head's signature does not match the journal key: the head was rewritten"
+            },
         ));
     }
     if n < head.count {
