@@ -2,10 +2,12 @@
 //! implements, and the [`Console`] facade that joins them into one live
 //! [`Snapshot`]. Nothing here knows a terminal, a webview or a wire format.
 
+pub mod chart;
 pub mod compare;
 pub mod config;
 pub mod console;
 pub mod domain;
+pub mod drift;
 pub mod error;
 pub mod filter;
 pub mod fleet;

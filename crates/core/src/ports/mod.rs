@@ -219,6 +219,23 @@ pub trait Registry: Send + Sync {
 
     /// Deletes a version tag (no error if absent).
     async fn delete_version_tag(&self, model: &str, version: &str, key: &str) -> PortResult<()>;
+
+    /// The reference profile of `model` `version` (the run artifact the
+    /// version's [`PROFILE_TAG`](crate::drift::PROFILE_TAG) tag points to);
+    /// `None` when the version has none. Adapters that cannot read
+    /// artifacts answer `Unsupported`.
+    async fn reference_profile(
+        &self,
+        model: &str,
+        version: &str,
+    ) -> PortResult<Option<crate::drift::ReferenceProfile>> {
+        let _ = version;
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Registry,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this registry adapter cannot read reference profiles"),
+        ))
+    }
 }
 
 /// The metrics backend (read-only).
@@ -248,4 +265,48 @@ pub trait Metrics: Send + Sync {
 
     /// Per-feature drift of the model a workload serves.
     async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>>;
+
+    /// The live distributions of `model` `version`'s features over the
+    /// `window_ms` ending at `at` (now when `None`), in the bins of
+    /// `profile` (issue 10's convention: `modeldeck_feature_value` histograms
+    /// with buckets at the profile's edges, `modeldeck_feature_category_total`,
+    /// `modeldeck_feature_missing_total`). A feature without series is absent
+    /// from the sample. Adapters without live distributions answer
+    /// `Unsupported`.
+    async fn feature_sample(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &crate::drift::ReferenceProfile,
+        window_ms: i64,
+        at: Option<Timestamp>,
+    ) -> PortResult<crate::drift::LiveSample> {
+        let _ = (version, profile, window_ms, at);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Metrics,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this metrics adapter has no live feature distributions"),
+        ))
+    }
+
+    /// One feature's live counts at each step of `range`, each over the
+    /// `window_ms` ending there (drift over time). Steps without data are
+    /// absent. At most one point per step; adapters clamp the step so no
+    /// series exceeds the backend's point limit.
+    async fn feature_sample_range(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &crate::drift::ReferenceProfile,
+        feature: &str,
+        window_ms: i64,
+        range: TimeRange,
+    ) -> PortResult<Vec<(Timestamp, crate::drift::LiveFeature)>> {
+        let _ = (version, profile, feature, window_ms, range);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Metrics,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this metrics adapter has no live feature distributions"),
+        ))
+    }
 }
