@@ -7,6 +7,24 @@
 //! same tables, never from the server. Sample `i` is at
 //! `start + 60 s * i`; the gauge `modeldeck_fixture_end_seconds` carries the
 //! end time so a test can find the fixture's anchor from the server.
+//!
+//! Live feature distributions for drift (issue 10's convention), eight
+//! days at a ten-minute step ending at the same anchor (feature sample `j`
+//! at [`Fixture::feature_time`]), with the models' reference profiles
+//! ([`reference_profile`]; rows are [`features()`]):
+//!
+//! - `fx-sudden` `2`: `amount` (numeric) and `channel` (categorical) shift
+//!   at [`SHIFT_AT`], 36 h before the end; `channel` gains the unseen
+//!   category `crypto` there and starts missing 30 values per step (an
+//!   incident); `amount` misses 2 per step throughout; a steady numeric
+//!   prediction `score`.
+//! - `fx-gradual` `1`: `tenure` moves one observation per step from its
+//!   first bin to its last for every hour elapsed (PSI grows for days);
+//!   its counters reset at [`RESET_AT`] (a process restart).
+//! - `fx-seasonal` `1`: `load` swings between two shapes every 12 h, and
+//!   any 24 h sums to exactly the reference; a steady categorical
+//!   prediction `approved`.
+//! - `fx-hostile` `1`: a categorical feature named [`HOSTILE_FEATURE`].
 
 use modeldeck_core::domain::{MetricsTarget, WorkloadKind, WorkloadRef};
 
@@ -244,5 +262,11 @@ pub fn workloads() -> Vec<FixtureWorkload> {
     ]
 }
 
+mod feature_render;
+mod features;
 mod render;
+pub use features::{
+    Cells, FEATURE_BASE, FEATURE_SAMPLES, FEATURE_STEP_SECS, FixtureFeature, HOSTILE_FEATURE,
+    PER_HOUR, REFERENCE_STEPS, RESET_AT, SHIFT_AT, Scenario, feature, features, reference_profile,
+};
 pub use render::Fixture;

@@ -7,7 +7,8 @@
 //!   [`PromError`] that converts into the port's `BackendError`. Auth,
 //!   TLS setup, size cap and secret scrubbing come from modeldeck-http.
 //! - [`PrometheusMetrics`]: the `modeldeck_core::ports::Metrics` port on a
-//!   client and [`PromqlTemplates`].
+//!   client and [`PromqlTemplates`], live feature distributions for drift
+//!   included (`feature_sample`, `feature_sample_range`).
 //! - [`fixture`]: the deterministic OpenMetrics history the integration
 //!   tests backfill into a real Prometheus (`modeldeck-prom-fixture`).
 //!
@@ -43,7 +44,7 @@ mod wire;
 pub use client::PromClient;
 pub use config::{Auth, ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Secret};
 pub use error::{ApiErrorType, PromError, PromErrorKind};
-pub use metrics::{FeatureBin, PrometheusMetrics, QualityCheck};
+pub use metrics::{EDGE_TOLERANCE, FeatureBin, PrometheusMetrics, QualityCheck};
 pub use step::{MAX_POINTS, MIN_CHART_STEP_MS, RangeQuery, min_step_ms, step_for_width};
 pub use templates::{
     PromqlTemplates, TemplateError, escape_string, placeholders, regex_alternation, render,

@@ -2,6 +2,7 @@
 //! PromQL templates. Fleet health costs six instant queries whatever the
 //! number of workloads (rate, error ratio, p50, p95, p99, drift), each
 //! aggregated by the join labels and joined back to the asked-for refs.
+//! Live feature distributions for drift are in [`live`].
 
 use crate::client::PromClient;
 use crate::error::PromError;
@@ -17,6 +18,10 @@ use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use modeldeck_core::ports::Metrics;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+mod live;
+
+pub use live::EDGE_TOLERANCE;
 
 /// The Prometheus adapter behind the `Metrics` port.
 #[derive(Debug)]
@@ -344,5 +349,29 @@ impl Metrics for PrometheusMetrics {
                 .then_with(|| a.feature.cmp(&b.feature))
         });
         Ok(out)
+    }
+
+    async fn feature_sample(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &modeldeck_core::drift::ReferenceProfile,
+        window_ms: i64,
+        at: Option<Timestamp>,
+    ) -> PortResult<modeldeck_core::drift::LiveSample> {
+        self.sample(model, version, profile, window_ms, at).await
+    }
+
+    async fn feature_sample_range(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &modeldeck_core::drift::ReferenceProfile,
+        feature: &str,
+        window_ms: i64,
+        range: TimeRange,
+    ) -> PortResult<Vec<(Timestamp, modeldeck_core::drift::LiveFeature)>> {
+        self.sample_range(model, version, profile, feature, window_ms, range)
+            .await
     }
 }

@@ -25,6 +25,12 @@ pub struct TemplateError {
 /// Latency templates add `{quantile}`, the histogram template `{feature}`.
 /// `{by}` expands to the join labels (`namespace, workload`, with the
 /// cluster label first when one is set).
+///
+/// The live-distribution templates of drift (issue 10's convention) take
+/// `{model}`, `{version}`, `{window}` (the caller's window, e.g. `3600s`)
+/// and, for features, `{features}`: an anchored regex alternation of the
+/// profile's feature names, escaped, so one query answers for every
+/// feature of a kind (`sum by (feature, le)`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PromqlTemplates {
@@ -41,6 +47,9 @@ pub struct PromqlTemplates {
     pub feature_label: String,
     /// Result label holding the data-quality check name.
     pub check_label: String,
+    /// Result label holding a category (categorical features and
+    /// predictions).
+    pub category_label: String,
     /// Requests per second of one workload.
     pub request_rate: String,
     /// Failed fraction of requests of one workload.
@@ -63,10 +72,28 @@ pub struct PromqlTemplates {
     pub fleet_latency_quantile: String,
     /// Highest PSI, every workload at once.
     pub fleet_drift_max: String,
+    /// Live histograms of the numeric features `{features}` of `{model}`
+    /// `{version}` over `{window}`: one cumulative series per feature
+    /// label and `le`, buckets at the profile's edges.
+    pub feature_bins: String,
+    /// Live counts of the categorical features `{features}`: one series
+    /// per feature label and category label.
+    pub feature_categories: String,
+    /// Missing values of the features `{features}`: one series per feature
+    /// label.
+    pub feature_missing: String,
+    /// Live histogram of a numeric prediction: one cumulative series per
+    /// `le`.
+    pub prediction_bins: String,
+    /// Live counts of a categorical prediction: one series per category
+    /// label.
+    pub prediction_categories: String,
 }
 
 const ONE: &str = r#"namespace="{namespace}",workload="{workload}""#;
 const FLEET: &str = r#"namespace=~"{namespaces}""#;
+const VERSION: &str = r#"model="{model}",version="{version}""#;
+const FEATURES: &str = r#"model="{model}",version="{version}",feature=~"{features}""#;
 
 impl Default for PromqlTemplates {
     fn default() -> Self {
@@ -108,12 +135,32 @@ impl Default for PromqlTemplates {
             fleet_error_ratio: ratio(FLEET),
             fleet_latency_quantile: quantile(FLEET),
             fleet_drift_max: drift(FLEET),
+            category_label: "category".into(),
+            feature_bins: format!(
+                "sum by (feature, le) (increase(modeldeck_feature_value_bucket{{{FEATURES}}}[{{window}}]))"
+            ),
+            feature_categories: format!(
+                "sum by (feature, category) \
+                 (increase(modeldeck_feature_category_total{{{FEATURES}}}[{{window}}]))"
+            ),
+            feature_missing: format!(
+                "sum by (feature) (increase(modeldeck_feature_missing_total{{{FEATURES}}}[{{window}}]))"
+            ),
+            prediction_bins: format!(
+                "sum by (le) (increase(modeldeck_prediction_value_bucket{{{VERSION}}}[{{window}}]))"
+            ),
+            prediction_categories: format!(
+                "sum by (category) \
+                 (increase(modeldeck_prediction_category_total{{{VERSION}}}[{{window}}]))"
+            ),
         }
     }
 }
 
 const WORKLOAD_VARS: &[&str] = &["model", "namespace", "workload", "cluster", "window", "by"];
 const FLEET_VARS: &[&str] = &["namespaces", "clusters", "window", "by"];
+const LIVE_FEATURE_VARS: &[&str] = &["model", "version", "features", "window"];
+const LIVE_PREDICTION_VARS: &[&str] = &["model", "version", "window"];
 
 impl PromqlTemplates {
     /// The defaults with `overrides` (field name -> value) applied, as a
@@ -153,6 +200,7 @@ impl PromqlTemplates {
             ("workload_label", &self.workload_label),
             ("feature_label", &self.feature_label),
             ("check_label", &self.check_label),
+            ("category_label", &self.category_label),
         ] {
             if value.trim().is_empty() {
                 return Err(err(name, "must not be empty"));
@@ -164,6 +212,7 @@ impl PromqlTemplates {
             ("cluster_label", &self.cluster_label),
             ("feature_label", &self.feature_label),
             ("check_label", &self.check_label),
+            ("category_label", &self.category_label),
         ] {
             if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(err(name, &format!("{value:?} is not a label name")));
@@ -187,7 +236,50 @@ impl PromqlTemplates {
                 return Err(err(name, "must not be empty"));
             }
         }
+        for (name, template, vars) in self.live() {
+            if let Some(p) = placeholders(template)
+                .into_iter()
+                .find(|p| !vars.contains(p))
+            {
+                return Err(err(
+                    name,
+                    &format!(
+                        "placeholder {{{p}}} is not available here (available: {})",
+                        vars.iter()
+                            .map(|v| format!("{{{v}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if template.trim().is_empty() {
+                return Err(err(name, "must not be empty"));
+            }
+        }
         Ok(())
+    }
+
+    /// The live-distribution templates with the placeholders each may use.
+    fn live(&self) -> [(&'static str, &str, &'static [&'static str]); 5] {
+        [
+            ("feature_bins", &self.feature_bins, LIVE_FEATURE_VARS),
+            (
+                "feature_categories",
+                &self.feature_categories,
+                LIVE_FEATURE_VARS,
+            ),
+            ("feature_missing", &self.feature_missing, LIVE_FEATURE_VARS),
+            (
+                "prediction_bins",
+                &self.prediction_bins,
+                LIVE_PREDICTION_VARS,
+            ),
+            (
+                "prediction_categories",
+                &self.prediction_categories,
+                LIVE_PREDICTION_VARS,
+            ),
+        ]
     }
 
     fn all(&self) -> [(&'static str, &str, Option<&'static str>); 11] {

@@ -30,6 +30,58 @@ fn defaults_are_valid_and_render_without_leftovers() {
 }
 
 #[test]
+fn live_distribution_templates_render_and_are_checked() {
+    let t = PromqlTemplates::default();
+    let q = render(
+        &t.feature_bins,
+        &[
+            ("model", "fraud"),
+            ("version", "3"),
+            ("features", &regex_alternation(["amount", "a.b"])),
+            ("window", "3600s"),
+        ],
+    );
+    assert_eq!(
+        q,
+        r#"sum by (feature, le) (increase(modeldeck_feature_value_bucket{model="fraud",version="3",feature=~"amount|a\\.b"}[3600s]))"#
+    );
+    assert!(
+        t.prediction_categories
+            .contains("modeldeck_prediction_category_total")
+    );
+    let mut o = BTreeMap::new();
+    o.insert(
+        "feature_missing".to_string(),
+        "sum by (feature) (increase(x{workload=\"{workload}\"}[{window}]))".to_string(),
+    );
+    let e = PromqlTemplates::from_overrides(&o).unwrap_err();
+    assert_eq!(e.template, "feature_missing");
+    assert!(
+        e.message.contains("{workload}") && e.message.contains("{features}"),
+        "{e}"
+    );
+    let mut o = BTreeMap::new();
+    o.insert(
+        "prediction_bins".to_string(),
+        "sum by (le) (x{f=~\"{features}\"})".to_string(),
+    );
+    assert!(PromqlTemplates::from_overrides(&o).is_err());
+    let mut o = BTreeMap::new();
+    o.insert("category_label".to_string(), "bad label".to_string());
+    assert!(PromqlTemplates::from_overrides(&o).is_err());
+    o.insert("category_label".to_string(), "class".to_string());
+    o.insert(
+        "feature_categories".to_string(),
+        "sum by (feature, class) (increase(seldon_class_total{model_name=\"{model}\",feature=~\"{features}\"}[{window}]))"
+            .to_string(),
+    );
+    assert_eq!(
+        PromqlTemplates::from_overrides(&o).unwrap().category_label,
+        "class"
+    );
+}
+
+#[test]
 fn finds_placeholders_but_not_selectors() {
     let p = placeholders(r#"sum by ({by}) (x{a="{namespace}"}) {job="y"} {} {Bad}"#);
     assert_eq!(p, vec!["by", "namespace"]);
