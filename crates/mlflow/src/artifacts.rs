@@ -11,6 +11,11 @@
 //! Checked against MLflow 3.17.2: the proxy route and both UI routes serve
 //! files; `model-versions/get-artifact` fails (500) for `runs:/` sources,
 //! hence the resolution through the run. Bodies obey the size cap.
+//!
+//! Uploads ([`MlflowClient::upload_artifact`]) go through the proxy only
+//! (`PUT /api/2.0/mlflow-artifacts/artifacts/<p>/<path>`, the bytes as the
+//! body): a server-local or object store is written by clients directly,
+//! which Modeldeck does not do.
 
 use crate::client::MlflowClient;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
@@ -162,7 +167,36 @@ impl MlflowClient {
         decode_artifact(&bytes, path)
     }
 
-    async fn download_proxied(&self, root: &str, path: &str) -> PortResult<Vec<u8>> {
+    /// Uploads `bytes` as `path` inside the artifacts of run `run_id`,
+    /// through the tracking server's artifact proxy (an existing file is
+    /// replaced). Runs whose artifacts the server does not proxy are
+    /// `unsupported`.
+    pub async fn upload_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> PortResult<()> {
+        check_artifact_path(path)?;
+        let run = self.get_run(run_id).await?;
+        let root = run.info.artifact_uri.unwrap_or_default();
+        match ArtifactRoot::classify(&root, &self.t.cfg.base_url) {
+            ArtifactRoot::Proxied(p) => {
+                let url = self.proxy_url(&p, path)?;
+                tracing::debug!(url = %redact_url(&url), bytes = bytes.len(), "artifact upload via proxy");
+                Ok(self.t.put_bytes(&url, bytes).await?)
+            }
+            _ => {
+                let scheme = root.split(':').next().unwrap_or("");
+                Err(BackendError::new(
+                    Backend::Registry,
+                    ErrorCode::Unsupported,
+                    format!(
+                        "artifacts of run {run_id} live at a {scheme:?} URI the tracking server \
+                         does not proxy; uploads need a server started with artifact proxying \
+                         (mlflow-artifacts:, the default with --artifacts-destination)"
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn proxy_url(&self, root: &str, path: &str) -> PortResult<Url> {
         let mut url = self.t.url("api/2.0/mlflow-artifacts/artifacts/", &[])?;
         if let Ok(mut segs) = url.path_segments_mut() {
             segs.pop_if_empty();
@@ -174,6 +208,11 @@ impl MlflowClient {
                 segs.push(s);
             }
         }
+        Ok(url)
+    }
+
+    async fn download_proxied(&self, root: &str, path: &str) -> PortResult<Vec<u8>> {
+        let url = self.proxy_url(root, path)?;
         tracing::debug!(url = %redact_url(&url), "artifact via proxy");
         Ok(self.t.get_bytes(&url).await?)
     }

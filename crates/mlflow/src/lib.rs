@@ -1,6 +1,8 @@
 //! MLflow for Modeldeck: a client of the MLflow REST API 2.0 (registered
 //! models, versions, aliases, tags, runs, metric history, small artifacts)
-//! and [`MlflowRegistry`], the `Registry` port on top of it.
+//! and [`MlflowRegistry`], the `Registry` port on top of it, reference
+//! profiles (drift) included: read from and logged to run artifacts
+//! ([`profiles`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), modeldeck_core::BackendError> {
@@ -22,6 +24,7 @@ pub mod client;
 pub mod config;
 mod de;
 mod errors;
+pub mod profiles;
 pub mod registry;
 mod runs;
 pub mod stages;

@@ -269,6 +269,14 @@ impl Registry for MlflowRegistry {
     async fn delete_version_tag(&self, model: &str, version: &str, key: &str) -> PortResult<()> {
         self.client.delete_version_tag(model, version, key).await
     }
+
+    async fn reference_profile(
+        &self,
+        model: &str,
+        version: &str,
+    ) -> PortResult<Option<modeldeck_core::drift::ReferenceProfile>> {
+        self.read_reference_profile(model, version).await
+    }
 }
 
 fn aliases_of(map: &BTreeMap<String, String>, version: &str) -> Vec<String> {

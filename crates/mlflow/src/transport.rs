@@ -31,6 +31,17 @@ pub(crate) enum Repeat {
     Idempotent,
 }
 
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+enum Body<'a> {
+    /// Nothing.
+    Empty,
+    /// A JSON document (`Content-Type: application/json`).
+    Json(&'a serde_json::Value),
+    /// Raw bytes (`Content-Type: application/octet-stream`).
+    Bytes(&'a [u8]),
+}
+
 /// The configured HTTP client.
 #[derive(Clone)]
 pub(crate) struct Transport {
@@ -95,7 +106,7 @@ impl Transport {
     ) -> Result<T, Failure> {
         let url = self.api_url(endpoint, query)?;
         let body = self
-            .fetch(Method::GET, &url, None, Repeat::ByMethod)
+            .fetch(Method::GET, &url, Body::Empty, Repeat::ByMethod)
             .await?;
         decode(endpoint, &url, &body).map_err(|f| self.scrub(f))
     }
@@ -110,20 +121,30 @@ impl Transport {
         repeat: Repeat,
     ) -> Result<T, Failure> {
         let url = self.api_url(endpoint, &[])?;
-        let bytes = self.fetch(method, &url, Some(body), repeat).await?;
+        let bytes = self.fetch(method, &url, Body::Json(body), repeat).await?;
         decode(endpoint, &url, &bytes).map_err(|f| self.scrub(f))
     }
 
     /// GET any URL under the server and return the raw (capped) body.
     pub(crate) async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, Failure> {
-        self.fetch(Method::GET, url, None, Repeat::ByMethod).await
+        self.fetch(Method::GET, url, Body::Empty, Repeat::ByMethod)
+            .await
+    }
+
+    /// PUT raw bytes to any URL under the server (the artifact proxy's
+    /// upload); the answer's body is read under the cap and dropped. PUT is
+    /// idempotent, so it is retried like a GET.
+    pub(crate) async fn put_bytes(&self, url: &Url, bytes: &[u8]) -> Result<(), Failure> {
+        self.fetch(Method::PUT, url, Body::Bytes(bytes), Repeat::ByMethod)
+            .await
+            .map(drop)
     }
 
     async fn fetch(
         &self,
         method: Method,
         url: &Url,
-        body: Option<&serde_json::Value>,
+        body: Body<'_>,
         repeat: Repeat,
     ) -> Result<Vec<u8>, Failure> {
         let location = redact_url(url);
@@ -135,8 +156,11 @@ impl Transport {
                 .auth
                 .apply(self.http.request(method.clone(), url.clone()));
             match body {
-                Some(b) => req.json(b),
-                None => req,
+                Body::Json(b) => req.json(b),
+                Body::Bytes(b) => req
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(b.to_vec()),
+                Body::Empty => req,
             }
         };
         let resp = send_with_retries(&self.cfg.retry, idempotent, build)
