@@ -6,12 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 use modeldeck_core::domain::Timestamp;
-use modeldeck_core::drift::evaluate::{UNSEEN_BIN, bin_labels, compact};
+use modeldeck_core::drift::evaluate::{UNSEEN_BIN, bin_labels, compact, evaluate_feature};
 use modeldeck_core::drift::{
     DataQuality, Distribution, DriftPolicy, DriftReport, FeatureDriftRow, FeatureKind,
     FeatureProfile, LiveCounts, LiveFeature, LiveSample, Method, NumericStats, ReferenceProfile,
     Score, evaluate,
 };
+use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 const EDGES: [f64; 5] = [20.0, 30.0, 40.0, 50.0, 60.0];
@@ -374,4 +375,29 @@ fn numbers_in_bin_labels_are_compact_and_distinct() {
     let close_edges = bin_labels(&[100.01, 100.02]);
     assert_eq!(close_edges, ["≤100.01", "100.01–100.02", ">100.02"]);
     assert_eq!(bin_labels(&[]), ["(all)"]);
+}
+
+#[test]
+fn one_feature_alone_gives_the_same_row() {
+    let (p, s) = (profile(), sample());
+    let all = evaluate(&p, &s);
+    for name in ["age", "income", "country", "device", "tenure", "absent"] {
+        let one = evaluate_feature(&p, name, s.feature(name)).unwrap();
+        assert_eq!(&one, row(&all, name));
+    }
+    let pred = evaluate_feature(&p, "approved", s.feature("approved")).unwrap();
+    assert_eq!(Some(&pred), all.prediction.as_ref());
+    assert!(evaluate_feature(&p, "nope", None).is_none());
+}
+
+proptest! {
+    #[test]
+    fn compact_numbers_read_back_close(v in prop_oneof![-1e7..1e7f64, -1.0..1.0f64, -1e-2..1e-2f64], sig in 4usize..12) {
+        let text = compact(v, sig);
+        let back: f64 = text.parse().map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        let tolerance = v.abs() * 10f64.powi(1 - sig as i32);
+        prop_assert!((back - v).abs() <= tolerance, "{v} -> {text}");
+        let trailing_zero = text.contains('.') && !text.contains('e') && text.ends_with('0');
+        prop_assert!(!text.ends_with('.') && !trailing_zero, "{text}");
+    }
 }

@@ -19,6 +19,7 @@ use super::sample::{LiveCounts, LiveFeature, LiveSample};
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// The share of drifted features at which the dataset drifts, unless the
 /// policy says otherwise.
@@ -154,6 +155,18 @@ pub fn evaluate(profile: &ReferenceProfile, live: &LiveSample) -> DriftReport {
         dataset_threshold,
         dataset_drift: drifted_share.is_some_and(|s| s >= dataset_threshold),
     }
+}
+
+/// One feature's row as [`evaluate`] computes it (an input feature, the
+/// prediction or the label, by name), `None` when the profile has no such
+/// feature. For a score over time: evaluating the whole profile at every
+/// point would label every other feature's bins for nothing.
+pub fn evaluate_feature(
+    profile: &ReferenceProfile,
+    name: &str,
+    live: Option<&LiveFeature>,
+) -> Option<FeatureDriftRow> {
+    profile.feature(name).map(|f| feature_row(profile, f, live))
 }
 
 /// A count as a share's numerator: negative or non-finite counts are zero.
@@ -365,10 +378,17 @@ pub fn bin_labels(edges: &[f64]) -> Vec<String> {
         sig += 1;
         text = edges.iter().map(|&e| compact(e, sig)).collect();
     }
+    let join = |a: &str, mid: &str, b: &str| {
+        let mut s = String::with_capacity(a.len() + mid.len() + b.len());
+        s.push_str(a);
+        s.push_str(mid);
+        s.push_str(b);
+        s
+    };
     let mut labels = Vec::with_capacity(edges.len() + 1);
-    labels.push(format!("≤{}", text[0]));
-    labels.extend(text.windows(2).map(|w| format!("{}–{}", w[0], w[1])));
-    labels.push(format!(">{}", text[text.len() - 1]));
+    labels.push(join("≤", &text[0], ""));
+    labels.extend(text.windows(2).map(|w| join(&w[0], "–", &w[1])));
+    labels.push(join(">", &text[text.len() - 1], ""));
     labels
 }
 
@@ -386,19 +406,34 @@ pub fn compact(v: f64, sig: usize) -> String {
     if !(1e-3..1e6).contains(&a) {
         let s = format!("{:.*e}", sig - 1, v);
         return match s.split_once('e') {
-            Some((m, e)) => format!("{}e{e}", trim(m)),
+            Some((m, e)) => format!("{}e{e}", trim(m.to_string())),
             None => s,
         };
     }
-    let magnitude = a.log10().floor() as i64;
-    let decimals = (sig as i64 - 1 - magnitude).max(0) as usize;
-    trim(&format!("{v:.decimals$}"))
+    let magnitude = a.log10().floor() as i32;
+    let decimals = (sig as i32 - 1 - magnitude).clamp(0, 15);
+    // Integer digits format much faster than floats (a report labels
+    // tens of thousands of edges): `a` rounded to `decimals` places is
+    // `n / 10^decimals`, and n < 10^(sig + 1) fits easily.
+    let scale = 10u64.pow(decimals as u32);
+    let n = (a * scale as f64).round() as u64;
+    let (int, frac) = (n / scale, n % scale);
+    let mut out = String::with_capacity(sig + 3);
+    if v < 0.0 && n > 0 {
+        out.push('-');
+    }
+    let _ = write!(out, "{int}");
+    if frac > 0 {
+        let _ = write!(out, ".{frac:0width$}", width = decimals as usize);
+    }
+    trim(out)
 }
 
-fn trim(s: &str) -> String {
+/// Drops trailing zeros after a decimal point, and the point if nothing follows.
+fn trim(mut s: String) -> String {
     if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
+        let keep = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(keep);
     }
+    s
 }
