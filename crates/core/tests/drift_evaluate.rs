@@ -401,3 +401,17 @@ proptest! {
         prop_assert!(!text.ends_with('.') && !trailing_zero, "{text}");
     }
 }
+
+#[test]
+fn the_documented_profile_example_parses_and_validates() {
+    let doc = include_str!("../../../docs/drift.md");
+    let start = doc
+        .find("```json\n")
+        .expect("docs/drift.md has a JSON example")
+        + 8;
+    let len = doc[start..].find("```").unwrap();
+    let p: ReferenceProfile = serde_json::from_str(&doc[start..start + len]).unwrap();
+    p.validate().unwrap();
+    assert_eq!(p.policy.methods.get("age"), Some(&Method::Psi));
+    assert_eq!(p.feature("age").unwrap().present() + 110, p.rows);
+}
