@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod math;
 pub mod profile;
 pub mod sample;
+pub mod text;
 
 pub use evaluate::{DataQuality, DriftReport, FeatureDriftRow, evaluate};
 pub use math::{Method, Score};
