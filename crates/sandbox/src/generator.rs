@@ -111,6 +111,23 @@ pub(crate) fn generate(spec: &GenSpec) -> World {
                 .map(|f| f.to_string())
                 .collect(),
             drifting: i % 10 == 7,
+            drift: {
+                let names: Vec<String> = FEATURES
+                    .iter()
+                    .take(4 + i % 5)
+                    .map(|f| f.to_string())
+                    .collect();
+                let (sudden, gradual) = if i % 10 == 7 {
+                    crate::drift::drifting_defaults(&names, start)
+                } else {
+                    (None, None)
+                };
+                crate::drift::DriftPlan {
+                    sudden,
+                    gradual,
+                    ..Default::default()
+                }
+            },
             latency_ms: 10.0 + (i % 7) as f64 * 6.0,
             error_ratio: 0.001 + (i % 5) as f64 * 0.0008,
             broken: Vec::new(),

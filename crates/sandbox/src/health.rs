@@ -2,20 +2,18 @@
 //! latest values and any history come from the same formulas, so a chart
 //! always ends where the fleet table stands. Health follows the versions
 //! serving at each instant (rollout and canary weights), each version with
-//! its own seeded latency, error and drift characteristics.
+//! its own seeded latency and error characteristics; drift comes from the
+//! live feature distributions (`crate::drift::fleet`).
 
 use crate::rng::{mix, smooth_noise};
 use crate::world::{Model, Traits, WorkloadState, World};
-use modeldeck_core::domain::{DriftStatus, FeatureDrift, Health, Signal, Timestamp, WorkloadKind};
+use modeldeck_core::domain::{FeatureDrift, Health, Signal, Timestamp, WorkloadKind};
 
 const DAY_MS: f64 = 86_400_000.0;
-/// PSI thresholds used for the per-feature verdict.
-const PSI_WARN: f64 = 0.1;
-const PSI_ALERT: f64 = 0.25;
 
 /// Versions serving traffic at one instant, with their shares (sum 1).
 #[derive(Debug, Clone, Copy, Default)]
-struct Shares {
+pub(crate) struct Shares {
     parts: [(u32, f64); 3],
     len: usize,
 }
@@ -31,13 +29,14 @@ impl Shares {
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+    /// (version, share) pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
         self.parts.iter().take(self.len).copied()
     }
 }
 
 /// Which versions served `w` at `t`, by traffic share.
-fn shares_at(w: &WorkloadState, t: Timestamp) -> Shares {
+pub(crate) fn shares_at(w: &WorkloadState, t: Timestamp) -> Shares {
     let changes = w.changes();
     let k = changes.partition_point(|c| c.at <= t);
     let canary = match changes.get(k) {
@@ -136,26 +135,11 @@ pub(crate) fn signal_at(
             };
             Some(round(v.max(0.0), 6))
         }
-        Signal::DriftMax => features_at(model, w, t)
-            .map(|(_, psi)| psi)
-            .fold(None, |acc: Option<f64>, p| {
-                Some(acc.map_or(p, |a| a.max(p)))
-            }),
+        Signal::DriftMax => crate::drift::fleet::of_workload(world, w, t)?
+            .iter()
+            .map(|f| f.psi)
+            .reduce(f64::max),
     }
-}
-
-/// Each feature's PSI for `w` at `t`.
-fn features_at<'a>(
-    model: &'a Model,
-    w: &'a WorkloadState,
-    t: Timestamp,
-) -> impl Iterator<Item = (&'a str, f64)> + 'a {
-    let factor = blended(model, w, t, |tr| tr.drift_factor);
-    model.features.iter().map(move |f| {
-        let n = smooth_noise(mix(w.key, f.key), t.0, 3_600_000);
-        let psi = f.base_psi * factor * (1.0 + 0.1 * n);
-        (f.name.as_str(), round(psi.max(0.0), 4))
-    })
 }
 
 /// Latest health of `w` at `t`.
@@ -170,28 +154,16 @@ pub(crate) fn health_at(world: &World, w: &WorkloadState, t: Timestamp) -> Healt
     h
 }
 
-/// Per-feature drift of what `w` serves at `t`, highest first.
+/// Per-feature drift (PSI) of what `w` serves at `t`, highest first;
+/// empty when the served version has no reference profile.
 pub(crate) fn feature_drift_at(
     world: &World,
     w: &WorkloadState,
     t: Timestamp,
 ) -> Vec<FeatureDrift> {
-    let Some(model) = world.models.get(w.model as usize) else {
-        return Vec::new();
-    };
-    let mut out: Vec<FeatureDrift> = features_at(model, w, t)
-        .map(|(name, psi)| FeatureDrift {
-            feature: name.to_string(),
-            psi,
-            status: DriftStatus::from_psi(Some(psi), PSI_WARN, PSI_ALERT),
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.psi
-            .total_cmp(&a.psi)
-            .then_with(|| a.feature.cmp(&b.feature))
-    });
-    out
+    crate::drift::fleet::of_workload(world, w, t)
+        .map(|d| d.as_ref().clone())
+        .unwrap_or_default()
 }
 
 fn round(v: f64, digits: i32) -> f64 {

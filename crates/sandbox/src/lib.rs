@@ -6,6 +6,7 @@
 
 mod clock;
 mod cluster;
+mod drift;
 mod error;
 mod generator;
 mod health;
@@ -73,6 +74,31 @@ impl Default for GenSpec {
             versions_per_model: 5,
         }
     }
+}
+
+/// A protected attribute of a simulated model and how often each of its
+/// groups gets the positive outcome: the data a fairness check (statistical
+/// parity difference, disparate impact ratio) will read. Drawn from the
+/// scenario's `[models.drift] protected`; the same for every version.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProtectedAttribute {
+    /// The categorical feature holding the group.
+    pub attribute: String,
+    /// The positive outcome's name (`approved`).
+    pub outcome: String,
+    /// Each group, in name order.
+    pub groups: Vec<GroupOutcome>,
+}
+
+/// One group of a [`ProtectedAttribute`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GroupOutcome {
+    /// The group (a category of the attribute).
+    pub group: String,
+    /// Its share of the rows.
+    pub share: f64,
+    /// Share of its rows with the positive outcome.
+    pub rate: f64,
 }
 
 /// A simulated world. Cheap to clone; clones share the world and its clock.
@@ -172,6 +198,36 @@ impl Sandbox {
         })?;
         let clock = SandboxClock::new(ClockMode::Virtual { start: world.now });
         Ok(Sandbox::over(world, clock))
+    }
+
+    /// The protected attribute of `model` (fairness data), `None` when the
+    /// model has none or does not exist.
+    pub fn protected_attribute(&self, model: &str) -> Option<ProtectedAttribute> {
+        let w = self.shared.lock();
+        let mi = w.model_index(model)?;
+        let p = w.models.get(mi)?.drift.protected.clone()?;
+        let sim = drift::sim(&w, mi as u32)?;
+        let shares = match &sim.get(&p.feature)?.shape {
+            drift::catalog::Shape::Categorical { names, probs } => names
+                .iter()
+                .cloned()
+                .zip(probs.iter().copied())
+                .collect::<std::collections::BTreeMap<_, _>>(),
+            _ => return None,
+        };
+        Some(ProtectedAttribute {
+            attribute: p.feature,
+            outcome: p.outcome,
+            groups: p
+                .rates
+                .into_iter()
+                .map(|(group, rate)| GroupOutcome {
+                    share: shares.get(&group).copied().unwrap_or(0.0),
+                    group,
+                    rate,
+                })
+                .collect(),
+        })
     }
 
     /// The seed the world was built with.

@@ -1,13 +1,17 @@
 //! The simulated metrics backend behind the [`Metrics`] port: fleet health,
-//! ranged series and per-feature drift, all from the deterministic
-//! functions in `health`, with Prometheus-like limits on ranges. The model a
+//! ranged series, per-feature drift and live feature distributions, all
+//! from the deterministic functions in `health` and `drift`, with
+//! Prometheus-like limits on ranges. The model a
 //! target carries is not needed: the sandbox knows what each of its
 //! workloads serves.
 
+use crate::drift::{self, live};
 use crate::health;
 use crate::shared::Shared;
+use crate::world::World;
 use async_trait::async_trait;
 use modeldeck_core::domain::*;
+use modeldeck_core::drift::{LiveFeature, LiveSample, ReferenceProfile};
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use modeldeck_core::ports::Metrics;
 use std::collections::BTreeMap;
@@ -116,4 +120,131 @@ impl Metrics for SandboxMetrics {
             Ok(health::feature_drift_at(w, state, w.now))
         })
     }
+
+    async fn feature_sample(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &ReferenceProfile,
+        window_ms: i64,
+        at: Option<Timestamp>,
+    ) -> PortResult<LiveSample> {
+        self.shared.call(Backend::Metrics, |w| {
+            let (mi, n) = model_version(w, model, version)?;
+            positive_window(window_ms)?;
+            let at = at.map_or(w.now, |a| a.min(w.now));
+            let Some(sim) = drift::sim(w, mi) else {
+                return Err(model_missing(model));
+            };
+            let traffic = live::traffic(w, mi, n, live::scrape_end(at), window_ms);
+            Ok(LiveSample {
+                at,
+                window_ms,
+                features: live::sample(&sim, profile, &traffic, n),
+            })
+        })
+    }
+
+    async fn feature_sample_range(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &ReferenceProfile,
+        feature: &str,
+        window_ms: i64,
+        range: TimeRange,
+    ) -> PortResult<Vec<(Timestamp, LiveFeature)>> {
+        self.shared.call(Backend::Metrics, |w| {
+            let (mi, n) = model_version(w, model, version)?;
+            positive_window(window_ms)?;
+            check_range(range)?;
+            let Some(pf) = profile.feature(feature) else {
+                return Err(BackendError::new(
+                    Backend::Metrics,
+                    ErrorCode::InvalidRequest,
+                    format!("{model} v{version}'s reference profile has no feature {feature:?}"),
+                ));
+            };
+            let Some(sim) = drift::sim(w, mi) else {
+                return Err(model_missing(model));
+            };
+            let Some(fsim) = sim.get(feature) else {
+                return Ok(Vec::new());
+            };
+            // Clamp the step so no series passes the point limit.
+            let span = range.end.millis_since(range.start);
+            let step = range.step_ms.max(span / (MAX_POINTS - 1) + 1);
+            let mut out = Vec::new();
+            let mut t = range.start;
+            while t <= range.end && t <= w.now {
+                let traffic = live::traffic(w, mi, n, live::scrape_end(t), window_ms);
+                if let Some(f) = live::feature(fsim, pf, &traffic, n) {
+                    out.push((t, f));
+                }
+                t = t.plus_millis(step);
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn model_missing(model: &str) -> BackendError {
+    BackendError::not_found(
+        Backend::Metrics,
+        format!("no feature series for model {model:?}: the sandbox has no such model"),
+    )
+    .at(format!("sandbox://metrics/models/{model}"))
+}
+
+/// The model's index and the version's number, or not-found naming them.
+fn model_version(w: &World, model: &str, version: &str) -> PortResult<(u32, u32)> {
+    let mi = w.model_index(model).ok_or_else(|| model_missing(model))?;
+    let n = version
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| w.models.get(mi).is_some_and(|m| m.version(*n).is_some()))
+        .ok_or_else(|| {
+            BackendError::not_found(
+                Backend::Metrics,
+                format!("no feature series for version {version:?} of model {model:?}"),
+            )
+            .at(format!(
+                "sandbox://metrics/models/{model}/versions/{version}"
+            ))
+        })?;
+    Ok((mi as u32, n))
+}
+
+fn positive_window(window_ms: i64) -> PortResult<()> {
+    if window_ms <= 0 {
+        return Err(BackendError::new(
+            Backend::Metrics,
+            ErrorCode::InvalidRequest,
+            format!("window must be positive, got {window_ms} ms"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_range(range: TimeRange) -> PortResult<()> {
+    if range.step_ms <= 0 {
+        return Err(BackendError::new(
+            Backend::Metrics,
+            ErrorCode::InvalidRequest,
+            format!("step must be positive, got {} ms", range.step_ms),
+        ));
+    }
+    if range.end < range.start {
+        return Err(BackendError::new(
+            Backend::Metrics,
+            ErrorCode::InvalidRequest,
+            format!(
+                "range end {} is before its start {}",
+                range.end.rfc3339(),
+                range.start.rfc3339()
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -2,8 +2,9 @@
 //! histories and aliases, workloads on their versions, and the pending
 //! promotion request tags.
 
+use crate::drift::{DriftPlan, Outage, Protected, Ramp, Season, Step};
 use crate::rng::{Rng, hash_str, mix};
-use crate::scenario::{Scenario, TaskSpec};
+use crate::scenario::{DriftSpec, Scenario, TaskSpec};
 use crate::training::{ModelPlan, build_model};
 use crate::world::{CanarySplit, Extra, Task, WorkloadState, World};
 use modeldeck_core::domain::*;
@@ -40,6 +41,12 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             .and_then(|p| p.version.or(spec.challenger));
         let mut better: Vec<u32> = spec.challenger.into_iter().chain(promote).collect();
         better.dedup();
+        let features = if spec.features.is_empty() {
+            default_features(spec.task)
+        } else {
+            spec.features.clone()
+        };
+        let drift = drift_plan(spec.drift.as_ref(), spec.drifting, &features, start);
         let plan = ModelPlan {
             name: spec.name.clone(),
             team: spec.team.clone(),
@@ -50,11 +57,7 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             },
             description: spec.description.clone(),
             versions: spec.versions,
-            features: if spec.features.is_empty() {
-                default_features(spec.task)
-            } else {
-                spec.features.clone()
-            },
+            features,
             drifting: spec.drifting,
             latency_ms: spec.latency_ms,
             error_ratio: spec.error_ratio,
@@ -62,6 +65,7 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             champion,
             better,
             history_days: scenario.history_days,
+            drift,
         };
         let mut model = build_model(seed, &plan, start);
         model
@@ -222,8 +226,67 @@ fn seed_ledger(world: &mut World, p: &Promotion) {
     }
 }
 
+/// The drift plan of a model: its `[models.drift]` table, the default
+/// sudden and gradual drifts of `drifting = true` where the table names
+/// none, times counted back from `start`.
+fn drift_plan(
+    spec: Option<&DriftSpec>,
+    drifting: bool,
+    features: &[String],
+    start: Timestamp,
+) -> DriftPlan {
+    let hours = |h: f64| start.plus_millis(-(h * 3_600_000.0).round() as i64);
+    let empty = DriftSpec::default();
+    let spec = spec.unwrap_or(&empty);
+    let (sudden, gradual) = if drifting {
+        crate::drift::drifting_defaults(features, start)
+    } else {
+        (None, None)
+    };
+    DriftPlan {
+        sudden: spec
+            .sudden
+            .as_ref()
+            .map(|s| Step {
+                feature: s.feature.clone(),
+                at: hours(s.hours_ago),
+                shift: s.shift,
+            })
+            .or(sudden),
+        gradual: spec
+            .gradual
+            .as_ref()
+            .map(|g| Ramp {
+                feature: g.feature.clone(),
+                from: hours(24.0 * g.days),
+                per_day: g.shift / g.days,
+            })
+            .or(gradual),
+        seasonal: spec
+            .seasonal
+            .iter()
+            .map(|s| Season {
+                feature: s.feature.clone(),
+                amplitude: s.amplitude,
+            })
+            .collect(),
+        missing: spec.missing.as_ref().map(|m| Outage {
+            feature: m.feature.clone(),
+            from: hours(m.hours_ago),
+            until: hours(m.hours_ago - m.hours),
+            rate: m.rate,
+        }),
+        protected: spec.protected.as_ref().map(|p| Protected {
+            feature: p.feature.clone(),
+            outcome: p.outcome.clone(),
+            rates: p.rates.clone(),
+        }),
+        fresh_after: None,
+    }
+}
+
 /// Default feature names of a task.
-fn default_features(task: TaskSpec) -> Vec<String> {
+pub(crate) fn default_features(task: TaskSpec) -> Vec<String> {
     let names: &[&str] = match task {
         TaskSpec::Classifier => &[
             "tenure_days",

@@ -1,6 +1,7 @@
 //! The simulated model registry behind the [`Registry`] port: models,
 //! versions newest first with aliases joined in, runs, alias moves and
-//! version tags, with MLflow-like not-found errors that name what is missing.
+//! version tags, reference profiles (`crate::drift`), with MLflow-like
+//! not-found errors that name what is missing.
 
 use crate::shared::Shared;
 use crate::world::{Model, Version, World};
@@ -170,6 +171,19 @@ impl Registry for SandboxRegistry {
                 v.tags.insert(key.to_string(), value.to_string());
             }
             Ok(())
+        })
+    }
+
+    async fn reference_profile(
+        &self,
+        model: &str,
+        version: &str,
+    ) -> PortResult<Option<modeldeck_core::drift::ReferenceProfile>> {
+        self.shared.call(Backend::Registry, |w| {
+            let mi = w.model_index(model).ok_or_else(|| model_missing(model))?;
+            let m = model_ref(w, model)?;
+            let n = version_number(m, version)?;
+            Ok(crate::drift::reference(w, mi as u32, n).map(|p| p.as_ref().clone()))
         })
     }
 

@@ -78,6 +78,137 @@ pub(crate) struct ModelSpec {
     #[serde(default)]
     pub broken: Vec<u32>,
     pub promotion: Option<PromotionSpec>,
+    /// How the model's input data moves (`[models.drift]`).
+    pub drift: Option<DriftSpec>,
+}
+
+/// A model's drift scenarios (crates/sandbox/README.md, "Drift").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DriftSpec {
+    pub sudden: Option<SuddenSpec>,
+    pub gradual: Option<GradualSpec>,
+    #[serde(default)]
+    pub seasonal: Vec<SeasonalSpec>,
+    pub missing: Option<MissingSpec>,
+    pub protected: Option<ProtectedSpec>,
+}
+
+/// A step change `hours_ago` before the start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuddenSpec {
+    pub feature: String,
+    pub hours_ago: f64,
+    /// Sigmas (numeric) or share of rows moved (categorical).
+    pub shift: f64,
+}
+
+/// A linear drift that started `days` before the start and has reached
+/// `shift` by then (and goes on at that pace).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GradualSpec {
+    pub feature: String,
+    pub days: f64,
+    pub shift: f64,
+}
+
+/// A feature following the local time of day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeasonalSpec {
+    pub feature: String,
+    #[serde(default = "default_amplitude")]
+    pub amplitude: f64,
+}
+
+/// A missing-value incident.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MissingSpec {
+    pub feature: String,
+    pub hours_ago: f64,
+    pub hours: f64,
+    pub rate: f64,
+}
+
+/// A protected attribute and each group's positive-outcome rate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProtectedSpec {
+    pub feature: String,
+    #[serde(default = "default_outcome")]
+    pub outcome: String,
+    pub rates: BTreeMap<String, f64>,
+}
+
+impl DriftSpec {
+    /// The first problem: (field under `drift.`, message).
+    fn problem(&self, features: &[String]) -> Option<(String, String)> {
+        let known = |f: &str| features.iter().any(|n| n == f);
+        let mut named: Vec<(&str, &str)> = Vec::new();
+        if let Some(s) = &self.sudden {
+            named.push(("sudden.feature", &s.feature));
+            if !(s.hours_ago.is_finite() && s.hours_ago >= 0.0) {
+                return Some(("sudden.hours_ago".into(), "must be a number >= 0".into()));
+            }
+            if !s.shift.is_finite() {
+                return Some(("sudden.shift".into(), "must be a finite number".into()));
+            }
+        }
+        if let Some(g) = &self.gradual {
+            named.push(("gradual.feature", &g.feature));
+            if !(g.days.is_finite() && g.days > 0.0) {
+                return Some(("gradual.days".into(), "must be a number > 0".into()));
+            }
+            if !g.shift.is_finite() {
+                return Some(("gradual.shift".into(), "must be a finite number".into()));
+            }
+        }
+        for s in &self.seasonal {
+            named.push(("seasonal.feature", &s.feature));
+            if !s.amplitude.is_finite() {
+                return Some((
+                    "seasonal.amplitude".into(),
+                    "must be a finite number".into(),
+                ));
+            }
+        }
+        if let Some(m) = &self.missing {
+            named.push(("missing.feature", &m.feature));
+            if !(m.hours_ago.is_finite() && m.hours.is_finite() && m.hours > 0.0) {
+                return Some((
+                    "missing.hours".into(),
+                    "hours_ago and hours must be numbers, hours > 0".into(),
+                ));
+            }
+            if !(0.0..=1.0).contains(&m.rate) {
+                return Some(("missing.rate".into(), "must be between 0 and 1".into()));
+            }
+        }
+        if let Some(p) = &self.protected {
+            named.push(("protected.feature", &p.feature));
+            if p.rates.len() < 2 {
+                return Some(("protected.rates".into(), "needs at least two groups".into()));
+            }
+            if let Some((g, r)) = p.rates.iter().find(|(_, r)| !(0.0..=1.0).contains(*r)) {
+                return Some((
+                    "protected.rates".into(),
+                    format!("group {g:?}: {r} is not between 0 and 1"),
+                ));
+            }
+        }
+        named
+            .into_iter()
+            .find(|(_, f)| !known(f))
+            .map(|(field, f)| {
+                (
+                    field.to_string(),
+                    format!("{f:?} is not one of the model's features {features:?}"),
+                )
+            })
+    }
 }
 
 /// A version named by number or by alias (`"champion"`).
@@ -126,6 +257,12 @@ fn default_history_days() -> u32 {
 }
 fn default_hours_ago() -> u32 {
     3
+}
+fn default_amplitude() -> f64 {
+    1.0
+}
+fn default_outcome() -> String {
+    "positive".into()
 }
 fn default_latency_ms() -> f64 {
     25.0
@@ -296,6 +433,16 @@ impl Scenario {
                     m.span(),
                     "must be between 0 and 1".into(),
                 ));
+            }
+            if let Some(d) = &spec.drift {
+                let features = if spec.features.is_empty() {
+                    crate::populate::default_features(spec.task)
+                } else {
+                    spec.features.clone()
+                };
+                if let Some((f, message)) = d.problem(&features) {
+                    return Err(bad(field(&format!("drift.{f}")), m.span(), message));
+                }
             }
             if let Some(p) = &spec.promotion {
                 match p.version.or(spec.challenger) {

@@ -45,7 +45,13 @@ pub(crate) struct ModelPlan {
     pub better: Vec<u32>,
     /// Days of history before `start`.
     pub history_days: u32,
+    /// How the input data moves (`drifting` adds `fresh_after`).
+    pub drift: crate::drift::DriftPlan,
 }
+
+/// How long before the start a version retrained on recent data (a
+/// drifting model's versions after the champion) was registered.
+pub(crate) const FRESH_HOURS_AGO: i64 = 3;
 
 /// Builds a model with its versions and runs, as of `start`.
 pub(crate) fn build_model(seed: u64, plan: &ModelPlan, start: Timestamp) -> Model {
@@ -81,22 +87,26 @@ pub(crate) fn build_model(seed: u64, plan: &ModelPlan, start: Timestamp) -> Mode
             evolve_params(&mut rng, &mut params);
         }
         let jitter = (rng.range_f64(-0.3, 0.3) * slot as f64) as i64;
-        let at = created_at.plus_millis(slot * i64::from(i) + jitter);
+        let fresh = plan.drifting && i > plan.champion;
+        // A drifting model's newer versions were retrained on the last
+        // hours of data (after the sudden shift), registered just now.
+        let at = if fresh {
+            start.plus_millis(
+                -FRESH_HOURS_AGO * 3_600_000 + i64::from(i - plan.champion - 1) * 600_000,
+            )
+        } else {
+            created_at.plus_millis(slot * i64::from(i) + jitter)
+        };
         let user = rng.pick(&USERS).copied().unwrap_or("alice.nguyen");
         let run = run(&mut rng, plan, i, q, base, &params, at, user);
-        let fresh = plan.drifting && i > plan.champion;
         let traits = Traits {
             latency_s: plan.latency_ms / 1000.0 * rng.range_f64(0.85, 1.2),
             error_ratio: plan.error_ratio * rng.range_f64(0.7, 1.4),
-            drift_factor: if fresh {
-                rng.range_f64(0.2, 0.35)
-            } else if plan.drifting {
-                rng.range_f64(0.97, 1.1)
-            } else {
-                rng.range_f64(0.7, 1.3)
-            },
             broken: plan.broken.contains(&i),
         };
+        // The draw of the drift factor versions once had: kept so every
+        // later draw (and so every run, param and tag) stays as it was.
+        let _ = rng.f64();
         let mut tags = BTreeMap::new();
         tags.insert("validation_status".to_string(), "passed".to_string());
         tags.insert(
@@ -106,14 +116,30 @@ pub(crate) fn build_model(seed: u64, plan: &ModelPlan, start: Timestamp) -> Mode
                 .map(|c| c.chars().take(7).collect())
                 .unwrap_or_default(),
         );
+        // Every version but the first of a model with more than two has a
+        // reference profile (the team adopted `modeldeck profile build` after v1).
+        if i > 1 || n <= 2 {
+            tags.insert(
+                modeldeck_core::drift::PROFILE_TAG.to_string(),
+                modeldeck_core::drift::PROFILE_ARTIFACT.to_string(),
+            );
+        }
+        let description = if fresh {
+            format!(
+                "Retrained on recent data up to {}",
+                at.plus_millis(-crate::drift::FRESH_DATA_LAG_MS).rfc3339()
+            )
+        } else {
+            format!(
+                "Retrained on data up to {}",
+                at.plus_millis(-DAY_MS).rfc3339().get(..10).unwrap_or("")
+            )
+        };
         versions.push(Version {
             number: i,
             status: VersionStatus::Ready,
             tags,
-            description: Some(format!(
-                "Retrained on data up to {}",
-                at.plus_millis(-DAY_MS).rfc3339().get(..10).unwrap_or("")
-            )),
+            description: Some(description),
             user: Some(user.to_string()),
             created_at: at,
             traits,
@@ -121,7 +147,11 @@ pub(crate) fn build_model(seed: u64, plan: &ModelPlan, start: Timestamp) -> Mode
         });
     }
     let updated_at = versions.last().map_or(created_at, |v| v.created_at);
-    let features = features(&mut rng, plan);
+    let features = features(plan);
+    let mut drift = plan.drift.clone();
+    if plan.drifting && n > plan.champion {
+        drift.fresh_after = Some(plan.champion);
+    }
     let mut tags = BTreeMap::new();
     tags.insert("team".to_string(), plan.team.clone());
     tags.insert("task".to_string(), task_name(plan.task).to_string());
@@ -134,6 +164,7 @@ pub(crate) fn build_model(seed: u64, plan: &ModelPlan, start: Timestamp) -> Mode
         updated_at,
         team: plan.team.clone(),
         features,
+        drift,
         versions,
     }
 }
@@ -147,22 +178,12 @@ pub(crate) fn task_name(t: Task) -> &'static str {
     }
 }
 
-fn features(rng: &mut Rng, plan: &ModelPlan) -> Vec<Feature> {
+fn features(plan: &ModelPlan) -> Vec<Feature> {
     plan.features
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let base_psi = match (plan.drifting, i) {
-                (true, 0) => rng.range_f64(0.38, 0.48),
-                (true, 1) => rng.range_f64(0.31, 0.36),
-                (true, 2) => rng.range_f64(0.12, 0.18),
-                _ => rng.range_f64(0.005, 0.07),
-            };
-            Feature {
-                name: name.clone(),
-                key: hash_str(name),
-                base_psi,
-            }
+        .map(|name| Feature {
+            name: name.clone(),
+            key: hash_str(name),
         })
         .collect()
 }

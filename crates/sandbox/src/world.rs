@@ -18,14 +18,12 @@ pub(crate) enum Task {
     Ranker,
 }
 
-/// One input feature and how far its live distribution sits from training.
+/// One input feature (its shape and drift: `crate::drift`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Feature {
     pub name: String,
     /// Seeded key of this feature's noise.
     pub key: u64,
-    /// PSI of this feature for a version with drift factor 1.
-    pub base_psi: f64,
 }
 
 /// How a version behaves when served (seeded per version).
@@ -35,8 +33,6 @@ pub(crate) struct Traits {
     pub latency_s: f64,
     /// Fraction of failed requests.
     pub error_ratio: f64,
-    /// Multiplier of every feature's PSI.
-    pub drift_factor: f64,
     /// Pods of this version never become ready (a rollout to it stalls).
     pub broken: bool,
 }
@@ -65,6 +61,9 @@ pub(crate) struct Model {
     pub updated_at: Timestamp,
     pub team: String,
     pub features: Vec<Feature>,
+    /// How the model's input data moves over time.
+    #[serde(default)]
+    pub drift: crate::drift::DriftPlan,
     /// Ascending by number.
     pub versions: Vec<Version>,
 }
@@ -244,6 +243,10 @@ pub(crate) struct World {
     /// (absent from worlds saved before the ledger existed).
     #[serde(default)]
     pub ledgers: BTreeMap<String, crate::ledger::ClusterLedger>,
+    /// Reference profiles, simulations and the Fleet's drift, computed on
+    /// first use (never saved: they follow from the rest).
+    #[serde(skip)]
+    pub drift_cache: crate::drift::CacheCell,
 }
 
 impl World {
@@ -266,6 +269,7 @@ impl World {
             },
             rules: Vec::new(),
             ledgers: BTreeMap::new(),
+            drift_cache: Default::default(),
         }
     }
 

@@ -106,7 +106,8 @@ async fn detail_shows_a_failing_gate_and_the_requesters_disabled_actions() {
             .unwrap()
             .clone();
         assert_eq!(drift.status, modeldeck_core::domain::GateStatus::Fail);
-        assert!(drift.detail.contains("0.05"), "{}", drift.detail);
+        assert!(drift.detail.contains("max PSI"), "{}", drift.detail);
+        assert!(drift.detail.contains(") > 5.000e-4"), "{}", drift.detail);
         snap(&mut t, "promotion_detail_failing_gate", w, h);
         if w == 200 {
             let screen = t.draw();
