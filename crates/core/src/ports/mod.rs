@@ -38,6 +38,17 @@ pub trait Cluster: Send + Sync {
     /// Recent events of a workload, its ReplicaSets and pods, newest last.
     async fn events(&self, target: &WorkloadRef) -> PortResult<Vec<ClusterEvent>>;
 
+    /// The workload's rollout history, oldest first: one [`Revision`] per
+    /// pod template it ran (deploys). Kinds without one answer an empty
+    /// list; adapters without the read answer `Unsupported`.
+    async fn revisions(&self, target: &WorkloadRef) -> PortResult<Vec<Revision>> {
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Cluster,
+            crate::error::ErrorCode::Unsupported,
+            format!("{target}: this cluster adapter cannot read rollout history"),
+        ))
+    }
+
     /// Changes the served model version with a merge patch. `expected_rv`
     /// is the resourceVersion the user saw: a mismatch is a `Conflict`.
     async fn set_served_version(
