@@ -87,6 +87,17 @@ pub enum Action {
     OpenPromotions,
     /// Request a promotion of the selected version (Versions).
     RequestPromotion,
+    /// Open the Drift screen of the selected row's model (Fleet, workload).
+    OpenDrift,
+    /// Drift: the next (+1) or previous (-1) window.
+    DriftWindow(i8),
+    /// Drift: the other version served (a canary's).
+    NextVersion,
+    /// Drift: switch the lower panel (score over time / histogram) when
+    /// only one fits.
+    TogglePanel,
+    /// Drift: start a retraining run of the model.
+    Retrain,
     /// A promotion action on the promotion shown (opens its dialog).
     Act(modeldeck_promotion::ActionKind),
     /// Run a command line as if typed after `:` (`fleet`, `ns risk`).

@@ -10,6 +10,7 @@ use crate::keymap::ScreenKind;
 use crate::prompt::{Prompt, PromptKind};
 use crate::render;
 use crate::views::compare::CompareView;
+use crate::views::drift::DriftScreen;
 use crate::views::fleet::FleetView;
 use crate::views::help::HelpView;
 use crate::views::models::ModelsView;
@@ -39,6 +40,7 @@ macro_rules! ctx {
     };
 }
 
+mod drift;
 mod promo;
 
 /// How long a footer message stays.
@@ -58,6 +60,8 @@ pub enum Screen {
     Compare(Box<CompareView>),
     /// A workload's detail and events.
     Workload(Box<WorkloadView>),
+    /// A model version's drift.
+    Drift(Box<DriftScreen>),
     /// Promotions: inbox and list (state kept in the app).
     Promotions,
     /// One promotion's detail.
@@ -75,6 +79,7 @@ impl Screen {
             Screen::Versions(_) => ScreenKind::Versions,
             Screen::Compare(_) => ScreenKind::Compare,
             Screen::Workload(_) => ScreenKind::Workload,
+            Screen::Drift(_) => ScreenKind::Drift,
             Screen::Promotions => ScreenKind::Promotions,
             Screen::Promotion(_) => ScreenKind::Promotion,
             Screen::Help(_) => ScreenKind::Help,
@@ -204,6 +209,7 @@ impl App {
             Screen::Versions(v) => v.on_result(r, &mut ctx),
             Screen::Compare(v) => v.on_result(r, &mut ctx),
             Screen::Workload(v) => v.on_result(r, &mut ctx),
+            Screen::Drift(v) => v.on_result(r, &mut ctx),
             Screen::Promotion(v) => v.on_result(r, &mut ctx),
             _ => false,
         });
@@ -263,6 +269,10 @@ impl App {
                 self.request_dialog();
                 return true;
             }
+            Action::OpenDrift => {
+                self.open_drift_here(reqs);
+                return true;
+            }
             _ => {}
         }
         let body = render::areas(self.area).body;
@@ -273,6 +283,7 @@ impl App {
             Some(Screen::Versions(v)) => v.handle(&action, &mut ctx),
             Some(Screen::Compare(v)) => v.handle(&action, &mut ctx),
             Some(Screen::Workload(v)) => v.handle(&action, &mut ctx),
+            Some(Screen::Drift(v)) => v.handle(&action, &mut ctx),
             Some(Screen::Promotions) => self.promo.handle(&action, &mut ctx),
             Some(Screen::Promotion(v)) => v.handle(&action, &mut ctx, &self.promo),
             Some(Screen::Help(v)) => v.handle(&action, body),
@@ -354,6 +365,7 @@ impl App {
                 self.scope.cluster = c;
                 self.stack = vec![Screen::Fleet];
             }
+            Command::Drift { model, version } => self.open_drift_named(&model, version, reqs),
             Command::Help => self.stack.push(Screen::Help(HelpView::new(self.screen()))),
             Command::Quit => self.request_quit(),
             Command::Compare { model, a, b } => {
@@ -417,6 +429,7 @@ impl App {
             Some(Screen::Versions(v)) => v.settle(snap, table_height(body)),
             Some(Screen::Workload(v)) => v.settle(table_height(body)),
             Some(Screen::Promotions) => self.promo.settle(table_height(body).saturating_sub(1)),
+            Some(Screen::Drift(v)) => v.settle(body),
             Some(Screen::Compare(_) | Screen::Help(_) | Screen::Promotion(_)) => {}
         }
     }

@@ -22,6 +22,13 @@ pub enum Command {
         b: String,
     },
     /// `:ns <name|all>`: scope the Fleet to a namespace (`None` = all).
+    /// `:drift <model> [version]`.
+    Drift {
+        /// Registered model.
+        model: String,
+        /// Version or alias; the served one when absent.
+        version: Option<String>,
+    },
     Namespace(Option<String>),
     /// `:ctx <name|all>`: scope the Fleet to a context (`None` = all).
     Context(Option<String>),
@@ -47,6 +54,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ":compare <model> <a> <b>",
         "two versions side by side (versions or aliases)",
     ),
+    (
+        "drift",
+        ":drift <model> [version|alias]",
+        "features vs the reference: scores, charts, retrain",
+    ),
     ("ns", ":ns <name|all>", "scope the fleet to a namespace"),
     ("ctx", ":ctx <name|all>", "scope the fleet to a context"),
     ("help", ":help", "key bindings"),
@@ -59,7 +71,8 @@ pub fn parse(input: &str) -> Result<Command, String> {
     let words: Vec<&str> = input.split_whitespace().collect();
     let Some((&name, args)) = words.split_first() else {
         return Err(
-            "empty command; try :fleet, :models, :promotions, :compare, :ns, :ctx or :q".into(),
+            "empty command; try :fleet, :models, :drift, :promotions, :compare, :ns, :ctx or :q"
+                .into(),
         );
     };
     let scope = |what: &str| -> Result<Option<String>, String> {
@@ -87,13 +100,24 @@ pub fn parse(input: &str) -> Result<Command, String> {
             }),
             _ => Err("usage: :compare <model> <version|alias> <version|alias>".into()),
         },
+        "drift" | "dr" => match args {
+            [model] => Ok(Command::Drift {
+                model: (*model).to_string(),
+                version: None,
+            }),
+            [model, v] => Ok(Command::Drift {
+                model: (*model).to_string(),
+                version: Some(version_arg(v)),
+            }),
+            _ => Err("usage: :drift <model> [version|alias]".into()),
+        },
         "ns" | "namespace" => scope("namespace").map(Command::Namespace),
         "ctx" | "context" => scope("context").map(Command::Context),
         "promotions" | "promotion" | "promos" | "inbox" | "pr" => none(Command::Promotions),
         "help" | "h" => none(Command::Help),
         "q" | "quit" | "q!" | "exit" => none(Command::Quit),
         other => Err(format!(
-            "unknown command :{other}; try :fleet, :models, :promotions, :compare, :ns, :ctx or :q"
+            "unknown command :{other}; try :fleet, :models, :drift, :promotions, :compare, :ns, :ctx or :q"
         )),
     }
 }
@@ -130,12 +154,13 @@ pub fn hints(input: &str, snap: &Snapshot) -> Vec<String> {
         [cmd] if matches!(*cmd, "ctx" | "context") => std::iter::once("all".to_string())
             .chain(snap.clusters.iter().cloned())
             .collect(),
-        [cmd] if matches!(*cmd, "compare" | "cmp") => {
+        [cmd] if matches!(*cmd, "compare" | "cmp" | "drift" | "dr") => {
             snap.models.iter().map(|m| m.name.clone()).collect()
         }
         [cmd, model, rest @ ..] if matches!(*cmd, "compare" | "cmp") && rest.len() < 2 => {
             version_hints(snap, model)
         }
+        [cmd, model] if matches!(*cmd, "drift" | "dr") => version_hints(snap, model),
         _ => Vec::new(),
     };
     let lower = partial.to_ascii_lowercase();

@@ -9,13 +9,16 @@
 use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::compare::Comparison;
+use modeldeck_core::console::{DriftPoint, DriftView};
 use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, WorkloadRef};
+use modeldeck_core::drift::ReferenceProfile;
 use modeldeck_core::error::{ErrorCode, PortResult};
 use modeldeck_core::report::ErrorReport;
 use modeldeck_promotion::{Promotions, Review};
 
 pub use crate::promo_jobs::{Act, Acted, PromoLists, PromoRow, TargetActivity};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How many versions get their run read for the Versions table's metrics
 /// column: the newest ones, which are the ones on screen first.
@@ -64,6 +67,30 @@ pub enum Job {
         /// The targets.
         targets: Vec<WorkloadRef>,
     },
+    /// A model version's drift over a window.
+    Drift {
+        /// Registered model.
+        model: String,
+        /// Version.
+        version: String,
+        /// Window, milliseconds.
+        window_ms: i64,
+    },
+    /// One feature's drift score over time.
+    DriftHistory {
+        /// Registered model.
+        model: String,
+        /// Version.
+        version: String,
+        /// The profile the drift answer carried.
+        profile: Arc<ReferenceProfile>,
+        /// Feature.
+        feature: String,
+        /// Window each point covers, milliseconds.
+        window_ms: i64,
+        /// About how many points.
+        points: u32,
+    },
 }
 
 /// Which in-flight slot a job occupies: a newer job in the same slot
@@ -86,6 +113,10 @@ pub enum JobSlot {
     Act,
     /// [`Job::Activity`].
     Activity,
+    /// [`Job::Drift`].
+    Drift,
+    /// [`Job::DriftHistory`].
+    DriftHistory,
 }
 
 impl Job {
@@ -100,6 +131,8 @@ impl Job {
             Job::Review { .. } => JobSlot::Review,
             Job::Act(_) => JobSlot::Act,
             Job::Activity { .. } => JobSlot::Activity,
+            Job::Drift { .. } => JobSlot::Drift,
+            Job::DriftHistory { .. } => JobSlot::DriftHistory,
         }
     }
 }
@@ -132,6 +165,10 @@ pub enum JobOutcome {
     Acted(Acted),
     /// Targets' events and logs.
     Activity(Vec<TargetActivity>),
+    /// A drift view.
+    Drift(PortResult<Box<DriftView>>),
+    /// A feature's score over time.
+    DriftHistory(PortResult<Vec<DriftPoint>>),
 }
 
 /// An answer, tagged with the request it answers.
@@ -194,6 +231,28 @@ pub async fn execute_with(
             },
         }),
         Job::Activity { targets } => JobOutcome::Activity(p::activity(console, targets).await),
+        Job::Drift {
+            model,
+            version,
+            window_ms,
+        } => JobOutcome::Drift(
+            console
+                .drift(model, version, *window_ms)
+                .await
+                .map(Box::new),
+        ),
+        Job::DriftHistory {
+            model,
+            version,
+            profile,
+            feature,
+            window_ms,
+            points,
+        } => JobOutcome::DriftHistory(
+            console
+                .drift_history(model, version, profile, feature, *window_ms, *points)
+                .await,
+        ),
     };
     JobResult {
         ticket: req.ticket,

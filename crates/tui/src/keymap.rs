@@ -23,6 +23,8 @@ pub enum ScreenKind {
     Compare,
     /// One workload's detail and events.
     Workload,
+    /// One model version's drift.
+    Drift,
     /// Promotions: inbox and list.
     Promotions,
     /// One promotion's detail.
@@ -40,6 +42,7 @@ impl ScreenKind {
             ScreenKind::Versions => "Versions",
             ScreenKind::Compare => "Compare",
             ScreenKind::Workload => "Workload",
+            ScreenKind::Drift => "Drift",
             ScreenKind::Promotions => "Promotions",
             ScreenKind::Promotion => "Promotion",
             ScreenKind::Help => "Help",
@@ -136,7 +139,7 @@ pub const GLOBAL: &[Binding] = &[
     bind(
         &[ch(':')],
         ":",
-        "command line (:fleet :models :promotions :compare :ns :ctx :q)",
+        "command line (:fleet :models :drift :promotions :compare :ns :ctx :q)",
         Action::OpenCommand,
     ),
     bind(
@@ -274,7 +277,13 @@ pub const FLEET: &[Binding] = &[
     bind(
         &[ch('D')],
         "D",
-        "sort by drift",
+        "drift of the row's model: features, charts, retrain",
+        Action::OpenDrift,
+    ),
+    bind(
+        &[ch('F')],
+        "F",
+        "sort by drift (feature drift)",
         Action::SortBy(FleetColumn::Drift),
     ),
     bind(
@@ -372,12 +381,55 @@ pub const COMPARE: &[Binding] = &[bind(
 )];
 
 /// Workload detail bindings.
-pub const WORKLOAD: &[Binding] = &[bind(
-    &[code(KeyCode::Enter)],
-    "enter",
-    "versions of the workload's model",
-    Action::Select,
-)];
+pub const WORKLOAD: &[Binding] = &[
+    bind(
+        &[code(KeyCode::Enter)],
+        "enter",
+        "versions of the workload's model",
+        Action::Select,
+    ),
+    bind(
+        &[ch('D')],
+        "D",
+        "drift of the served version (and the canary's)",
+        Action::OpenDrift,
+    ),
+];
+
+/// Drift screen bindings.
+pub const DRIFT: &[Binding] = &[
+    bind(
+        &[ch('w')],
+        "w",
+        "next window (1h 6h 24h 7d)",
+        Action::DriftWindow(1),
+    ),
+    bind(&[ch('W')], "W", "previous window", Action::DriftWindow(-1)),
+    bind(
+        &[ch('v')],
+        "v",
+        "the other version served (canary / stable)",
+        Action::NextVersion,
+    ),
+    bind(
+        &[code(KeyCode::Tab)],
+        "tab",
+        "score over time / histogram (when only one fits)",
+        Action::TogglePanel,
+    ),
+    bind(
+        &[ch('s')],
+        "s",
+        "sort: most drifted first / by name",
+        Action::SortNext,
+    ),
+    bind(
+        &[ch('R')],
+        "R",
+        "retrain: start a run from the model's retraining CronJob",
+        Action::Retrain,
+    ),
+];
 
 /// The bindings specific to `screen`.
 pub fn screen_bindings(screen: ScreenKind) -> &'static [Binding] {
@@ -387,6 +439,7 @@ pub fn screen_bindings(screen: ScreenKind) -> &'static [Binding] {
         ScreenKind::Versions => VERSIONS,
         ScreenKind::Compare => COMPARE,
         ScreenKind::Workload => WORKLOAD,
+        ScreenKind::Drift => DRIFT,
         ScreenKind::Promotions => PROMOTIONS,
         ScreenKind::Promotion => PROMOTION,
         ScreenKind::Help => &[],

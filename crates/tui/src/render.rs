@@ -50,6 +50,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Screen::Versions(v)) => v.render(frame, a.body, &rc),
         Some(Screen::Compare(v)) => v.render(frame, a.body, &rc),
         Some(Screen::Workload(v)) => v.render(frame, a.body, &rc),
+        Some(Screen::Drift(v)) => v.render(frame, a.body, &rc),
         Some(Screen::Promotions) => app.promo.render(frame, a.body, &rc),
         Some(Screen::Promotion(v)) => v.render(frame, a.body, &rc, &app.promo),
         Some(Screen::Help(v)) => v.render(frame, a.body),

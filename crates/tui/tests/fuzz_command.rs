@@ -27,6 +27,8 @@ const NAMES: &[&str] = &[
     "registry",
     "compare",
     "cmp",
+    "drift",
+    "dr",
     "ns",
     "namespace",
     "ctx",
@@ -68,6 +70,11 @@ fn check(input: &str) -> Result<(), TestCaseError> {
                             "{word:?} became {got:?}"
                         );
                     }
+                }
+                Command::Drift { model, version } => {
+                    prop_assert!(words.len() == 2 || words.len() == 3);
+                    prop_assert_eq!(model.as_str(), words[1]);
+                    prop_assert_eq!(version.is_some(), words.len() == 3);
                 }
                 Command::Namespace(Some(x)) | Command::Context(Some(x)) => {
                     prop_assert_eq!(words.len(), 2);

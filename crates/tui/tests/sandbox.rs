@@ -75,7 +75,7 @@ async fn demo_fleet() {
 #[tokio::test]
 async fn demo_fleet_sorted_by_drift() {
     snap_world!("demo_fleet_drift", |t, console, sb| {
-        t.type_str("D");
+        t.type_str("F");
     });
 }
 

@@ -161,6 +161,16 @@ impl Console {
         Ok(counts
             .into_iter()
             .filter_map(|(at, live)| {
+                // An input feature is scored alone (evaluate() would score
+                // every feature of the profile at every point); the
+                // prediction goes through evaluate(), which knows its row.
+                if profile.feature(feature).is_some() {
+                    let row = drift::evaluate::evaluate_feature(profile, feature, Some(&live))?;
+                    return Some(DriftPoint {
+                        at,
+                        score: row.score?,
+                    });
+                }
                 let sample = LiveSample {
                     at,
                     window_ms,

@@ -24,12 +24,13 @@ pub struct HelpView {
 /// Inner width from which help is drawn in two columns.
 const TWO_COLUMNS: u16 = 120;
 
-const ORDER: [ScreenKind; 7] = [
+const ORDER: [ScreenKind; 8] = [
     ScreenKind::Fleet,
     ScreenKind::Models,
     ScreenKind::Versions,
     ScreenKind::Compare,
     ScreenKind::Workload,
+    ScreenKind::Drift,
     ScreenKind::Promotions,
     ScreenKind::Promotion,
 ];

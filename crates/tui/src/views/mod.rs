@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod cursor;
+pub mod drift;
 pub mod fleet;
 pub mod help;
 pub mod models;

@@ -60,6 +60,7 @@ fn screen_hints(screen: ScreenKind) -> &'static [(&'static str, &'static str)] {
         ScreenKind::Fleet => &[
             ("enter", "versions"),
             ("d", "describe"),
+            ("D", "drift"),
             ("p", "promotions"),
             ("s/S", "sort"),
             ("/", "filter"),
@@ -72,7 +73,14 @@ fn screen_hints(screen: ScreenKind) -> &'static [(&'static str, &'static str)] {
             ("/", "filter"),
         ],
         ScreenKind::Compare => &[("d", "differences only")],
-        ScreenKind::Workload => &[("enter", "versions"), ("ctrl-r", "refresh")],
+        ScreenKind::Workload => &[("enter", "versions"), ("D", "drift"), ("ctrl-r", "refresh")],
+        ScreenKind::Drift => &[
+            ("j/k", "feature"),
+            ("w", "window"),
+            ("s", "sort"),
+            ("tab", "chart"),
+            ("R", "retrain"),
+        ],
         ScreenKind::Promotions => &[("enter", "detail"), ("ctrl-r", "refresh")],
         ScreenKind::Promotion => &[
             ("a", "approve"),

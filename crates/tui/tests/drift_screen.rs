@@ -1,0 +1,200 @@
+//! The Drift screen over a real Console on the sandbox's demo world
+//! (simulated backends, virtual clock, fixed seed): from the Fleet's
+//! drifting row to the feature that drifted, its score over time against
+//! the threshold, and its reference vs live histogram, by keyboard.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::Harness;
+use common::fixture::NOW;
+use crossterm::event::KeyCode;
+use modeldeck_core::{Console, ConsoleOptions};
+use modeldeck_sandbox::{ClockMode, Sandbox};
+use modeldeck_tui::app::Screen;
+use modeldeck_tui::keymap::ScreenKind;
+use modeldeck_tui::views::drift::DriftScreen;
+use modeldeck_tui::{Action, jobs};
+
+const HOUR: i64 = 3_600_000;
+
+async fn world() -> (Sandbox, Console) {
+    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
+    let console = Console::new(
+        sb.backends(),
+        ConsoleOptions {
+            profile: "demo".into(),
+            sandbox: true,
+            clock: sb.clock(),
+            ..Default::default()
+        },
+    );
+    console.refresh_all().await;
+    (sb, console)
+}
+
+async fn run_jobs(t: &mut Harness, console: &Console) {
+    while let Some(req) = t.requests.pop() {
+        let r = jobs::execute(console, req).await;
+        t.act(Action::JobDone(Box::new(r)));
+    }
+}
+
+async fn harness(console: &Console, w: u16, h: u16) -> Harness {
+    let mut t = Harness::new((*console.snapshot()).clone(), w, h);
+    t.app.settle();
+    run_jobs(&mut t, console).await;
+    t
+}
+
+fn drift(t: &Harness) -> &DriftScreen {
+    match t.app.stack().last() {
+        Some(Screen::Drift(d)) => d,
+        other => panic!("not on the Drift screen: {other:?}"),
+    }
+}
+
+/// The Fleet filtered to `name`, `D` on its first row.
+async fn open_from_fleet(t: &mut Harness, console: &Console, name: &str) {
+    t.type_str("/");
+    t.type_str(name);
+    t.key(KeyCode::Enter);
+    t.draw();
+    t.type_str("D");
+    run_jobs(t, console).await;
+    assert_eq!(t.app.screen(), ScreenKind::Drift);
+}
+
+#[tokio::test]
+async fn d_on_the_drifting_row_shows_the_features_that_drifted_worst_first() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 200, 50).await;
+    open_from_fleet(&mut t, &console, "demand-forecaster").await;
+    let d = drift(&t);
+    assert_eq!(d.model(), "demand-forecaster");
+    assert_eq!(d.version(), Some("5"));
+    assert_eq!(d.window_ms(), 24 * HOUR);
+    let view = d.data().expect("the drift arrived");
+    let drifted: Vec<&str> = view
+        .report
+        .features
+        .iter()
+        .filter(|f| f.score.is_some_and(|s| s.drifted))
+        .map(|f| f.feature.as_str())
+        .collect();
+    assert!(drifted.contains(&"lag_7d"), "{drifted:?}");
+    assert!(drifted.contains(&"temperature"), "{drifted:?}");
+    // Worst first: the cursor starts on the sudden shift.
+    assert_eq!(d.selected_row().unwrap().feature, "lag_7d");
+    // The score over time of the selected feature was read.
+    let history = d.history().expect("the history arrived");
+    assert!(history.len() > 10, "{}", history.len());
+    // Over the 7 days the chart covers, lag_7d is fine until the shift 20 h
+    // before the start and drifts from shortly after it on.
+    let first = history.iter().find(|p| p.score.drifted).expect("it drifts");
+    assert!(!history[0].score.drifted);
+    assert!(history.last().unwrap().score.drifted);
+    let shift = NOW.0 - 20 * HOUR;
+    assert!(
+        first.at.0 > shift && first.at.0 < shift + 6 * HOUR,
+        "first drifted point at {} h from the start",
+        (first.at.0 - NOW.0) as f64 / HOUR as f64
+    );
+    let screen = t.draw();
+    assert!(screen.contains("Drift(demand-forecaster v5)"), "{screen}");
+    assert!(screen.contains("lag_7d"), "{screen}");
+    assert!(screen.contains("drift"), "{screen}");
+    // j moves to the next feature and reads its history.
+    t.type_str("j");
+    run_jobs(&mut t, &console).await;
+    let d = drift(&t);
+    assert_eq!(d.selected_row().unwrap().feature, "temperature");
+}
+
+#[tokio::test]
+async fn windows_cycle_and_the_seasonal_model_alarms_only_on_a_short_window() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 200, 50).await;
+    t.command("drift eta-predictor");
+    run_jobs(&mut t, &console).await;
+    let drifted = |t: &Harness| {
+        drift(t)
+            .data()
+            .unwrap()
+            .report
+            .features
+            .iter()
+            .filter(|f| f.score.is_some_and(|s| s.drifted))
+            .count()
+    };
+    assert_eq!(drift(&t).window_ms(), 24 * HOUR);
+    assert_eq!(drifted(&t), 0, "a whole day matches the seasonal reference");
+    // w: 24h -> 7d -> 1h.
+    t.type_str("w");
+    run_jobs(&mut t, &console).await;
+    assert_eq!(drift(&t).window_ms(), 7 * 24 * HOUR);
+    t.type_str("w");
+    run_jobs(&mut t, &console).await;
+    assert_eq!(drift(&t).window_ms(), HOUR);
+    assert!(drifted(&t) > 0, "one hour of a daily cycle is not the day");
+    // W goes back.
+    t.type_str("W");
+    run_jobs(&mut t, &console).await;
+    assert_eq!(drift(&t).window_ms(), 7 * 24 * HOUR);
+}
+
+#[tokio::test]
+async fn the_missing_value_incident_shows_in_the_missing_column() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 200, 50).await;
+    t.command("drift fraud-detector");
+    run_jobs(&mut t, &console).await;
+    // 6 h covers the 3 h outage that started 5 h before the start.
+    t.type_str("W");
+    run_jobs(&mut t, &console).await;
+    assert_eq!(drift(&t).window_ms(), 6 * HOUR);
+    let view = drift(&t).data().unwrap();
+    let row = view
+        .report
+        .features
+        .iter()
+        .find(|f| f.feature == "device_risk_score")
+        .unwrap();
+    let missing = row.quality.missing_rate.unwrap();
+    assert!(missing > 0.1, "{missing}");
+    let screen = t.draw();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("device_risk_score"))
+        .unwrap();
+    assert!(line.contains("(ref "), "{line}");
+}
+
+#[tokio::test]
+async fn bad_requests_say_what_is_wrong() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 120, 30).await;
+    t.command("drift no-such-model");
+    let screen = t.draw();
+    assert!(
+        screen.contains("no registered model named \"no-such-model\""),
+        "{screen}"
+    );
+    assert_eq!(t.app.screen(), ScreenKind::Fleet);
+    t.command("drift");
+    let screen = t.draw();
+    assert!(screen.contains("usage: :drift <model>"), "{screen}");
+    // A version with no reference profile names the tag and the fix.
+    t.command("drift fraud-detector 999");
+    run_jobs(&mut t, &console).await;
+    let screen = t.draw();
+    assert!(screen.contains("Cannot compute drift"), "{screen}");
+    // One version served: v says so.
+    t.type_str("v");
+    let screen = t.draw();
+    assert!(screen.contains("only one version"), "{screen}");
+    // q goes back to the Fleet.
+    t.type_str("q");
+    assert_eq!(t.app.screen(), ScreenKind::Fleet);
+}
