@@ -11,6 +11,7 @@ use crate::events;
 use crate::ledger::{self, LedgerCache};
 use crate::logs::{self, LogLine, LogOptions};
 use crate::record;
+use crate::revisions;
 use crate::store::WorkloadStore;
 use crate::watch::run_context;
 use crate::write;
@@ -18,8 +19,8 @@ use async_trait::async_trait;
 use kube::Client;
 use kube::config::Kubeconfig;
 use modeldeck_core::domain::{
-    AccessCheck, ApprovalObject, ClusterEvent, Identity, LedgerState, PromotionObject, Workload,
-    WorkloadRef,
+    AccessCheck, ApprovalObject, ClusterEvent, Identity, LedgerState, PromotionObject, Revision,
+    Workload, WorkloadRef,
 };
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use modeldeck_core::ports::Cluster;
@@ -297,6 +298,20 @@ impl Cluster for KubeCluster {
             &target.cluster,
             "reading events",
             events::collect(&client, &target.cluster, target, max),
+        )
+        .await
+    }
+
+    /// The rollout history (`crate::revisions`): ReplicaSets of a
+    /// Deployment, Knative Revisions (or the RawDeployment predictor's
+    /// ReplicaSets) of an InferenceService, none for a CronJob.
+    async fn revisions(&self, target: &WorkloadRef) -> PortResult<Vec<Revision>> {
+        let client = self.client(&target.cluster).await?;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "reading the rollout history",
+            revisions::collect(&client, &target.cluster, target),
         )
         .await
     }
