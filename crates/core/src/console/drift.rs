@@ -129,6 +129,20 @@ impl Console {
         Ok(drift::evaluate(profile, &sample))
     }
 
+    /// A workload's rollout history (deploys), for timeline markers.
+    pub async fn revisions(
+        &self,
+        target: &WorkloadRef,
+    ) -> PortResult<Vec<crate::domain::Revision>> {
+        let c = self.inner.backends.cluster.clone();
+        self.bounded(
+            Backend::Cluster,
+            "reading rollout history",
+            c.revisions(target),
+        )
+        .await
+    }
+
     /// `feature`'s score at each step of the chart range that fits
     /// `window_ms` ([`drift_chart_range`]), about `points` points, each over
     /// the `window_ms` ending there, scored exactly as [`Console::drift`]
