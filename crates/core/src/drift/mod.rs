@@ -9,6 +9,7 @@
 //! the underflow and overflow bins. The reference freezes the edges, so a
 //! live histogram whose buckets sit at the same edges compares bin by bin.
 
+pub mod build;
 pub mod evaluate;
 pub mod math;
 pub mod profile;
