@@ -90,6 +90,17 @@ impl Cluster for SandboxCluster {
         })
     }
 
+    async fn revisions(&self, target: &WorkloadRef) -> PortResult<Vec<Revision>> {
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let state = w
+                .workloads
+                .get(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            Ok(crate::revisions::history(w, state))
+        })
+    }
+
     async fn set_served_version(
         &self,
         target: &WorkloadRef,

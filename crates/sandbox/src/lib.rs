@@ -16,6 +16,7 @@ mod observe;
 pub mod podlog;
 mod populate;
 mod registry;
+mod revisions;
 mod rng;
 mod rollout;
 mod scenario;

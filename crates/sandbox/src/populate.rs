@@ -105,6 +105,7 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             spec.replicas
         };
         let base_rps = spec.rps.unwrap_or_else(|| default_rps(&mut rng, spec.kind));
+        let deploys = crate::revisions::deploys(&spec.deploys, start);
         world.workloads.push(WorkloadState {
             cluster: cluster as u16,
             namespace: namespace as u16,
@@ -122,12 +123,16 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             rollout: None,
             suspended: spec.suspended,
             rv,
-            created_at: start.plus_millis(-(rng.range_u64(20, 90) as i64) * DAY_MS),
+            created_at: crate::revisions::created_before(
+                start.plus_millis(-(rng.range_u64(20, 90) as i64) * DAY_MS),
+                &deploys,
+            ),
             key,
             base_rps,
-            extra: (!spec.labels.is_empty()).then(|| {
+            extra: (!spec.labels.is_empty() || !deploys.is_empty()).then(|| {
                 Box::new(Extra {
                     labels: spec.labels.clone(),
+                    deploys,
                     ..Extra::default()
                 })
             }),

@@ -247,6 +247,8 @@ pub(crate) struct WorkloadSpec {
     pub suspended: bool,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    #[serde(default)] // past deploys (crate::revisions)
+    pub deploys: Vec<crate::revisions::DeploySpec>,
 }
 
 fn default_seed() -> u64 {
@@ -572,6 +574,9 @@ impl Scenario {
                     w.span(),
                     "only a cron_job can be suspended".into(),
                 ));
+            }
+            if let Some((f, m)) = crate::revisions::deploys_problem(spec.kind, &spec.deploys) {
+                return Err(bad(field(&f), w.span(), m));
             }
         }
         Ok(())

@@ -171,6 +171,9 @@ pub(crate) struct Extra {
     pub labels: BTreeMap<String, String>,
     pub events: Vec<ClusterEvent>,
     pub changes: Vec<Change>,
+    /// Deploys seeded from the scenario (`crate::revisions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deploys: Vec<crate::revisions::Deploy>,
 }
 
 /// One workload, compactly.
