@@ -6,11 +6,14 @@
 //! the workload's rollout state.
 
 use crate::controller::FAIL_ANNOTATION;
-use modeldeck_core::domain::{RolloutState, Workload, WorkloadKind};
+use crate::defaults::apply_defaults;
+use crate::ids::template_hash;
+use crate::resources::ids;
+use modeldeck_core::domain::{Revision, RolloutState, Workload, WorkloadKind, WorkloadRef};
 use modeldeck_core::error::PortResult;
 use modeldeck_core::ports::Cluster;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Binding label naming the registered model.
 pub const MODEL_LABEL: &str = "modeldeck.io/model";
@@ -234,6 +237,12 @@ fn cron_job(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
 
 /// The objects (and patches) that represent `workloads` in one cluster.
 pub fn from_workloads(workloads: &[Workload]) -> Seed {
+    from_workloads_with(workloads, &Histories::new())
+}
+
+/// [`from_workloads`], each settled Deployment with a known rollout
+/// history seeded with its ReplicaSets ([`Histories`]).
+pub fn from_workloads_with(workloads: &[Workload], histories: &Histories) -> Seed {
     let mut seed = Seed::default();
     let mut namespaces: BTreeMap<&str, i64> = BTreeMap::new();
     for w in workloads {
@@ -251,7 +260,10 @@ pub fn from_workloads(workloads: &[Workload]) -> Seed {
         let version = w.served_version.clone().unwrap_or_else(|| "1".into());
         match w.id.kind {
             WorkloadKind::Deployment | WorkloadKind::StreamConsumer => {
-                deployment(w, &model, &version, &mut seed)
+                match histories.get(&w.id).filter(|h| settled_with_history(w, h)) {
+                    Some(h) => deployment_with_history(w, &model, &version, h, &mut seed),
+                    None => deployment(w, &model, &version, &mut seed),
+                }
             }
             WorkloadKind::InferenceService => inference_service(w, &model, &version, &mut seed),
             WorkloadKind::CronJob => cron_job(w, &model, &version, &mut seed),
@@ -263,6 +275,17 @@ pub fn from_workloads(workloads: &[Workload]) -> Seed {
 /// One seed per cluster of a `Cluster` port's current workloads.
 pub async fn from_cluster(cluster: &dyn Cluster) -> PortResult<BTreeMap<String, Seed>> {
     let workloads = cluster.list_workloads().await?;
+    // Rollout histories where the port has them (others answer Unsupported).
+    let mut histories = Histories::new();
+    for w in &workloads {
+        if matches!(
+            w.id.kind,
+            WorkloadKind::Deployment | WorkloadKind::StreamConsumer
+        ) && let Ok(h) = cluster.revisions(&w.id).await
+        {
+            histories.insert(w.id.clone(), h);
+        }
+    }
     let mut by: BTreeMap<String, Vec<Workload>> = cluster
         .clusters()
         .into_iter()
@@ -273,8 +296,185 @@ pub async fn from_cluster(cluster: &dyn Cluster) -> PortResult<BTreeMap<String, 
     }
     Ok(by
         .into_iter()
-        .map(|(c, ws)| (c, from_workloads(&ws)))
+        .map(|(c, ws)| (c, from_workloads_with(&ws, &histories)))
         .collect())
+}
+
+/// Rollout histories by workload (`Cluster::revisions`, oldest first).
+pub type Histories = BTreeMap<WorkloadRef, Vec<Revision>>;
+
+/// ReplicaSet annotation holding the revision number.
+const REVISION: &str = "deployment.kubernetes.io/revision";
+const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
+
+/// A settled Deployment with a history its ReplicaSets can carry (rolling,
+/// paused or stalled ones keep the patch-made history).
+fn settled_with_history(w: &Workload, h: &[Revision]) -> bool {
+    !h.is_empty()
+        && !w.uid.is_empty()
+        && matches!(w.rollout, RolloutState::Available | RolloutState::Idle)
+}
+
+/// The version a revision served: the `serve models:/<model>/<v>` cause this
+/// seed (and the sandbox) write, else `prev`.
+fn served_in(cause: Option<&str>, model: &str, prev: &str) -> String {
+    let prefix = format!("serve {}", model_uri(model, ""));
+    cause
+        .and_then(|c| c.strip_prefix(&prefix))
+        .filter(|v| !v.is_empty() && !v.contains(char::is_whitespace))
+        .map_or_else(|| prev.to_string(), String::from)
+}
+
+/// A container name (DNS label) for `image`, unique among `taken`.
+fn container_name(image: &str, taken: &[String]) -> String {
+    let repo = image.split('@').next().unwrap_or("");
+    let repo = match repo.rfind(':') {
+        Some(i) if !repo[i..].contains('/') => &repo[..i],
+        _ => repo,
+    };
+    let last = repo.rsplit('/').next().unwrap_or("");
+    let base: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .chars()
+        .take(50)
+        .collect();
+    let base = if base.is_empty() {
+        "sidecar".to_string()
+    } else {
+        base
+    };
+    let mut name = base.clone();
+    let mut i = 2;
+    while taken.contains(&name) {
+        name = format!("{base}-{i}");
+        i += 1;
+    }
+    name
+}
+
+/// The pod template of one revision: the model container on the first
+/// image, one container per further image.
+fn revision_template(
+    w: &Workload,
+    model: &str,
+    version: &str,
+    container: &str,
+    images: &[String],
+) -> Value {
+    let mut t = pod_template(w, model, version, container);
+    if let Some(first) = images.first() {
+        t["spec"]["containers"][0]["image"] = json!(first);
+    }
+    let mut taken = vec![container.to_string()];
+    for image in images.iter().skip(1) {
+        let name = container_name(image, &taken);
+        taken.push(name.clone());
+        if let Some(cs) = t["spec"]["containers"].as_array_mut() {
+            cs.push(json!({"name": name, "image": image}));
+        }
+    }
+    t
+}
+
+/// A settled Deployment and the ReplicaSets its history left: one per
+/// revision (a template seen twice: the newer), created at the revision's
+/// time with its number, images and change-cause, the newest running. The
+/// controller adopts them (the newest by its pod-template-hash), so
+/// `kubectl rollout history` lists what the port listed.
+fn deployment_with_history(
+    w: &Workload,
+    model: &str,
+    version: &str,
+    history: &[Revision],
+    seed: &mut Seed,
+) {
+    let container = if w.id.kind == WorkloadKind::StreamConsumer {
+        "consumer"
+    } else {
+        "model-server"
+    };
+    let first_cause = history.first().and_then(|r| r.cause.as_deref());
+    let mut prev = served_in(first_cause, model, version);
+    let mut templates = Vec::with_capacity(history.len());
+    for (i, r) in history.iter().enumerate() {
+        let v = if i + 1 == history.len() {
+            version.to_string()
+        } else {
+            served_in(r.cause.as_deref(), model, &prev)
+        };
+        templates.push(revision_template(w, model, &v, container, &r.images));
+        prev = v;
+    }
+    let (Some(last), Some(current)) = (history.last(), templates.last()) else {
+        return deployment(w, model, version, seed);
+    };
+    let mut m = meta(w, model);
+    let mut ann = json!({REVISION: last.revision});
+    if let Some(c) = &last.cause {
+        ann[CHANGE_CAUSE] = json!(c);
+    }
+    m["annotations"] = ann;
+    let name = w.id.name.clone();
+    seed.objects.push(json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": m,
+        "spec": {
+            "replicas": w.desired_replicas,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": current,
+        },
+    }));
+    let mut seen = BTreeSet::new();
+    let mut sets = Vec::new();
+    for (i, (r, t)) in history.iter().zip(templates).enumerate().rev() {
+        let mut probe = json!({"spec": {"template": t}});
+        apply_defaults(ids::REPLICASETS, &mut probe);
+        let mut t = probe["spec"]["template"].take();
+        let hash = template_hash(&t);
+        if !seen.insert(hash.clone()) {
+            continue;
+        }
+        t["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+        let mut ann = json!({
+            REVISION: r.revision,
+            "deployment.kubernetes.io/desired-replicas": w.desired_replicas.to_string(),
+            "deployment.kubernetes.io/max-replicas": (w.desired_replicas + 1).to_string(),
+        });
+        if let Some(c) = &r.cause {
+            ann[CHANGE_CAUSE] = json!(c);
+        }
+        let newest = i + 1 == history.len();
+        sets.push(json!({
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": format!("{name}-{hash}"),
+                "namespace": w.id.namespace,
+                "labels": t["metadata"]["labels"],
+                "annotations": ann,
+                "creationTimestamp": r.at.rfc3339(),
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
+                    "uid": w.uid, "controller": true, "blockOwnerDeletion": true}],
+            },
+            "spec": {
+                "replicas": if newest { w.desired_replicas } else { 0 },
+                "selector": {"matchLabels": {"app.kubernetes.io/name": name, "pod-template-hash": hash}},
+                "template": t,
+            },
+        }));
+    }
+    sets.reverse();
+    seed.objects.extend(sets);
 }
 
 #[cfg(test)]

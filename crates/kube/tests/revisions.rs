@@ -272,3 +272,82 @@ async fn forbidden_replicasets_name_the_verb_resource_and_namespace() {
     }
     assert_eq!(e.location.as_deref(), Some("context alpha"));
 }
+
+/// `modeldeck sandbox serve` seeds the API server from the sandbox's port:
+/// the ReplicaSets it seeds make `kubectl rollout history` (read here
+/// through the adapter) list what the sandbox lists, times to the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_seeded_from_the_sandbox_lists_the_sandbox_history() {
+    use modeldeck_sandbox::{ClockMode, GENERATED_START, Sandbox};
+    let sb = Sandbox::demo_with(
+        42,
+        ClockMode::Virtual {
+            start: GENERATED_START,
+        },
+    )
+    .unwrap();
+    let port = sb.backends().cluster;
+    let seeds = modeldeck_apiserver::seed::from_cluster(port.as_ref())
+        .await
+        .unwrap();
+    let s = server("prod-eu", seeds["prod-eu"].clone(), false).await;
+    let dir = scratch();
+    let c = adapter(
+        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]),
+        Duration::from_secs(10),
+    );
+    let seconds = |r: &[Revision]| -> Vec<(i64, String, Vec<String>, Option<String>)> {
+        r.iter()
+            .map(|r| {
+                (
+                    r.at.0.div_euclid(1000),
+                    r.revision.clone(),
+                    r.images.clone(),
+                    r.cause.clone(),
+                )
+            })
+            .collect()
+    };
+    let mut t = target(WorkloadKind::Deployment, "commerce", "demand-forecaster");
+    t.cluster = "prod-eu".into();
+    let want = port.revisions(&t).await.unwrap();
+    assert_eq!(want.len(), 2, "created, then the transformer deploy");
+    let got = c.revisions(&t).await.unwrap();
+    assert_eq!(seconds(&got), seconds(&want));
+    let d = s
+        .get("apps/v1", "Deployment", "commerce", "demand-forecaster")
+        .unwrap();
+    let images: Vec<&str> = d["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["image"].as_str())
+        .collect();
+    assert_eq!(images, want[1].images, "the Deployment runs the newest");
+    // The adopted ReplicaSet runs: the workload is settled, not rolling.
+    let ws = wait_for(&c, "demand-forecaster ready", |ws| {
+        find(ws, "commerce", "demand-forecaster").is_some_and(|w| w.ready_replicas == 2)
+    })
+    .await;
+    let w = find(&ws, "commerce", "demand-forecaster").unwrap();
+    assert_eq!(
+        w.rollout,
+        modeldeck_core::domain::RolloutState::Available,
+        "{w:?}"
+    );
+    assert_eq!(w.served_version.as_deref(), Some("5"));
+    for (kind, ns, name) in [
+        (WorkloadKind::Deployment, "risk", "fraud-detector"),
+        (WorkloadKind::StreamConsumer, "risk", "fraud-stream-scorer"),
+    ] {
+        let mut t = target(kind, ns, name);
+        t.cluster = "prod-eu".into();
+        let want = port.revisions(&t).await.unwrap();
+        assert!(!want.is_empty());
+        assert_eq!(
+            seconds(&c.revisions(&t).await.unwrap()),
+            seconds(&want),
+            "{t}"
+        );
+    }
+}
