@@ -8,9 +8,10 @@
 
 use futures::future::join_all;
 use modeldeck_core::Console;
+use modeldeck_core::chart::Marker;
 use modeldeck_core::compare::Comparison;
 use modeldeck_core::console::{DriftPoint, DriftView};
-use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, WorkloadRef};
+use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, Timestamp, WorkloadRef};
 use modeldeck_core::drift::ReferenceProfile;
 use modeldeck_core::error::{ErrorCode, PortResult};
 use modeldeck_core::report::ErrorReport;
@@ -76,6 +77,16 @@ pub enum Job {
         /// Window, milliseconds.
         window_ms: i64,
     },
+    /// What to mark on a model's timelines (deploys, approvals,
+    /// promotions, rollbacks) from `from` on.
+    Markers {
+        /// Registered model.
+        model: String,
+        /// The workloads serving it whose deploys count.
+        targets: Vec<WorkloadRef>,
+        /// Earliest time of interest.
+        from: Timestamp,
+    },
     /// One feature's drift score over time.
     DriftHistory {
         /// Registered model.
@@ -117,6 +128,8 @@ pub enum JobSlot {
     Drift,
     /// [`Job::DriftHistory`].
     DriftHistory,
+    /// [`Job::Markers`].
+    Markers,
 }
 
 impl Job {
@@ -133,6 +146,7 @@ impl Job {
             Job::Activity { .. } => JobSlot::Activity,
             Job::Drift { .. } => JobSlot::Drift,
             Job::DriftHistory { .. } => JobSlot::DriftHistory,
+            Job::Markers { .. } => JobSlot::Markers,
         }
     }
 }
@@ -169,6 +183,8 @@ pub enum JobOutcome {
     Drift(PortResult<Box<DriftView>>),
     /// A feature's score over time.
     DriftHistory(PortResult<Vec<DriftPoint>>),
+    /// Timeline markers, oldest first (best effort: never an error).
+    Markers(Vec<Marker>),
 }
 
 /// An answer, tagged with the request it answers.
@@ -240,6 +256,13 @@ pub async fn execute_with(
                 .drift(model, version, *window_ms)
                 .await
                 .map(Box::new),
+        ),
+        Job::Markers {
+            model,
+            targets,
+            from,
+        } => JobOutcome::Markers(
+            crate::markers::gather(console, promotions, model, targets, *from).await,
         ),
         Job::DriftHistory {
             model,

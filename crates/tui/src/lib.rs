@@ -16,6 +16,7 @@ pub mod command;
 pub mod format;
 pub mod jobs;
 pub mod keymap;
+pub mod markers;
 pub mod promo_jobs;
 pub mod prompt;
 pub mod render;
@@ -23,7 +24,7 @@ mod runner;
 mod terminal;
 mod theme;
 pub mod views;
-mod widgets;
+pub mod widgets;
 
 pub use action::Action;
 pub use app::App;

@@ -10,6 +10,7 @@ mod common;
 use common::Harness;
 use common::fixture::NOW;
 use crossterm::event::KeyCode;
+use modeldeck_core::chart::MarkerKind;
 use modeldeck_core::{Console, ConsoleOptions};
 use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::app::Screen;
@@ -100,6 +101,17 @@ async fn d_on_the_drifting_row_shows_the_features_that_drifted_worst_first() {
         first.at.0 > shift && first.at.0 < shift + 6 * HOUR,
         "first drifted point at {} h from the start",
         (first.at.0 - NOW.0) as f64 / HOUR as f64
+    );
+    // The deploy that caused it is on the timeline, at the shift.
+    let deploy = d
+        .markers()
+        .iter()
+        .find(|m| m.kind == MarkerKind::Deploy && m.at == shift)
+        .expect("a deploy marker at the shift");
+    assert!(
+        deploy.label.contains("transformer 2.4.0"),
+        "{}",
+        deploy.label
     );
     let screen = t.draw();
     assert!(screen.contains("Drift(demand-forecaster v5)"), "{screen}");

@@ -13,7 +13,10 @@ use crate::action::Action;
 use crate::jobs::{Job, JobOutcome, JobResult};
 use crate::views::cursor::Cursor;
 use crate::views::{Ctx, Fetched, Transition};
-use modeldeck_core::console::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView};
+use modeldeck_core::chart::Marker;
+use modeldeck_core::console::{
+    DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range,
+};
 use modeldeck_core::domain::WorkloadRef;
 use modeldeck_core::drift::{FeatureDriftRow, text};
 use ratatui::layout::Rect;
@@ -52,6 +55,7 @@ pub struct DriftScreen {
     view: Fetched<DriftView>,
     history: Fetched<Vec<DriftPoint>>,
     history_feature: Option<String>,
+    markers: Fetched<Vec<Marker>>,
     /// Indices into the report's rows (features, then the prediction), in
     /// table order.
     order: Vec<usize>,
@@ -82,13 +86,47 @@ impl DriftScreen {
             view: Fetched::default(),
             history: Fetched::default(),
             history_feature: None,
+            markers: Fetched::default(),
             order: Vec::new(),
             cursor: Cursor::default(),
             sort: DriftSort::Severity,
             lower: Lower::History,
         };
         s.refresh(ctx);
+        s.request_markers(ctx);
         s
+    }
+
+    /// Deploys of the workloads serving the model (the one it was opened
+    /// from, else all in the snapshot) and its promotions, over the longest
+    /// chart range.
+    fn request_markers(&mut self, ctx: &mut Ctx) {
+        let targets: Vec<WorkloadRef> = match &self.workload {
+            Some(w) => vec![w.clone()],
+            None => ctx
+                .snap
+                .workloads
+                .iter()
+                .filter(|w| w.model.as_deref() == Some(self.model.as_str()))
+                .map(|w| w.id.clone())
+                .collect(),
+        };
+        let longest = DRIFT_WINDOWS
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(DEFAULT_DRIFT_WINDOW);
+        let t = ctx.request(Job::Markers {
+            model: self.model.clone(),
+            targets,
+            from: ctx.now.plus_millis(-drift_chart_range(longest)),
+        });
+        self.markers.expect(t);
+    }
+
+    /// Timeline markers, when read.
+    pub fn markers(&self) -> &[Marker] {
+        self.markers.data.as_deref().unwrap_or_default()
     }
 
     /// The model shown.
@@ -172,6 +210,11 @@ impl DriftScreen {
                 self.request_history(ctx);
                 true
             }
+            (Job::Markers { .. }, JobOutcome::Markers(m)) if self.markers.awaits(r.ticket) => {
+                self.markers
+                    .resolve(Ok::<_, std::convert::Infallible>(m.clone()), ctx.now);
+                true
+            }
             (Job::DriftHistory { .. }, JobOutcome::DriftHistory(res))
                 if self.history.awaits(r.ticket) =>
             {
@@ -238,7 +281,10 @@ impl DriftScreen {
                 self.cursor.navigate(*n, len, page);
                 self.request_history(ctx);
             }
-            Action::Refresh => self.refresh(ctx),
+            Action::Refresh => {
+                self.refresh(ctx);
+                self.request_markers(ctx);
+            }
             Action::DriftWindow(step) => {
                 let n = DRIFT_WINDOWS.len() as i64;
                 let next = (self.window as i64 + i64::from(*step)).rem_euclid(n);

@@ -1,0 +1,87 @@
+//! The events drawn on a model's timelines (drift score over time, health
+//! charts): deploys from the rollout history of the workloads serving it,
+//! and approvals, promotions and rollbacks from the promotion records.
+//! Best effort: a source that cannot be read is left out (and logged), so
+//! a chart never waits on it; what was read is said in the legend.
+
+use futures::future::join_all;
+use modeldeck_core::Console;
+use modeldeck_core::chart::{Marker, MarkerKind};
+use modeldeck_core::domain::{Decision, Timestamp, WorkloadRef};
+use modeldeck_promotion::Promotions;
+use modeldeck_promotion::service::HistoryKind;
+
+/// Markers of `model` from `from` on, oldest first: deploys of `targets`
+/// and, with a promotion service, its approvals, promotions and rollbacks.
+pub async fn gather(
+    console: &Console,
+    promotions: Option<&Promotions>,
+    model: &str,
+    targets: &[WorkloadRef],
+    from: Timestamp,
+) -> Vec<Marker> {
+    let mut out = Vec::new();
+    let reads = targets
+        .iter()
+        .map(|t| async move { (t, console.revisions(t).await) });
+    for (t, res) in join_all(reads).await {
+        match res {
+            Ok(revs) => out.extend(revs.into_iter().filter(|r| r.at >= from).map(|r| {
+                let image = r
+                    .images
+                    .first()
+                    .map(|i| i.rsplit('/').next().unwrap_or(i).to_string())
+                    .unwrap_or_default();
+                let label = match &r.cause {
+                    Some(c) => format!("deploy {}/{} rev {}: {c}", t.cluster, t.name, r.revision),
+                    None => format!("deploy {}/{} rev {} {image}", t.cluster, t.name, r.revision),
+                };
+                Marker {
+                    at: r.at.0,
+                    kind: MarkerKind::Deploy,
+                    label,
+                }
+            })),
+            Err(e) => tracing::debug!(target = %t, error = %e, "rollout history not read"),
+        }
+    }
+    if let Some(svc) = promotions {
+        match svc.history(model, None).await {
+            Ok(events) => out.extend(events.into_iter().filter(|e| e.at >= from).filter_map(|e| {
+                let kind = match e.kind {
+                    HistoryKind::Promoted => MarkerKind::Promotion,
+                    HistoryKind::RolledBack => MarkerKind::Rollback,
+                    HistoryKind::Aborted => return None,
+                };
+                let serving = e.serving.as_deref().unwrap_or("?");
+                let before = e.previous.as_deref().unwrap_or("?");
+                Some(Marker {
+                    at: e.at.0,
+                    kind,
+                    label: format!("{} v{before} → v{serving} by {}", kind.word(), e.by),
+                })
+            })),
+            Err(e) => tracing::debug!(%model, error = %e, "promotion history not read"),
+        }
+        match svc.list(Some(model)).await {
+            Ok(list) => {
+                for st in list {
+                    let p = &st.promotion;
+                    out.extend(
+                        p.approvals
+                            .iter()
+                            .filter(|a| a.at >= from && a.decision == Decision::Approve)
+                            .map(|a| Marker {
+                                at: a.at.0,
+                                kind: MarkerKind::Approval,
+                                label: format!("v{} approved by {}", p.version, a.approver),
+                            }),
+                    );
+                }
+            }
+            Err(e) => tracing::debug!(%model, error = %e, "promotions not listed"),
+        }
+    }
+    out.sort_by_key(|m| m.at);
+    out
+}
