@@ -14,8 +14,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod drift;
+mod health;
 mod state;
 pub use drift::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range};
+pub use health::{HEALTH_SIGNALS, HealthSeries, HealthView, ServedVersion};
 pub use state::{BackendState, Severity};
 
 /// The three ports a console talks to.

@@ -6,7 +6,11 @@ use modeldeck_core::error::Backend;
 use modeldeck_core::filter::Filter;
 use modeldeck_core::fleet::FleetColumn;
 
+mod drift;
+mod health;
 mod promote;
+pub use drift::DriftArgs;
+pub use health::HealthArgs;
 pub use promote::*;
 
 /// `modeldeck`: the console for models in production.
@@ -144,6 +148,12 @@ pub enum Command {
     Audit(AuditArgs),
     /// Which version of a model served when (from recorded promotions and rollbacks).
     History(HistoryArgs),
+    /// Feature drift of a model version against its reference profile over a
+    /// window: per feature the method, score, threshold, verdict and data quality.
+    Drift(DriftArgs),
+    /// A workload's latency p50/p95/p99, request rate and error ratio over a
+    /// window, as series.
+    Health(HealthArgs),
 }
 
 /// `modeldeck config ...`.
@@ -395,6 +405,8 @@ impl Command {
             Command::Rollback(_) => "rollback",
             Command::Audit(_) => "audit",
             Command::History(_) => "history",
+            Command::Drift(_) => "drift",
+            Command::Health(_) => "health",
         }
     }
 
@@ -428,6 +440,8 @@ impl Command {
             }) => Some(*o),
             Command::Audit(a) => Some(a.out),
             Command::History(a) => Some(a.out),
+            Command::Drift(a) => Some(a.out),
+            Command::Health(a) => Some(a.out),
         }
     }
 }

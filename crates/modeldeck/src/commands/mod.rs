@@ -7,6 +7,8 @@ pub mod audit_shared;
 pub mod cluster;
 pub mod compare;
 pub mod config;
+pub mod drift;
+pub mod health;
 pub mod history;
 pub mod models;
 pub mod promote;
@@ -67,6 +69,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Promote(cmd) => promote::run(&s, &cmd).await,
         Command::Rollback(args) => promote::rollback(&s, &args).await,
         Command::History(args) => history::history(&s, &args).await,
+        Command::Drift(args) => drift::run(&s.console, &args, Printer::new(args.out)).await,
+        Command::Health(args) => health::run(&s, &args, Printer::new(args.out)).await,
         Command::Demo { .. }
         | Command::Audit(_)
         | Command::Config(_)
