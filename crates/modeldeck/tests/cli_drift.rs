@@ -129,9 +129,11 @@ fn demand_forecaster_names_lag_7d_and_temperature_drifted_worst_first() {
     let reference = &doc["reference"];
     assert_eq!(
         keys(reference),
-        sorted(&["rows", "created", "digest", "schema"])
+        sorted(&["rows", "created", "created_ms", "digest", "schema"])
     );
     assert!(num(&reference["rows"]) > 1000.0, "{reference}");
+    let created = reference["created_ms"].as_i64().unwrap();
+    assert!(created < doc["at_ms"].as_i64().unwrap(), "{reference}");
     assert!(
         reference["digest"].as_str().unwrap().starts_with("sha256:"),
         "{reference}"

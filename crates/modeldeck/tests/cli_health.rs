@@ -25,6 +25,7 @@ const DOC_FIELDS: &[&str] = &[
     "per_version",
     "window",
     "window_ms",
+    "start",
     "start_ms",
     "at",
     "at_ms",
@@ -43,7 +44,7 @@ const SIGNALS: &[&str] = &[
     "error_ratio",
 ];
 
-const SIGNAL_FIELDS: &[&str] = &["points", "last", "last_ms", "min", "max", "mean", "error"];
+const SIGNAL_FIELDS: &[&str] = &["points", "last", "min", "max", "mean", "error"];
 
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
@@ -100,6 +101,8 @@ fn health_json_has_the_documented_fields_and_bounded_series() {
     assert_eq!(doc["window_ms"], 86_400_000);
     assert_eq!(doc["columns"], 120);
     assert_eq!(doc["per_version"], false);
+    assert_eq!(doc["start"], "2026-11-27T09:00:00Z");
+    assert_eq!(doc["at"], "2026-11-28T09:00:00Z");
     assert_eq!(
         doc["at_ms"].as_i64().unwrap() - doc["start_ms"].as_i64().unwrap(),
         86_400_000

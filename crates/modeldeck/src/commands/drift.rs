@@ -12,7 +12,7 @@ use crate::render::Printer;
 use crate::render::table::{Cell, Paint, Table, clean};
 use modeldeck_core::Console;
 use modeldeck_core::console::Snapshot;
-use modeldeck_core::domain::RegisteredModel;
+use modeldeck_core::domain::{RegisteredModel, Timestamp};
 use modeldeck_core::drift::text;
 use modeldeck_core::drift::{
     DriftReport, FeatureDriftRow, FeatureKind, Method, PROFILE_TAG, ReferenceProfile,
@@ -74,6 +74,8 @@ pub struct ReferenceDoc {
     pub rows: u64,
     /// When it was computed (RFC 3339, as the profile says).
     pub created: String,
+    /// Same, Unix milliseconds; null when `created` is not RFC 3339.
+    pub created_ms: Option<i64>,
     /// Digest of the source data, when known.
     pub digest: Option<String>,
     /// Profile schema version.
@@ -326,6 +328,7 @@ fn build(
         reference: ReferenceDoc {
             rows: profile.rows,
             created: profile.created_at.clone(),
+            created_ms: Timestamp::parse_rfc3339(&profile.created_at).map(|t| t.0),
             digest: profile.source_digest.clone(),
             schema: profile.schema,
         },

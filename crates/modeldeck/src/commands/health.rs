@@ -41,7 +41,9 @@ pub struct HealthDoc {
     pub window: String,
     /// The window, milliseconds.
     pub window_ms: i64,
-    /// First point's time (Unix ms).
+    /// Start of the window, the first point's time (RFC 3339).
+    pub start: String,
+    /// Same, Unix milliseconds.
     pub start_ms: i64,
     /// End of the window (RFC 3339).
     pub at: String,
@@ -82,8 +84,6 @@ pub struct SignalDoc {
     pub points: Vec<(i64, Option<f64>)>,
     /// The latest value.
     pub last: Option<f64>,
-    /// When it was measured (Unix ms).
-    pub last_ms: Option<i64>,
     /// Smallest value in the window.
     pub min: Option<f64>,
     /// Largest value in the window.
@@ -250,7 +250,6 @@ fn signal_doc(s: Option<&HealthSeries>) -> SignalDoc {
         return SignalDoc {
             points: Vec::new(),
             last: None,
-            last_ms: None,
             min: None,
             max: None,
             mean: None,
@@ -273,7 +272,6 @@ fn signal_doc(s: Option<&HealthSeries>) -> SignalDoc {
             .map(|(t, v)| (t.0, v.is_finite().then_some(*v)))
             .collect(),
         last: finite.last().map(|p| p.1),
-        last_ms: finite.last().map(|p| p.0),
         min: finite.iter().map(|p| p.1).reduce(f64::min),
         max: finite.iter().map(|p| p.1).reduce(f64::max),
         mean: (n > 0).then(|| finite.iter().map(|p| p.1).sum::<f64>() / n as f64),
@@ -300,6 +298,7 @@ fn build(
         per_version: view.per_version,
         window: text::window(args.window),
         window_ms: args.window,
+        start: view.range.start.rfc3339(),
         start_ms: view.range.start.0,
         at: view.range.end.rfc3339(),
         at_ms: view.range.end.0,
