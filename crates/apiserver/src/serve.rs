@@ -266,3 +266,66 @@ pub fn demo_controller() -> ControllerConfig {
         ..ControllerConfig::default()
     }
 }
+
+/// A plain-HTTP `GET /metrics` endpoint over a simulated world's
+/// [`Exporter`](modeldeck_sandbox::exposition::Exporter) (`sandbox serve
+/// --metrics-addr`): read-only simulated data, no authentication, meant
+/// for a loopback address a local Prometheus scrapes. Stops when dropped.
+#[derive(Debug)]
+pub struct MetricsEndpoint {
+    addr: std::net::SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MetricsEndpoint {
+    /// Binds `addr` (port 0: any free port) and serves until dropped.
+    pub async fn start(
+        addr: std::net::SocketAddr,
+        exporter: Arc<modeldeck_sandbox::exposition::Exporter>,
+    ) -> Result<MetricsEndpoint, ServerError> {
+        use axum::http::header::CONTENT_TYPE;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let router = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let exporter = exporter.clone();
+                async move {
+                    let body = tokio::task::spawn_blocking(move || exporter.render())
+                        .await
+                        .unwrap_or_default();
+                    (
+                        [(CONTENT_TYPE, modeldeck_sandbox::exposition::CONTENT_TYPE)],
+                        body,
+                    )
+                }
+            }),
+        );
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::warn!(error = %e, "metrics endpoint stopped");
+            }
+        });
+        Ok(MetricsEndpoint { addr, task })
+    }
+
+    /// The address bound.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>/metrics`.
+    pub fn url(&self) -> String {
+        format!("http://{}/metrics", self.addr)
+    }
+}
+
+impl Drop for MetricsEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

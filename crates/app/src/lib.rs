@@ -18,6 +18,7 @@ mod error;
 pub mod paths;
 mod promotions;
 mod sandbox;
+pub mod seed_registry;
 mod session;
 mod unconfigured;
 

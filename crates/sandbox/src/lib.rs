@@ -8,6 +8,7 @@ mod clock;
 mod cluster;
 mod drift;
 mod error;
+pub mod exposition;
 mod generator;
 mod health;
 mod ledger;

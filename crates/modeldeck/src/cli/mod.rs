@@ -240,10 +240,26 @@ pub enum SandboxCommand {
     /// Serve the simulated world's clusters by the Kubernetes REST conventions on loopback,
     /// write a kubeconfig, and serve until ctrl-c (kubectl and client libraries work unchanged).
     Serve(ServeArgs),
+    /// Write the simulated world's models, versions, runs (params, metrics, tags),
+    /// reference profiles and aliases into a real MLflow (idempotent: versions
+    /// already seeded are skipped). Credentials from MLFLOW_TRACKING_USERNAME /
+    /// MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN.
+    SeedRegistry(SeedRegistryArgs),
     /// Forget what `--sandbox` commands changed in the simulated world of
     /// `--seed` (promotions, aliases, rollouts, its journal): the next one
     /// starts from the demo scenario again.
     Reset,
+}
+
+/// Arguments of `sandbox seed-registry`.
+#[derive(Debug, Clone, Args)]
+pub struct SeedRegistryArgs {
+    /// The MLflow tracking server (`http://127.0.0.1:5000`).
+    #[arg(value_name = "MLFLOW_URL")]
+    pub url: String,
+    /// Seed the world of this scenario file instead of the built-in demo.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `sandbox serve`.
@@ -294,6 +310,13 @@ pub struct ServeArgs {
     /// Serve N generated Deployments in one cluster instead of the demo world (benchmarks).
     #[arg(long, value_name = "N")]
     pub scale: Option<usize>,
+    /// Where to serve the world's Prometheus metrics (`GET /metrics`, plain HTTP,
+    /// no authentication: simulated data only; port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: std::net::SocketAddr,
+    /// Do not serve `/metrics`.
+    #[arg(long, conflicts_with = "metrics_addr")]
+    pub no_metrics: bool,
     /// Leave out the shipped promotion ledger (CRDs, approval admission policy and
     /// its binding, example ClusterRoles), installed in every served cluster by
     /// default: approvals on the served clusters are then not identity-bound.

@@ -7,29 +7,42 @@
 //! served cluster starts with the shipped promotion ledger installed (the
 //! CRDs, the approval admission policy and its binding, the example
 //! ClusterRoles), so approvals on it are identity-bound; `--no-ledger`
-//! leaves them out.
+//! leaves them out. The world's metrics are served at `--metrics-addr`
+//! (`GET /metrics`, plain HTTP on loopback by default) for a real
+//! Prometheus to scrape. `sandbox seed-registry` writes the world's
+//! registry into a real MLflow.
 
-use crate::cli::{GlobalArgs, SandboxCommand, ServeArgs};
+use crate::cli::{GlobalArgs, SandboxCommand, SeedRegistryArgs, ServeArgs};
 use crate::failure::{Exit, Failure};
-use modeldeck_apiserver::serve::demo_controller;
+use modeldeck_apiserver::serve::{MetricsEndpoint, demo_controller};
 use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, Team, serve_team, team};
 use modeldeck_app::cluster_admin::manifests;
+use modeldeck_core::ports::Registry;
 use modeldeck_sandbox::{ClockMode, DEMO_SEED, Sandbox};
+use std::sync::Arc;
 
 /// Runs a `sandbox` subcommand.
 pub async fn run(cmd: &SandboxCommand, global: &GlobalArgs) -> Result<Exit, Failure> {
     match cmd {
         SandboxCommand::Serve(args) => serve_world(args, global).await,
+        SandboxCommand::SeedRegistry(args) => seed_registry(args, global).await,
         SandboxCommand::Reset => crate::commands::reset::run(global),
     }
 }
 
-/// The world to serve: N generated Deployments, a scenario file, or the demo.
-fn source(args: &ServeArgs, global: &GlobalArgs) -> Result<SeedSource, Failure> {
+/// The world to serve: N generated Deployments (no simulated world), a
+/// scenario file, or the demo.
+fn source(args: &ServeArgs, global: &GlobalArgs) -> Result<(SeedSource, Option<Sandbox>), Failure> {
     if let Some(n) = args.scale {
-        return Ok(SeedSource::Scale("sandbox".into(), n));
+        return Ok((SeedSource::Scale("sandbox".into(), n), None));
     }
-    let world = match &args.scenario {
+    let world = world(args.scenario.as_deref(), global)?;
+    Ok((SeedSource::Cluster(world.backends().cluster), Some(world)))
+}
+
+/// The world of a scenario file, or the demo, on the wall clock.
+fn world(scenario: Option<&std::path::Path>, global: &GlobalArgs) -> Result<Sandbox, Failure> {
+    Ok(match scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Failure::Usage(format!("cannot read scenario {}: {e}", path.display()))
@@ -39,8 +52,7 @@ fn source(args: &ServeArgs, global: &GlobalArgs) -> Result<SeedSource, Failure> 
         }
         None => Sandbox::demo_with(global.seed.unwrap_or(DEMO_SEED), ClockMode::Wall)
             .map_err(|e| Failure::Other(anyhow::Error::new(e).context("the demo world")))?,
-    };
-    Ok(SeedSource::Cluster(world.backends().cluster))
+    })
 }
 
 /// The server's users and the kubeconfig user from `--user`, `--users`,
@@ -104,8 +116,25 @@ fn server_config(args: &ServeArgs) -> Result<(ServerConfig, String, Team), Failu
 
 async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Failure> {
     let (server, user, team) = server_config(args)?;
+    let (source, world) = source(args, global)?;
+    // Kept alive until serving ends.
+    let _metrics = match (&world, args.no_metrics) {
+        (Some(w), false) => {
+            let m = MetricsEndpoint::start(args.metrics_addr, Arc::new(w.exporter()))
+                .await
+                .map_err(|e| {
+                    Failure::Usage(format!(
+                        "--metrics-addr {}: {e} (choose another address, or --no-metrics)",
+                        args.metrics_addr
+                    ))
+                })?;
+            println!("metrics (simulated): {}", m.url());
+            Some(m)
+        }
+        _ => None,
+    };
     let opts = ServeOptions {
-        source: source(args, global)?,
+        source,
         kubeconfig: args.kubeconfig.clone(),
         user,
         server,
@@ -115,6 +144,38 @@ async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Fail
     serve_team(opts, team)
         .await
         .map_err(|e| Failure::Other(anyhow::Error::new(e).context("sandbox serve")))?;
+    Ok(Exit::Ok)
+}
+
+/// `sandbox seed-registry`: the world's registry into a real MLflow.
+async fn seed_registry(args: &SeedRegistryArgs, global: &GlobalArgs) -> Result<Exit, Failure> {
+    let world = world(args.scenario.as_deref(), global)?;
+    let env = std::env::vars().collect();
+    let target = modeldeck_app::seed_registry::mlflow_at(&args.url, &env)
+        .map_err(|e| Failure::Usage(format!("seed-registry: {e}")))?;
+    let t0 = std::time::Instant::now();
+    let r =
+        modeldeck_app::seed_registry::seed_registry(world.backends().registry.as_ref(), &target)
+            .await
+            .map_err(|e| Failure::Other(anyhow::Error::new(e).context("sandbox seed-registry")))?;
+    println!(
+        "seeded {} (simulated world, seed {}): {} models ({} new), {} versions created, \
+         {} already present, {} reference profiles, {} aliases set, in {:.1} s",
+        target.describe(),
+        world.seed(),
+        r.models,
+        r.models_created,
+        r.versions_created,
+        r.versions_present,
+        r.profiles_logged,
+        r.aliases_set,
+        t0.elapsed().as_secs_f64()
+    );
+    for (model, ours, theirs) in &r.renumbered {
+        println!(
+            "note: {model} version {ours} is version {theirs} in MLflow (the model had other versions)"
+        );
+    }
     Ok(Exit::Ok)
 }
 

@@ -166,14 +166,36 @@ pub(crate) fn feature(
     traffic: &Traffic,
     version: u32,
 ) -> Option<LiveFeature> {
-    if traffic.total <= 0.0 {
-        return None;
-    }
+    let (mut counts, labels, missing) = raw(sim, pf, traffic)?;
     let key = mix(
         mix(sim.key, u64::from(version)),
         mix(traffic.end.0 as u64, traffic.window_ms as u64),
     );
-    let (mut counts, labels) = match (&pf.dist, &sim.shape) {
+    counts
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, c)| *c = noisy(*c, mix(key, i as u64)));
+    let missing = noisy(missing, mix(key, u64::MAX));
+    Some(assemble(sim, counts, labels, missing))
+}
+
+/// [`feature`] without the noise: the expected counts, which add up over
+/// consecutive windows (the `/metrics` exposition's counters).
+pub(crate) fn expected(sim: &Sim, pf: &FeatureProfile, traffic: &Traffic) -> Option<LiveFeature> {
+    let (counts, labels, missing) = raw(sim, pf, traffic)?;
+    Some(assemble(sim, counts, labels, missing))
+}
+
+/// Counts per bin (or per category, in the simulation's order), the
+/// category names, and the missing rows, before noise.
+type Raw<'a> = (Vec<f64>, Option<&'a Vec<String>>, f64);
+
+/// [`Raw`] counts of `sim` in the bins of `pf` over `traffic`.
+fn raw<'a>(sim: &'a Sim, pf: &FeatureProfile, traffic: &Traffic) -> Option<Raw<'a>> {
+    if traffic.total <= 0.0 {
+        return None;
+    }
+    let (counts, labels) = match (&pf.dist, &sim.shape) {
         (Distribution::Numeric { edges, .. }, Shape::Numeric(_) | Shape::HourOfDay) => (
             spread(sim, traffic, |t, u, out| {
                 numeric_probs(sim, edges, t, u, traffic.step_hours, out)
@@ -189,10 +211,6 @@ pub(crate) fn feature(
         ),
         _ => return None,
     };
-    counts
-        .iter_mut()
-        .enumerate()
-        .for_each(|(i, c)| *c = noisy(*c, mix(key, i as u64)));
     let missing = match sim.outage {
         None => traffic.total * sim.missing,
         Some(_) => traffic
@@ -201,7 +219,15 @@ pub(crate) fn feature(
             .map(|p| p.rows * sim.missing_at(p.t))
             .sum(),
     };
-    let missing = noisy(missing, mix(key, u64::MAX));
+    Some((counts, labels, missing))
+}
+
+fn assemble(
+    sim: &Sim,
+    counts: Vec<f64>,
+    labels: Option<&Vec<String>>,
+    missing: f64,
+) -> LiveFeature {
     let counts = match labels {
         None => LiveCounts::Numeric(counts),
         Some(names) => LiveCounts::Categorical(
@@ -212,11 +238,11 @@ pub(crate) fn feature(
                 .collect::<BTreeMap<_, _>>(),
         ),
     };
-    Some(LiveFeature {
+    LiveFeature {
         name: sim.name.clone(),
         counts,
         missing,
-    })
+    }
 }
 
 /// Present rows of every piece spread by `probs_at(t, u)`: once for a
