@@ -277,6 +277,16 @@ impl Registry for MlflowRegistry {
     ) -> PortResult<Option<modeldeck_core::drift::ReferenceProfile>> {
         self.read_reference_profile(model, version).await
     }
+
+    async fn log_reference_profile(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &modeldeck_core::drift::ReferenceProfile,
+    ) -> PortResult<String> {
+        // The inherent method (profiles.rs): upload, then the tag.
+        MlflowRegistry::log_reference_profile(self, model, version, profile).await
+    }
 }
 
 fn aliases_of(map: &BTreeMap<String, String>, version: &str) -> Vec<String> {

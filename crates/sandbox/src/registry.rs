@@ -7,6 +7,7 @@ use crate::shared::Shared;
 use crate::world::{Model, Version, World};
 use async_trait::async_trait;
 use modeldeck_core::domain::*;
+use modeldeck_core::drift::{PROFILE_ARTIFACT, PROFILE_TAG, ReferenceProfile};
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use modeldeck_core::ports::Registry;
 use std::sync::Arc;
@@ -183,7 +184,43 @@ impl Registry for SandboxRegistry {
             let mi = w.model_index(model).ok_or_else(|| model_missing(model))?;
             let m = model_ref(w, model)?;
             let n = version_number(m, version)?;
+            let logged = m.version(n).and_then(|v| {
+                let tag = v.tags.get(PROFILE_TAG)?;
+                (tag == PROFILE_ARTIFACT)
+                    .then(|| w.logged_profiles.get(&v.run.run_id))
+                    .flatten()
+            });
+            if let Some(p) = logged {
+                return Ok(Some(p.clone()));
+            }
             Ok(crate::drift::reference(w, mi as u32, n).map(|p| p.as_ref().clone()))
+        })
+    }
+
+    async fn log_reference_profile(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &ReferenceProfile,
+    ) -> PortResult<String> {
+        profile.validate().map_err(|m| {
+            BackendError::new(
+                Backend::Registry,
+                ErrorCode::InvalidRequest,
+                format!("reference profile for {model} version {version} is invalid: {m}"),
+            )
+        })?;
+        self.shared.call(Backend::Registry, |w| {
+            let m = model_mut(w, model)?;
+            let n = version_number(m, version)?;
+            let Some(v) = m.version_mut(n) else {
+                return Err(model_missing(model));
+            };
+            v.tags
+                .insert(PROFILE_TAG.to_string(), PROFILE_ARTIFACT.to_string());
+            let run = v.run.run_id.clone();
+            w.logged_profiles.insert(run, profile.clone());
+            Ok(PROFILE_ARTIFACT.to_string())
         })
     }
 

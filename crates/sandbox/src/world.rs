@@ -246,6 +246,10 @@ pub(crate) struct World {
     /// (absent from worlds saved before the ledger existed).
     #[serde(default)]
     pub ledgers: BTreeMap<String, crate::ledger::ClusterLedger>,
+    /// Reference profiles logged through the registry port
+    /// (`profile build --log-to`), by run id: the runs' artifacts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub logged_profiles: BTreeMap<String, modeldeck_core::drift::ReferenceProfile>,
     /// Reference profiles, simulations and the Fleet's drift, computed on
     /// first use (never saved: they follow from the rest).
     #[serde(skip)]
@@ -272,6 +276,7 @@ impl World {
             },
             rules: Vec::new(),
             ledgers: BTreeMap::new(),
+            logged_profiles: BTreeMap::new(),
             drift_cache: Default::default(),
         }
     }

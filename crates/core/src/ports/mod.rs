@@ -247,6 +247,25 @@ pub trait Registry: Send + Sync {
             format!("{model}: this registry adapter cannot read reference profiles"),
         ))
     }
+
+    /// Stores `profile` as the reference profile of `model` `version`: a
+    /// run artifact at [`PROFILE_ARTIFACT`](crate::drift::PROFILE_ARTIFACT)
+    /// and the version's [`PROFILE_TAG`](crate::drift::PROFILE_TAG) tag
+    /// pointing to it (replacing any earlier one). Answers the artifact
+    /// path. Adapters that cannot write artifacts answer `Unsupported`.
+    async fn log_reference_profile(
+        &self,
+        model: &str,
+        version: &str,
+        profile: &crate::drift::ReferenceProfile,
+    ) -> PortResult<String> {
+        let _ = (version, profile);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Registry,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this registry adapter cannot store reference profiles"),
+        ))
+    }
 }
 
 /// The metrics backend (read-only).

@@ -8,9 +8,11 @@ use modeldeck_core::fleet::FleetColumn;
 
 mod drift;
 mod health;
+mod profile;
 mod promote;
 pub use drift::DriftArgs;
 pub use health::HealthArgs;
+pub use profile::{ProfileBuildArgs, ProfileCommand};
 pub use promote::*;
 
 /// `modeldeck`: the console for models in production.
@@ -148,6 +150,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Which version of a model served when (from recorded promotions and rollbacks).
     History(HistoryArgs),
+    /// Reference profiles: build one from training data (CSV or Parquet) and
+    /// log it to a model version.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Feature drift of a model version against its reference profile over a
     /// window: per feature the method, score, threshold, verdict and data quality.
     Drift(DriftArgs),
@@ -428,6 +434,7 @@ impl Command {
             Command::Rollback(_) => "rollback",
             Command::Audit(_) => "audit",
             Command::History(_) => "history",
+            Command::Profile(_) => "profile",
             Command::Drift(_) => "drift",
             Command::Health(_) => "health",
         }
@@ -463,6 +470,7 @@ impl Command {
             }) => Some(*o),
             Command::Audit(a) => Some(a.out),
             Command::History(a) => Some(a.out),
+            Command::Profile(ProfileCommand::Build(a)) => Some(a.output),
             Command::Drift(a) => Some(a.out),
             Command::Health(a) => Some(a.out),
         }

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod health;
 pub mod history;
 pub mod models;
+pub mod profile;
 pub mod promote;
 pub mod reset;
 pub mod resolve;
@@ -54,6 +55,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         // no backend; only `audit verify` opens a session, to read the
         // registry's mirror (see `audit::run`).
         Some(Command::Audit(args)) => return audit::run(&global, &args).await,
+        // Reads a local file; opens a session only to log the profile.
+        Some(Command::Profile(cmd)) => return profile::run(&cmd, &global).await,
         Some(c) => c,
     };
     let s = session::open(&global).await?;
@@ -73,6 +76,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Health(args) => health::run(&s, &args, Printer::new(args.out)).await,
         Command::Demo { .. }
         | Command::Audit(_)
+        | Command::Profile(_)
         | Command::Config(_)
         | Command::Login(_)
         | Command::Logout(_)
