@@ -490,6 +490,18 @@ pub fn moment_label(t: i64, now: i64) -> String {
     }
 }
 
+/// `Thu 26 14:00` in UTC, day always included (window bounds, legends).
+pub fn day_time_label(t: i64) -> String {
+    let secs = t.div_euclid(1000);
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}",
+        day_label(secs.div_euclid(86_400)),
+        rem / 3600,
+        (rem / 60) % 60
+    )
+}
+
 fn day_label(days: i64) -> String {
     const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     let weekday = WEEKDAYS[days.rem_euclid(7) as usize];

@@ -257,6 +257,7 @@ fn time_ticks_are_round_and_labelled_in_utc() {
         "14:20"
     );
     assert_eq!(moment_label(T0 - 2 * HOUR, T0 + HOUR), "Wed 02 22:00");
+    assert_eq!(day_time_label(T0 + 14 * HOUR + 20 * MIN), "Thu 03 14:20");
 }
 
 fn series() -> impl Strategy<Value = (Vec<(i64, f64)>, usize)> {
