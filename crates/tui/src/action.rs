@@ -89,12 +89,12 @@ pub enum Action {
     RequestPromotion,
     /// Open the Drift screen of the selected row's model (Fleet, workload).
     OpenDrift,
-    /// Drift: the next (+1) or previous (-1) window.
+    /// Drift and health charts: the next (+1) or previous (-1) window.
     DriftWindow(i8),
     /// Drift: the other version served (a canary's).
     NextVersion,
-    /// Drift: switch the lower panel (score over time / histogram) when
-    /// only one fits.
+    /// Switch the lower panel when only one fits (Drift: score over time
+    /// / histogram; workload: health charts / events).
     TogglePanel,
     /// Drift: start a retraining run of the model.
     Retrain,

@@ -10,7 +10,7 @@ use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::chart::Marker;
 use modeldeck_core::compare::Comparison;
-use modeldeck_core::console::{DriftPoint, DriftView};
+use modeldeck_core::console::{DriftPoint, DriftView, HealthView};
 use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, Timestamp, WorkloadRef};
 use modeldeck_core::drift::ReferenceProfile;
 use modeldeck_core::error::{ErrorCode, PortResult};
@@ -77,6 +77,15 @@ pub enum Job {
         /// Window, milliseconds.
         window_ms: i64,
     },
+    /// A workload's serving health over a window.
+    Health {
+        /// The workload.
+        target: WorkloadRef,
+        /// Window, milliseconds.
+        window_ms: i64,
+        /// Chart columns the step is fitted to.
+        columns: u32,
+    },
     /// What to mark on a model's timelines (deploys, approvals,
     /// promotions, rollbacks) from `from` on.
     Markers {
@@ -130,6 +139,8 @@ pub enum JobSlot {
     DriftHistory,
     /// [`Job::Markers`].
     Markers,
+    /// [`Job::Health`].
+    Health,
 }
 
 impl Job {
@@ -147,6 +158,7 @@ impl Job {
             Job::Drift { .. } => JobSlot::Drift,
             Job::DriftHistory { .. } => JobSlot::DriftHistory,
             Job::Markers { .. } => JobSlot::Markers,
+            Job::Health { .. } => JobSlot::Health,
         }
     }
 }
@@ -183,6 +195,8 @@ pub enum JobOutcome {
     Drift(PortResult<Box<DriftView>>),
     /// A feature's score over time.
     DriftHistory(PortResult<Vec<DriftPoint>>),
+    /// A workload's health.
+    Health(PortResult<Box<HealthView>>),
     /// Timeline markers, oldest first (best effort: never an error).
     Markers(Vec<Marker>),
 }
@@ -254,6 +268,16 @@ pub async fn execute_with(
         } => JobOutcome::Drift(
             console
                 .drift(model, version, *window_ms)
+                .await
+                .map(Box::new),
+        ),
+        Job::Health {
+            target,
+            window_ms,
+            columns,
+        } => JobOutcome::Health(
+            console
+                .health(target, *window_ms, *columns)
                 .await
                 .map(Box::new),
         ),

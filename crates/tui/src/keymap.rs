@@ -394,6 +394,24 @@ pub const WORKLOAD: &[Binding] = &[
         "drift of the served version (and the canary's)",
         Action::OpenDrift,
     ),
+    bind(
+        &[code(KeyCode::Tab)],
+        "tab",
+        "health charts / events (when only one fits)",
+        Action::TogglePanel,
+    ),
+    bind(
+        &[ch('w')],
+        "w",
+        "next health window (1h 6h 24h 7d)",
+        Action::DriftWindow(1),
+    ),
+    bind(
+        &[ch('W')],
+        "W",
+        "previous health window",
+        Action::DriftWindow(-1),
+    ),
 ];
 
 /// Drift screen bindings.

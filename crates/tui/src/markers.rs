@@ -32,10 +32,8 @@ pub async fn gather(
                     .first()
                     .map(|i| i.rsplit('/').next().unwrap_or(i).to_string())
                     .unwrap_or_default();
-                let label = match &r.cause {
-                    Some(c) => format!("deploy {}/{} rev {}: {c}", t.cluster, t.name, r.revision),
-                    None => format!("deploy {}/{} rev {} {image}", t.cluster, t.name, r.revision),
-                };
+                let what = r.cause.clone().unwrap_or(image);
+                let label = short(&format!("{} rev {}: {what}", t.cluster, r.revision));
                 Marker {
                     at: r.at.0,
                     kind: MarkerKind::Deploy,
@@ -74,7 +72,7 @@ pub async fn gather(
                             .map(|a| Marker {
                                 at: a.at.0,
                                 kind: MarkerKind::Approval,
-                                label: format!("v{} approved by {}", p.version, a.approver),
+                                label: short(&format!("v{} by {}", p.version, a.approver)),
                             }),
                     );
                 }
@@ -84,4 +82,16 @@ pub async fn gather(
     }
     out.sort_by_key(|m| m.at);
     out
+}
+
+/// Legends draw a marker only whole: labels stay short.
+fn short(s: &str) -> String {
+    const MAX: usize = 44;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(MAX - 1).collect();
+        out.push('…');
+        out
+    }
 }

@@ -456,3 +456,47 @@ fn small_panels_still_draw_something_sensible() {
     );
     insta::assert_snapshot!("histogram_unseen_60x10", t.backend());
 }
+
+#[test]
+fn many_bins_show_a_window_around_the_most_changed_one() {
+    let edges: Vec<f64> = (0..49).map(f64::from).collect();
+    let bins = bin_labels(&edges);
+    assert_eq!(bins.len(), 50);
+    let r = vec![0.02; 50];
+    let mut l = vec![0.019; 50];
+    l[40] = 0.089;
+    let t = draw(80, 24, HistogramOverlay::new("x", &bins, &r, &l));
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("most changed: 39–40 2.0% → 8.9%"),
+        "{screen}"
+    );
+    assert!(screen.contains("(bins 31–50 of 50)"), "{screen}");
+    assert!(
+        screen.contains("39–40") && !screen.contains(" ≤0 "),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_series_past_the_threshold_from_the_start_says_so() {
+    let pts = [(NOW - 2 * HOUR, 0.5), (NOW - HOUR, 0.6), (NOW, 0.02)];
+    let chart = TimeChart::new("x", NOW - 3 * HOUR, NOW)
+        .series(ChartSeries {
+            label: "f",
+            points: &pts,
+            color: series_color(0),
+        })
+        .threshold(Threshold {
+            value: 0.1,
+            low_is_bad: false,
+        });
+    let c = chart.crossing().map(|c| (c.0.at, c.0.from_start));
+    assert_eq!(c, Some((NOW - 2 * HOUR, true)));
+    let t = draw(100, 12, &chart);
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("✗ past the threshold from the window's start"),
+        "{screen}"
+    );
+}

@@ -210,3 +210,108 @@ async fn bad_requests_say_what_is_wrong() {
     t.type_str("q");
     assert_eq!(t.app.screen(), ScreenKind::Fleet);
 }
+
+/// Snapshots of the Drift screen at both sizes: `build` drives the app
+/// from the Fleet of a fresh world.
+async fn snap_drift(name: &str, keys: &[&str]) {
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        let (_sb, console) = world().await;
+        let mut t = harness(&console, w, h).await;
+        for k in keys {
+            match *k {
+                "<tab>" => t.key(KeyCode::Tab),
+                "<jobs>" => run_jobs(&mut t, &console).await,
+                k if k.starts_with(':') => t.command(&k[1..]),
+                k => t.type_str(k),
+            }
+        }
+        let screen = t.draw();
+        assert!(!screen.contains('\u{1b}'));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.terminal.backend());
+    }
+}
+
+#[tokio::test]
+async fn snapshots_of_the_drift_screen() {
+    // Loading: the jobs have not answered yet.
+    snap_drift("drift_loading", &[":drift demand-forecaster"]).await;
+    // The drifting feature, its score over time with the deploy marker and
+    // the threshold crossing (side by side with the histogram at 200x50).
+    snap_drift("drift_lag_7d", &[":drift demand-forecaster", "<jobs>"]).await;
+    // The histogram panel at 80 columns (tab), on the categorical feature
+    // sorted last by severity.
+    snap_drift(
+        "drift_histogram",
+        &[":drift demand-forecaster", "<jobs>", "<tab>"],
+    )
+    .await;
+    // A feature without drift, 1 h window of the seasonal model.
+    snap_drift(
+        "drift_seasonal_1h",
+        &[":drift eta-predictor", "<jobs>", "W", "<jobs>"],
+    )
+    .await;
+    // No reference profile for that version.
+    snap_drift("drift_failed", &[":drift fraud-detector 999", "<jobs>"]).await;
+}
+
+#[tokio::test]
+async fn the_workload_detail_charts_its_health_with_the_deploy_marker() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 200, 50).await;
+    t.type_str("/");
+    t.type_str("demand-forecaster");
+    t.key(KeyCode::Enter);
+    t.draw();
+    t.type_str("d");
+    run_jobs(&mut t, &console).await;
+    let Some(Screen::Workload(v)) = t.app.stack().last() else {
+        panic!("not on the workload detail");
+    };
+    let h = v.health().data().expect("the health arrived");
+    assert_eq!(h.signals.len(), 5);
+    // At most two points per column of a 200-column panel, never 11,000.
+    for s in &h.signals {
+        assert!(s.error.is_none(), "{:?}", s.error);
+        let n = s.series.points.len();
+        assert!(n > 50 && n <= 400, "{:?}: {n} points", s.signal);
+    }
+    assert!(
+        v.health()
+            .markers()
+            .iter()
+            .any(|m| m.kind == MarkerKind::Deploy && m.at == NOW.0 - 20 * HOUR),
+        "{:?}",
+        v.health().markers()
+    );
+    let screen = t.draw();
+    for title in [
+        "latency over 24h",
+        "traffic over 24h",
+        "errors over 24h",
+        "Events",
+    ] {
+        assert!(screen.contains(title), "{title}:\n{screen}");
+    }
+    insta::assert_snapshot!("workload_health_200x50", t.terminal.backend());
+    // w: the 7 d window re-reads.
+    t.type_str("w");
+    run_jobs(&mut t, &console).await;
+    let screen = t.draw();
+    assert!(screen.contains("latency over 7d"), "{screen}");
+}
+
+#[tokio::test]
+async fn on_a_short_terminal_tab_switches_events_and_health() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 80, 24).await;
+    t.type_str("d");
+    run_jobs(&mut t, &console).await;
+    let screen = t.draw();
+    assert!(screen.contains("Events"), "{screen}");
+    assert!(!screen.contains("latency over"), "{screen}");
+    t.key(KeyCode::Tab);
+    let screen = t.draw();
+    assert!(screen.contains("latency over 24h"), "{screen}");
+    insta::assert_snapshot!("workload_health_80x24", t.terminal.backend());
+}

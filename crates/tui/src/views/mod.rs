@@ -7,6 +7,7 @@ pub mod compare;
 pub mod cursor;
 pub mod drift;
 pub mod fleet;
+pub mod health;
 pub mod help;
 pub mod models;
 pub mod promotions;

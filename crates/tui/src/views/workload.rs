@@ -1,7 +1,8 @@
 //! The workload detail screen (`d` on a Fleet row): what the workload is,
 //! what it serves, its replicas, rollout and live health from the snapshot,
-//! and its recent cluster events, read by a job. Enter opens its model's
-//! versions.
+//! its serving-health charts over a window and its recent cluster events,
+//! read by jobs (both at once on tall terminals, `tab` switches
+//! otherwise). Enter opens its model's versions, `D` its drift.
 
 use crate::action::Action;
 use crate::app::Screen;
@@ -9,6 +10,7 @@ use crate::format;
 use crate::jobs::{Job, JobOutcome, JobResult};
 use crate::theme;
 use crate::views::cursor::Cursor;
+use crate::views::health::HealthPanel;
 use crate::views::text_table::{CellText, TextColumn, TextTable, column};
 use crate::views::versions::VersionsView;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
@@ -39,6 +41,13 @@ const MESSAGES: Messages<'static> = Messages {
 /// How many lines the detail part takes.
 const DETAIL_LINES: u16 = 7;
 
+/// From this body height on, the health charts and the events show
+/// together; below it `tab` switches between them.
+const BOTH_FROM: u16 = 40;
+
+/// Health chart rows when both show.
+const HEALTH_ROWS: u16 = 18;
+
 /// Workload detail state.
 #[derive(Debug)]
 pub struct WorkloadView {
@@ -48,11 +57,16 @@ pub struct WorkloadView {
     cursor: Cursor,
     seen_rv: Option<String>,
     dirty: bool,
+    health: HealthPanel,
+    /// On short terminals: the health charts instead of the events.
+    show_health: bool,
 }
 
 impl WorkloadView {
     /// Opens the detail of `target` and asks for its events.
     pub(crate) fn open(target: WorkloadRef, ctx: &mut Ctx) -> WorkloadView {
+        let model = find(ctx.snap, &target).and_then(|w| w.model.clone());
+        let health = HealthPanel::open(target.clone(), model, ctx);
         let mut v = WorkloadView {
             target,
             events: Fetched::default(),
@@ -60,6 +74,8 @@ impl WorkloadView {
             cursor: Cursor::default(),
             seen_rv: None,
             dirty: true,
+            health,
+            show_health: false,
         };
         v.refresh(ctx);
         v
@@ -68,6 +84,11 @@ impl WorkloadView {
     /// The workload shown.
     pub fn target(&self) -> &WorkloadRef {
         &self.target
+    }
+
+    /// Its health charts.
+    pub fn health(&self) -> &HealthPanel {
+        &self.health
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -96,7 +117,7 @@ impl WorkloadView {
                 self.dirty = true;
                 true
             }
-            _ => false,
+            _ => self.health.on_result(r, ctx),
         }
     }
 
@@ -126,22 +147,44 @@ impl WorkloadView {
         self.cursor.clamp(self.table.len(), height);
     }
 
-    fn areas(body: Rect) -> (Rect, Rect) {
+    /// The detail, the health charts (if shown) and the events (if shown).
+    fn areas(&self, body: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
         let inner = body.inner(Margin::new(1, 1));
-        let [detail, events] =
+        let [detail, lower] =
             Layout::vertical([Constraint::Length(DETAIL_LINES), Constraint::Min(0)]).areas(inner);
-        (detail, events)
+        if body.height >= BOTH_FROM {
+            let [health, events] =
+                Layout::vertical([Constraint::Length(HEALTH_ROWS), Constraint::Min(0)])
+                    .areas(lower);
+            (detail, Some(health), Some(events))
+        } else if self.show_health {
+            (detail, Some(lower), None)
+        } else {
+            (detail, None, Some(lower))
+        }
     }
 
     /// Reacts to an action while the detail is on top.
     pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
-        let (_, events) = Self::areas(ctx.body);
+        let (_, _, events) = self.areas(ctx.body);
         // The events area has its own top border and a header line.
-        let page = usize::from(events.height.saturating_sub(2));
+        let page = usize::from(events.map_or(0, |e| e.height).saturating_sub(2));
         let len = self.table.len();
         match action {
             Action::Nav(n) => self.cursor.navigate(*n, len, page),
-            Action::Refresh => self.refresh(ctx),
+            Action::Refresh => {
+                self.refresh(ctx);
+                self.health.refresh(ctx);
+            }
+            Action::DriftWindow(step) => {
+                return Transition::Flash(self.health.step_window(*step, ctx));
+            }
+            Action::TogglePanel => {
+                if ctx.body.height >= BOTH_FROM {
+                    return Transition::Flash("health and events both show at this height".into());
+                }
+                self.show_health = !self.show_health;
+            }
             Action::Select => {
                 let model = find(ctx.snap, &self.target).and_then(|w| w.model.clone());
                 let version = find(ctx.snap, &self.target).and_then(|w| w.served_version.clone());
@@ -175,8 +218,14 @@ impl WorkloadView {
             ),
         ];
         frame.render_widget(panel::block(title), area);
-        let (detail, events) = Self::areas(area);
+        let (detail, health, events) = self.areas(area);
         frame.render_widget(Paragraph::new(detail_lines(rc, t)), detail);
+        if let Some(h) = health {
+            self.health.render(frame, h, rc.now.0);
+        }
+        let Some(events) = events else {
+            return;
+        };
         let block = Block::new()
             .borders(Borders::TOP)
             .border_style(theme::border())

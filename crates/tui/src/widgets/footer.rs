@@ -73,7 +73,12 @@ fn screen_hints(screen: ScreenKind) -> &'static [(&'static str, &'static str)] {
             ("/", "filter"),
         ],
         ScreenKind::Compare => &[("d", "differences only")],
-        ScreenKind::Workload => &[("enter", "versions"), ("D", "drift"), ("ctrl-r", "refresh")],
+        ScreenKind::Workload => &[
+            ("enter", "versions"),
+            ("D", "drift"),
+            ("tab", "health"),
+            ("w", "window"),
+        ],
         ScreenKind::Drift => &[
             ("j/k", "feature"),
             ("w", "window"),

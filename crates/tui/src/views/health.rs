@@ -1,0 +1,221 @@
+//! Serving-health charts of one workload over a window (in its detail
+//! screen): latency p50/p95/p99, request rate and error ratio, read at a
+//! step that fits the panel's width (never more than 11,000 points per
+//! series), with the model's deploys, approvals, promotions and rollbacks
+//! as markers. Windows 1 h / 6 h / 24 h / 7 d (`w`/`W`).
+
+use crate::jobs::{Job, JobOutcome, JobResult};
+use crate::views::{Ctx, Fetched};
+use crate::widgets::chart::{ChartSeries, ChartState, TimeChart, series_color};
+use modeldeck_core::chart::Marker;
+use modeldeck_core::console::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, HealthView};
+use modeldeck_core::domain::{Signal, WorkloadRef};
+use modeldeck_core::drift::text;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+
+/// Columns asked for when the panel's width is not known yet.
+const DEFAULT_COLUMNS: u32 = 200;
+
+/// A workload's health charts.
+#[derive(Debug)]
+pub struct HealthPanel {
+    target: WorkloadRef,
+    model: Option<String>,
+    window: usize,
+    view: Fetched<HealthView>,
+    markers: Fetched<Vec<Marker>>,
+}
+
+impl HealthPanel {
+    /// The panel of `target` (serving `model`), asking for its data.
+    pub(crate) fn open(target: WorkloadRef, model: Option<String>, ctx: &mut Ctx) -> HealthPanel {
+        let window = DRIFT_WINDOWS
+            .iter()
+            .position(|w| *w == DEFAULT_DRIFT_WINDOW)
+            .unwrap_or(0);
+        let mut p = HealthPanel {
+            target,
+            model,
+            window,
+            view: Fetched::default(),
+            markers: Fetched::default(),
+        };
+        p.refresh(ctx);
+        p
+    }
+
+    /// The window, milliseconds.
+    pub fn window_ms(&self) -> i64 {
+        DRIFT_WINDOWS
+            .get(self.window)
+            .copied()
+            .unwrap_or(DEFAULT_DRIFT_WINDOW)
+    }
+
+    /// The health read, when it arrived.
+    pub fn data(&self) -> Option<&HealthView> {
+        self.view.data.as_ref()
+    }
+
+    /// Timeline markers, when read.
+    pub fn markers(&self) -> &[Marker] {
+        self.markers.data.as_deref().unwrap_or_default()
+    }
+
+    /// Re-reads the series (and the markers).
+    pub(crate) fn refresh(&mut self, ctx: &mut Ctx) {
+        let columns = u32::from(ctx.body.width.saturating_sub(14)).max(20);
+        let t = ctx.request(Job::Health {
+            target: self.target.clone(),
+            window_ms: self.window_ms(),
+            columns: if ctx.body.width == 0 {
+                DEFAULT_COLUMNS
+            } else {
+                columns
+            },
+        });
+        self.view.expect(t);
+        if let Some(model) = &self.model {
+            let longest = DRIFT_WINDOWS
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(DEFAULT_DRIFT_WINDOW);
+            let t = ctx.request(Job::Markers {
+                model: model.clone(),
+                targets: vec![self.target.clone()],
+                from: ctx.now.plus_millis(-longest),
+            });
+            self.markers.expect(t);
+        }
+    }
+
+    /// The next (`+1`) or previous (`-1`) window; re-reads.
+    pub(crate) fn step_window(&mut self, step: i8, ctx: &mut Ctx) -> String {
+        let n = DRIFT_WINDOWS.len() as i64;
+        let next = (self.window as i64 + i64::from(step)).rem_euclid(n);
+        self.window = usize::try_from(next).unwrap_or(0);
+        self.refresh(ctx);
+        format!("health window: {}", text::window(self.window_ms()))
+    }
+
+    /// Takes a job answer if it is one this panel waits for.
+    pub(crate) fn on_result(&mut self, r: &JobResult, ctx: &mut Ctx) -> bool {
+        match (&r.job, &r.outcome) {
+            (Job::Health { .. }, JobOutcome::Health(res)) if self.view.awaits(r.ticket) => {
+                self.view.resolve(res.clone().map(|b| *b), ctx.now);
+                true
+            }
+            (Job::Markers { .. }, JobOutcome::Markers(m)) if self.markers.awaits(r.ticket) => {
+                self.markers
+                    .resolve(Ok::<_, std::convert::Infallible>(m.clone()), ctx.now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Draws latency, traffic and errors: side by side when `area` is
+    /// wide, latency above traffic and errors otherwise.
+    pub(crate) fn render(&self, frame: &mut Frame, area: Rect, now: i64) {
+        let window = text::window(self.window_ms());
+        let (from, to) = match &self.view.data {
+            Some(v) => (v.range.start.0, v.range.end.0),
+            None => (now - self.window_ms(), now),
+        };
+        let error = self.view.error.as_ref().map(|(e, _)| e.as_str());
+        let state = match (self.view.data.is_some(), error) {
+            (_, Some(e)) => ChartState::Error(e),
+            (false, None) => ChartState::Loading,
+            (true, None) => ChartState::Ready,
+        };
+        let series = |signal: Signal, scale: f64| -> Vec<(i64, f64)> {
+            self.view
+                .data
+                .as_ref()
+                .and_then(|v| v.get(signal))
+                .map(|s| {
+                    s.series
+                        .points
+                        .iter()
+                        .map(|(t, v)| (t.0, v * scale))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (p50, p95, p99) = (
+            series(Signal::LatencyP50, 1000.0),
+            series(Signal::LatencyP95, 1000.0),
+            series(Signal::LatencyP99, 1000.0),
+        );
+        let rps = series(Signal::RequestRate, 1.0);
+        let errors = series(Signal::ErrorRatio, 100.0);
+        let mixed = match &self.view.data {
+            Some(v) if v.served.len() > 1 && !v.per_version => " (stable + canary mixed)",
+            _ => "",
+        };
+        let t_latency = format!(" latency over {window}{mixed} ");
+        let t_rps = format!(" traffic over {window} ");
+        let t_errors = format!(" errors over {window} ");
+        let latency = TimeChart::new(&t_latency, from, to)
+            .unit("ms")
+            .state(state)
+            .markers(self.markers())
+            .series(ChartSeries {
+                label: "p50",
+                points: &p50,
+                color: series_color(2),
+            })
+            .series(ChartSeries {
+                label: "p95",
+                points: &p95,
+                color: series_color(1),
+            })
+            .series(ChartSeries {
+                label: "p99",
+                points: &p99,
+                color: series_color(0),
+            });
+        let traffic = TimeChart::new(&t_rps, from, to)
+            .unit("req/s")
+            .state(state)
+            .markers(self.markers())
+            .series(ChartSeries {
+                label: "rps",
+                points: &rps,
+                color: series_color(0),
+            });
+        let errs = TimeChart::new(&t_errors, from, to)
+            .unit("%")
+            .state(state)
+            .markers(self.markers())
+            .series(ChartSeries {
+                label: "error %",
+                points: &errors,
+                color: Color::LightRed,
+            });
+        if area.width >= 150 {
+            let [a, b, c] = Layout::horizontal([
+                Constraint::Percentage(40),
+                Constraint::Percentage(30),
+                Constraint::Percentage(30),
+            ])
+            .areas(area);
+            frame.render_widget(&latency, a);
+            frame.render_widget(&traffic, b);
+            frame.render_widget(&errs, c);
+        } else {
+            let [top, bottom] =
+                Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
+                    .areas(area);
+            let [b, c] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(bottom);
+            frame.render_widget(&latency, top);
+            frame.render_widget(&traffic, b);
+            frame.render_widget(&errs, c);
+        }
+    }
+}
