@@ -403,3 +403,31 @@ fn errors_name_what_is_wrong_with_the_documented_exit_codes() {
     }
     assert_eq!(r.stdout, "", "nothing printed on stdout for a table");
 }
+
+#[test]
+fn a_backend_down_is_exit_4_and_a_cluster_down_falls_back_to_the_champion() {
+    let outage = |backend: &str, args: &[&str]| {
+        let mut all = vec!["--sandbox", "--sandbox-outage", backend, "drift"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    for backend in ["metrics", "registry"] {
+        let r = outage(backend, &["fraud-detector", "-o", "json"]);
+        assert_eq!(r.code, 4, "{backend}: {}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["error"]["code"], "unreachable", "{v}");
+        assert_eq!(v["error"]["backend"], backend, "{v}");
+    }
+    // Without the cluster nothing says what is served: the champion, and why.
+    let r = outage("cluster", &["fraud-detector", "-o", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["version"], "7");
+    assert_eq!(doc["version_source"], "default_alias");
+    let reason = doc["version_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("cluster could not be read") && reason.contains("champion"),
+        "{reason}"
+    );
+    assert_eq!(doc["served"], Value::Array(vec![]));
+}

@@ -288,6 +288,42 @@ fn ambiguity_typos_and_bad_flags_are_clear_errors() {
     assert!(r.stderr.contains("--columns"), "{}", r.stderr);
 }
 
+#[test]
+fn series_that_cannot_be_read_are_printed_with_their_error_and_exit_4() {
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "metrics",
+        "health",
+        "prod-eu/risk/fraud-detector",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    for name in SIGNALS {
+        let s = &doc["signals"][name];
+        assert_eq!(s["error"]["code"], "unreachable", "{name}: {s}");
+        assert_eq!(s["error"]["backend"], "metrics", "{name}: {s}");
+        assert_eq!(s["points"], Value::Array(vec![]), "{name}");
+    }
+    assert!(
+        r.stderr.contains("error: latency p99: metrics unreachable"),
+        "{}",
+        r.stderr
+    );
+    // Without the cluster the workload cannot be found: its error, exit 4.
+    let r = run(&[
+        "--sandbox",
+        "--sandbox-outage",
+        "cluster",
+        "health",
+        "fraud-detector",
+    ]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
+}
+
 fn ok(r: Run, what: &str) -> Run {
     assert_eq!(r.code, 0, "{what}: {}\n{}", r.stdout, r.stderr);
     r

@@ -228,16 +228,16 @@ async fn choose_version(
             served,
         });
     }
-    let cluster_note = match &snap.cluster.error {
-        Some(e) => format!(" (the cluster could not be read: {})", e.message),
-        None => String::new(),
+    let unserved = match &snap.cluster.error {
+        Some(e) => format!("the cluster could not be read ({})", e.message),
+        None => "no workload serves it".to_string(),
     };
     let alias = modeldeck_promotion::service::PromotionOptions::default().default_alias;
     if let Some(v) = model.aliases.get(&alias) {
         return Ok(Choice {
             version: v.clone(),
             source: "default_alias",
-            reason: format!("no workload serves it{cluster_note}; the {alias} alias"),
+            reason: format!("{unserved}; the {alias} alias"),
             served,
         });
     }
@@ -245,9 +245,7 @@ async fn choose_version(
         return Ok(Choice {
             version: v.clone(),
             source: "latest",
-            reason: format!(
-                "no workload serves it{cluster_note} and it has no {alias} alias; the latest version"
-            ),
+            reason: format!("{unserved} and it has no {alias} alias; the latest version"),
             served,
         });
     }
