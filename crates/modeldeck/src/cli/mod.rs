@@ -10,10 +10,12 @@ mod drift;
 mod health;
 mod profile;
 mod promote;
+mod report;
 pub use drift::DriftArgs;
 pub use health::HealthArgs;
 pub use profile::{ProfileBuildArgs, ProfileCommand};
 pub use promote::*;
+pub use report::{ReportArgs, ReportFormat};
 
 /// `modeldeck`: the console for models in production.
 #[derive(Debug, Parser)]
@@ -150,6 +152,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Which version of a model served when (from recorded promotions and rollbacks).
     History(HistoryArgs),
+    /// A model version's drift report (drift table, per-feature charts, serving
+    /// health) as one self-contained HTML file, an SVG or a PNG.
+    Report(ReportArgs),
     /// Reference profiles: build one from training data (CSV or Parquet) and
     /// log it to a model version.
     #[command(subcommand)]
@@ -434,6 +439,7 @@ impl Command {
             Command::Rollback(_) => "rollback",
             Command::Audit(_) => "audit",
             Command::History(_) => "history",
+            Command::Report(_) => "report",
             Command::Profile(_) => "profile",
             Command::Drift(_) => "drift",
             Command::Health(_) => "health",
@@ -470,6 +476,7 @@ impl Command {
             }) => Some(*o),
             Command::Audit(a) => Some(a.out),
             Command::History(a) => Some(a.out),
+            Command::Report(a) => Some(a.out),
             Command::Profile(ProfileCommand::Build(a)) => Some(a.output),
             Command::Drift(a) => Some(a.out),
             Command::Health(a) => Some(a.out),

@@ -13,6 +13,7 @@ pub mod history;
 pub mod models;
 pub mod profile;
 pub mod promote;
+pub mod report;
 pub mod reset;
 pub mod resolve;
 pub mod sandbox;
@@ -72,6 +73,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Promote(cmd) => promote::run(&s, &cmd).await,
         Command::Rollback(args) => promote::rollback(&s, &args).await,
         Command::History(args) => history::history(&s, &args).await,
+        Command::Report(args) => report::run(&s, &args).await,
         Command::Drift(args) => drift::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Health(args) => health::run(&s, &args, Printer::new(args.out)).await,
         Command::Demo { .. }
