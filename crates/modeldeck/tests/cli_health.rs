@@ -34,6 +34,8 @@ const DOC_FIELDS: &[&str] = &[
     "signals",
     "markers",
     "markers_error",
+    "deploys",
+    "deploys_error",
 ];
 
 const SIGNALS: &[&str] = &[
@@ -322,6 +324,53 @@ fn series_that_cannot_be_read_are_printed_with_their_error_and_exit_4() {
     ]);
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
+}
+
+#[test]
+fn the_deploy_at_the_shift_is_in_the_window() {
+    // Both demand-forecaster workloads deployed feature transformer 2.4.0
+    // 20 h before the sandbox's instant (the cause of lag_7d's shift).
+    let doc = json(&["health", "prod-eu/commerce/demand-forecaster"]);
+    assert!(doc["deploys_error"].is_null(), "{doc}");
+    let deploys = doc["deploys"].as_array().unwrap();
+    assert_eq!(deploys.len(), 1, "only the one inside 24 h: {deploys:?}");
+    let d = &deploys[0];
+    assert_eq!(
+        doc["at_ms"].as_i64().unwrap() - d["at_ms"].as_i64().unwrap(),
+        20 * 3_600_000
+    );
+    assert_eq!(d["at"], "2026-11-27T13:00:00Z");
+    assert!(
+        d["cause"].as_str().unwrap().contains("transformer 2.4.0"),
+        "{d}"
+    );
+    assert!(
+        d["images"].to_string().contains("demand-transformer:2.4.0"),
+        "{d}"
+    );
+    let quarter = json(&[
+        "health",
+        "prod-eu/commerce/demand-forecaster",
+        "--window",
+        "90d",
+    ]);
+    assert!(
+        quarter["deploys"].as_array().unwrap().len() >= 2,
+        "creation too: {quarter}"
+    );
+    let t = run(&[
+        "--sandbox",
+        "health",
+        "prod-eu/commerce/demand-forecaster",
+        "--color",
+        "never",
+    ]);
+    assert!(
+        t.stdout
+            .contains("deploys:\n  2026-11-27T13:00:00Z  revision 2"),
+        "{}",
+        t.stdout
+    );
 }
 
 fn ok(r: Run, what: &str) -> Run {

@@ -1,8 +1,8 @@
 //! `modeldeck health <workload> [--window 24h]`: a workload's latency
 //! p50/p95/p99, request rate and error ratio over a window, as series from
 //! `Console::health` (one range query per signal, at most two points per
-//! column and 11,000 per series), with the model's promotion and rollback
-//! markers in the window.
+//! column and 11,000 per series), with the workload's rollouts and the
+//! model's promotions and rollbacks in the window.
 
 use crate::cli::HealthArgs;
 use crate::failure::{ErrorBody, Exit, Failure, closest};
@@ -60,6 +60,26 @@ pub struct HealthDoc {
     pub markers: Vec<MarkerDoc>,
     /// Why markers could not be read, when they could not.
     pub markers_error: Option<String>,
+    /// The workload's rollouts (new revisions) inside the window, oldest
+    /// first.
+    pub deploys: Vec<DeployDoc>,
+    /// Why the rollout history could not be read, when it could not.
+    pub deploys_error: Option<String>,
+}
+
+/// A rollout: a new revision of the workload.
+#[derive(Debug, Serialize)]
+pub struct DeployDoc {
+    /// When the revision was created (Unix ms).
+    pub at_ms: i64,
+    /// Same, RFC 3339.
+    pub at: String,
+    /// The revision number.
+    pub revision: String,
+    /// Container images of its pod template.
+    pub images: Vec<String>,
+    /// Why (`kubernetes.io/change-cause`), when recorded.
+    pub cause: Option<String>,
 }
 
 /// The series, named with their units.
@@ -120,7 +140,10 @@ pub async fn run(s: &Session, args: &HealthArgs, printer: Printer) -> Result<Exi
     let target = resolve_workload(s, &args.workload).await?;
     let view = s.console.health(&target, args.window, args.columns).await?;
     let (markers, markers_error) = markers(s, &view).await;
-    let doc = build(&view, args, markers, markers_error);
+    let (deploys, deploys_error) = deploys(s, &view).await;
+    let mut doc = build(&view, args, markers, markers_error);
+    doc.deploys = deploys;
+    doc.deploys_error = deploys_error;
     printer.print(&doc, |color| render(&doc, color))?;
     let mut exit = Exit::Ok;
     for sig in &view.signals {
@@ -131,6 +154,9 @@ pub async fn run(s: &Session, args: &HealthArgs, printer: Printer) -> Result<Exi
     }
     if let Some(e) = &doc.markers_error {
         eprintln!("warning: markers: {e}");
+    }
+    if let Some(e) = &doc.deploys_error {
+        eprintln!("warning: deploys: {e}");
     }
     Ok(exit)
 }
@@ -245,6 +271,28 @@ async fn markers(s: &Session, view: &HealthView) -> (Vec<MarkerDoc>, Option<Stri
     }
 }
 
+/// The workload's rollouts inside the window.
+async fn deploys(s: &Session, view: &HealthView) -> (Vec<DeployDoc>, Option<String>) {
+    match s.console.revisions(&view.target).await {
+        Ok(mut revs) => {
+            revs.retain(|r| r.at >= view.range.start && r.at <= view.range.end);
+            revs.sort_by_key(|r| r.at);
+            let docs = revs
+                .into_iter()
+                .map(|r| DeployDoc {
+                    at_ms: r.at.0,
+                    at: r.at.rfc3339(),
+                    revision: r.revision,
+                    images: r.images,
+                    cause: r.cause,
+                })
+                .collect();
+            (docs, None)
+        }
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    }
+}
+
 fn signal_doc(s: Option<&HealthSeries>) -> SignalDoc {
     let Some(s) = s else {
         return SignalDoc {
@@ -313,6 +361,8 @@ fn build(
         },
         markers,
         markers_error,
+        deploys: Vec::new(),
+        deploys_error: None,
     }
 }
 
@@ -426,6 +476,21 @@ fn render(doc: &HealthDoc, color: bool) -> String {
         (2 * u64::from(doc.columns)).min(11_000),
         doc.columns
     ));
+    if !doc.deploys.is_empty() {
+        out.push_str("\ndeploys:\n");
+        for d in &doc.deploys {
+            out.push_str(&format!(
+                "  {}  revision {} {}{}\n",
+                d.at,
+                clean(&d.revision),
+                clean(&d.images.join(", ")),
+                d.cause
+                    .as_deref()
+                    .map(|c| format!(" ({})", clean(c)))
+                    .unwrap_or_default()
+            ));
+        }
+    }
     if !doc.markers.is_empty() {
         out.push_str("\nmarkers:\n");
         for m in &doc.markers {
