@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real MLflow tracking server for tests, on loopback, with a throwaway sqlite store.
 #
-#   scripts/services/mlflow.sh install               # venv at $MODELDECK_CACHE/mlflow-venv (idempotent)
+#   scripts/services/mlflow.sh install               # venv at $MODELDECK_CACHE/mlflow-venv (idempotent;
+#                                                    # also prometheus_client for the exporter tests)
 #   eval "$(scripts/services/mlflow.sh start NAME)"  # plain server: exports MODELDECK_TEST_MLFLOW_URI
 #   eval "$(scripts/services/mlflow.sh start NAME --auth)"
 #                                                    # basic-auth server: exports MODELDECK_TEST_MLFLOW_AUTH_URI,
@@ -22,9 +23,20 @@ STAMP=$VENV/.modeldeck-mlflow-$MLFLOW_VERSION
 say() { printf 'mlflow.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# Other tests' Python packages, in the same venv (pandas and pyarrow come
+# with MLflow): prometheus_client for integrations/python's exporter.
+PY_EXTRAS=(prometheus-client==0.26.0)
+
+extras() {
+  "$VENV/bin/python" -c 'import prometheus_client' 2>/dev/null && return 0
+  say "pip install ${PY_EXTRAS[*]}"
+  "$VENV/bin/pip" install -q "${PY_EXTRAS[@]}" >&2
+}
+
 install() {
   if [ -f "$STAMP" ] && "$VENV/bin/python" -c 'import mlflow, flask_wtf' 2>/dev/null; then
     say "venv present at $VENV (mlflow $MLFLOW_VERSION), skipping install"
+    extras
     return 0
   fi
   mkdir -p "$CACHE"
@@ -35,6 +47,7 @@ install() {
   say "pip install mlflow[auth]==$MLFLOW_VERSION (about 90 s)"
   "$VENV/bin/pip" install -q "mlflow[auth]==$MLFLOW_VERSION" >&2
   "$VENV/bin/python" -c 'import mlflow, flask_wtf' || die "mlflow import failed after install"
+  extras
   touch "$STAMP"
   say "installed in $((SECONDS - t0)) s"
 }
