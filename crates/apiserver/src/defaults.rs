@@ -111,7 +111,10 @@ pub fn apply_defaults(res: ResourceId, obj: &mut Value) {
             }
             default_template(obj, &["spec", "jobTemplate", "spec", "template"]);
         }
-        ids::JOBS => default_template(obj, &["spec", "template"]),
+        ids::JOBS => {
+            default_template(obj, &["spec", "template"]);
+            crate::controller::job::default_job(obj);
+        }
         ids::NAMESPACES => {
             if let Some(spec) = obj_mut(obj, &["spec"]) {
                 set_default(spec, "finalizers", json!(["kubernetes"]));
@@ -228,6 +231,10 @@ pub fn validate(res: ResourceId, obj: &Value) -> ApiResult<()> {
                 "/spec/jobTemplate/spec/template/spec/containers",
                 &mut causes,
             );
+        }
+        ids::JOBS => {
+            check_containers(obj, "/spec/template/spec/containers", &mut causes);
+            crate::controller::job::validate_job(obj, &mut causes);
         }
         ids::INFERENCESERVICES if obj.pointer("/spec/predictor").is_none_or(Value::is_null) => {
             causes.push(("spec.predictor".into(), "Required value".into()));

@@ -294,10 +294,57 @@ pub async fn from_cluster(cluster: &dyn Cluster) -> PortResult<BTreeMap<String, 
     for w in workloads {
         by.entry(w.id.cluster.clone()).or_default().push(w);
     }
-    Ok(by
+    let models: std::collections::BTreeSet<String> = by
+        .values()
+        .flatten()
+        .filter_map(|w| w.model.clone())
+        .collect();
+    let mut seeds: BTreeMap<String, Seed> = by
         .into_iter()
         .map(|(c, ws)| (c, from_workloads_with(&ws, &histories)))
-        .collect())
+        .collect();
+    // Training pipelines (`modeldeck retrain`): a port without them has none.
+    for model in models {
+        for s in cluster.retrain_sources(&model).await.unwrap_or_default() {
+            if let Some(seed) = seeds.get_mut(&s.cluster) {
+                seed.objects.push(retrain_cron_job(&s));
+            }
+        }
+    }
+    Ok(seeds)
+}
+
+/// The CronJob of a training pipeline, labelled for its model.
+fn retrain_cron_job(s: &modeldeck_core::domain::RetrainSource) -> Value {
+    let containers: Vec<Value> = s
+        .containers
+        .iter()
+        .map(|c| {
+            let env: Vec<Value> = c
+                .env
+                .iter()
+                .map(|(k, v)| json!({"name": k, "value": v}))
+                .collect();
+            json!({"name": c.name, "image": c.image, "command": c.command, "env": env})
+        })
+        .collect();
+    let labels = json!({modeldeck_core::domain::RETRAIN_LABEL: s.model, "app": s.name});
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": s.name, "namespace": s.namespace, "labels": labels},
+        "spec": {
+            "schedule": s.schedule.clone().unwrap_or_else(|| "0 2 * * *".into()),
+            "suspend": s.suspended,
+            "jobTemplate": {
+                "metadata": {"labels": labels},
+                "spec": {"backoffLimit": 0, "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"restartPolicy": "Never", "containers": containers},
+                }},
+            },
+        },
+    })
 }
 
 /// Rollout histories by workload (`Cluster::revisions`, oldest first).

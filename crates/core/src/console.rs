@@ -15,9 +15,13 @@ use tokio::task::JoinHandle;
 
 mod drift;
 mod health;
+mod retrain;
 mod state;
 pub use drift::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range};
 pub use health::{HEALTH_SIGNALS, HealthSeries, HealthView, ServedVersion};
+pub use retrain::{
+    AuditSink, RETRAIN_ACTION, RetrainOrder, RetrainOutcome, pick_retrain_source, retrain_access,
+};
 pub use state::{BackendState, Severity};
 
 /// The three ports a console talks to.

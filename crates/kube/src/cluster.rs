@@ -19,8 +19,8 @@ use async_trait::async_trait;
 use kube::Client;
 use kube::config::Kubeconfig;
 use modeldeck_core::domain::{
-    AccessCheck, ApprovalObject, ClusterEvent, Identity, LedgerState, PromotionObject, Revision,
-    Workload, WorkloadRef,
+    AccessCheck, ApprovalObject, ClusterEvent, Identity, LedgerState, PromotionObject,
+    RetrainRequest, RetrainRun, RetrainSource, Revision, Workload, WorkloadRef,
 };
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use modeldeck_core::ports::Cluster;
@@ -449,6 +449,22 @@ impl Cluster for KubeCluster {
         promotion: &str,
     ) -> PortResult<Vec<ApprovalObject>> {
         ledger::list_approvals(self, cluster, namespace, promotion).await
+    }
+
+    async fn retrain_sources(&self, model: &str) -> PortResult<Vec<RetrainSource>> {
+        crate::retrain::all_sources(self, model).await
+    }
+
+    async fn start_retrain(
+        &self,
+        source: &RetrainSource,
+        request: &RetrainRequest,
+    ) -> PortResult<RetrainRun> {
+        crate::retrain::start_in(self, source, request).await
+    }
+
+    async fn retrain_status(&self, run: &RetrainRun, log_lines: usize) -> PortResult<RetrainRun> {
+        crate::retrain::status_in(self, run, log_lines).await
     }
 
     async fn can_i(&self, cluster: &str, check: &AccessCheck) -> PortResult<bool> {

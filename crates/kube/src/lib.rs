@@ -31,6 +31,7 @@ pub mod install;
 pub mod ledger;
 pub mod logs;
 pub mod record;
+pub mod retrain;
 pub mod revisions;
 pub mod rollout;
 pub mod store;

@@ -158,7 +158,7 @@ pub async fn newest_tail(
 }
 
 /// Whether a container of `p` has started (a waiting one has no log yet).
-fn has_log(p: &Pod) -> bool {
+pub(crate) fn has_log(p: &Pod) -> bool {
     p.status
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())

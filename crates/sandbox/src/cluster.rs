@@ -246,6 +246,27 @@ impl Cluster for SandboxCluster {
         crate::ledger::list_approvals(&self.shared, cluster, namespace, promotion)
     }
 
+    async fn retrain_sources(&self, model: &str) -> PortResult<Vec<RetrainSource>> {
+        self.shared
+            .call(Backend::Cluster, |w| Ok(crate::retrain::sources(w, model)))
+    }
+
+    async fn start_retrain(
+        &self,
+        source: &RetrainSource,
+        request: &RetrainRequest,
+    ) -> PortResult<RetrainRun> {
+        self.shared.call(Backend::Cluster, |w| {
+            crate::retrain::start(w, source, request)
+        })
+    }
+
+    async fn retrain_status(&self, run: &RetrainRun, log_lines: usize) -> PortResult<RetrainRun> {
+        self.shared.call(Backend::Cluster, |w| {
+            crate::retrain::status(w, run, log_lines)
+        })
+    }
+
     async fn whoami(&self, cluster: &str) -> PortResult<Identity> {
         self.shared.call(Backend::Cluster, |w| {
             known_cluster(w, cluster)?;

@@ -20,6 +20,7 @@ mod registry;
 mod revisions;
 mod rng;
 mod rollout;
+pub mod retrain;
 mod scenario;
 mod shared;
 mod training;

@@ -7,6 +7,7 @@ mod conditions;
 mod deployment;
 mod events;
 mod isvc;
+pub mod job;
 pub mod pods;
 
 use crate::config::ControllerConfig;
@@ -120,7 +121,7 @@ impl Controller {
         for rs in self.store.all(ids::REPLICASETS) {
             self.index_rs(&rs, false);
         }
-        for res in [ids::DEPLOYMENTS, ids::INFERENCESERVICES] {
+        for res in [ids::DEPLOYMENTS, ids::INFERENCESERVICES, ids::JOBS] {
             for o in self.store.all(res) {
                 let (ns, n) = key_of(&o);
                 self.dirty.insert((res, ns, n));
@@ -133,7 +134,7 @@ impl Controller {
             self.index_rs(obj, gone);
         }
         match res {
-            ids::DEPLOYMENTS | ids::INFERENCESERVICES => {
+            ids::DEPLOYMENTS | ids::INFERENCESERVICES | ids::JOBS => {
                 let (ns, n) = key_of(obj);
                 self.dirty.insert((res, ns, n));
             }
@@ -174,6 +175,7 @@ impl Controller {
             let moving = match res {
                 ids::DEPLOYMENTS => self.reconcile_deployment(&ns, &name, settle),
                 ids::INFERENCESERVICES => self.reconcile_isvc(&ns, &name, settle),
+                ids::JOBS => self.reconcile_job(&ns, &name),
                 _ => false,
             };
             let key = (res, ns, name);

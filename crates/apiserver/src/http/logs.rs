@@ -127,6 +127,14 @@ pub fn serve(app: &Arc<App>, t: &Target, q: &Query) -> ApiResult<Response> {
         .store
         .get(t.res, &ns, &name)
         .ok_or_else(|| ApiError::not_found(t.ty(), &name))?;
+    // A Job's pod logs a simulated training run instead (no follow).
+    if let Some(lines) = crate::controller::job::training_log(&pod, Timestamp::now().0) {
+        let n = num(q, "tailLines")?
+            .filter(|n| *n >= 0)
+            .map_or(lines.len(), |n| n as usize);
+        let tail = &lines[lines.len().saturating_sub(n)..];
+        return Ok(plain(tail.iter().map(|l| format!("{l}\n")).collect()));
+    }
     let src = source(&pod, q, app.log_interval)?;
     let now = Timestamp::now();
     let total = src.count(now);

@@ -182,6 +182,45 @@ pub trait Cluster: Send + Sync {
             "this cluster adapter cannot read pod logs",
         ))
     }
+    /// The training pipelines labelled [`RETRAIN_LABEL`]`=<model>` in
+    /// every cluster and namespace in scope (CronJobs, and Argo
+    /// WorkflowTemplates where the server serves them). Adapters without
+    /// them answer `Unsupported`.
+    async fn retrain_sources(&self, model: &str) -> PortResult<Vec<RetrainSource>> {
+        Err(no_retrain(model))
+    }
+
+    /// Starts one run of `source` for `request`: a Job from a CronJob as
+    /// `kubectl create job --from=cronjob/<name>` makes it (the template's
+    /// spec, labels and annotations, `cronjob.kubernetes.io/instantiate:
+    /// manual`, an owner reference to the CronJob) plus
+    /// [`RetrainRequest::annotations`], or a Workflow referring to a
+    /// WorkflowTemplate. `request.dry_run` asks the server to validate
+    /// only. Answers the run as created.
+    async fn start_retrain(
+        &self,
+        source: &RetrainSource,
+        request: &RetrainRequest,
+    ) -> PortResult<RetrainRun> {
+        let _ = source;
+        Err(no_retrain(&request.model))
+    }
+
+    /// `run` as it is now, with the last `log_lines` lines of its newest
+    /// pod's log (none when 0 or when it has no started pod). A run that no
+    /// longer exists is `NotFound`.
+    async fn retrain_status(&self, run: &RetrainRun, log_lines: usize) -> PortResult<RetrainRun> {
+        let _ = log_lines;
+        Err(no_retrain(&run.model))
+    }
+}
+
+fn no_retrain(model: &str) -> crate::error::BackendError {
+    crate::error::BackendError::new(
+        crate::error::Backend::Cluster,
+        crate::error::ErrorCode::Unsupported,
+        format!("{model}: this cluster adapter cannot start retraining runs"),
+    )
 }
 
 fn no_ledger() -> crate::error::BackendError {
