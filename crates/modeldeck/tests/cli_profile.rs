@@ -426,3 +426,82 @@ fn bad_input_is_named_with_where_it_is() {
     );
     assert!(r.stderr.contains("\\u{202e}"), "{}", r.stderr);
 }
+
+#[test]
+fn edges_and_statistics_agree_with_numpy() {
+    // 5,000 values of a skewed distribution from a fixed generator.
+    let dir = TempDir::new("prof-numpy");
+    let mut s = String::from("v\n");
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..5000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+        writeln!(s, "{}", -(1.0 - u).ln() * 3.0).unwrap();
+    }
+    let csv = write(&dir, "v.csv", &s);
+    let out = dir.0.join("p.json");
+    let r = build(
+        &dir,
+        &[
+            "--from",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let script = "import sys, json, numpy as np, pandas as pd\n\
+                  v = pd.read_csv(sys.argv[1])['v'].to_numpy()\n\
+                  levels = [0.0005] + [k / 10 for k in range(1, 10)] + [0.9995]\n\
+                  edges = [float('%.5e' % q) for q in np.quantile(v, levels)]\n\
+                  counts = np.bincount(np.searchsorted(edges, v, side='left'), minlength=len(edges) + 1)\n\
+                  print(json.dumps({'edges': edges, 'counts': counts.tolist(), 'mean': v.mean(),\n\
+                                    'std': v.std(), 'q': np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()}))\n";
+    let o = Command::new(python())
+        .args(["-c", script])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = read_profile(&out);
+    let Distribution::Numeric { edges, counts } = &p.features[0].dist else {
+        panic!("v is numeric")
+    };
+    let we: Vec<f64> = want["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(edges, &we);
+    let wc: Vec<u64> = want["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, &wc);
+    let st = p.features[0].stats.as_ref().unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+    assert!(
+        close(st.mean, want["mean"].as_f64().unwrap()),
+        "{} vs {}",
+        st.mean,
+        want["mean"]
+    );
+    assert!(
+        close(st.std, want["std"].as_f64().unwrap()),
+        "{} vs {}",
+        st.std,
+        want["std"]
+    );
+    for (k, q) in ["0.05", "0.25", "0.5", "0.75", "0.95"]
+        .iter()
+        .zip(want["q"].as_array().unwrap())
+    {
+        assert!(close(st.quantiles[*k], q.as_f64().unwrap()), "quantile {k}");
+    }
+}
