@@ -61,6 +61,7 @@ fn profile() -> ReferenceProfile {
             methods: [("amount".to_string(), Method::Psi)].into(),
             thresholds: BTreeMap::new(),
             dataset_share: Some(0.3),
+            ..Default::default()
         },
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod build;
 pub mod evaluate;
+pub mod fairness;
 pub mod math;
 pub mod profile;
 pub mod sample;

@@ -203,6 +203,13 @@ pub struct DriftPolicy {
     /// (default 0.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset_share: Option<f64>,
+    /// Fairness thresholds and reference groups (see
+    /// [`FairnessPolicy`](super::fairness::FairnessPolicy)).
+    #[serde(
+        default,
+        skip_serializing_if = "super::fairness::FairnessPolicy::is_default"
+    )]
+    pub fairness: super::fairness::FairnessPolicy,
 }
 
 impl DriftPolicy {
