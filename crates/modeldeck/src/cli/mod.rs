@@ -11,11 +11,13 @@ mod health;
 mod profile;
 mod promote;
 mod report;
+mod retrain;
 pub use drift::DriftArgs;
 pub use health::HealthArgs;
 pub use profile::{ProfileBuildArgs, ProfileCommand};
 pub use promote::*;
 pub use report::{ReportArgs, ReportFormat};
+pub use retrain::RetrainArgs;
 
 /// `modeldeck`: the console for models in production.
 #[derive(Debug, Parser)]
@@ -165,6 +167,10 @@ pub enum Command {
     /// A workload's latency p50/p95/p99, request rate and error ratio over a
     /// window, as series.
     Health(HealthArgs),
+    /// Start a run of a model's training pipeline (the CronJob or Argo
+    /// WorkflowTemplate labelled modeldeck.io/retrain-for=<model>), recorded with
+    /// the drift numbers that prompted it; --follow waits for it to finish.
+    Retrain(RetrainArgs),
 }
 
 /// `modeldeck config ...`.
@@ -443,6 +449,7 @@ impl Command {
             Command::Profile(_) => "profile",
             Command::Drift(_) => "drift",
             Command::Health(_) => "health",
+            Command::Retrain(_) => "retrain",
         }
     }
 
@@ -480,6 +487,7 @@ impl Command {
             Command::Profile(ProfileCommand::Build(a)) => Some(a.output),
             Command::Drift(a) => Some(a.out),
             Command::Health(a) => Some(a.out),
+            Command::Retrain(a) => Some(a.out),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod promote;
 pub mod report;
 pub mod reset;
 pub mod resolve;
+pub mod retrain;
 pub mod sandbox;
 pub mod status;
 pub mod tui;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Report(args) => report::run(&s, &args).await,
         Command::Drift(args) => drift::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Health(args) => health::run(&s, &args, Printer::new(args.out)).await,
+        Command::Retrain(args) => retrain::run(&s, &args).await,
         Command::Demo { .. }
         | Command::Audit(_)
         | Command::Profile(_)
