@@ -171,9 +171,11 @@ fn draw_markers<DB: DrawingBackend>(
         .filter(|m| m.at >= x0 && m.at <= x1)
         .collect();
     chart
-        .draw_series(inside.iter().map(|m| {
-            PathElement::new(vec![(m.at, 0.0), (m.at, top)], *marker_color(m.kind))
-        }))
+        .draw_series(
+            inside
+                .iter()
+                .map(|m| PathElement::new(vec![(m.at, 0.0), (m.at, top)], *marker_color(m.kind))),
+        )
         .map_err(err)?;
     chart
         .draw_series(inside.iter().map(|m| {

@@ -17,6 +17,7 @@
 //! SVG names `sans-serif` and lets the viewer pick the face.
 
 mod charts;
+mod crisp;
 mod gather;
 mod html;
 mod page;
@@ -189,7 +190,7 @@ pub fn render(input: &ReportInput, format: Format) -> Result<Vec<u8>, ReportErro
 
 /// The embedded font (47 KB: Latin, dashes, arrows, comparison signs and
 /// U+FFFD, what `fonts/subset.sh` keeps of DejaVu Sans).
-static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans-subset.ttf");
+pub(crate) static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans-subset.ttf");
 
 /// Registers the embedded font as `sans-serif` once per process: with
 /// plotters' `ab_glyph` feature every text layout, SVG's too, looks its

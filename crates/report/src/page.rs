@@ -4,6 +4,7 @@
 //! serving-health charts, then the footer.
 
 use crate::charts::{self, DRIFT, Drawn, err};
+use crate::crisp::Crisp;
 use crate::text::{self, clip};
 use crate::{DEFAULT_IMAGE_CHARTS, MAX_PNG_HEIGHT, ReportError, ReportInput};
 use modeldeck_core::drift::FeatureDriftRow;
@@ -91,7 +92,9 @@ pub fn png(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     }
     let mut pixels = vec![255u8; WIDTH as usize * l.height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, l.height)).into_drawing_area();
+        let font = ab_glyph::FontRef::try_from_slice(crate::FONT).map_err(|_| ReportError::Font)?;
+        let bitmap = BitMapBackend::with_buffer(&mut pixels, (WIDTH, l.height));
+        let root = Crisp::new(bitmap, font).into_drawing_area();
         let drawn = draw(&root, input, &l).and_then(|()| root.present().map_err(err));
         drawn.map_err(|reason| ReportError::Draw {
             format: "png",

@@ -105,8 +105,7 @@ async fn svg_parses_and_names_the_features_and_verdicts() {
     // The deploy that caused the shift is a marker on the charts.
     assert!(!input.markers.is_empty());
     assert!(
-        t.iter()
-            .any(|s| s.starts_with("deploy demand-forecaster")),
+        t.iter().any(|s| s.starts_with("deploy demand-forecaster")),
         "{t:?}"
     );
 }
