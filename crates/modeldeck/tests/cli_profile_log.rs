@@ -140,9 +140,13 @@ fn log_to_stores_the_profile_in_a_real_mlflow() {
     assert_eq!(stored, Some(read_profile(&out)));
 
     // An unknown version: the registry's not_found, exit 3, nothing logged.
+    // It is asked before the file is read: no profile is written either.
+    let never = dir.0.join("never.json");
     let r: Run = Command::new(BIN)
         .args(["profile", "build", "--from"])
         .arg(&csv)
+        .arg("--out")
+        .arg(&never)
         .args(["--log-to", &format!("{model}/9")])
         .env("MODELDECK_LOG_DIR", home.0.join("logs"))
         .env("MODELDECK_CONFIG", home.0.join("no-such-config.toml"))
@@ -155,6 +159,7 @@ fn log_to_stores_the_profile_in_a_real_mlflow() {
         .unwrap()
         .into();
     assert_eq!(r.code, 3, "{} {}", r.stdout, r.stderr);
+    assert!(!never.exists());
 }
 
 #[test]

@@ -138,18 +138,37 @@ pub fn build_profile(
 
 async fn build(args: &ProfileBuildArgs, global: &GlobalArgs) -> Result<Exit, Failure> {
     let target = args.log_to.as_deref().map(split_target).transpose()?;
-    let (profile, rows, digest, notes) = build_profile(args)?;
-    if let Some(out) = &args.out {
-        let mut text = serde_json::to_string_pretty(&profile)
-            .map_err(|e| Failure::Other(anyhow!("encoding the profile: {e}")))?;
-        text.push('\n');
-        std::fs::write(out, text).map_err(|e| {
-            Failure::Other(anyhow!("cannot write {:?}: {e}", out.display().to_string()))
-        })?;
-    }
-    let logged = match target {
+    // With --log-to, the registry is asked first: an unknown model or
+    // version (or no registry) fails before a large file is read.
+    let session = match &target {
         Some((model, version)) => {
             let s = session::open(global).await?;
+            let registry = s.console.backends().registry.clone();
+            if let Err(e) = registry.get_version(model, version).await {
+                s.close()?;
+                return Err(e.into());
+            }
+            Some(s)
+        }
+        None => None,
+    };
+    let built = build_profile(args).and_then(|b| {
+        if let Some(out) = &args.out {
+            write_profile(out, &b.0)?;
+        }
+        Ok(b)
+    });
+    let (profile, rows, digest, notes) = match built {
+        Ok(b) => b,
+        Err(e) => {
+            if let Some(s) = session {
+                s.close()?;
+            }
+            return Err(e);
+        }
+    };
+    let logged = match (target, session) {
+        (Some((model, version)), Some(s)) => {
             let registry = s.console.backends().registry.clone();
             let result = registry
                 .log_reference_profile(&model, &version, &profile)
@@ -162,7 +181,7 @@ async fn build(args: &ProfileBuildArgs, global: &GlobalArgs) -> Result<Exit, Fai
                 artifact,
             })
         }
-        None => None,
+        _ => None,
     };
     let doc = BuildDoc {
         from: args.from.display().to_string(),
@@ -175,6 +194,14 @@ async fn build(args: &ProfileBuildArgs, global: &GlobalArgs) -> Result<Exit, Fai
     };
     Printer::new(args.output).print(&doc, |color| table(&doc, color))?;
     Ok(Exit::Ok)
+}
+
+fn write_profile(out: &std::path::Path, profile: &ReferenceProfile) -> Result<(), Failure> {
+    let mut text = serde_json::to_string_pretty(profile)
+        .map_err(|e| Failure::Other(anyhow!("encoding the profile: {e}")))?;
+    text.push('\n');
+    std::fs::write(out, text)
+        .map_err(|e| Failure::Other(anyhow!("cannot write {:?}: {e}", out.display().to_string())))
 }
 
 fn column_docs(p: &ReferenceProfile) -> Vec<ColumnDoc> {
