@@ -160,6 +160,7 @@ impl App {
                     self.flash = None;
                 }
                 self.promo_tick(reqs);
+                self.drift_tick(reqs);
                 new_second || expired
             }
             Action::Resize { width, height } => {
@@ -201,7 +202,7 @@ impl App {
     }
 
     fn on_job(&mut self, r: &crate::jobs::JobResult, reqs: &mut Vec<JobRequest>) -> bool {
-        if self.promo_job(r, reqs) {
+        if self.promo_job(r, reqs) || self.retrain_job(r, reqs) {
             return true;
         }
         let mut ctx = ctx!(self, reqs);
@@ -271,6 +272,10 @@ impl App {
             }
             Action::OpenDrift => {
                 self.open_drift_here(reqs);
+                return true;
+            }
+            Action::Retrain => {
+                self.retrain_prompt();
                 return true;
             }
             _ => {}
@@ -366,6 +371,7 @@ impl App {
                 self.stack = vec![Screen::Fleet];
             }
             Command::Drift { model, version } => self.open_drift_named(&model, version, reqs),
+            Command::Retrain { model, reason } => self.start_retrain(&model, &reason, reqs),
             Command::Help => self.stack.push(Screen::Help(HelpView::new(self.screen()))),
             Command::Quit => self.request_quit(),
             Command::Compare { model, a, b } => {

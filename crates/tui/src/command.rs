@@ -22,6 +22,13 @@ pub enum Command {
         b: String,
     },
     /// `:ns <name|all>`: scope the Fleet to a namespace (`None` = all).
+    /// `:retrain <model> <reason>`.
+    Retrain {
+        /// Registered model.
+        model: String,
+        /// Why (recorded in the audit entry and on the run).
+        reason: String,
+    },
     /// `:drift <model> [version]`.
     Drift {
         /// Registered model.
@@ -58,6 +65,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "drift",
         ":drift <model> [version|alias]",
         "features vs the reference: scores, charts, retrain",
+    ),
+    (
+        "retrain",
+        ":retrain <model> <reason>",
+        "start a run from the model's retraining CronJob (audited)",
     ),
     ("ns", ":ns <name|all>", "scope the fleet to a namespace"),
     ("ctx", ":ctx <name|all>", "scope the fleet to a context"),
@@ -111,6 +123,13 @@ pub fn parse(input: &str) -> Result<Command, String> {
             }),
             _ => Err("usage: :drift <model> [version|alias]".into()),
         },
+        "retrain" => match args {
+            [model, reason @ ..] if !reason.is_empty() => Ok(Command::Retrain {
+                model: (*model).to_string(),
+                reason: reason.join(" "),
+            }),
+            _ => Err("usage: :retrain <model> <reason> (the reason is recorded)".into()),
+        },
         "ns" | "namespace" => scope("namespace").map(Command::Namespace),
         "ctx" | "context" => scope("context").map(Command::Context),
         "promotions" | "promotion" | "promos" | "inbox" | "pr" => none(Command::Promotions),
@@ -154,7 +173,7 @@ pub fn hints(input: &str, snap: &Snapshot) -> Vec<String> {
         [cmd] if matches!(*cmd, "ctx" | "context") => std::iter::once("all".to_string())
             .chain(snap.clusters.iter().cloned())
             .collect(),
-        [cmd] if matches!(*cmd, "compare" | "cmp" | "drift" | "dr") => {
+        [cmd] if matches!(*cmd, "compare" | "cmp" | "drift" | "dr" | "retrain") => {
             snap.models.iter().map(|m| m.name.clone()).collect()
         }
         [cmd, model, rest @ ..] if matches!(*cmd, "compare" | "cmp") && rest.len() < 2 => {

@@ -10,8 +10,10 @@ use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::chart::Marker;
 use modeldeck_core::compare::Comparison;
-use modeldeck_core::console::{DriftPoint, DriftView, HealthView};
-use modeldeck_core::domain::{ClusterEvent, ModelVersion, RunData, Timestamp, WorkloadRef};
+use modeldeck_core::console::{DriftPoint, DriftView, HealthView, RetrainOutcome};
+use modeldeck_core::domain::{
+    ClusterEvent, ModelVersion, RetrainRun, RunData, Timestamp, WorkloadRef,
+};
 use modeldeck_core::drift::ReferenceProfile;
 use modeldeck_core::error::{ErrorCode, PortResult};
 use modeldeck_core::report::ErrorReport;
@@ -86,6 +88,20 @@ pub enum Job {
         /// Chart columns the step is fitted to.
         columns: u32,
     },
+    /// Start a retraining run of a model (audited in the journal).
+    Retrain {
+        /// Registered model.
+        model: String,
+        /// Why, as typed.
+        reason: String,
+        /// Window of the drift numbers recorded with it.
+        window_ms: i64,
+    },
+    /// A retraining run as it is now.
+    RetrainStatus {
+        /// The run as last read.
+        run: Box<RetrainRun>,
+    },
     /// What to mark on a model's timelines (deploys, approvals,
     /// promotions, rollbacks) from `from` on.
     Markers {
@@ -141,6 +157,10 @@ pub enum JobSlot {
     Markers,
     /// [`Job::Health`].
     Health,
+    /// [`Job::Retrain`]: started one at a time, never replaced.
+    Retrain,
+    /// [`Job::RetrainStatus`].
+    RetrainStatus,
 }
 
 impl Job {
@@ -159,6 +179,8 @@ impl Job {
             Job::DriftHistory { .. } => JobSlot::DriftHistory,
             Job::Markers { .. } => JobSlot::Markers,
             Job::Health { .. } => JobSlot::Health,
+            Job::Retrain { .. } => JobSlot::Retrain,
+            Job::RetrainStatus { .. } => JobSlot::RetrainStatus,
         }
     }
 }
@@ -197,6 +219,10 @@ pub enum JobOutcome {
     DriftHistory(PortResult<Vec<DriftPoint>>),
     /// A workload's health.
     Health(PortResult<Box<HealthView>>),
+    /// A retraining run started (or why not).
+    Retrained(Result<Box<RetrainOutcome>, String>),
+    /// A retraining run as it is now.
+    RetrainStatus(PortResult<Box<RetrainRun>>),
     /// Timeline markers, oldest first (best effort: never an error).
     Markers(Vec<Marker>),
 }
@@ -268,6 +294,20 @@ pub async fn execute_with(
         } => JobOutcome::Drift(
             console
                 .drift(model, version, *window_ms)
+                .await
+                .map(Box::new),
+        ),
+        Job::Retrain {
+            model,
+            reason,
+            window_ms,
+        } => JobOutcome::Retrained(match promotions {
+            Some(svc) => crate::retrain::start(console, svc, model, reason, *window_ms).await,
+            None => Err(crate::retrain::NO_JOURNAL.to_string()),
+        }),
+        Job::RetrainStatus { run } => JobOutcome::RetrainStatus(
+            console
+                .retrain_status(run, crate::retrain::LOG_LINES)
                 .await
                 .map(Box::new),
         ),

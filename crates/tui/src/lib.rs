@@ -20,6 +20,7 @@ pub mod markers;
 pub mod promo_jobs;
 pub mod prompt;
 pub mod render;
+pub mod retrain;
 mod runner;
 mod terminal;
 mod theme;

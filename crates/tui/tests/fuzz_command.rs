@@ -29,6 +29,7 @@ const NAMES: &[&str] = &[
     "cmp",
     "drift",
     "dr",
+    "retrain",
     "ns",
     "namespace",
     "ctx",
@@ -70,6 +71,11 @@ fn check(input: &str) -> Result<(), TestCaseError> {
                             "{word:?} became {got:?}"
                         );
                     }
+                }
+                Command::Retrain { model, reason } => {
+                    prop_assert!(words.len() >= 3);
+                    prop_assert_eq!(model.as_str(), words[1]);
+                    prop_assert_eq!(reason.clone(), words[2..].join(" "));
                 }
                 Command::Drift { model, version } => {
                     prop_assert!(words.len() == 2 || words.len() == 3);

@@ -4,7 +4,8 @@
 //! champion alias, else the latest version).
 
 use super::{App, Screen};
-use crate::jobs::JobRequest;
+use crate::jobs::{Job, JobOutcome, JobRequest, JobResult};
+use crate::prompt::{Prompt, PromptKind};
 use crate::render;
 use crate::views::Ctx;
 use crate::views::Scope;
@@ -90,6 +91,94 @@ impl App {
             );
         }
         self.push_drift(model, versions, None, reqs);
+    }
+
+    /// `R` on the Drift screen: the command line, prefilled, for the reason.
+    pub(super) fn retrain_prompt(&mut self) {
+        let Some(Screen::Drift(d)) = self.stack.last() else {
+            return self.say(
+                "R retrains from the Drift screen (or :retrain <model> <reason>)".into(),
+                true,
+            );
+        };
+        let line = format!("retrain {} ", d.model());
+        self.prompt = Some(Prompt::new(PromptKind::Command, &line));
+        self.say(
+            "type why (recorded in the audit entry), enter starts the run".into(),
+            false,
+        );
+    }
+
+    /// `:retrain <model> <reason>`: starts the run in the background.
+    pub(super) fn start_retrain(&mut self, model: &str, reason: &str, reqs: &mut Vec<JobRequest>) {
+        let window_ms = match self.stack.last() {
+            Some(Screen::Drift(d)) if d.model() == model => d.window_ms(),
+            _ => modeldeck_core::console::DEFAULT_DRIFT_WINDOW,
+        };
+        self.next_ticket += 1;
+        reqs.push(JobRequest {
+            ticket: self.next_ticket,
+            job: Job::Retrain {
+                model: model.to_string(),
+                reason: reason.to_string(),
+                window_ms,
+            },
+        });
+        self.say(format!("starting a retraining run of {model}…"), false);
+    }
+
+    /// A retraining run started (or not), or its status: tells the user
+    /// and hands the run to the model's Drift screens.
+    pub(super) fn retrain_job(&mut self, r: &JobResult, reqs: &mut Vec<JobRequest>) -> bool {
+        match &r.outcome {
+            JobOutcome::Retrained(Ok(out)) => {
+                let run = &out.run;
+                let note = if out.audited {
+                    "audited"
+                } else {
+                    "not audited"
+                };
+                self.say(
+                    format!(
+                        "◆ retraining {}: {} {}/{} created in {} from {} ({note})",
+                        run.model,
+                        run.kind.as_str(),
+                        run.namespace,
+                        run.name,
+                        run.cluster,
+                        run.source
+                    ),
+                    false,
+                );
+                let mut ctx = ctx!(self, reqs);
+                for s in self.stack.iter_mut() {
+                    if let Screen::Drift(d) = s {
+                        d.follow(run, &mut ctx);
+                    }
+                }
+                true
+            }
+            JobOutcome::Retrained(Err(e)) => {
+                self.say(format!("retraining not started: {e}"), true);
+                true
+            }
+            JobOutcome::RetrainStatus(_) => {
+                let mut ctx = ctx!(self, reqs);
+                self.stack.iter_mut().any(|s| match s {
+                    Screen::Drift(d) => d.on_retrain_status(r, &mut ctx),
+                    _ => false,
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// On the tick: a followed retraining run is re-read every few seconds.
+    pub(super) fn drift_tick(&mut self, reqs: &mut Vec<JobRequest>) {
+        let mut ctx = ctx!(self, reqs);
+        if let Some(Screen::Drift(d)) = self.stack.last_mut() {
+            d.on_tick(&mut ctx);
+        }
     }
 
     fn push_drift(

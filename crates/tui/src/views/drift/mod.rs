@@ -13,13 +13,17 @@ use crate::action::Action;
 use crate::jobs::{Job, JobOutcome, JobResult};
 use crate::views::cursor::Cursor;
 use crate::views::{Ctx, Fetched, Transition};
-use modeldeck_core::chart::Marker;
+use modeldeck_core::chart::{Marker, MarkerKind};
 use modeldeck_core::console::{
     DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range,
 };
 use modeldeck_core::domain::WorkloadRef;
+use modeldeck_core::domain::{RetrainRun, Timestamp};
 use modeldeck_core::drift::{FeatureDriftRow, text};
 use ratatui::layout::Rect;
+
+/// How often a followed retraining run is re-read.
+const RETRAIN_POLL_MS: i64 = 3_000;
 
 /// About how many points the score-over-time chart asks for.
 const HISTORY_POINTS: u32 = 240;
@@ -56,6 +60,10 @@ pub struct DriftScreen {
     history: Fetched<Vec<DriftPoint>>,
     history_feature: Option<String>,
     markers: Fetched<Vec<Marker>>,
+    /// The retraining run started from here, as last read.
+    retrain: Option<RetrainRun>,
+    /// When it was last asked for, and the ticket in flight.
+    retrain_read: (Timestamp, Option<u64>),
     /// Indices into the report's rows (features, then the prediction), in
     /// table order.
     order: Vec<usize>,
@@ -87,6 +95,8 @@ impl DriftScreen {
             history: Fetched::default(),
             history_feature: None,
             markers: Fetched::default(),
+            retrain: None,
+            retrain_read: (Timestamp(0), None),
             order: Vec::new(),
             cursor: Cursor::default(),
             sort: DriftSort::Severity,
@@ -127,6 +137,70 @@ impl DriftScreen {
     /// Timeline markers, when read.
     pub fn markers(&self) -> &[Marker] {
         self.markers.data.as_deref().unwrap_or_default()
+    }
+
+    /// The retraining run started from here, as last read.
+    pub fn retrain(&self) -> Option<&RetrainRun> {
+        self.retrain.as_ref()
+    }
+
+    /// Follows `run` when it retrains this screen's model; its start is a
+    /// marker on the timeline at once.
+    pub(crate) fn follow(&mut self, run: &RetrainRun, ctx: &mut Ctx) {
+        if run.model != self.model || run.dry_run {
+            return;
+        }
+        let at = run.created_at.unwrap_or(ctx.now);
+        let label = format!("{}/{} ({})", run.namespace, run.name, run.cluster);
+        if let Some(m) = self.markers.data.as_mut() {
+            m.push(Marker {
+                at: at.0,
+                kind: MarkerKind::Retrain,
+                label,
+            });
+            m.sort_by_key(|m| m.at);
+        }
+        self.retrain = Some(run.clone());
+        self.poll_retrain(ctx);
+    }
+
+    fn poll_retrain(&mut self, ctx: &mut Ctx) {
+        let Some(run) = &self.retrain else {
+            return;
+        };
+        let t = ctx.request(Job::RetrainStatus {
+            run: Box::new(run.clone()),
+        });
+        self.retrain_read = (ctx.now, Some(t));
+    }
+
+    /// Every few seconds while the run is not done: read it again.
+    pub(crate) fn on_tick(&mut self, ctx: &mut Ctx) {
+        let due = ctx.now.0 - self.retrain_read.0.0 >= RETRAIN_POLL_MS;
+        let live = self.retrain.as_ref().is_some_and(|r| !r.phase.is_done());
+        if live && due && self.retrain_read.1.is_none() {
+            self.poll_retrain(ctx);
+        }
+    }
+
+    /// Takes a retraining status answer for the run followed here.
+    pub(crate) fn on_retrain_status(&mut self, r: &JobResult, ctx: &mut Ctx) -> bool {
+        let JobOutcome::RetrainStatus(res) = &r.outcome else {
+            return false;
+        };
+        if self.retrain_read.1 != Some(r.ticket) {
+            return false;
+        }
+        self.retrain_read = (ctx.now, None);
+        match res {
+            Ok(run) => self.retrain = Some((**run).clone()),
+            Err(e) => {
+                if let Some(run) = self.retrain.as_mut() {
+                    run.message = Some(format!("status not read: {e}"));
+                }
+            }
+        }
+        true
     }
 
     /// The model shown.

@@ -163,6 +163,28 @@ impl DriftScreen {
                 theme::title(),
             ),
         ];
+        if let Some(run) = self.retrain() {
+            use modeldeck_core::domain::RetrainPhase as P;
+            let style = match run.phase {
+                P::Pending | P::Running => theme::loading(),
+                P::Succeeded => theme::ok(),
+                P::Failed => theme::error(),
+            };
+            let log = run
+                .log_tail
+                .last()
+                .map(|l| format!(" · {}", clean(l)))
+                .unwrap_or_default();
+            t.push(Span::styled(
+                format!(
+                    "◆ retrain {}/{} {}{log} ",
+                    clean(&run.namespace),
+                    clean(&run.name),
+                    run.phase.as_str()
+                ),
+                style,
+            ));
+        }
         if self.versions.len() > 1 {
             let others: Vec<String> = self
                 .versions
