@@ -14,10 +14,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod drift;
+mod fairness;
 mod health;
 mod retrain;
 mod state;
 pub use drift::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range};
+pub use fairness::{FairnessNote, FairnessRow, FairnessSource, FairnessView, overall_verdict};
 pub use health::{HEALTH_SIGNALS, HealthSeries, HealthView, ServedVersion};
 pub use retrain::{
     AuditSink, RETRAIN_ACTION, RetrainOrder, RetrainOutcome, pick_retrain_source, retrain_access,

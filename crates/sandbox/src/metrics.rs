@@ -11,6 +11,7 @@ use crate::shared::Shared;
 use crate::world::World;
 use async_trait::async_trait;
 use modeldeck_core::domain::*;
+use modeldeck_core::drift::fairness::{OutcomeCount, OutcomeSample};
 use modeldeck_core::drift::{LiveFeature, LiveSample, ReferenceProfile};
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
 use modeldeck_core::ports::Metrics;
@@ -186,6 +187,69 @@ impl Metrics for SandboxMetrics {
             Ok(out)
         })
     }
+
+    async fn outcome_counts(
+        &self,
+        model: &str,
+        version: &str,
+        window_ms: i64,
+        at: Option<Timestamp>,
+    ) -> PortResult<OutcomeSample> {
+        self.shared.call(Backend::Metrics, |w| {
+            let (mi, n) = model_version(w, model, version)?;
+            positive_window(window_ms)?;
+            let at = at.map_or(w.now, |a| a.min(w.now));
+            Ok(OutcomeSample {
+                at,
+                window_ms,
+                counts: outcomes(w, mi, n, at, window_ms),
+            })
+        })
+    }
+}
+
+/// The expected rows per group and outcome of model `mi`'s protected
+/// attribute (if it has one) served by `version` over the window: the
+/// version's rows x the group's share of the categorical feature x the
+/// group's positive rate (`<outcome>`) or its complement
+/// (`not_<outcome>`). Expected counts, no noise: they add up over windows.
+fn outcomes(w: &World, mi: u32, version: u32, at: Timestamp, window_ms: i64) -> Vec<OutcomeCount> {
+    let Some(p) = w
+        .models
+        .get(mi as usize)
+        .and_then(|m| m.drift.protected.as_ref())
+    else {
+        return Vec::new();
+    };
+    let Some(sim) = drift::sim(w, mi) else {
+        return Vec::new();
+    };
+    let Some(drift::catalog::Shape::Categorical { names, probs }) =
+        sim.get(&p.feature).map(|f| &f.shape)
+    else {
+        return Vec::new();
+    };
+    let total = live::traffic(w, mi, version, live::scrape_end(at), window_ms).total;
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (group, share) in names.iter().zip(probs) {
+        let rate = p.rates.get(group).copied().unwrap_or(0.0).clamp(0.0, 1.0);
+        let rows = total * share;
+        for (outcome, n) in [
+            (p.outcome.clone(), rows * rate),
+            (format!("not_{}", p.outcome), rows * (1.0 - rate)),
+        ] {
+            out.push(OutcomeCount {
+                attribute: p.feature.clone(),
+                group: group.clone(),
+                outcome,
+                count: n,
+            });
+        }
+    }
+    out
 }
 
 fn model_missing(model: &str) -> BackendError {

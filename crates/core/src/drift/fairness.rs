@@ -39,6 +39,11 @@ pub const DEFAULT_DIR_MIN: f64 = 0.8;
 /// Rows a group needs before its rate is judged, unless the policy says
 /// otherwise.
 pub const DEFAULT_MIN_ROWS: f64 = 30.0;
+/// The `outcome` label values that count as positive when the policy
+/// names none.
+pub const DEFAULT_FAVORABLE: [&str; 7] = [
+    "1", "true", "yes", "positive", "approved", "accepted", "granted",
+];
 /// The run-metric prefix of a statistical parity difference computed at
 /// evaluation time (`fairness.spd.<attribute>`).
 pub const RUN_METRIC_SPD: &str = "fairness.spd.";
@@ -64,12 +69,27 @@ pub struct FairnessPolicy {
     /// use the group with the highest positive rate.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reference: BTreeMap<String, String>,
+    /// The `outcome` label values that count as the positive (favourable)
+    /// outcome; empty means [`DEFAULT_FAVORABLE`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub favorable: Vec<String>,
 }
 
 impl FairnessPolicy {
     /// Whether every field is unset.
     pub fn is_default(&self) -> bool {
         self == &FairnessPolicy::default()
+    }
+
+    /// Whether `outcome` (an `outcome` label value) is the positive one:
+    /// one of [`FairnessPolicy::favorable`], else of [`DEFAULT_FAVORABLE`]
+    /// (exact, case-sensitive).
+    pub fn is_favorable(&self, outcome: &str) -> bool {
+        if self.favorable.is_empty() {
+            DEFAULT_FAVORABLE.contains(&outcome)
+        } else {
+            self.favorable.iter().any(|f| f == outcome)
+        }
     }
 
     /// The thresholds with defaults filled in.
@@ -434,6 +454,131 @@ pub fn from_run_metrics(
     by_attr
         .into_iter()
         .filter_map(|(a, (s, d))| evaluate_reported(a, s, d, policy))
+        .collect()
+}
+
+/// Outcome counts of one model version over one window, as the metrics
+/// backend reports them (issue 10's convention: the counter
+/// `modeldeck_outcome_total{model,version,attribute,group,outcome}`, one
+/// series per protected attribute, group and outcome).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeSample {
+    /// End of the window.
+    pub at: crate::domain::Timestamp,
+    /// Window length, milliseconds.
+    pub window_ms: i64,
+    /// One row per (attribute, group, outcome) with data.
+    pub counts: Vec<OutcomeCount>,
+}
+
+/// Rows of one attribute's group with one outcome over the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeCount {
+    /// The protected attribute (label `attribute`).
+    pub attribute: String,
+    /// Its group (label `group`).
+    pub group: String,
+    /// The outcome (label `outcome`).
+    pub outcome: String,
+    /// Rows (an `increase()`, so possibly fractional).
+    pub count: f64,
+}
+
+impl OutcomeSample {
+    /// Per attribute, per group: positive rows (outcomes `policy` deems
+    /// favourable) and all rows. Non-finite or negative counts count as 0.
+    pub fn group_counts(
+        &self,
+        policy: &FairnessPolicy,
+    ) -> BTreeMap<String, BTreeMap<String, GroupCounts>> {
+        let mut out: BTreeMap<String, BTreeMap<String, GroupCounts>> = BTreeMap::new();
+        for c in &self.counts {
+            let n = clean(c.count);
+            let g = out
+                .entry(c.attribute.clone())
+                .or_default()
+                .entry(c.group.clone())
+                .or_default();
+            g.total += n;
+            if policy.is_favorable(&c.outcome) {
+                g.positive += n;
+            }
+        }
+        out
+    }
+
+    /// Every attribute of the sample, judged by `policy`, in name order.
+    pub fn evaluate(&self, policy: &FairnessPolicy) -> Vec<AttributeFairness> {
+        self.group_counts(policy)
+            .iter()
+            .map(|(a, groups)| evaluate_attribute(a, groups, policy))
+            .collect()
+    }
+
+    /// The outcome values seen per attribute, for messages when none is
+    /// favourable.
+    pub fn outcomes(&self, attribute: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .counts
+            .iter()
+            .filter(|c| c.attribute == attribute)
+            .map(|c| c.outcome.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// One of TrustyAI's fairness gauges (`trustyai_spd`, `trustyai_dir`),
+/// computed by TrustyAI for one request: the protected attribute, its
+/// privileged and unprivileged values. Shown as they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairnessGauge {
+    /// `spd` or `dir` (from the metric name).
+    pub metric: String,
+    /// The protected attribute (label `protected`; empty when absent).
+    pub attribute: String,
+    /// The privileged value (label `privileged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<String>,
+    /// The unprivileged value (label `unprivileged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unprivileged: Option<String>,
+    /// TrustyAI's request id (label `request`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The gauge's value.
+    pub value: f64,
+}
+
+/// TrustyAI's gauges as attributes: the SPD and DIR gauges of the same
+/// attribute, privileged and unprivileged values are paired into one row
+/// whose `reference` is the privileged value and `worst_group` the
+/// unprivileged one, judged by `policy`'s thresholds. In attribute order.
+pub fn from_gauges(gauges: &[FairnessGauge], policy: &FairnessPolicy) -> Vec<AttributeFairness> {
+    type Key = (String, Option<String>, Option<String>);
+    let mut by: BTreeMap<Key, (Option<f64>, Option<f64>)> = BTreeMap::new();
+    for g in gauges {
+        let k = (
+            g.attribute.clone(),
+            g.privileged.clone(),
+            g.unprivileged.clone(),
+        );
+        let e = by.entry(k).or_default();
+        match g.metric.as_str() {
+            "spd" => e.0 = Some(g.value),
+            "dir" => e.1 = Some(g.value),
+            _ => {}
+        }
+    }
+    by.into_iter()
+        .filter_map(|((a, p, u), (s, d))| {
+            let mut row = evaluate_reported(&a, s, d, policy)?;
+            row.reference = p;
+            row.worst_group = u;
+            Some(row)
+        })
         .collect()
 }
 

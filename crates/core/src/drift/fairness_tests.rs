@@ -343,3 +343,75 @@ fn dir_distance_is_symmetric_in_the_ratio() {
     assert_eq!(dir(0.3, 0.0), None);
     assert!(close(spd(0.3, 0.5), -0.2));
 }
+
+#[test]
+fn a_sample_sums_outcomes_into_positive_and_total() {
+    let row = |a: &str, g: &str, o: &str, n: f64| OutcomeCount {
+        attribute: a.into(),
+        group: g.into(),
+        outcome: o.into(),
+        count: n,
+    };
+    let s = OutcomeSample {
+        at: crate::domain::Timestamp(0),
+        window_ms: 3_600_000,
+        counts: vec![
+            row("age_band", "18-25", "approved", 41.0),
+            row("age_band", "18-25", "denied", 59.0),
+            row("age_band", "36-50", "approved", 68.0),
+            row("age_band", "36-50", "denied", 32.0),
+            row("age_band", "36-50", "review", f64::NAN),
+            row("sex", "f", "granted", 5.0),
+        ],
+    };
+    let c = s.group_counts(&FairnessPolicy::default());
+    assert_eq!(
+        c["age_band"]["18-25"],
+        GroupCounts {
+            positive: 41.0,
+            total: 100.0
+        }
+    );
+    assert_eq!(c["age_band"]["36-50"].total, 100.0, "NaN counts as 0");
+    let rows = s.evaluate(&FairnessPolicy::default());
+    assert_eq!(rows.len(), 2);
+    assert!(close(rows[0].spd.unwrap(), -0.27));
+    assert_eq!(rows[1].verdict, Verdict::TooFew);
+    // A policy naming the favourable outcome replaces the defaults.
+    let p = FairnessPolicy {
+        favorable: vec!["denied".into()],
+        ..Default::default()
+    };
+    assert_eq!(s.group_counts(&p)["age_band"]["18-25"].positive, 59.0);
+    assert_eq!(s.outcomes("age_band"), ["approved", "denied", "review"]);
+}
+
+#[test]
+fn trustyai_gauges_pair_by_attribute_and_groups() {
+    let g = |m: &str, a: &str, p: &str, u: &str, v: f64| FairnessGauge {
+        metric: m.into(),
+        attribute: a.into(),
+        privileged: Some(p.into()),
+        unprivileged: Some(u.into()),
+        request: Some("r1".into()),
+        value: v,
+    };
+    let rows = from_gauges(
+        &[
+            g("spd", "gender", "1", "0", -0.15),
+            g("dir", "gender", "1", "0", 0.7),
+            g("dir", "age", "old", "young", 0.95),
+            g("meanshift", "age", "old", "young", 9.0),
+        ],
+        &FairnessPolicy::default(),
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].attribute, "age");
+    assert_eq!(rows[0].verdict, Verdict::Fair);
+    assert_eq!(rows[0].spd, None);
+    assert_eq!(rows[1].attribute, "gender");
+    assert_eq!((rows[1].spd, rows[1].dir), (Some(-0.15), Some(0.7)));
+    assert_eq!(rows[1].reference.as_deref(), Some("1"));
+    assert_eq!(rows[1].worst_group.as_deref(), Some("0"));
+    assert_eq!(rows[1].verdict, Verdict::Unfair);
+}

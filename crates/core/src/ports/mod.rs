@@ -378,4 +378,39 @@ pub trait Metrics: Send + Sync {
             format!("{model}: this metrics adapter has no live feature distributions"),
         ))
     }
+
+    /// Outcome counts of `model` `version` per protected attribute, group
+    /// and outcome over the `window_ms` ending at `at` (now when `None`),
+    /// from issue 10's counter
+    /// `modeldeck_outcome_total{model,version,attribute,group,outcome}`
+    /// (fairness). No series gives an empty sample. Adapters without
+    /// outcome counts answer `Unsupported`.
+    async fn outcome_counts(
+        &self,
+        model: &str,
+        version: &str,
+        window_ms: i64,
+        at: Option<Timestamp>,
+    ) -> PortResult<crate::drift::fairness::OutcomeSample> {
+        let _ = (version, window_ms, at);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Metrics,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this metrics adapter has no outcome counts"),
+        ))
+    }
+
+    /// TrustyAI's fairness gauges for `model` (`trustyai_spd`,
+    /// `trustyai_dir` with label `model`), latest values. None present
+    /// gives an empty list. Adapters without them answer `Unsupported`.
+    async fn fairness_gauges(
+        &self,
+        model: &str,
+    ) -> PortResult<Vec<crate::drift::fairness::FairnessGauge>> {
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Metrics,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this metrics adapter has no TrustyAI gauges"),
+        ))
+    }
 }
