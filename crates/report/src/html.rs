@@ -18,6 +18,7 @@ const HIST_SIZE: (u32, u32) = (480, 220);
 const HEALTH_SIZE: (u32, u32) = (560, 220);
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;color:#111}\
+svg text{font-family:sans-serif}\
 table{border-collapse:collapse;font-size:13px}\
 th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}\
 td.n{text-align:right}tr.drift td.v{color:#d62728;font-weight:bold}\
@@ -175,5 +176,6 @@ fn chart(
         draw(&root).map_err(failed)?;
         root.present().map_err(charts::err).map_err(failed)?;
     }
-    Ok(crate::compact_svg(&out))
+    // The page's style sheet names the face once for every chart.
+    Ok(crate::compact_svg(&out).replace(" font-family=\"sans-serif\"", ""))
 }

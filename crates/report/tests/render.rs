@@ -304,3 +304,40 @@ fn formats_come_from_extensions() {
     assert_eq!(Format::from_path(Path::new("x.pdf")), None);
     assert_eq!(Format::from_path(Path::new("x")), None);
 }
+
+/// A p-value method's history (KS here: the sandbox's features use
+/// distances) is drawn as -log10 p, labelled with p, its threshold as
+/// `p < 0.05`; p = 0 is drawn at the floor, not lost.
+#[tokio::test]
+async fn p_value_scores_are_labelled_as_p_values() {
+    use modeldeck_core::drift::Method;
+    let mut input = common::demand_forecaster(None).await;
+    let h = input
+        .histories
+        .iter_mut()
+        .find(|h| h.feature == "lag_7d")
+        .unwrap();
+    let n = h.points.len();
+    for (i, p) in h.points.iter_mut().enumerate() {
+        let v = if i + 1 == n {
+            0.0
+        } else {
+            10f64.powi(-(i as i32) / 4)
+        };
+        p.score.method = Method::Ks;
+        p.score.value = v;
+        p.score.threshold = 0.05;
+        p.score.drifted = v < 0.05;
+    }
+    let svg = String::from_utf8(render(&input, Format::Svg).unwrap()).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let t = texts(&doc);
+    assert!(
+        t.iter().any(|s| s == "lag_7d: ks over time (p < 0.05)"),
+        "{t:?}"
+    );
+    assert!(
+        t.iter().filter(|s| s.starts_with("p=")).count() >= 3,
+        "{t:?}"
+    );
+}
