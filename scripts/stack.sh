@@ -19,8 +19,9 @@
 # sandbox world's (wall clock); MLflow and Prometheus are real. /metrics is plain
 # HTTP without authentication on 127.0.0.1 (read-only simulated data); the API
 # server is TLS with bearer tokens (in the kubeconfig, mode 0600).
-# Prometheus starts empty: windows show what was scraped since `up` (a 1 h drift
-# window after a few minutes compares a few minutes of traffic).
+# Prometheus starts with the world's last 24 h backfilled (`sandbox serve --backfill`,
+# promtool; MODELDECK_STACK_BACKFILL_HOURS, 0 = none), and the scrapes continue the
+# same counters.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +29,7 @@ export MODELDECK_CACHE=${MODELDECK_CACHE:-$ROOT/.cache}
 STATE=${MODELDECK_STACK_DIR:-${XDG_RUNTIME_DIR:-/tmp}/modeldeck-stack}
 MLFLOW_NAME=stack
 SCRAPE_INTERVAL=${MODELDECK_STACK_SCRAPE_INTERVAL:-5s}
+BACKFILL_HOURS=${MODELDECK_STACK_BACKFILL_HOURS:-24}
 
 say() { printf 'stack.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -106,10 +108,16 @@ up() {
 
   local metrics_port prom_port
   metrics_port=$(free_port)
+  local -a backfill=()
+  case "$BACKFILL_HOURS" in
+    0) ;;
+    *[!0-9]* | '') die "MODELDECK_STACK_BACKFILL_HOURS=$BACKFILL_HOURS: hours, 0 to 168" ;;
+    *) backfill=(--backfill "$STATE/history.om" --backfill-hours "$BACKFILL_HOURS") ;;
+  esac
   say "starting the sandbox API server (modeldeck sandbox serve, /metrics on 127.0.0.1:$metrics_port)"
   (
     exec "${isolated[@]}" "$bin" "${seed[@]}" sandbox serve \
-      --kubeconfig "$STATE/kubeconfig" --metrics-addr "127.0.0.1:$metrics_port"
+      --kubeconfig "$STATE/kubeconfig" --metrics-addr "127.0.0.1:$metrics_port" "${backfill[@]}"
   ) </dev/null >"$STATE/sandbox.log" 2>&1 &
   echo $! >"$STATE/sandbox.pid"
   wait_for sandbox "http://127.0.0.1:$metrics_port/metrics" 60
@@ -122,6 +130,12 @@ up() {
 
   prom_port=$(free_port)
   mkdir -p "$STATE/prometheus-data"
+  if [ ${#backfill[@]} -gt 0 ]; then
+    say "backfilling $BACKFILL_HOURS h of the world's metrics (promtool tsdb create-blocks-from openmetrics)"
+    promtool tsdb create-blocks-from openmetrics "$STATE/history.om" "$STATE/prometheus-data" \
+      >"$STATE/backfill.log" 2>&1 || die "backfill failed (log: $STATE/backfill.log)"
+    rm -f "$STATE/history.om"
+  fi
   cat >"$STATE/prometheus.yml" <<EOF
 global:
   scrape_interval: $SCRAPE_INTERVAL
@@ -129,6 +143,11 @@ scrape_configs:
   - job_name: modeldeck-sandbox
     static_configs:
       - targets: ['127.0.0.1:$metrics_port']
+    # The backfill's series have no job or instance label: drop them from the
+    # scraped series too, so the scrapes continue the backfilled series.
+    metric_relabel_configs:
+      - action: labeldrop
+        regex: job|instance
 EOF
   say "starting Prometheus on 127.0.0.1:$prom_port (scraping every $SCRAPE_INTERVAL)"
   (

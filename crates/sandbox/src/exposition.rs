@@ -20,7 +20,9 @@
 //! expected counts, no noise; so `increase()` over a window is what the
 //! world served in it. Workloads carry a `cluster` label because the same
 //! namespace and workload name exist in several simulated clusters: set
-//! the profile's `promql.cluster_label = "cluster"`.
+//! the profile's `promql.cluster_label = "cluster"`. [`Exporter::history`]
+//! writes the counters' past as OpenMetrics for a promtool backfill, and
+//! the live renders continue from its end.
 
 use crate::drift::{self, live};
 use crate::health;
@@ -36,8 +38,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Upper bounds of the latency histogram's buckets, seconds (then `+Inf`).
-pub const LATENCY_BUCKETS: [f64; 12] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+/// Fine enough that `histogram_quantile`'s linear interpolation lands
+/// near the simulated p50/p95/p99 (tens to hundreds of milliseconds).
+pub const LATENCY_BUCKETS: [f64; 17] = [
+    0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0, 30.0,
 ];
 
 /// Longest slice the counters are integrated over.
@@ -107,19 +111,33 @@ impl Exporter {
     pub fn render(&self) -> String {
         let w = self.shared.lock();
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        st.advance(&w);
+        st.advance(&w, w.now);
         let mut out = String::with_capacity(64 * 1024);
-        st.write(&w, &mut out);
+        st.write(&w, &mut out, true);
         out
     }
 }
 
+/// `t` rounded down to the second.
+fn whole_second(t: Timestamp) -> Timestamp {
+    Timestamp(t.0 - t.0.rem_euclid(1000))
+}
+
 impl State {
-    fn advance(&mut self, w: &World) {
-        let end = Timestamp(w.now.0 - w.now.0.rem_euclid(1000));
+    /// Counts what the world served up to `end` (at most its now); the
+    /// first call only sets the origin.
+    fn advance(&mut self, w: &World, end: Timestamp) {
+        let end = end.min(w.now);
         let Some(from) = self.until else {
             self.until = Some(end);
             self.workloads = vec![WorkloadCounts::default(); w.workloads.len()];
+            // Zero series for the versions serving now, so the first rows
+            // they serve count as an increase.
+            for state in &w.workloads {
+                for (v, _) in health::shares_at(state, end).iter() {
+                    self.entry(w, state.model, v);
+                }
+            }
             return;
         };
         if self.workloads.len() < w.workloads.len() {
@@ -188,10 +206,9 @@ impl State {
                 if traffic.total <= 0.0 {
                     continue;
                 }
-                let entry = self
-                    .versions
-                    .entry((mi, v.number))
-                    .or_insert_with(|| empty_counts(&profile, &sim));
+                let Some(entry) = self.entry(w, mi, v.number) else {
+                    continue;
+                };
                 for fc in entry.iter_mut() {
                     let (Some(fs), Some(pf)) = (sim.get(&fc.name), profile.feature(&fc.name))
                     else {
@@ -205,7 +222,21 @@ impl State {
         }
     }
 
-    fn write(&self, w: &World, out: &mut String) {
+    /// The counts of model `mi` version `version`, made (at zero) when
+    /// missing; `None` when the version has no reference profile.
+    fn entry(&mut self, w: &World, mi: u32, version: u32) -> Option<&mut Vec<FeatureCounts>> {
+        let profile = drift::reference(w, mi, version)?;
+        let sim = drift::sim(w, mi)?;
+        Some(
+            self.versions
+                .entry((mi, version))
+                .or_insert_with(|| empty_counts(&profile, &sim)),
+        )
+    }
+
+    /// Every family; the PSI gauge (the drift at the world's now) only
+    /// with `psi`.
+    fn write(&self, w: &World, out: &mut String, psi: bool) {
         let workloads: Vec<(String, &WorkloadCounts)> = w
             .workloads
             .iter()
@@ -279,16 +310,18 @@ impl State {
             sample(out, &format!("{name}_sum"), l, c.latency_sum);
             sample(out, &format!("{name}_count"), l, count);
         }
-        header(
-            out,
-            "model_feature_drift_psi",
-            "gauge",
-            "Population stability index of each feature of the served version (simulated).",
-        );
+        if psi {
+            header(
+                out,
+                "model_feature_drift_psi",
+                "gauge",
+                "Population stability index of each feature of the served version (simulated).",
+            );
+        }
         for ((l, _), s) in workloads.iter().zip(
             w.workloads
                 .iter()
-                .filter(|s| s.kind != WorkloadKind::CronJob),
+                .filter(|s| psi && s.kind != WorkloadKind::CronJob),
         ) {
             for f in health::feature_drift_at(w, s, w.now) {
                 let labels = format!("{l},feature=\"{}\"", esc(&f.feature));
@@ -498,6 +531,8 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 fn sample(out: &mut String, name: &str, labels: &str, value: f64) {
     let _ = writeln!(out, "{name}{{{labels}}} {}", num(value));
 }
+
+mod history;
 
 #[cfg(test)]
 mod tests {

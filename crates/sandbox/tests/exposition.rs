@@ -318,3 +318,87 @@ rps = 50
             .any(|k| k.contains(r#"new\nline"#) && k.contains("_missing_total"))
     );
 }
+
+/// Series (name and labels) -> value at each timestamp of an OpenMetrics
+/// history, in file order.
+fn parse_history(text: &str) -> BTreeMap<String, Vec<(i64, f64)>> {
+    let mut out: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (rest, ts) = line.rsplit_once(' ').unwrap();
+        let (series, v) = rest.rsplit_once(' ').unwrap();
+        out.entry(series.to_string())
+            .or_default()
+            .push((ts.parse().unwrap(), v.parse().unwrap()));
+    }
+    out
+}
+
+/// Two hours of history every 5 minutes: OpenMetrics as promtool reads it
+/// (`_total` counters under their family name, seconds, `# EOF`), every
+/// counter monotone in time, and the live scrape after it continues the
+/// same counters (no reset); asking again, or after a render, is refused.
+#[test]
+fn the_history_ends_where_the_live_counters_go_on() {
+    let sb = demo(42);
+    let ex = sb.exporter();
+    let text = ex
+        .history(Duration::from_secs(7200), Duration::from_secs(300))
+        .unwrap();
+    assert!(text.ends_with("# EOF\n"));
+    assert!(text.contains("# TYPE model_predictions counter\n"));
+    assert!(text.contains("# TYPE modeldeck_feature_value histogram\n"));
+    assert!(!text.contains("model_feature_drift_psi"));
+    let now_s = sb.clock().now().0 / 1000;
+    let series = parse_history(&text);
+    assert!(series.len() > 500, "{}", series.len());
+    // 22 coarse samples (7200 s before now up to 600 s before), 41 fine.
+    const WHOLE: usize = 22 + 41;
+    let whole = series.values().filter(|p| p.len() == WHOLE).count();
+    assert!(whole * 10 > series.len() * 9, "{whole} of {}", series.len());
+    for (k, points) in &series {
+        // A version's series start when it first serves (a batch job later).
+        assert!(points.len() <= WHOLE, "{k}");
+        assert_eq!(points.last().unwrap().0, now_s, "{k}");
+        assert!(points[0].0 >= now_s - 7200, "{k}");
+        // Every 5 minutes, every 15 s over the last 10.
+        for w in points.windows(2) {
+            let fine = w[0].0 >= now_s - 600;
+            assert_eq!(w[1].0 - w[0].0, if fine { 15 } else { 300 }, "{k}");
+        }
+        if !k.contains("_value_sum{") {
+            assert!(
+                points.windows(2).all(|w| w[1].1 >= w[0].1),
+                "{k}: {points:?}"
+            );
+        }
+    }
+    let key = "model_predictions_total{cluster=\"prod-eu\",model=\"fraud-detector\",namespace=\"risk\",workload=\"fraud-detector\",status=\"ok\"}";
+    let last = series[key].last().unwrap().1;
+    assert!(last > 100_000.0, "{last}");
+    // Live: the same counters, from where the history stopped.
+    let first_live = parse(&ex.render());
+    assert_eq!(first_live[key], last);
+    sb.advance(Duration::from_secs(60));
+    assert!(parse(&ex.render())[key] > last);
+    let e = ex
+        .history(Duration::from_secs(600), Duration::from_secs(60))
+        .unwrap_err();
+    assert!(e.contains("rendered already"), "{e}");
+    let fresh = sb.exporter();
+    for (span, step) in [(0, 60), (8 * 86_400, 300), (3600, 5), (600, 3600)] {
+        let e = fresh
+            .history(Duration::from_secs(span), Duration::from_secs(step))
+            .unwrap_err();
+        assert!(
+            e.contains(&format!(
+                "{}",
+                if step == 5 || step == 3600 {
+                    step
+                } else {
+                    span
+                }
+            )),
+            "{e}"
+        );
+    }
+}

@@ -334,6 +334,16 @@ pub struct ServeArgs {
     /// Do not serve `/metrics`.
     #[arg(long, conflicts_with = "metrics_addr")]
     pub no_metrics: bool,
+    /// Before serving, write the world's metrics of the last `--backfill-hours`
+    /// to FILE as OpenMetrics for `promtool tsdb create-blocks-from openmetrics`;
+    /// `/metrics` then continues the same counters.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["no_metrics", "scale"])]
+    pub backfill: Option<std::path::PathBuf>,
+    /// Hours of history `--backfill` writes (1 to 168; one sample every 5 minutes
+    /// for 24 h, more often for fewer hours).
+    #[arg(long, value_name = "N", default_value_t = 24, requires = "backfill",
+          value_parser = clap::value_parser!(u64).range(1..=168))]
+    pub backfill_hours: u64,
     /// Leave out the shipped promotion ledger (CRDs, approval admission policy and
     /// its binding, example ClusterRoles), installed in every served cluster by
     /// default: approvals on the served clusters are then not identity-bound.

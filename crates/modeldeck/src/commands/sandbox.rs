@@ -18,6 +18,7 @@ use modeldeck_apiserver::serve::{MetricsEndpoint, demo_controller};
 use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, Team, serve_team, team};
 use modeldeck_app::cluster_admin::manifests;
 use modeldeck_core::ports::Registry;
+use modeldeck_sandbox::exposition::Exporter;
 use modeldeck_sandbox::{ClockMode, DEMO_SEED, Sandbox};
 use std::sync::Arc;
 
@@ -120,7 +121,11 @@ async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Fail
     // Kept alive until serving ends.
     let _metrics = match (&world, args.no_metrics) {
         (Some(w), false) => {
-            let m = MetricsEndpoint::start(args.metrics_addr, Arc::new(w.exporter()))
+            let exporter = w.exporter();
+            if let Some(path) = &args.backfill {
+                backfill(&exporter, path, args.backfill_hours)?;
+            }
+            let m = MetricsEndpoint::start(args.metrics_addr, Arc::new(exporter))
                 .await
                 .map_err(|e| {
                     Failure::Usage(format!(
@@ -145,6 +150,29 @@ async fn serve_world(args: &ServeArgs, global: &GlobalArgs) -> Result<Exit, Fail
         .await
         .map_err(|e| Failure::Other(anyhow::Error::new(e).context("sandbox serve")))?;
     Ok(Exit::Ok)
+}
+
+/// Writes the exporter's last `hours` to `path` (OpenMetrics), one sample
+/// every 5 minutes for a day (at least every minute, at most 288 samples
+/// for a day or less).
+fn backfill(exporter: &Exporter, path: &std::path::Path, hours: u64) -> Result<(), Failure> {
+    let span = std::time::Duration::from_secs(hours * 3600);
+    let step = std::time::Duration::from_secs((hours * 3600 / 288).max(60));
+    let t0 = std::time::Instant::now();
+    let text = exporter
+        .history(span, step)
+        .map_err(|e| Failure::Usage(format!("--backfill-hours {hours}: {e}")))?;
+    std::fs::write(path, &text)
+        .map_err(|e| Failure::Usage(format!("--backfill {}: {e}", path.display())))?;
+    println!(
+        "backfill (simulated): {} ({} h every {} s, {} bytes, {:.1} s)",
+        path.display(),
+        hours,
+        step.as_secs(),
+        text.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `sandbox seed-registry`: the world's registry into a real MLflow.
