@@ -81,6 +81,12 @@ up() {
     die "a stack is already up in $STATE; run '$0 down' first"
   fi
   command -v curl >/dev/null || die "curl is needed"
+  local -a backfill=()
+  case "$BACKFILL_HOURS" in
+    0) ;;
+    *[!0-9]* | '') die "MODELDECK_STACK_BACKFILL_HOURS=$BACKFILL_HOURS: hours, 0 to 168" ;;
+    *) backfill=(--backfill "$STATE/history.om" --backfill-hours "$BACKFILL_HOURS") ;;
+  esac
   mkdir -p "$STATE"
   chmod 700 "$STATE"
   local t0=$SECONDS
@@ -108,12 +114,6 @@ up() {
 
   local metrics_port prom_port
   metrics_port=$(free_port)
-  local -a backfill=()
-  case "$BACKFILL_HOURS" in
-    0) ;;
-    *[!0-9]* | '') die "MODELDECK_STACK_BACKFILL_HOURS=$BACKFILL_HOURS: hours, 0 to 168" ;;
-    *) backfill=(--backfill "$STATE/history.om" --backfill-hours "$BACKFILL_HOURS") ;;
-  esac
   say "starting the sandbox API server (modeldeck sandbox serve, /metrics on 127.0.0.1:$metrics_port)"
   (
     exec "${isolated[@]}" "$bin" "${seed[@]}" sandbox serve \
