@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+mod argo;
+
 /// One served resource type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceType {
@@ -288,6 +290,8 @@ pub static RESOURCES: &[ResourceType] = &[
             true,
         )
     },
+    argo::WORKFLOW_TEMPLATES,
+    argo::WORKFLOWS,
 ];
 
 /// Index of a resource type in [`RESOURCES`].
@@ -339,7 +343,7 @@ pub mod ids {
 /// Whether a resource type is a custom resource, served only while the
 /// CustomResourceDefinition named by [`ResourceType::qualified`] exists.
 pub fn is_custom(ty: &ResourceType) -> bool {
-    ty.group == "modeldeck.io"
+    matches!(ty.group, "modeldeck.io" | "argoproj.io")
 }
 
 /// The resource served at `group/version/plural`.

@@ -348,3 +348,85 @@ async fn kube_sources(c: &KubeCluster, model: &str) -> Vec<RetrainSource> {
     use modeldeck_core::ports::Cluster;
     c.retrain_sources(model).await.unwrap()
 }
+
+fn crd(plural: &str, kind: &str) -> Value {
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("{plural}.argoproj.io")},
+        "spec": {"group": "argoproj.io", "scope": "Namespaced",
+                 "names": {"kind": kind, "plural": plural},
+                 "versions": [{"name": "v1alpha1", "served": true, "storage": true}]}})
+}
+
+/// Kubeflow Pipelines v2 runs on Argo: a labelled WorkflowTemplate starts a
+/// Workflow referring to it. The simulated server stores Argo's types once
+/// their CRDs exist but runs no Argo controller, so the test writes the
+/// Workflow's status as Argo's controller would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labelled_workflow_template_starts_a_workflow_referring_to_it() {
+    let seed = Seed {
+        objects: vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
+            crd("workflowtemplates", "WorkflowTemplate"),
+            crd("workflows", "Workflow"),
+            json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+                "metadata": {"name": "churn-pipeline", "namespace": "kubeflow", "labels": {RETRAIN_LABEL: "churn"}},
+                "spec": {"entrypoint": "train", "templates": [{"name": "train", "container": {"image": "train:2"}}]}}),
+        ],
+        ..Seed::default()
+    };
+    let s = server("kf", seed, false).await;
+    let dir = scratch();
+    let kube = adapter(
+        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]),
+        Duration::from_secs(10),
+    );
+    let sb = Sandbox::demo().unwrap();
+    let b = sb.backends();
+    let console = Console::new(
+        Backends {
+            cluster: Arc::new(kube),
+            registry: b.registry.clone(),
+            metrics: b.metrics.clone(),
+        },
+        ConsoleOptions::default(),
+    );
+    let (log, audit) = sink();
+    let out = console
+        .retrain(&order("churn", "drift \u{202e}x"), &audit)
+        .await
+        .unwrap();
+    assert_eq!(out.source.kind, RetrainSourceKind::WorkflowTemplate);
+    assert_eq!(out.run.kind, RetrainRunKind::Workflow);
+    assert!(
+        out.run.name.starts_with("churn-pipeline-manual-"),
+        "{}",
+        out.run.name
+    );
+    let wf_id =
+        modeldeck_apiserver::resources::find("argoproj.io", "v1alpha1", "workflows").unwrap();
+    let wf = s.store().get(wf_id, "kubeflow", &out.run.name).unwrap();
+    assert_eq!(wf["spec"]["workflowTemplateRef"]["name"], "churn-pipeline");
+    assert_eq!(wf["metadata"]["labels"][RETRAIN_LABEL], "churn");
+    assert_eq!(
+        wf["metadata"]["annotations"][REASON_ANNOTATION],
+        "drift \u{202e}x"
+    );
+    assert_eq!(log.lock().unwrap()[0].after["run"]["kind"], "workflow");
+
+    let r = console.retrain_status(&out.run, 5).await.unwrap();
+    assert_eq!(r.phase, RetrainPhase::Pending);
+    s.store()
+        .update(wf_id, "kubeflow", &out.run.name, false, |cur| {
+            let mut n = cur.clone();
+            n["status"] = json!({"phase": "Succeeded", "startedAt": "2026-12-05T09:00:00Z",
+                                 "finishedAt": "2026-12-05T09:10:00Z"});
+            Ok(Some(n))
+        })
+        .unwrap();
+    let r = console.retrain_status(&out.run, 5).await.unwrap();
+    assert_eq!(r.phase, RetrainPhase::Succeeded);
+    assert_eq!(
+        r.completed_at.map(|t| t.rfc3339()).as_deref(),
+        Some("2026-12-05T09:10:00Z")
+    );
+}

@@ -1,0 +1,38 @@
+//! Argo Workflows' `WorkflowTemplate` and `Workflow` (argoproj.io/v1alpha1),
+//! served like the modeldeck.io types: only while their
+//! CustomResourceDefinition is installed. Stored as sent (no Argo
+//! controller runs here: a Workflow keeps whatever status it is given), so
+//! `modeldeck retrain` can be shown creating a Workflow from a template as
+//! Kubeflow Pipelines v2 runs on Argo.
+
+use super::{ResourceType, res};
+
+/// `workflowtemplates.argoproj.io`.
+pub const WORKFLOW_TEMPLATES: ResourceType = ResourceType {
+    short_names: &["wftmpl"],
+    generation: true,
+    strategic: false,
+    ..res(
+        "argoproj.io",
+        "v1alpha1",
+        "workflowtemplates",
+        "workflowtemplate",
+        "WorkflowTemplate",
+        true,
+    )
+};
+
+/// `workflows.argoproj.io` (Argo keeps `status` in the main resource).
+pub const WORKFLOWS: ResourceType = ResourceType {
+    short_names: &["wf"],
+    generation: true,
+    strategic: false,
+    ..res(
+        "argoproj.io",
+        "v1alpha1",
+        "workflows",
+        "workflow",
+        "Workflow",
+        true,
+    )
+};
