@@ -16,6 +16,7 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// What a chart function returns: plotters' error as text.
 pub type Drawn = Result<(), String>;
@@ -179,7 +180,16 @@ fn draw_markers<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .draw_series(inside.iter().map(|m| {
-            let style = font(10).color(marker_color(m.kind));
+            // Past two thirds of the chart, the label goes left of its line
+            // so it is not cut at the edge.
+            let h = if (m.at - x0) * 3 > (x1 - x0) * 2 {
+                HPos::Right
+            } else {
+                HPos::Left
+            };
+            let style = font(10)
+                .color(marker_color(m.kind))
+                .pos(Pos::new(h, VPos::Top));
             Text::new(clip(&m.label, 28), (m.at, top), style)
         }))
         .map_err(err)?;
