@@ -19,6 +19,7 @@ use modeldeck_core::ports::Metrics;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+mod fairness;
 mod live;
 
 pub use live::EDGE_TOLERANCE;
@@ -360,6 +361,23 @@ impl Metrics for PrometheusMetrics {
         at: Option<Timestamp>,
     ) -> PortResult<modeldeck_core::drift::LiveSample> {
         self.sample(model, version, profile, window_ms, at).await
+    }
+
+    async fn outcome_counts(
+        &self,
+        model: &str,
+        version: &str,
+        window_ms: i64,
+        at: Option<Timestamp>,
+    ) -> PortResult<modeldeck_core::drift::fairness::OutcomeSample> {
+        self.outcomes(model, version, window_ms, at).await
+    }
+
+    async fn fairness_gauges(
+        &self,
+        model: &str,
+    ) -> PortResult<Vec<modeldeck_core::drift::fairness::FairnessGauge>> {
+        self.gauges(model).await
     }
 
     async fn feature_sample_range(

@@ -88,6 +88,13 @@ pub struct PromqlTemplates {
     /// Live counts of a categorical prediction: one series per category
     /// label.
     pub prediction_categories: String,
+    /// Outcome counts of `{model}` `{version}` over `{window}` (fairness):
+    /// one series per `attribute`, `group` and `outcome` label.
+    pub outcome_counts: String,
+    /// TrustyAI's fairness gauges of `{model}`: one series per gauge, the
+    /// metric name in `__name__`, labels `protected`, `privileged`,
+    /// `unprivileged`, `request`.
+    pub fairness_gauges: String,
 }
 
 const ONE: &str = r#"namespace="{namespace}",workload="{workload}""#;
@@ -153,6 +160,11 @@ impl Default for PromqlTemplates {
                 "sum by (category) \
                  (increase(modeldeck_prediction_category_total{{{VERSION}}}[{{window}}]))"
             ),
+            outcome_counts: format!(
+                "sum by (attribute, group, outcome) \
+                 (increase(modeldeck_outcome_total{{{VERSION}}}[{{window}}]))"
+            ),
+            fairness_gauges: r#"{__name__=~"trustyai_spd|trustyai_dir",model="{model}"}"#.into(),
         }
     }
 }
@@ -161,6 +173,7 @@ const WORKLOAD_VARS: &[&str] = &["model", "namespace", "workload", "cluster", "w
 const FLEET_VARS: &[&str] = &["namespaces", "clusters", "window", "by"];
 const LIVE_FEATURE_VARS: &[&str] = &["model", "version", "features", "window"];
 const LIVE_PREDICTION_VARS: &[&str] = &["model", "version", "window"];
+const GAUGE_VARS: &[&str] = &["model"];
 
 impl PromqlTemplates {
     /// The defaults with `overrides` (field name -> value) applied, as a
@@ -260,7 +273,7 @@ impl PromqlTemplates {
     }
 
     /// The live-distribution templates with the placeholders each may use.
-    fn live(&self) -> [(&'static str, &str, &'static [&'static str]); 5] {
+    fn live(&self) -> [(&'static str, &str, &'static [&'static str]); 7] {
         [
             ("feature_bins", &self.feature_bins, LIVE_FEATURE_VARS),
             (
@@ -279,6 +292,8 @@ impl PromqlTemplates {
                 &self.prediction_categories,
                 LIVE_PREDICTION_VARS,
             ),
+            ("outcome_counts", &self.outcome_counts, LIVE_PREDICTION_VARS),
+            ("fairness_gauges", &self.fairness_gauges, GAUGE_VARS),
         ]
     }
 
