@@ -1,7 +1,8 @@
 //! The Drift screen of the real binary under tmux, on the simulated demo
 //! world: from the Fleet's drifting row to the feature that drifted, its
 //! score over time next to the deploy that caused it, the reference vs
-//! live histogram, and back, all by keyboard. What the screen must say is
+//! live histogram, a retraining run started and followed, and back, all
+//! by keyboard. What the screen must say is
 //! taken from `modeldeck drift -o json` on the same world, so the TUI and
 //! its scripting twin are checked against each other.
 
@@ -14,7 +15,7 @@ use common::{BIN, TempDir, json};
 use tmux::Tmux;
 
 #[test]
-fn from_the_drifting_row_to_the_feature_its_chart_and_histogram() {
+fn from_the_drifting_row_to_the_feature_its_chart_histogram_and_a_retraining_run() {
     let logs = TempDir::new("tmux-drift");
     let t = Tmux::start(160, 45);
     t.shell(&format!(
@@ -79,6 +80,23 @@ fn from_the_drifting_row_to_the_feature_its_chart_and_histogram() {
     t.wait_for("the 7d window", |s| {
         s.contains("window 7d") && s.contains("each point: 7d")
     });
+    // R: retrain, with the reason typed on the prefilled command line; the
+    // run is created from the model's CronJob, audited, and followed.
+    t.type_text("R");
+    t.wait_for("the prefilled command line", |s| {
+        s.contains(":retrain demand-forecaster ")
+    });
+    t.type_text("lag_7d drifted after the transformer deploy");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the run created", |s| {
+        s.contains("◆ retraining demand-forecaster: job") && s.contains("(audited)")
+    });
+    assert!(screen.contains("◆ retrain commerce/"), "{screen}");
+    t.wait_within(
+        std::time::Duration::from_secs(60),
+        "the run to succeed",
+        |s| s.contains("succeeded"),
+    );
     // q back to the Fleet, q quits, the shell is back.
     t.type_text("q");
     t.wait_for("the Fleet again", |s| s.contains("Fleet("));
