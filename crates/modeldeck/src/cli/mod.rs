@@ -7,12 +7,14 @@ use modeldeck_core::filter::Filter;
 use modeldeck_core::fleet::FleetColumn;
 
 mod drift;
+mod fairness;
 mod health;
 mod profile;
 mod promote;
 mod report;
 mod retrain;
 pub use drift::DriftArgs;
+pub use fairness::FairnessArgs;
 pub use health::HealthArgs;
 pub use profile::{ProfileBuildArgs, ProfileCommand};
 pub use promote::*;
@@ -164,6 +166,10 @@ pub enum Command {
     /// Feature drift of a model version against its reference profile over a
     /// window: per feature the method, score, threshold, verdict and data quality.
     Drift(DriftArgs),
+    /// Fairness of a model version per protected attribute: each group's
+    /// positive rate, statistical parity difference and disparate impact ratio
+    /// against the reference group, with verdicts and their source.
+    Fairness(FairnessArgs),
     /// A workload's latency p50/p95/p99, request rate and error ratio over a
     /// window, as series.
     Health(HealthArgs),
@@ -458,6 +464,7 @@ impl Command {
             Command::Report(_) => "report",
             Command::Profile(_) => "profile",
             Command::Drift(_) => "drift",
+            Command::Fairness(_) => "fairness",
             Command::Health(_) => "health",
             Command::Retrain(_) => "retrain",
         }
@@ -496,6 +503,7 @@ impl Command {
             Command::Report(a) => Some(a.out),
             Command::Profile(ProfileCommand::Build(a)) => Some(a.output),
             Command::Drift(a) => Some(a.out),
+            Command::Fairness(a) => Some(a.out),
             Command::Health(a) => Some(a.out),
             Command::Retrain(a) => Some(a.out),
         }

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod compare;
 pub mod config;
 pub mod drift;
+pub mod fairness;
 pub mod health;
 pub mod history;
 pub mod models;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::History(args) => history::history(&s, &args).await,
         Command::Report(args) => report::run(&s, &args).await,
         Command::Drift(args) => drift::run(&s.console, &args, Printer::new(args.out)).await,
+        Command::Fairness(args) => fairness::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Health(args) => health::run(&s, &args, Printer::new(args.out)).await,
         Command::Retrain(args) => retrain::run(&s, &args).await,
         Command::Demo { .. }
