@@ -7,8 +7,9 @@
 //! hold about 1/b of the data each and the underflow and overflow bins
 //! about 0.05 % each: live values beyond the training data's tails read as
 //! "out of range" at about 0.1 % when nothing changed, and much more when
-//! something did. The edges are rounded to 6 significant digits when that
-//! keeps them apart (shorter labels, the same `le` text everywhere), then
+//! something did. Edges between two reference values are rounded to 6
+//! significant digits when that keeps them apart and moves no reference
+//! value to another bin (shorter labels, the same `le` text everywhere), then
 //! equal edges are merged and so is an inner bin no reference value falls
 //! in (a discrete column has fewer bins, one per value). When the
 //! first edge is the minimum itself (ties at the minimum hold more than
@@ -301,8 +302,23 @@ pub fn frozen_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     levels.push(1.0 - TAIL);
     let exact: Vec<f64> = levels.iter().map(|&p| quantile_sorted(sorted, p)).collect();
     let exact = dedup(exact);
-    let rounded = dedup(exact.iter().map(|&e| round_sig(e, 6)).collect());
-    let candidates = if rounded.len() == exact.len() {
+    let at_or_below = |e: f64| sorted.partition_point(|&x| x <= e);
+    // An edge that is a reference value stays as it is (a discrete
+    // column's labels are its values: 1704067200000000, not 1.70407e15);
+    // rounding the others may not move a reference value to another bin.
+    let is_value = |e: f64| sorted.binary_search_by(|x| x.total_cmp(&e)).is_ok();
+    let rounded = dedup(
+        exact
+            .iter()
+            .map(|&e| if is_value(e) { e } else { round_sig(e, 6) })
+            .collect(),
+    );
+    let candidates = if rounded.len() == exact.len()
+        && rounded
+            .iter()
+            .zip(&exact)
+            .all(|(&r, &e)| at_or_below(r) == at_or_below(e))
+    {
         rounded
     } else {
         exact
@@ -310,7 +326,6 @@ pub fn frozen_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     // An inner bin no reference value falls in (an edge interpolated
     // between two neighbouring values of a discrete column) is merged
     // with the next one: its upper edge is dropped.
-    let at_or_below = |e: f64| sorted.partition_point(|&x| x <= e);
     let mut edges: Vec<f64> = Vec::with_capacity(candidates.len() + 1);
     for e in candidates {
         match edges.last() {

@@ -121,6 +121,14 @@ fn discrete_columns_merge_edges_and_keep_the_minimum_out_of_underflow() {
         .finish("c", &BuildOptions::default())
         .unwrap();
     assert_eq!(edges_counts(&f).1, vec![0, 3, 0]);
+    // A constant timestamp (microseconds): rounding it to 6 digits would
+    // put every value above the only edge.
+    let f = numeric_col(&[Some(1_704_067_200_000_000.0); 4])
+        .finish("t", &BuildOptions::default())
+        .unwrap();
+    let (edges, counts) = edges_counts(&f);
+    assert_eq!(edges, vec![852_033_600_000_000.0, 1_704_067_200_000_000.0]);
+    assert_eq!(counts, vec![0, 4, 0]);
 }
 
 #[test]
