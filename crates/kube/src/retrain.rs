@@ -178,6 +178,8 @@ pub fn job_from_cronjob(cron: &CronJob, request: &RetrainRequest) -> Job {
                 kind: "CronJob".into(),
                 name: cron.name_any(),
                 uid: cron.uid().unwrap_or_default(),
+                // As kubectl (1.32 here) does: the CronJob is the controller.
+                controller: Some(true),
                 ..OwnerReference::default()
             }]),
             ..ObjectMeta::default()
