@@ -391,7 +391,7 @@ fn the_python_unit_tests_pass() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("Ran 5 tests") && stderr.contains("OK"),
+        stderr.contains("Ran 6 tests") && stderr.contains("OK"),
         "{stderr}"
     );
 }

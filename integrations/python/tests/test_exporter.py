@@ -5,6 +5,7 @@ import math
 import unittest
 
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from modeldeck_exporter import ModeldeckExporter, category_text
 
@@ -100,6 +101,22 @@ class ExporterTest(unittest.TestCase):
         ]:
             with self.assertRaises(ValueError):
                 ModeldeckExporter(bad, "m", "9", registry=CollectorRegistry())
+
+    def test_hostile_names_are_escaped_in_the_exposition_and_read_back_raw(self):
+        name = 'amount"\\\n\u202e'
+        profile = {**PROFILE, "features": [{**PROFILE["features"][0], "name": name}]}
+        reg = CollectorRegistry()
+        ex = ModeldeckExporter(profile, "m", "1", registry=reg)
+        ex.observe({name: 5})
+        text = generate_latest(reg).decode()
+        self.assertNotIn("\n\u202e", text.replace('\\n', ''))
+        seen = [
+            s.labels["feature"]
+            for fam in text_string_to_metric_families(text)
+            for s in fam.samples
+            if s.name == "modeldeck_feature_value_count"
+        ]
+        self.assertEqual(seen, [name])
 
     def test_categories_are_named_as_profile_build_names_them(self):
         self.assertEqual(category_text(True), "true")
