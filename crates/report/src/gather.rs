@@ -6,6 +6,7 @@
 //! caller's (see [`ReportInput::markers`]).
 
 use crate::{FeatureHistory, HISTORY_POINTS, HealthChart, ReportInput};
+use futures::StreamExt;
 use modeldeck_core::Console;
 use modeldeck_core::console::drift_chart_range;
 use modeldeck_core::domain::{Signal, WorkloadRef};
@@ -27,6 +28,9 @@ pub struct ReportRequest {
     /// Where the data comes from, for the footer.
     pub source: String,
 }
+
+/// Score histories read at once.
+const HISTORY_CONCURRENCY: usize = 6;
 
 /// Columns of a health chart: `Console::health` asks for at most twice as
 /// many points.
@@ -62,30 +66,40 @@ pub async fn gather(console: &Console, req: &ReportRequest) -> PortResult<Report
         .map(|r| r.feature.clone())
         .collect();
     let profile = input.drift.profile.clone();
-    for feature in names {
-        let h = console
-            .drift_history(
-                &req.model,
-                &req.version,
-                &profile,
-                &feature,
-                req.window_ms,
-                HISTORY_POINTS,
-            )
-            .await;
-        input.histories.push(match h {
-            Ok(points) => FeatureHistory {
-                feature,
-                points,
-                error: None,
-            },
-            Err(e) => FeatureHistory {
-                feature,
-                points: Vec::new(),
-                error: Some(e.message),
-            },
-        });
-    }
+    // A few at a time: each is one or two range queries, and a report of
+    // 100 features should not wait for 200 of them in a row.
+    let read = |feature: String| {
+        let profile = profile.clone();
+        async move {
+            let h = console
+                .drift_history(
+                    &req.model,
+                    &req.version,
+                    &profile,
+                    &feature,
+                    req.window_ms,
+                    HISTORY_POINTS,
+                )
+                .await;
+            match h {
+                Ok(points) => FeatureHistory {
+                    feature,
+                    points,
+                    error: None,
+                },
+                Err(e) => FeatureHistory {
+                    feature,
+                    points: Vec::new(),
+                    error: Some(e.message),
+                },
+            }
+        }
+    };
+    input.histories = futures::stream::iter(names)
+        .map(read)
+        .buffered(HISTORY_CONCURRENCY)
+        .collect()
+        .await;
     let end = input.generated_at;
     input.history_range = Some((end.plus_millis(-drift_chart_range(req.window_ms)), end));
     if req.health {
