@@ -9,7 +9,8 @@
 //! world's own in-process `feature_sample` gives, over the last minute (live
 //! scrapes) and the last hour (backfill then scrapes), and `fleet_health`
 //! with the default 5 m window sees every online workload's request rate
-//! near the world's. promtool (a real parser) accepts the body of a world with
+//! near the world's; `outcome_counts` gives credit-scorer's approval rate
+//! per age band as the world does. promtool (a real parser) accepts the body of a world with
 //! hostile feature names, and Prometheus reads those names back intact.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -280,6 +281,40 @@ async fn a_real_prometheus_scraping_the_sandbox_sees_the_worlds_numbers() {
                 );
             }
         }
+    }
+
+    // Fairness: credit-scorer's approval rate per age band over the hour.
+    let cs = "credit-scorer";
+    let csv = reg.get_model(cs).await.unwrap().aliases["champion"].clone();
+    let real = prom_metrics
+        .outcome_counts(cs, &csv, 3_600_000, None)
+        .await
+        .unwrap();
+    let own = sb
+        .backends()
+        .metrics
+        .outcome_counts(cs, &csv, 3_600_000, None)
+        .await
+        .unwrap();
+    let rates = |counts: &[modeldeck_core::drift::fairness::OutcomeCount]| {
+        let mut by: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        for c in counts {
+            let e = by.entry(c.group.clone()).or_default();
+            e.1 += c.count;
+            if !c.outcome.starts_with("not_") {
+                e.0 += c.count;
+            }
+        }
+        by.into_iter()
+            .map(|(g, (pos, all))| (g, pos / all))
+            .collect::<Vec<_>>()
+    };
+    let (r, o) = (rates(&real.counts), rates(&own.counts));
+    assert_eq!(r.len(), o.len(), "{r:?} vs {o:?}");
+    assert!(r.len() >= 2);
+    for ((g1, x), (g2, y)) in r.iter().zip(&o) {
+        assert_eq!(g1, g2);
+        assert!((x - y).abs() < 0.01, "{g1}: {x} vs {y}");
     }
 
     // Health: every online workload's request rate, joined on cluster.

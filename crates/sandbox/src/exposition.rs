@@ -12,7 +12,9 @@
 //!   at the version's reference profile edges), `modeldeck_feature_category_total`,
 //!   `modeldeck_feature_missing_total`, `modeldeck_prediction_value` and
 //!   `modeldeck_prediction_category_total`: the live distributions of
-//!   every version that served rows.
+//!   every version that served rows;
+//! - `modeldeck_outcome_total{model,version,attribute,group,outcome}`,
+//!   the fairness counters of a model with a protected attribute.
 //!
 //! Counters are cumulative since the exporter's first render (they start
 //! at 0), integrated from the world's rates slice by slice (slices of at
@@ -68,6 +70,8 @@ struct State {
     workloads: Vec<WorkloadCounts>,
     /// By (model index, version).
     versions: BTreeMap<(u32, u32), Vec<FeatureCounts>>,
+    /// Fairness counters by (model index, version).
+    outcomes: BTreeMap<(u32, u32), outcomes::Outcomes>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -136,6 +140,7 @@ impl State {
             for state in &w.workloads {
                 for (v, _) in health::shares_at(state, end).iter() {
                     self.entry(w, state.model, v);
+                    outcomes::add(w, state.model, 0.0, &mut self.outcomes, v);
                 }
             }
             return;
@@ -206,6 +211,7 @@ impl State {
                 if traffic.total <= 0.0 {
                     continue;
                 }
+                outcomes::add(w, mi, traffic.total, &mut self.outcomes, v.number);
                 let Some(entry) = self.entry(w, mi, v.number) else {
                     continue;
                 };
@@ -329,6 +335,7 @@ impl State {
             }
         }
         self.write_features(w, out);
+        outcomes::write(w, &self.outcomes, out);
     }
 
     fn write_features(&self, w: &World, out: &mut String) {
@@ -533,6 +540,7 @@ fn sample(out: &mut String, name: &str, labels: &str, value: f64) {
 }
 
 mod history;
+mod outcomes;
 
 #[cfg(test)]
 mod tests {

@@ -241,7 +241,7 @@ fn families_are_whole_and_counters_start_at_zero() {
             );
         }
     }
-    assert_eq!(families.len(), 8, "{families:?}");
+    assert_eq!(families.len(), 9, "{families:?}");
     for (k, v) in parse(&body) {
         if !k.contains("_psi{") {
             assert_eq!(v, 0.0, "{k}");
@@ -400,5 +400,33 @@ fn the_history_ends_where_the_live_counters_go_on() {
             )),
             "{e}"
         );
+    }
+}
+
+/// credit-scorer's fairness counters over an hour are the world's own
+/// `outcome_counts` for that hour (expected counts both: within 2 %).
+#[tokio::test]
+async fn outcome_counters_are_the_worlds_outcome_counts() {
+    let sb = demo(42);
+    let ex = sb.exporter();
+    let (a, b) = run(&sb, &ex, 60);
+    let model = "credit-scorer";
+    let m = sb.backends().registry.get_model(model).await.unwrap();
+    let version = m.aliases["champion"].clone();
+    let own = sb
+        .backends()
+        .metrics
+        .outcome_counts(model, &version, HOUR_MS, None)
+        .await
+        .unwrap();
+    assert!(own.counts.len() >= 4, "{own:?}");
+    for c in &own.counts {
+        let key = format!(
+            "modeldeck_outcome_total{{model=\"{model}\",version=\"{version}\",attribute=\"{}\",group=\"{}\",outcome=\"{}\"}}",
+            c.attribute, c.group, c.outcome
+        );
+        let ours = increase(&a, &b, &key);
+        assert!(c.count > 10.0, "{c:?}");
+        assert!((ours / c.count - 1.0).abs() < 0.02, "{key}: {ours} vs {}", c.count);
     }
 }
