@@ -10,7 +10,7 @@ use futures::future::join_all;
 use modeldeck_core::Console;
 use modeldeck_core::chart::Marker;
 use modeldeck_core::compare::Comparison;
-use modeldeck_core::console::{DriftPoint, DriftView, HealthView, RetrainOutcome};
+use modeldeck_core::console::{DriftPoint, DriftView, FairnessView, HealthView, RetrainOutcome};
 use modeldeck_core::domain::{
     ClusterEvent, ModelVersion, RetrainRun, RunData, Timestamp, WorkloadRef,
 };
@@ -88,6 +88,16 @@ pub enum Job {
         /// Chart columns the step is fitted to.
         columns: u32,
     },
+    /// Fairness of a model version over a window (every protected
+    /// attribute with data).
+    Fairness {
+        /// Registered model.
+        model: String,
+        /// Version.
+        version: String,
+        /// Window, milliseconds.
+        window_ms: i64,
+    },
     /// Start a retraining run of a model (audited in the journal).
     Retrain {
         /// Registered model.
@@ -157,6 +167,8 @@ pub enum JobSlot {
     Markers,
     /// [`Job::Health`].
     Health,
+    /// [`Job::Fairness`].
+    Fairness,
     /// [`Job::Retrain`]: started one at a time, never replaced.
     Retrain,
     /// [`Job::RetrainStatus`].
@@ -179,6 +191,7 @@ impl Job {
             Job::DriftHistory { .. } => JobSlot::DriftHistory,
             Job::Markers { .. } => JobSlot::Markers,
             Job::Health { .. } => JobSlot::Health,
+            Job::Fairness { .. } => JobSlot::Fairness,
             Job::Retrain { .. } => JobSlot::Retrain,
             Job::RetrainStatus { .. } => JobSlot::RetrainStatus,
         }
@@ -219,6 +232,8 @@ pub enum JobOutcome {
     DriftHistory(PortResult<Vec<DriftPoint>>),
     /// A workload's health.
     Health(PortResult<Box<HealthView>>),
+    /// Fairness of a model version.
+    Fairness(PortResult<Box<FairnessView>>),
     /// A retraining run started (or why not).
     Retrained(Result<Box<RetrainOutcome>, String>),
     /// A retraining run as it is now.
@@ -294,6 +309,16 @@ pub async fn execute_with(
         } => JobOutcome::Drift(
             console
                 .drift(model, version, *window_ms)
+                .await
+                .map(Box::new),
+        ),
+        Job::Fairness {
+            model,
+            version,
+            window_ms,
+        } => JobOutcome::Fairness(
+            console
+                .fairness(model, version, *window_ms)
                 .await
                 .map(Box::new),
         ),

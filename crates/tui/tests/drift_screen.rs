@@ -315,3 +315,33 @@ async fn on_a_short_terminal_tab_switches_events_and_health() {
     assert!(screen.contains("latency over 24h"), "{screen}");
     insta::assert_snapshot!("workload_health_80x24", t.terminal.backend());
 }
+
+#[tokio::test]
+async fn fairness_shows_under_the_summary_when_the_model_has_data() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 200, 50).await;
+    t.command("drift credit-scorer");
+    run_jobs(&mut t, &console).await;
+    let f = drift(&t)
+        .fairness()
+        .expect("credit-scorer has fairness data");
+    let age = f
+        .attributes
+        .iter()
+        .find(|a| a.fairness.attribute == "age_band")
+        .unwrap();
+    assert_eq!(age.fairness.worst_group.as_deref(), Some("18-25"));
+    let screen = t.draw();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("fairness: "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("age_band unfair"), "{line}");
+    assert!(line.contains("worst 18-25"), "{line}");
+    insta::assert_snapshot!("drift_fairness_200x50", t.terminal.backend());
+    // A model without fairness data shows no fairness line.
+    t.command("drift demand-forecaster");
+    run_jobs(&mut t, &console).await;
+    assert!(drift(&t).fairness().is_none());
+    assert!(!t.draw().contains("fairness: "));
+}

@@ -15,7 +15,7 @@ use crate::views::cursor::Cursor;
 use crate::views::{Ctx, Fetched, Transition};
 use modeldeck_core::chart::{Marker, MarkerKind};
 use modeldeck_core::console::{
-    DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range,
+    DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, FairnessView, drift_chart_range,
 };
 use modeldeck_core::domain::WorkloadRef;
 use modeldeck_core::domain::{RetrainRun, Timestamp};
@@ -60,6 +60,7 @@ pub struct DriftScreen {
     history: Fetched<Vec<DriftPoint>>,
     history_feature: Option<String>,
     markers: Fetched<Vec<Marker>>,
+    fairness: Fetched<FairnessView>,
     /// The retraining run started from here, as last read.
     retrain: Option<RetrainRun>,
     /// When it was last asked for, and the ticket in flight.
@@ -95,6 +96,7 @@ impl DriftScreen {
             history: Fetched::default(),
             history_feature: None,
             markers: Fetched::default(),
+            fairness: Fetched::default(),
             retrain: None,
             retrain_read: (Timestamp(0), None),
             order: Vec::new(),
@@ -137,6 +139,14 @@ impl DriftScreen {
     /// Timeline markers, when read.
     pub fn markers(&self) -> &[Marker] {
         self.markers.data.as_deref().unwrap_or_default()
+    }
+
+    /// Fairness of the version shown, when read and when it has data.
+    pub fn fairness(&self) -> Option<&FairnessView> {
+        self.fairness
+            .data
+            .as_ref()
+            .filter(|f| !f.attributes.is_empty())
     }
 
     /// The retraining run started from here, as last read.
@@ -248,6 +258,12 @@ impl DriftScreen {
             window_ms: self.window_ms(),
         });
         self.view.expect(t);
+        let t = ctx.request(Job::Fairness {
+            model: self.model.clone(),
+            version: self.version().unwrap_or_default().to_string(),
+            window_ms: self.window_ms(),
+        });
+        self.fairness.expect(t);
         // The history is re-read once the new report says which feature.
         self.history_feature = None;
     }
@@ -282,6 +298,10 @@ impl DriftScreen {
                 self.view.resolve(res.clone().map(|b| *b), ctx.now);
                 self.reorder(keep.as_deref());
                 self.request_history(ctx);
+                true
+            }
+            (Job::Fairness { .. }, JobOutcome::Fairness(res)) if self.fairness.awaits(r.ticket) => {
+                self.fairness.resolve(res.clone().map(|b| *b), ctx.now);
                 true
             }
             (Job::Markers { .. }, JobOutcome::Markers(m)) if self.markers.awaits(r.ticket) => {
@@ -332,7 +352,7 @@ impl DriftScreen {
     /// Keeps the cursor on a row after a resize.
     pub fn settle(&mut self, body: Rect) {
         let len = self.order.len();
-        let page = usize::from(render::table_height(body, len));
+        let page = usize::from(render::table_height(body, len, self.summary_lines()));
         self.cursor.clamp(len, page);
     }
 
@@ -349,7 +369,7 @@ impl DriftScreen {
     /// Reacts to an action while the Drift screen is on top.
     pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
         let len = self.order.len();
-        let page = usize::from(render::table_height(ctx.body, len));
+        let page = usize::from(render::table_height(ctx.body, len, self.summary_lines()));
         match action {
             Action::Nav(n) => {
                 self.cursor.navigate(*n, len, page);

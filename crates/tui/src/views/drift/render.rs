@@ -42,14 +42,14 @@ pub(super) struct Areas {
     pub lower: Rect,
 }
 
-pub(super) fn areas(body: Rect, rows: usize) -> Areas {
+pub(super) fn areas(body: Rect, rows: usize, summary_lines: u16) -> Areas {
     let inner = body.inner(Margin::new(1, 1));
     // The table takes what its rows need, at most about half the screen
     // (and at least a header and three rows); the charts get the rest.
     let want = u16::try_from(rows + 1).unwrap_or(u16::MAX);
     let half = (inner.height.saturating_sub(1) / 2).max(4);
     let [summary, table, lower] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(summary_lines),
         Constraint::Length(want.clamp(4, half)),
         Constraint::Min(0),
     ])
@@ -62,8 +62,11 @@ pub(super) fn areas(body: Rect, rows: usize) -> Areas {
 }
 
 /// Feature rows visible at once in `body` (page size for the keys).
-pub(super) fn table_height(body: Rect, rows: usize) -> u16 {
-    areas(body, rows).table.height.saturating_sub(1)
+pub(super) fn table_height(body: Rect, rows: usize, summary_lines: u16) -> u16 {
+    areas(body, rows, summary_lines)
+        .table
+        .height
+        .saturating_sub(1)
 }
 
 /// The table cells of one row.
@@ -204,6 +207,50 @@ impl DriftScreen {
         t
     }
 
+    /// Lines above the table: the summary, and fairness when there is any.
+    pub(super) fn summary_lines(&self) -> u16 {
+        1 + u16::from(self.fairness().is_some())
+    }
+
+    /// `fairness: age_band UNFAIR · worst 18-25 SPD -0.27 DIR 0.6 (live counters) ...`
+    fn fairness_line(&self) -> Option<Line<'static>> {
+        use modeldeck_core::drift::fairness::Verdict;
+        let f = self.fairness()?;
+        let mut spans = vec![Span::styled("fairness: ".to_string(), theme::dim())];
+        for (i, row) in f.attributes.iter().enumerate() {
+            let a = &row.fairness;
+            if i > 0 {
+                spans.push(Span::styled(" · ".to_string(), theme::dim()));
+            }
+            let style = match a.verdict {
+                Verdict::Unfair => theme::error(),
+                Verdict::Fair | Verdict::Reference => theme::ok(),
+                Verdict::TooFew => theme::dim(),
+            };
+            spans.push(Span::styled(
+                format!("{} {}", clean(&a.attribute), a.verdict.label()),
+                style,
+            ));
+            let num = |v: Option<f64>| v.map_or_else(|| "-".into(), text::number);
+            if let Some(worst) = &a.worst_group {
+                spans.push(Span::styled(
+                    format!(
+                        " (worst {} SPD {} DIR {}, reference {}; |SPD| ≤ {}, DIR ≥ {}; {})",
+                        clean(worst),
+                        num(a.spd),
+                        num(a.dir),
+                        clean(a.reference.as_deref().unwrap_or("-")),
+                        text::number(a.thresholds.spd_max),
+                        text::number(a.thresholds.dir_min),
+                        row.source.label()
+                    ),
+                    theme::dim(),
+                ));
+            }
+        }
+        Some(Line::from(spans))
+    }
+
     fn summary(&self) -> Line<'static> {
         let Some(view) = self.view.data.as_ref() else {
             return Line::default();
@@ -263,12 +310,10 @@ impl DriftScreen {
         let state = self
             .view
             .panel_state(&rc.snap.metrics, |v| v.report.features.is_empty());
-        let a = areas(area, self.order.len());
-        if let Some(line) = panel::stale_line(&state) {
-            frame.render_widget(line, a.summary);
-        } else {
-            frame.render_widget(self.summary(), a.summary);
-        }
+        let a = areas(area, self.order.len(), self.summary_lines());
+        let mut lines = vec![panel::stale_line(&state).unwrap_or_else(|| self.summary())];
+        lines.extend(self.fairness_line());
+        frame.render_widget(ratatui::widgets::Paragraph::new(lines), a.summary);
         let body = Rect {
             height: a.table.height + a.lower.height,
             ..a.table
