@@ -170,14 +170,18 @@ fn no_profile(model: &str, version: &str) -> Failure {
 }
 
 /// The version to report and why.
-struct Choice {
-    version: String,
+pub(crate) struct Choice {
+    /// The version.
+    pub(crate) version: String,
     source: &'static str,
     reason: String,
     served: Vec<ServedDoc>,
 }
 
-async fn choose_version(
+/// `--version` resolved, else the version the model's workloads serve
+/// most (canaries after), else the default alias, else the latest version
+/// (`drift`, `report` and `fairness` pick alike).
+pub(crate) async fn choose_version(
     console: &Console,
     model: &RegisteredModel,
     wanted: Option<&str>,
@@ -252,7 +256,7 @@ async fn choose_version(
     Err(Failure::Backend(BackendError::not_found(
         Backend::Registry,
         format!(
-            "model {:?} has no version to compare (none served, no {alias} alias, none registered)",
+            "model {:?} has no version to look at (none served, no {alias} alias, none registered)",
             model.name
         ),
     )))

@@ -8,16 +8,13 @@
 //! Drift screen's too.
 //! Prints a summary of what was written.
 
-use super::resolve::{require_model, resolve_version};
+use super::resolve::require_model;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::failure::{Exit, Failure};
 use crate::render::Printer;
 use crate::render::table::clean;
 use modeldeck_app::Session;
-use modeldeck_core::Console;
-use modeldeck_core::domain::RegisteredModel;
 use modeldeck_core::drift::text::{number, window};
-use modeldeck_core::error::{Backend, BackendError};
 use modeldeck_report::{Format, ReportRequest};
 use serde::Serialize;
 use std::path::Path;
@@ -56,7 +53,9 @@ pub async fn run(s: &Session, a: &ReportArgs) -> Result<Exit, Failure> {
     let format = choose_format(&a.file, a.format)?;
     let console = &s.console;
     let model = require_model(console, &a.model).await?;
-    let version = choose_version(console, &model, a.version.as_deref()).await?;
+    let version = super::drift::choose_version(console, &model, a.version.as_deref())
+        .await?
+        .version;
     let max_charts = a.charts.or(match format {
         Format::Html => None,
         Format::Svg | Format::Png => Some(modeldeck_report::DEFAULT_IMAGE_CHARTS),
@@ -161,47 +160,6 @@ fn choose_format(file: &Path, given: Option<ReportFormat>) -> Result<Format, Fai
             clean(&file.display().to_string())
         ))
     })
-}
-
-/// `--version` resolved, else the version the model's workloads serve
-/// most, else its `champion` alias, else its latest version.
-async fn choose_version(
-    console: &Console,
-    model: &RegisteredModel,
-    wanted: Option<&str>,
-) -> Result<String, Failure> {
-    if let Some(w) = wanted {
-        let versions = console.list_versions(&model.name).await?;
-        return resolve_version(model, &versions, w);
-    }
-    console.refresh_cluster().await;
-    let snap = console.snapshot();
-    let mut served: Vec<(String, usize)> = Vec::new();
-    for w in snap.workloads_of(&model.name) {
-        if let Some(v) = &w.served_version {
-            match served.iter_mut().find(|(s, _)| s == v) {
-                Some((_, n)) => *n += 1,
-                None => served.push((v.clone(), 1)),
-            }
-        }
-    }
-    served.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let alias = modeldeck_promotion::service::PromotionOptions::default().default_alias;
-    served
-        .into_iter()
-        .map(|(v, _)| v)
-        .next()
-        .or_else(|| model.aliases.get(&alias).cloned())
-        .or_else(|| model.latest_version.clone())
-        .ok_or_else(|| {
-            Failure::Backend(BackendError::not_found(
-                Backend::Registry,
-                format!(
-                    "model {:?} has no version to report on (none served, no {alias} alias, none registered)",
-                    model.name
-                ),
-            ))
-        })
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a
