@@ -130,3 +130,84 @@ async fn our_job_is_the_one_kubectl_create_job_from_cronjob_makes() {
         "drift"
     );
 }
+
+fn kubectl_text(kubeconfig: &std::path::Path, cache: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// kubectl's own Job from `create job --from=cronjob` on the simulated
+/// server: the simulated Job controller runs it to completion and `kubectl get job`
+/// prints the columns the real server prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_sees_a_job_it_created_from_the_cronjob_complete() {
+    let seed = Seed {
+        objects: vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml"}}),
+            json!({"apiVersion": "batch/v1", "kind": "CronJob",
+                "metadata": {"name": "nightly", "namespace": "ml"},
+                "spec": {"schedule": "0 3 * * *", "suspend": true, "jobTemplate": {"spec": {"template": {
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "t", "image": "train:1"}]}}}}}}),
+        ],
+        ..Seed::default()
+    };
+    let s = server("lab", seed, true).await;
+    let dir = scratch();
+    let kc = kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]);
+    let cache = dir.0.join("cache");
+    let (kc2, c2) = (kc.clone(), cache.clone());
+    let table = tokio::task::spawn_blocking(move || {
+        // `kubectl create job` posts protobuf, which the simulated server
+        // does not read: post kubectl's own Job as JSON instead.
+        let job = kubectl_text(
+            &kc2,
+            &c2,
+            &[
+                "-n",
+                "ml",
+                "create",
+                "job",
+                "by-hand",
+                "--from=cronjob/nightly",
+                "--dry-run=client",
+                "-o",
+                "json",
+            ],
+        );
+        let file = c2.with_file_name("job.json");
+        std::fs::write(&file, job).unwrap();
+        kubectl_text(&kc2, &c2, &["create", "-f", file.to_str().unwrap()]);
+        let mut last = String::new();
+        for _ in 0..150 {
+            last = kubectl_text(&kc2, &c2, &["-n", "ml", "get", "job", "by-hand"]);
+            if last.contains("Complete") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        last
+    })
+    .await
+    .unwrap();
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
+        "{table}"
+    );
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(&row[..3], ["by-hand", "Complete", "1/1"], "{table}");
+}

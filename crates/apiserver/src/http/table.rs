@@ -59,6 +59,16 @@ fn columns(res: ResourceId) -> Vec<Col> {
             ("Last Schedule", "string", 0),
             ("Age", "string", 0),
         ],
+        ids::JOBS => vec![
+            ("Name", "string", 0),
+            ("Status", "string", 0),
+            ("Completions", "string", 0),
+            ("Duration", "string", 0),
+            ("Age", "string", 0),
+            ("Containers", "string", 1),
+            ("Images", "string", 1),
+            ("Selector", "string", 1),
+        ],
         ids::INFERENCESERVICES => vec![
             ("Name", "string", 0),
             ("URL", "string", 0),
@@ -119,6 +129,13 @@ pub fn pod_status(o: &Value) -> String {
         .unwrap_or_default();
     for c in &statuses {
         if let Some(r) = c.pointer("/state/waiting/reason").and_then(Value::as_str) {
+            return r.to_string();
+        }
+        // A finished container shows why it ended (`Completed`, `Error`).
+        if let Some(r) = c
+            .pointer("/state/terminated/reason")
+            .and_then(Value::as_str)
+        {
             return r.to_string();
         }
     }
@@ -207,6 +224,46 @@ fn cells(res: ResourceId, o: &Value, now_ms: i64) -> Vec<Value> {
                 json!(age(first.or(created), now_ms)),
                 json!(i(o, "/count")),
                 json!(name),
+            ]
+        }
+        ids::JOBS => {
+            let cond = |t: &str| {
+                o.pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|cs| cs.iter().any(|c| c["type"] == t && c["status"] == "True"))
+            };
+            let status = if cond("Complete") {
+                "Complete"
+            } else if cond("Failed") {
+                "Failed"
+            } else if o.pointer("/spec/suspend") == Some(&json!(true)) {
+                "Suspended"
+            } else {
+                "Running"
+            };
+            let t = |p: &str| {
+                o.pointer(p)
+                    .and_then(Value::as_str)
+                    .and_then(crate::time::parse_rfc3339)
+            };
+            let duration = t("/status/startTime").map_or(String::new(), |st| {
+                let end = t("/status/completionTime").unwrap_or(now_ms);
+                crate::time::human_duration((end - st) / 1000)
+            });
+            let (cs, images) = containers(o, "/spec/template/spec/containers");
+            vec![
+                json!(name),
+                json!(status),
+                json!(format!(
+                    "{}/{}",
+                    i(o, "/status/succeeded"),
+                    i(o, "/spec/completions").max(1)
+                )),
+                json!(duration),
+                json!(a),
+                json!(cs),
+                json!(images),
+                json!(selector(o)),
             ]
         }
         ids::CRONJOBS => {
