@@ -430,3 +430,64 @@ async fn a_labelled_workflow_template_starts_a_workflow_referring_to_it() {
         Some("2026-12-05T09:10:00Z")
     );
 }
+
+/// A run whose pod fails (the simulated controller's exit-code annotation)
+/// reads as failed with the server's reason, and its log says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_run_is_followed_to_failed_with_the_reason() {
+    let mut failing = cron("ml", "churn-train", "churn");
+    failing["spec"]["jobTemplate"]["spec"]["template"]["metadata"] = json!({"annotations": {"sandbox.modeldeck.io/exit-code": "3", "sandbox.modeldeck.io/run-seconds": "1"}});
+    let seed = Seed {
+        objects: vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml"}}),
+            failing,
+        ],
+        ..Seed::default()
+    };
+    let s = server("alpha", seed, false).await;
+    let dir = scratch();
+    let kube = adapter(
+        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap()]),
+        Duration::from_secs(10),
+    );
+    let sb = Sandbox::demo().unwrap();
+    let b = sb.backends();
+    let console = Console::new(
+        Backends {
+            cluster: Arc::new(kube),
+            registry: b.registry.clone(),
+            metrics: b.metrics.clone(),
+        },
+        ConsoleOptions::default(),
+    );
+    let (_, audit) = sink();
+    let out = console
+        .retrain(&order("churn", "drift"), &audit)
+        .await
+        .unwrap();
+    let mut run = out.run;
+    for _ in 0..150 {
+        run = console.retrain_status(&run, 3).await.unwrap();
+        if run.phase.is_done() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(run.phase, RetrainPhase::Failed, "{run:?}");
+    assert_eq!((run.failed, run.succeeded), (1, 0));
+    assert_eq!(
+        run.message.as_deref(),
+        Some("Job has reached the specified backoff limit")
+    );
+    assert!(
+        run.completed_at.is_none(),
+        "a failed Job has no completionTime"
+    );
+    assert!(
+        run.log_tail
+            .last()
+            .is_some_and(|l| l.contains("training failed (exit code 3)")),
+        "{:?}",
+        run.log_tail
+    );
+}
