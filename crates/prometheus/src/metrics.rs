@@ -128,7 +128,14 @@ impl PrometheusMetrics {
             ("window", self.templates.window.clone()),
             ("by", self.templates.by_clause()),
         ];
-        vars.extend(extra.iter().cloned());
+        // An extra value replaces the default of the same name (a range
+        // query's rate window).
+        for (k, v) in extra {
+            match vars.iter_mut().find(|(n, _)| n == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => vars.push((k, v.clone())),
+            }
+        }
         let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         Ok(render(template, &refs))
     }
@@ -303,8 +310,11 @@ impl Metrics for PrometheusMetrics {
         range: TimeRange,
     ) -> PortResult<Series> {
         let (name, template, q) = self.templates.workload_template(signal);
-        let extra: Vec<(&str, String)> =
+        let mut extra: Vec<(&str, String)> =
             q.map(|q| ("quantile", q.to_string())).into_iter().collect();
+        if let Some(w) = rate_window(&self.templates.window, range.step_ms) {
+            extra.push(("window", w));
+        }
         let promql = self.render_for(name, template, target, &extra)?;
         let rq = RangeQuery::clamped(range.start, range.end, range.step_ms)
             .map_err(|e| port_error(e, name))?;
@@ -391,5 +401,46 @@ impl Metrics for PrometheusMetrics {
     ) -> PortResult<Vec<(Timestamp, modeldeck_core::drift::LiveFeature)>> {
         self.sample_range(model, version, profile, feature, window_ms, range)
             .await
+    }
+}
+
+/// The rate window of a range query at `step_ms`: the template's window,
+/// or the step when the step is longer, so each point covers its whole
+/// step (as Grafana's `$__rate_interval` does). A 7-day chart at a
+/// 25-minute step then neither skips what happened between its points nor
+/// comes back empty where samples are sparser than the template window.
+/// `None` keeps the template's window (also when it is not a plain
+/// `<n><s|m|h|d|w>` duration).
+pub(crate) fn rate_window(template_window: &str, step_ms: i64) -> Option<String> {
+    let w = template_window.trim();
+    let split = w.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = w.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 604_800_000,
+        _ => return None,
+    };
+    let window_ms = n.checked_mul(unit_ms)?;
+    (step_ms > window_ms).then(|| format!("{}s", (step_ms + 999) / 1000))
+}
+
+#[cfg(test)]
+mod rate_window_tests {
+    use super::rate_window;
+
+    #[test]
+    fn the_window_covers_at_least_the_step() {
+        assert_eq!(rate_window("5m", 16_000), None);
+        assert_eq!(rate_window("5m", 300_000), None);
+        assert_eq!(rate_window("5m", 1_516_000).as_deref(), Some("1516s"));
+        assert_eq!(rate_window("1h", 1_516_000), None);
+        assert_eq!(rate_window("30s", 45_500).as_deref(), Some("46s"));
+        // Not a plain duration: the template's own window is kept.
+        assert_eq!(rate_window("1h30m", 86_400_000), None);
+        assert_eq!(rate_window("$__rate_interval", 86_400_000), None);
     }
 }
