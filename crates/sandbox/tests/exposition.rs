@@ -427,6 +427,10 @@ async fn outcome_counters_are_the_worlds_outcome_counts() {
         );
         let ours = increase(&a, &b, &key);
         assert!(c.count > 10.0, "{c:?}");
-        assert!((ours / c.count - 1.0).abs() < 0.02, "{key}: {ours} vs {}", c.count);
+        assert!(
+            (ours / c.count - 1.0).abs() < 0.02,
+            "{key}: {ours} vs {}",
+            c.count
+        );
     }
 }
