@@ -262,7 +262,7 @@ pub struct ClusterCheckArgs {
 pub enum SandboxCommand {
     /// Serve the simulated world's clusters by the Kubernetes REST conventions on loopback,
     /// write a kubeconfig, and serve until ctrl-c (kubectl and client libraries work unchanged).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write the simulated world's models, versions, runs (params, metrics, tags),
     /// reference profiles and aliases into a real MLflow (idempotent: versions
     /// already seeded are skipped). Credentials from MLFLOW_TRACKING_USERNAME /

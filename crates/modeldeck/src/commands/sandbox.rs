@@ -218,7 +218,7 @@ mod tests {
         let argv = ["modeldeck", "sandbox", "serve", "--users", "alice,bob"];
         let cli = Cli::try_parse_from(argv.iter().chain(flags)).unwrap();
         match cli.command {
-            Some(Command::Sandbox(SandboxCommand::Serve(a))) => a,
+            Some(Command::Sandbox(SandboxCommand::Serve(a))) => *a,
             other => panic!("not sandbox serve: {other:?}"),
         }
     }
