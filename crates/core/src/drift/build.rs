@@ -11,12 +11,13 @@
 //! significant digits when that keeps them apart and moves no reference
 //! value to another bin (shorter labels, the same `le` text everywhere), then
 //! equal edges are merged and so is an inner bin no reference value falls
-//! in (a discrete column has fewer bins, one per value). When the
-//! first edge is the minimum itself (ties at the minimum hold more than
-//! the tail: a discrete or a constant column), an edge halfway below it is
-//! added, so the minimum's values get their own bin instead of filling the
-//! underflow bin; the underflow bin is then empty and a live value below
-//! the training minimum is out of range.
+//! in (a discrete column has fewer bins, one per value). Each outer bin
+//! then holds at most `floor(TAIL * rows)` reference values: none below
+//! 2,000 rows (the first edge goes below the minimum, halfway to the next
+//! edge, and the last edge is the maximum), and none when ties at the
+//! minimum or the maximum hold more than the tail (a discrete or constant
+//! column keeps its extreme values in their own inner bins). A live value
+//! outside the training range is then out of range.
 //!
 //! **Missing values** (`None`, NaN) are counted in `missing`; infinities
 //! are counted in the underflow or overflow bin and left out of the edges
@@ -333,16 +334,52 @@ pub fn frozen_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
             _ => edges.push(e),
         }
     }
-    let min = sorted[0];
-    if edges[0] <= min {
-        let gap = match edges.get(1) {
-            Some(&next) => (next - min) / 2.0,
-            None => 0.5 * min.abs().max(1.0),
+    // Each outer bin holds at most k = floor(TAIL * n) reference values:
+    // none below 2,000 rows, where the tail quantiles fall between the two
+    // smallest (largest) values, and none when ties at the minimum or the
+    // maximum hold more than the tail (a discrete column).
+    let n = sorted.len();
+    let k = (TAIL * n as f64).floor() as usize;
+    let last = edges[edges.len() - 1];
+    if n - at_or_below(last) > k {
+        // The (k+1)-th largest value is above `last`: the edges stay increasing.
+        let top = if k > 0 && sorted[n - k - 1] < sorted[n - k] {
+            sorted[n - k - 1]
+        } else {
+            sorted[n - 1]
         };
-        let below = min - gap;
-        if below < min && below.is_finite() {
-            edges.insert(0, below);
+        if let Some(e) = edges.last_mut() {
+            *e = top;
         }
+    }
+    if at_or_below(edges[0]) > k {
+        let min = sorted[0];
+        let first = edges[0];
+        // A reference value as first edge (ties) keeps its own bin and gets
+        // one below it; an interpolated one is replaced.
+        let keep = is_value(first);
+        let next = edges
+            .iter()
+            .skip(usize::from(!keep))
+            .copied()
+            .find(|&e| e > min);
+        let below = if k > 0 && sorted[k - 1] < sorted[k] {
+            sorted[k - 1]
+        } else {
+            let b = min - next.map_or(0.5 * min.abs().max(1.0), |e| (e - min) / 2.0);
+            Some(round_sig(b, 6)).filter(|&r| r < min).unwrap_or(b)
+        };
+        if below < first && below.is_finite() {
+            if keep {
+                edges.insert(0, below);
+            } else {
+                edges[0] = below;
+            }
+        }
+    }
+    if edges.windows(2).any(|w| w[0] >= w[1]) {
+        // Not reachable by the rules above; never hand out a bad profile.
+        edges = dedup(edges);
     }
     edges
 }

@@ -72,17 +72,15 @@ fn continuous_columns_get_tail_and_decile_edges() {
         .unwrap();
     let (edges, counts) = edges_counts(&f);
     assert_eq!(edges.len(), 11, "{edges:?}");
-    // 0.05 % and 99.95 % quantiles: np.quantile(range(1000), [0.0005, 0.9995])
-    assert_eq!(edges[0], 0.4995);
-    assert_eq!(edges[10], 998.501); // 998.5005 to 6 significant digits
-    assert_eq!(edges[5], 499.5);
-    // Only the minimum and the maximum are in the outer bins.
-    assert_eq!(counts[0], 1);
-    assert_eq!(counts[11], 1);
-    assert_eq!(counts.iter().sum::<u64>(), 1000);
-    for c in &counts[1..11] {
-        assert!((99..=101).contains(c), "{counts:?}");
-    }
+    // The deciles, np.quantile(range(1000), [0.1, .., 0.9]).
+    assert_eq!(
+        &edges[1..10],
+        &[99.9, 199.8, 299.7, 399.6, 499.5, 599.4, 699.3, 799.2, 899.1]
+    );
+    // Under 2,000 rows the 0.05 % tails hold no value: the first edge goes
+    // below the minimum (halfway to the next edge), the last is the maximum.
+    assert_eq!((edges[0], edges[10]), (-49.95, 999.0));
+    assert_eq!(counts, [&[0][..], &[100; 10], &[0]].concat());
     let s = f.stats.unwrap();
     assert_eq!((s.min, s.max, s.mean), (0.0, 999.0, 499.5));
     assert!((s.std - 288.674_990_257_210_5).abs() < 1e-9, "{}", s.std);
@@ -127,8 +125,25 @@ fn discrete_columns_merge_edges_and_keep_the_minimum_out_of_underflow() {
         .finish("t", &BuildOptions::default())
         .unwrap();
     let (edges, counts) = edges_counts(&f);
-    assert_eq!(edges, vec![852_033_600_000_000.0, 1_704_067_200_000_000.0]);
+    assert_eq!(edges, vec![852_034_000_000_000.0, 1_704_067_200_000_000.0]);
     assert_eq!(counts, vec![0, 4, 0]);
+}
+
+#[test]
+fn outer_bins_hold_the_tails_from_2000_rows() {
+    // 20,000 distinct values: 10 (0.05 %) in each outer bin.
+    let values: Vec<Option<f64>> = (0..20_000).map(|i| Some(f64::from(i) * 0.5)).collect();
+    let f = numeric_col(&values)
+        .finish("x", &BuildOptions::default())
+        .unwrap();
+    let (edges, counts) = edges_counts(&f);
+    assert_eq!((counts[0], counts[11]), (10, 10), "{edges:?}");
+    // Two values: one inner bin, nothing out of range.
+    let f = numeric_col(&[Some(1.0), Some(2.0)])
+        .finish("x", &BuildOptions::default())
+        .unwrap();
+    let (edges, counts) = edges_counts(&f);
+    assert_eq!((edges, counts), (vec![0.5, 2.0], vec![0, 2, 0]));
 }
 
 #[test]
