@@ -2,6 +2,7 @@
 //! implements, and the [`Console`] facade that joins them into one live
 //! [`Snapshot`]. Nothing here knows a terminal, a webview or a wire format.
 
+pub mod card;
 pub mod chart;
 pub mod compare;
 pub mod config;

@@ -68,6 +68,7 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             drift,
         };
         let mut model = build_model(seed, &plan, start);
+        model.tags.extend(spec.tags.clone());
         model
             .aliases
             .insert("champion".into(), champion.to_string());

@@ -80,6 +80,9 @@ pub(crate) struct ModelSpec {
     pub promotion: Option<PromotionSpec>,
     /// How the model's input data moves (`[models.drift]`).
     pub drift: Option<DriftSpec>,
+    /// Extra model tags (`[models.tags]`): the card's `modeldeck.card.*`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A model's drift scenarios (crates/sandbox/README.md, "Drift").
@@ -104,8 +107,7 @@ pub(crate) struct SuddenSpec {
     pub shift: f64,
 }
 
-/// A linear drift that started `days` before the start and has reached
-/// `shift` by then (and goes on at that pace).
+/// A linear drift begun `days` before the start, at `shift` by then and going on.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GradualSpec {
@@ -590,8 +592,7 @@ fn line_of(text: &str, at: usize) -> usize {
 
 /// A DNS-1123 label, as Kubernetes names and MLflow-friendly model names.
 fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
+    (1..=63).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
