@@ -16,7 +16,9 @@ use std::time::Duration;
 
 /// The policy of the simulated world: one approval, short bake, with the
 /// classifier metrics compared for the fraud models (so the demo's gate
-/// checklist has numbers). Every front end on the sandbox uses this one.
+/// checklist has numbers); other models need a model card with intended
+/// use, limitations and owner (the demo's ltv-estimator lacks the last two,
+/// docs/model-card.md). Every front end on the sandbox uses this one.
 pub const SANDBOX_POLICY: &str = r#"
 [default]
 min_approvals = 1
@@ -24,6 +26,7 @@ approval_ttl = "24h"
 bake = "20s"
 rollout_poll = "2s"
 rollout_timeout = "5m"
+card_required = ["intended_use", "limitations", "owner"]
 
 [[rules]]
 models = "fraud-*"

@@ -97,7 +97,7 @@ impl SessionOptions {
 #[derive(Debug)]
 enum Origin {
     /// A profile and its policy set (checked when the session opened).
-    Profile(Box<Profile>, PolicySet),
+    Profile(Box<Profile>, Box<PolicySet>),
     Sandbox(Mutex<SandboxWorld>),
 }
 
@@ -196,7 +196,7 @@ impl Session {
                 Ok(Session {
                     console,
                     paths: opts.paths,
-                    origin: Origin::Profile(Box::new(profile), policies),
+                    origin: Origin::Profile(Box::new(profile), Box::new(policies)),
                     journal,
                     journal_key,
                     promotions: OnceLock::new(),
@@ -242,7 +242,7 @@ impl Session {
         let journal = (self.journal.as_path(), self.journal_key.clone());
         match &self.origin {
             Origin::Profile(_, policies) => {
-                promotions::for_profile(&self.console, policies.clone(), journal)
+                promotions::for_profile(&self.console, (**policies).clone(), journal)
             }
             Origin::Sandbox(w) => {
                 let w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

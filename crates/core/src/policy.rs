@@ -64,6 +64,43 @@ pub struct FairnessRule {
     pub max_gap: f64,
 }
 
+/// What fails the drift gate when the targets' version has a reference
+/// profile: any drifted feature (as Evidently's `DataDriftTestPreset` fails
+/// on any `TestColumnDrift`), or only dataset drift (the share of drifted
+/// features at the profile's `dataset_share`, as `TestShareOfDriftedColumns`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftFailOn {
+    /// Any input feature whose score passes its threshold.
+    #[default]
+    Feature,
+    /// Only dataset drift.
+    Dataset,
+}
+
+/// Data-quality limits on the live data of the targets' version, read over
+/// [`Policy::drift_window`] against its reference profile. Rates are 0..=1.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataQualityRule {
+    /// Highest live missing rate of any feature.
+    pub missing_rate_max: Option<f64>,
+    /// Highest rise of a feature's missing rate over the reference's.
+    pub missing_increase_max: Option<f64>,
+    /// Highest share of a numeric feature's live values outside the
+    /// reference's range (its underflow and overflow bins).
+    pub out_of_range_max: Option<f64>,
+}
+
+impl DataQualityRule {
+    /// Whether any limit is set.
+    pub fn is_set(&self) -> bool {
+        self.missing_rate_max.is_some()
+            || self.missing_increase_max.is_some()
+            || self.out_of_range_max.is_some()
+    }
+}
+
 /// A duration written `500ms`, `90s`, `15m`, `24h`, `7d`, or as seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Span(pub Duration);
@@ -139,8 +176,17 @@ impl<'de> Deserialize<'de> for Span {
 pub struct Policy {
     /// Metrics compared against the champion.
     pub metrics: Vec<MetricRule>,
-    /// Highest acceptable feature PSI on the targets (`None`: no drift gate).
+    /// Highest acceptable feature PSI on the targets (`None`: no drift
+    /// gate). Used when the targets' version has no reference profile (or
+    /// the metrics backend no live distributions): with one, each feature
+    /// is judged by its own method and threshold (`drift::evaluate`).
     pub drift_max_psi: Option<f64>,
+    /// The live window the drift and data-quality gates read (1m..=90d).
+    pub drift_window: Span,
+    /// What fails the drift gate when a reference profile is there.
+    pub drift_fail_on: DriftFailOn,
+    /// Data-quality limits (none set: no `data_quality` gate).
+    pub data_quality: DataQualityRule,
     /// Live SLOs.
     pub slo: Slo,
     /// Fairness gap limit (`None`: no fairness gate).
@@ -168,6 +214,10 @@ pub struct Policy {
     /// admission policy, `modeldeck cluster install`). On by default: off,
     /// anyone who may write registry tags can forge an approval there.
     pub require_bound_approvals: bool,
+    /// Model card fields the candidate's card must have before approval
+    /// and execution (`["intended_use", "limitations", "owner"]`; empty:
+    /// no `card` gate). Keys are [`crate::card::CardField`]'s.
+    pub card_required: Vec<crate::card::CardField>,
 }
 
 impl Default for Policy {
@@ -175,6 +225,9 @@ impl Default for Policy {
         Policy {
             metrics: Vec::new(),
             drift_max_psi: Some(0.25),
+            drift_window: Span(Duration::from_secs(24 * 3600)),
+            drift_fail_on: DriftFailOn::Feature,
+            data_quality: DataQualityRule::default(),
             slo: Slo::default(),
             fairness: None,
             min_approvals: 1,
@@ -185,6 +238,7 @@ impl Default for Policy {
             bake: Span(Duration::from_secs(60)),
             canary_steps: Vec::new(),
             require_bound_approvals: true,
+            card_required: Vec::new(),
         }
     }
 }
@@ -208,6 +262,25 @@ impl Policy {
         }
         if let Some(v) = self.drift_max_psi {
             finite("drift_max_psi", v)?;
+        }
+        let w = self.drift_window.0;
+        if w < Duration::from_secs(60) || w > Duration::from_secs(90 * 86_400) {
+            return Err(format!(
+                "drift_window must be between 1m and 90d, got {}",
+                self.drift_window
+            ));
+        }
+        let q = &self.data_quality;
+        for (what, v) in [
+            ("data_quality.missing_rate_max", q.missing_rate_max),
+            ("data_quality.missing_increase_max", q.missing_increase_max),
+            ("data_quality.out_of_range_max", q.out_of_range_max),
+        ] {
+            if let Some(v) = v
+                && !(0.0..=1.0).contains(&v)
+            {
+                return Err(format!("{what} must be a rate between 0 and 1, got {v}"));
+            }
         }
         if let Some(v) = self.slo.latency_p99_max_secs {
             finite("slo.latency_p99_max_secs", v)?;

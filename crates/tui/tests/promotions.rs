@@ -102,12 +102,17 @@ async fn detail_shows_a_failing_gate_and_the_requesters_disabled_actions() {
             .promotion
             .gates
             .iter()
-            .find(|g| g.name == "drift")
+            .find(|g| g.name == "data_quality")
             .unwrap()
             .clone();
         assert_eq!(drift.status, modeldeck_core::domain::GateStatus::Fail);
-        assert!(drift.detail.contains("max PSI"), "{}", drift.detail);
-        assert!(drift.detail.contains(") > 5.000e-4"), "{}", drift.detail);
+        assert!(
+            drift
+                .detail
+                .starts_with("device_risk_score missing 6.08% (reference 0.58%) > 2%"),
+            "{}",
+            drift.detail
+        );
         snap(&mut t, "promotion_detail_failing_gate", w, h);
         if w == 200 {
             let screen = t.draw();

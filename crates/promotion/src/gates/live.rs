@@ -145,7 +145,7 @@ pub fn slo_gates(
         .collect()
 }
 
-fn worse(a: GateStatus, b: GateStatus) -> GateStatus {
+pub(crate) fn worse(a: GateStatus, b: GateStatus) -> GateStatus {
     let rank = |s| match s {
         GateStatus::Fail => 3,
         GateStatus::Inconclusive => 2,

@@ -8,11 +8,17 @@
 //! needed values makes it **Inconclusive** (a human decides); a gate with
 //! nothing to look at yet is **Pending**.
 
+mod card;
+pub mod drift_eval;
 mod live;
 mod metrics;
+pub mod quality;
 
+pub use card::{CARD_GATE, card_gate};
+pub use drift_eval::{drift_and_quality, drift_gate_evaluated};
 pub use live::{drift_gate, slo_gates};
 pub use metrics::{fairness_gate, metric_gates};
+pub use quality::quality_gate;
 
 use crate::policy::Policy;
 use modeldeck_core::console::Backends;
@@ -43,6 +49,28 @@ pub(crate) fn gate(
     }
 }
 
+/// A target of a promotion as the gates see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The workload.
+    pub workload: WorkloadRef,
+    /// The version its canary serves, if it runs one.
+    pub canary: Option<String>,
+    /// The version it serves now (its stable traffic), when known.
+    pub served: Option<String>,
+}
+
+impl Target {
+    /// A target known by its ref only.
+    pub fn new(workload: WorkloadRef) -> Target {
+        Target {
+            workload,
+            canary: None,
+            served: None,
+        }
+    }
+}
+
 /// The candidate and the champion as read from the registry.
 #[derive(Debug, Clone)]
 pub struct Contenders {
@@ -62,14 +90,15 @@ pub async fn run_of(b: &Backends, v: &ModelVersion) -> PortResult<Option<RunData
 }
 
 /// Every policy gate for `contenders` on `targets` (pre-execution uses
-/// [`SloScope::Canary`]: metrics, fairness, drift, canary SLOs; post-deploy
+/// [`SloScope::Canary`]: metrics, fairness, drift, data quality, canary
+/// SLOs; post-deploy
 /// [`SloScope::PostDeploy`]: the SLOs on every target). The metrics port is
 /// told each target serves the promoted model (the candidate's).
 pub async fn evaluate(
     b: &Backends,
     policy: &Policy,
     contenders: &Contenders,
-    targets: &[(WorkloadRef, Option<String>)],
+    targets: &[Target],
     scope: SloScope,
 ) -> Vec<GateResult> {
     let mut out = Vec::new();
@@ -79,22 +108,35 @@ pub async fn evaluate(
         if let Some(g) = fairness_gate(policy, &contenders.candidate) {
             out.push(g);
         }
-    }
-    if scope == SloScope::Canary && policy.drift_max_psi.is_some() {
-        let mut drift = Vec::new();
-        for (t, _) in targets {
-            let asked = MetricsTarget::new(t.clone(), model.as_str());
-            drift.push((t.clone(), b.metrics.feature_drift(&asked).await));
+        if !policy.card_required.is_empty() {
+            let registered = b.registry.get_model(model).await;
+            out.extend(card_gate(policy, &registered, &contenders.candidate));
         }
-        out.extend(drift_gate(policy, &drift));
+    }
+    if scope == SloScope::Canary {
+        let champion = contenders
+            .champion
+            .as_ref()
+            .map(|(v, _)| v.version.as_str());
+        out.extend(
+            drift_and_quality(
+                b,
+                policy,
+                model,
+                &contenders.candidate.0.version,
+                champion,
+                targets,
+            )
+            .await,
+        );
     }
     let scoped: Vec<WorkloadRef> = targets
         .iter()
-        .filter(|(_, canary)| {
+        .filter(|t| {
             scope == SloScope::PostDeploy
-                || canary.as_deref() == Some(&contenders.candidate.0.version)
+                || t.canary.as_deref() == Some(&contenders.candidate.0.version)
         })
-        .map(|(t, _)| t.clone())
+        .map(|t| t.workload.clone())
         .collect();
     let health = if scoped.is_empty() {
         Ok(Default::default())
@@ -130,6 +172,15 @@ pub fn digest(gates: &[GateResult]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The failing `card` gate, if any: it blocks approval too (a policy's
+/// `card_required` holds before anyone approves).
+pub fn card_failure(gates: &[GateResult]) -> Option<GateResult> {
+    gates
+        .iter()
+        .find(|g| g.name == CARD_GATE && g.status == GateStatus::Fail)
+        .cloned()
+}
+
 /// The gates that are not Pass or Pending, i.e. that block execution.
 pub fn blocking(gates: &[GateResult]) -> (Vec<GateResult>, Vec<GateResult>) {
     let failed = gates
@@ -160,5 +211,7 @@ pub(crate) fn num(v: f64) -> String {
     }
 }
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 mod tests;

@@ -235,6 +235,11 @@ impl Promotions {
                     ),
                 );
             }
+            if action == ActionKind::Approve
+                && let Some(card) = gates::card_failure(&status.promotion.gates)
+            {
+                return ActionCheck::no(action, format!("gate failed: card: {}", card.detail));
+            }
             match &approve_rbac {
                 Some(e) => ActionCheck::no(action, e.clone()),
                 None => ActionCheck::ok(action),

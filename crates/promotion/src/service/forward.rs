@@ -261,7 +261,7 @@ impl Promotions {
             candidate: (l.version.clone(), Ok(None)),
             champion: None,
         };
-        let targets: Vec<_> = r.targets.iter().map(|t| (t.clone(), None)).collect();
+        let targets: Vec<_> = r.targets.iter().cloned().map(gates::Target::new).collect();
         gates::evaluate(
             &self.backends,
             policy,

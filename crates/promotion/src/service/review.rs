@@ -10,7 +10,7 @@ use super::request::invalid;
 use crate::error::{PromotionError, Result};
 use crate::gates::{self, SloScope};
 use crate::tags::{self, ApprovalRecord, CancelRecord, GateStamp, RequestRecord, TagKind};
-use modeldeck_core::domain::{Approval, Decision, Promotion, PromotionState, WorkloadRef};
+use modeldeck_core::domain::{Approval, Decision, Promotion, PromotionState};
 use serde_json::json;
 
 impl Promotions {
@@ -151,6 +151,13 @@ impl Promotions {
             SloScope::Canary,
         )
         .await;
+        // A policy's required model card fields hold before approval: an
+        // approval of a model nobody documented is refused, not recorded.
+        if decision == Decision::Approve
+            && let Some(card) = gates::card_failure(&gate_values)
+        {
+            return Err(PromotionError::GateFailed { gates: vec![card] });
+        }
         let now = self.now();
         let record = ApprovalRecord {
             v: tags::SCHEMA,
@@ -338,21 +345,18 @@ pub(crate) fn describe(r: &RequestRecord) -> String {
     )
 }
 
-/// Each target with the version its canary serves, for SLO gates.
-pub(crate) fn canaries(
-    r: &RequestRecord,
-    obs: &super::Observed,
-) -> Vec<(WorkloadRef, Option<String>)> {
+/// Each target with the version its canary serves (for SLO gates) and the
+/// version it serves now (for the drift and data-quality gates).
+pub(crate) fn canaries(r: &RequestRecord, obs: &super::Observed) -> Vec<gates::Target> {
     r.targets
         .iter()
         .map(|t| {
-            (
-                t.clone(),
-                obs.workloads
-                    .get(t)
-                    .and_then(|w| w.canary.as_ref())
-                    .map(|c| c.version.clone()),
-            )
+            let w = obs.workloads.get(t);
+            gates::Target {
+                workload: t.clone(),
+                canary: w.and_then(|w| w.canary.as_ref()).map(|c| c.version.clone()),
+                served: w.and_then(|w| w.served_version.clone()),
+            }
         })
         .collect()
 }
