@@ -6,6 +6,7 @@ use modeldeck_core::error::Backend;
 use modeldeck_core::filter::Filter;
 use modeldeck_core::fleet::FleetColumn;
 
+mod card;
 mod drift;
 mod fairness;
 mod health;
@@ -13,6 +14,7 @@ mod profile;
 mod promote;
 mod report;
 mod retrain;
+pub use card::CardArgs;
 pub use drift::DriftArgs;
 pub use fairness::FairnessArgs;
 pub use health::HealthArgs;
@@ -173,6 +175,11 @@ pub enum Command {
     /// A workload's latency p50/p95/p99, request rate and error ratio over a
     /// window, as series.
     Health(HealthArgs),
+    /// A model's card: intended use, limitations, owner, training data,
+    /// evaluation and fairness results, license, contact, each with its
+    /// source (tags, description sections, run metrics); --check exits 5
+    /// when a field the promotion policy requires is missing.
+    Card(CardArgs),
     /// Start a run of a model's training pipeline (the CronJob or Argo
     /// WorkflowTemplate labelled modeldeck.io/retrain-for=<model>), recorded with
     /// the drift numbers that prompted it; --follow waits for it to finish.
@@ -466,6 +473,7 @@ impl Command {
             Command::Drift(_) => "drift",
             Command::Fairness(_) => "fairness",
             Command::Health(_) => "health",
+            Command::Card(_) => "card",
             Command::Retrain(_) => "retrain",
         }
     }
@@ -505,6 +513,7 @@ impl Command {
             Command::Drift(a) => Some(a.out),
             Command::Fairness(a) => Some(a.out),
             Command::Health(a) => Some(a.out),
+            Command::Card(a) => Some(a.out),
             Command::Retrain(a) => Some(a.out),
         }
     }

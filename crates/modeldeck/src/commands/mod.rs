@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod audit_shared;
+pub mod card;
 pub mod cluster;
 pub mod compare;
 pub mod config;
@@ -79,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Drift(args) => drift::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Fairness(args) => fairness::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Health(args) => health::run(&s, &args, Printer::new(args.out)).await,
+        Command::Card(args) => card::run(&s, &args, Printer::new(args.out)).await,
         Command::Retrain(args) => retrain::run(&s, &args).await,
         Command::Demo { .. }
         | Command::Audit(_)
