@@ -332,6 +332,28 @@ pub trait Metrics: Send + Sync {
         range: TimeRange,
     ) -> PortResult<Series>;
 
+    /// One signal of one workload over a range, one series per model
+    /// version serving it (a canary and its stable version side by side),
+    /// sorted by version. Adapters whose series carry no version answer
+    /// `Unsupported` (the default): front ends then show the blended
+    /// [`Metrics::signal_range`] and say so.
+    async fn signal_range_by_version(
+        &self,
+        target: &MetricsTarget,
+        signal: Signal,
+        range: TimeRange,
+    ) -> PortResult<Vec<(String, Series)>> {
+        let _ = (signal, range);
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Metrics,
+            crate::error::ErrorCode::Unsupported,
+            format!(
+                "{}: this metrics backend does not split serving signals by version",
+                target.workload
+            ),
+        ))
+    }
+
     /// Per-feature drift of the model a workload serves.
     async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>>;
 
