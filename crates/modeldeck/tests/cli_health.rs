@@ -2,8 +2,8 @@
 //! virtual instant): the documented fields, series named with their units
 //! and never more than two points per column nor 11,000 per series, every
 //! workload form resolving to the same workload, ambiguity and typos as
-//! errors with the documented exit codes, a canary's two versions named
-//! (and said to be mixed), a batch job without latency, and a promotion
+//! errors with the documented exit codes, a canary's two versions each
+//! with its series, a batch job without latency, and a promotion
 //! made by earlier commands showing as a marker.
 
 // Test crate: helpers outside #[test] fns may unwrap too (clippy.toml covers only #[test]).
@@ -168,7 +168,7 @@ fn every_workload_form_names_the_same_workload() {
 }
 
 #[test]
-fn a_canary_names_both_versions_and_says_the_series_mix_them() {
+fn a_canary_and_its_stable_version_each_have_their_series() {
     let doc = json(&["health", "prod-us/search/search-ranker"]);
     let served: Vec<(&str, &str, i64)> = doc["served"]
         .as_array()
@@ -183,7 +183,34 @@ fn a_canary_names_both_versions_and_says_the_series_mix_them() {
         })
         .collect();
     assert_eq!(served, [("5", "stable", 90), ("6", "canary", 10)]);
-    assert_eq!(doc["per_version"], false);
+    assert_eq!(doc["per_version"], true);
+    assert!(doc.get("per_version_note").is_none(), "{doc}");
+    for name in SIGNALS {
+        let s = &doc["signals"][*name];
+        let parts = s["by_version"].as_array().unwrap();
+        let who: Vec<(&str, &str)> = parts
+            .iter()
+            .map(|v| (v["version"].as_str().unwrap(), v["role"].as_str().unwrap()))
+            .collect();
+        assert_eq!(who, [("5", "stable"), ("6", "canary")], "{name}");
+        for v in parts {
+            assert_eq!(
+                v["points"].as_array().unwrap().len(),
+                s["points"].as_array().unwrap().len()
+            );
+        }
+    }
+    // The simulated canary takes 10 % of the requests; the two add up.
+    let rate = &doc["signals"]["request_rate_rps"];
+    let (stable, canary) = (
+        num(&rate["by_version"][0]["last"]),
+        num(&rate["by_version"][1]["last"]),
+    );
+    assert!(
+        (stable + canary - num(&rate["last"])).abs() < 0.01,
+        "{rate}"
+    );
+    assert!((canary / num(&rate["last"]) - 0.1).abs() < 0.001, "{rate}");
     let t = run(&[
         "--sandbox",
         "health",
@@ -193,10 +220,23 @@ fn a_canary_names_both_versions_and_says_the_series_mix_them() {
     ]);
     assert_eq!(t.code, 0, "{}", t.stderr);
     assert!(
-        t.stdout
-            .contains("serves v5 (stable, 90%) and v6 (canary, 10%): the series mix them"),
+        t.stdout.contains(
+            "serves v5 (stable, 90%) and v6 (canary, 10%): each signal per version below the workload's"
+        ),
         "{}",
         t.stdout
+    );
+    let rows: Vec<&str> = t
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  v6 canary"))
+        .collect();
+    assert_eq!(rows.len(), 5, "{}", t.stdout);
+    // A workload serving one version has no per-version series.
+    let one = json(&["health", "prod-eu/risk/fraud-detector"]);
+    assert!(
+        one["signals"]["latency_p99_s"].get("by_version").is_none(),
+        "{one}"
     );
 }
 

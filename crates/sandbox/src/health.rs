@@ -105,25 +105,70 @@ pub(crate) fn signal_at(
     signal: Signal,
     t: Timestamp,
 ) -> Option<f64> {
+    signal_of(world, w, signal, t, None)
+}
+
+/// One signal of the traffic version `version` of `w` serves at `t` (its
+/// share of the requests, its own latency and errors); `None` when that
+/// version serves none of `w`'s traffic at `t`.
+pub(crate) fn version_signal_at(
+    world: &World,
+    w: &WorkloadState,
+    signal: Signal,
+    t: Timestamp,
+    version: u32,
+) -> Option<f64> {
+    if signal == Signal::DriftMax {
+        return None;
+    }
+    signal_of(world, w, signal, t, Some(version))
+}
+
+/// The traffic's mean of a version trait (the blend, or one version's).
+type TraitMean<'a> = dyn Fn(&dyn Fn(&Traits) -> f64) -> f64 + 'a;
+
+fn signal_of(
+    world: &World,
+    w: &WorkloadState,
+    signal: Signal,
+    t: Timestamp,
+    only: Option<u32>,
+) -> Option<f64> {
     let model = world.models.get(w.model as usize)?;
     let batch = w.kind == WorkloadKind::CronJob;
     let key = mix(w.key, signal as u64 + 1);
     let load = diurnal(w.key, t);
+    // The whole workload, or one version's share and traits.
+    let (share, base): (f64, &TraitMean) = match only {
+        None => (1.0, &|f| blended(model, w, t, f)),
+        Some(v) => {
+            let share = shares_at(w, t)
+                .iter()
+                .filter(|(sv, _)| *sv == v)
+                .map(|(_, s)| s)
+                .sum::<f64>();
+            let traits = &model.version(v)?.traits;
+            if share <= 0.0 {
+                return None;
+            }
+            (share, &move |f| f(traits))
+        }
+    };
     match signal {
         Signal::RequestRate if batch => None,
         Signal::RequestRate => {
-            let v = w.base_rps * load * (1.0 + 0.12 * wiggle(key, t, 300_000, 30_000));
+            let v = w.base_rps * load * (1.0 + 0.12 * wiggle(key, t, 300_000, 30_000)) * share;
             Some(round(v.max(0.0), 3))
         }
         Signal::ErrorRatio => {
-            let base = blended(model, w, t, |tr| tr.error_ratio);
+            let base = base(&|tr| tr.error_ratio);
             let v = base * (0.8 + 0.3 * load) * (1.0 + 0.35 * wiggle(key, t, 120_000, 15_000));
             Some(round(v.clamp(0.0, 1.0), 6))
         }
         Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99 if batch => None,
         Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99 => {
             let lat_key = mix(w.key, 77);
-            let base = blended(model, w, t, |tr| tr.latency_s);
+            let base = base(&|tr| tr.latency_s);
             let p50 =
                 base * (0.85 + 0.2 * load) * (1.0 + 0.12 * wiggle(lat_key, t, 120_000, 20_000));
             let p95 = p50 * (2.1 + 0.25 * wiggle(mix(lat_key, 2), t, 300_000, 30_000));

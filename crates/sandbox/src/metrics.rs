@@ -27,6 +27,63 @@ pub(crate) struct SandboxMetrics {
     pub shared: Arc<Shared>,
 }
 
+/// The workload a range query asks about and its point count, after
+/// Prometheus' checks (positive step, end not before start, at most
+/// [`MAX_POINTS`] points).
+fn ranged<'w>(
+    w: &'w World,
+    target: &WorkloadRef,
+    range: TimeRange,
+) -> PortResult<(&'w crate::world::WorkloadState, usize)> {
+    if range.step_ms <= 0 {
+        return Err(BackendError::new(
+            Backend::Metrics,
+            ErrorCode::InvalidRequest,
+            format!("step must be positive, got {} ms", range.step_ms),
+        ));
+    }
+    if range.end < range.start {
+        return Err(BackendError::new(
+            Backend::Metrics,
+            ErrorCode::InvalidRequest,
+            format!(
+                "range end {} is before its start {}",
+                range.end.rfc3339(),
+                range.start.rfc3339()
+            ),
+        ));
+    }
+    let points = range.end.millis_since(range.start) / range.step_ms + 1;
+    if points > MAX_POINTS {
+        return Err(BackendError::new(
+            Backend::Metrics,
+            ErrorCode::TooLarge,
+            format!("{points} points asked; at most {MAX_POINTS} per series: widen the step"),
+        ));
+    }
+    let state = w
+        .workloads
+        .get(w.workload_index(target).ok_or_else(|| no_series(target))?)
+        .ok_or_else(|| no_series(target))?;
+    Ok((state, points.max(0) as usize))
+}
+
+/// Calls `f` at each step of `range` from the workload's creation up to now.
+fn for_steps(
+    w: &World,
+    state: &crate::world::WorkloadState,
+    range: TimeRange,
+    mut f: impl FnMut(Timestamp),
+) {
+    let mut t = range.start;
+    while t <= range.end && t <= w.now {
+        if t >= state.created_at {
+            f(t);
+        }
+        t = t.plus_millis(range.step_ms);
+    }
+}
+
 fn no_series(target: &WorkloadRef) -> BackendError {
     BackendError::not_found(Backend::Metrics, format!("no series for workload {target}"))
         .at(target.to_string())
@@ -64,50 +121,35 @@ impl Metrics for SandboxMetrics {
     ) -> PortResult<Series> {
         let target = &target.workload;
         self.shared.call(Backend::Metrics, |w| {
-            if range.step_ms <= 0 {
-                return Err(BackendError::new(
-                    Backend::Metrics,
-                    ErrorCode::InvalidRequest,
-                    format!("step must be positive, got {} ms", range.step_ms),
-                ));
-            }
-            if range.end < range.start {
-                return Err(BackendError::new(
-                    Backend::Metrics,
-                    ErrorCode::InvalidRequest,
-                    format!(
-                        "range end {} is before its start {}",
-                        range.end.rfc3339(),
-                        range.start.rfc3339()
-                    ),
-                ));
-            }
-            let points = range.end.millis_since(range.start) / range.step_ms + 1;
-            if points > MAX_POINTS {
-                return Err(BackendError::new(
-                    Backend::Metrics,
-                    ErrorCode::TooLarge,
-                    format!(
-                        "{points} points asked; at most {MAX_POINTS} per series: widen the step"
-                    ),
-                ));
-            }
-            let state = w
-                .workloads
-                .get(w.workload_index(target).ok_or_else(|| no_series(target))?)
-                .ok_or_else(|| no_series(target))?;
-            let now = w.now;
-            let mut out = Vec::with_capacity(points.max(0) as usize);
-            let mut t = range.start;
-            while t <= range.end && t <= now {
-                if t >= state.created_at
-                    && let Some(v) = health::signal_at(w, state, signal, t)
-                {
+            let (state, points) = ranged(w, target, range)?;
+            let mut out = Vec::with_capacity(points);
+            for_steps(w, state, range, |t| {
+                if let Some(v) = health::signal_at(w, state, signal, t) {
                     out.push((t, v));
                 }
-                t = t.plus_millis(range.step_ms);
-            }
+            });
             Ok(Series { points: out })
+        })
+    }
+
+    async fn signal_range_by_version(
+        &self,
+        target: &MetricsTarget,
+        signal: Signal,
+        range: TimeRange,
+    ) -> PortResult<Vec<(String, Series)>> {
+        let target = &target.workload;
+        self.shared.call(Backend::Metrics, |w| {
+            let (state, _) = ranged(w, target, range)?;
+            let mut by: BTreeMap<u32, Series> = BTreeMap::new();
+            for_steps(w, state, range, |t| {
+                for (v, _) in health::shares_at(state, t).iter() {
+                    if let Some(x) = health::version_signal_at(w, state, signal, t, v) {
+                        by.entry(v).or_default().points.push((t, x));
+                    }
+                }
+            });
+            Ok(by.into_iter().map(|(v, s)| (v.to_string(), s)).collect())
         })
     }
 

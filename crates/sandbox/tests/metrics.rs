@@ -225,3 +225,86 @@ async fn bad_ranges_and_unknown_workloads_are_refused() {
     assert_eq!((h.request_rate, h.latency_p99), (None, None));
     assert!(h.error_ratio.is_some() && h.drift_max.is_some());
 }
+
+#[tokio::test]
+async fn a_canary_and_its_stable_version_have_their_own_series() {
+    let sb = demo(42);
+    let m = sb.backends().metrics;
+    let now = sb.clock().now();
+    let range = TimeRange {
+        start: now.plus_millis(-3_600_000),
+        end: now,
+        step_ms: 60_000,
+    };
+    // search-ranker in prod-us: an InferenceService with 10 % on the challenger.
+    let ranker = target(&wref(
+        "prod-us",
+        "search",
+        WorkloadKind::InferenceService,
+        "search-ranker",
+    ));
+    let blended = |s| m.signal_range(&ranker, s, range);
+    let split = |s| m.signal_range_by_version(&ranker, s, range);
+    let rate = blended(Signal::RequestRate).await.unwrap();
+    let parts = split(Signal::RequestRate).await.unwrap();
+    let versions: Vec<&str> = parts.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    let (stable, canary) = (&parts[0].1, &parts[1].1);
+    assert_eq!(stable.points.len(), rate.points.len());
+    for (i, (t, total)) in rate.points.iter().enumerate() {
+        let (s, c) = (stable.points[i], canary.points[i]);
+        assert_eq!((s.0, c.0), (*t, *t));
+        // The requests split 90/10 and add up (to the rounding).
+        assert!(
+            (s.1 + c.1 - total).abs() < 0.002,
+            "{t:?}: {s:?} + {c:?} vs {total}"
+        );
+        assert!((c.1 / total - 0.1).abs() < 1e-3, "{t:?}: {c:?} of {total}");
+    }
+    // Each version keeps its own latency and errors; the blend lies between.
+    for s in [Signal::LatencyP99, Signal::ErrorRatio] {
+        let mix = blended(s).await.unwrap();
+        let parts = split(s).await.unwrap();
+        assert_eq!(parts.len(), 2, "{s:?}");
+        let (a, b) = (&parts[0].1.points, &parts[1].1.points);
+        assert_ne!(a, b, "{s:?}");
+        for (i, (_, v)) in mix.points.iter().enumerate() {
+            let (lo, hi) = (a[i].1.min(b[i].1), a[i].1.max(b[i].1));
+            assert!(
+                *v >= lo - 1e-6 && *v <= hi + 1e-6,
+                "{s:?}: {v} not in [{lo}, {hi}]"
+            );
+        }
+    }
+    // A workload serving one version: one series, the blended one.
+    let fraud = target(&fraud_eu());
+    let one = m
+        .signal_range_by_version(&fraud, Signal::LatencyP99, range)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        one[0].1,
+        m.signal_range(&fraud, Signal::LatencyP99, range)
+            .await
+            .unwrap()
+    );
+    // Drift is not a per-version serving signal; an unknown workload is named.
+    let none = m
+        .signal_range_by_version(&ranker, Signal::DriftMax, range)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let ghost = target(&wref(
+        "prod-us",
+        "search",
+        WorkloadKind::Deployment,
+        "ghost",
+    ));
+    let e = m
+        .signal_range_by_version(&ghost, Signal::RequestRate, range)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(e.message.contains("ghost"), "{e}");
+}

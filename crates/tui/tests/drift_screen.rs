@@ -11,6 +11,7 @@ use common::Harness;
 use common::fixture::NOW;
 use crossterm::event::KeyCode;
 use modeldeck_core::chart::MarkerKind;
+use modeldeck_core::domain::Signal;
 use modeldeck_core::{Console, ConsoleOptions};
 use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::app::Screen;
@@ -344,4 +345,53 @@ async fn fairness_shows_under_the_summary_when_the_model_has_data() {
     run_jobs(&mut t, &console).await;
     assert!(drift(&t).fairness().is_none());
     assert!(!t.draw().contains("fairness: "));
+}
+
+#[tokio::test]
+async fn a_canary_workload_charts_each_version_side_by_side() {
+    let (_sb, console) = world().await;
+    let mut t = harness(&console, 200, 50).await;
+    t.type_str("/");
+    t.type_str("search-ranker");
+    t.key(KeyCode::Enter);
+    t.draw();
+    // The prod-us InferenceService runs 10 % on the challenger.
+    for _ in 0..4 {
+        let at = t.app.fleet().selected_row().map(|r| r.cluster.clone());
+        if at.as_deref() == Some("prod-us") {
+            break;
+        }
+        t.type_str("j");
+        t.draw();
+    }
+    let row = t.app.fleet().selected_row().expect("a row");
+    assert_eq!(
+        (row.cluster.as_str(), row.name.as_str()),
+        ("prod-us", "search-ranker")
+    );
+    t.type_str("d");
+    run_jobs(&mut t, &console).await;
+    let Some(Screen::Workload(v)) = t.app.stack().last() else {
+        panic!("not on the workload detail");
+    };
+    let h = v.health().data().expect("the health arrived");
+    assert!(h.per_version, "{h:?}");
+    let p99 = h.get(Signal::LatencyP99).expect("p99");
+    let who: Vec<(&str, Option<&str>)> = p99
+        .by_version
+        .iter()
+        .map(|p| (p.version.as_str(), p.role))
+        .collect();
+    assert_eq!(who, [("5", Some("stable")), ("6", Some("canary"))]);
+    let screen = t.draw();
+    for text in [
+        "p99 latency by version over 24h",
+        "traffic by version over 24h",
+        "v5 stable",
+        "v6 canary",
+    ] {
+        assert!(screen.contains(text), "{text}:\n{screen}");
+    }
+    assert!(!screen.contains("mixed"), "{screen}");
+    insta::assert_snapshot!("workload_health_canary_200x50", t.terminal.backend());
 }

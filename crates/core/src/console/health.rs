@@ -4,14 +4,14 @@
 //! of [`crate::chart::step_ms`]: at most two points per chart column and
 //! never more than Prometheus' 11,000 per series.
 //!
-//! Per-version series: the metrics port selects a workload's signals by
-//! workload (`MetricsTarget` carries no version, the default PromQL
-//! templates select by namespace and workload, the sandbox blends a
-//! canary's traffic into its workload's numbers), so a workload that
-//! serves a stable and a canary version has one series per signal, both
-//! versions mixed. [`HealthView::served`] says which versions that mix
-//! holds and [`HealthView::per_version`] is false, rather than inventing a
-//! split the backend cannot give.
+//! Per-version series: when the workload serves two versions (a canary and
+//! its stable one), each signal is also read through
+//! `Metrics::signal_range_by_version`, one series per version
+//! ([`HealthSeries::by_version`], [`HealthView::per_version`]). A backend
+//! whose series carry no version (the default PromQL templates select by
+//! namespace and workload; `version_label` unset) answers `Unsupported`:
+//! the view then has the blended series only and [`HealthView::per_version_note`]
+//! says why, rather than inventing a split the backend cannot give.
 
 use super::Console;
 use crate::domain::{Series, Signal, TimeRange, WorkloadRef};
@@ -49,6 +49,22 @@ pub struct HealthSeries {
     pub series: Series,
     /// Why it could not be read, when it could not.
     pub error: Option<BackendError>,
+    /// The same signal per serving version, when the backend splits it
+    /// (sorted by version); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_version: Vec<VersionSeries>,
+}
+
+/// One signal of one version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionSeries {
+    /// Model version.
+    pub version: String,
+    /// `stable` or `canary` when the workload serves it now; `None` for a
+    /// version that served earlier in the window.
+    pub role: Option<&'static str>,
+    /// Its points (NaN marks a gap).
+    pub series: Series,
 }
 
 /// A workload's health over a window.
@@ -60,9 +76,12 @@ pub struct HealthView {
     pub model: Option<String>,
     /// The versions it serves (stable first, then a canary's).
     pub served: Vec<ServedVersion>,
-    /// Whether the series are split by version. Always false today: the
-    /// metrics port selects by workload (see the module doc).
+    /// Whether the signals carry per-version series ([`HealthSeries::by_version`]).
     pub per_version: bool,
+    /// Why there are no per-version series although the workload serves
+    /// two versions (the backend cannot split, or the split read failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_version_note: Option<String>,
     /// The range asked for (end = now, step from [`crate::chart::step_ms`]).
     pub range: TimeRange,
     /// One entry per [`HEALTH_SIGNALS`] signal, in that order.
@@ -105,39 +124,79 @@ impl Console {
         };
         let mt = self.metrics_target(target);
         let m = self.inner.backends.metrics.clone();
+        let served = self.served_versions(target);
+        let split = served.len() >= 2;
         let read = |signal: Signal| {
             let (m, mt) = (m.clone(), mt.clone());
             async move {
-                let r = self
-                    .bounded(
+                let blended = self.bounded(
+                    Backend::Metrics,
+                    "reading a health series",
+                    m.signal_range(&mt, signal, range),
+                );
+                let by_version = async {
+                    if !split {
+                        return Ok(Vec::new());
+                    }
+                    self.bounded(
                         Backend::Metrics,
-                        "reading a health series",
-                        m.signal_range(&mt, signal, range),
+                        "reading a health series by version",
+                        m.signal_range_by_version(&mt, signal, range),
                     )
-                    .await;
-                match r {
-                    Ok(series) => HealthSeries {
+                    .await
+                };
+                let (r, v) = tokio::join!(blended, by_version);
+                let (series, error) = match r {
+                    Ok(series) => (series, None),
+                    Err(e) => (Series::default(), Some(e)),
+                };
+                (
+                    HealthSeries {
                         signal,
                         series,
-                        error: None,
+                        error,
+                        by_version: Vec::new(),
                     },
-                    Err(e) => HealthSeries {
-                        signal,
-                        series: Series::default(),
-                        error: Some(e),
-                    },
-                }
+                    v,
+                )
             }
         };
         let [a, b, c, d, e] = HEALTH_SIGNALS;
         let (a, b, c, d, e) = tokio::join!(read(a), read(b), read(c), read(d), read(e));
+        let mut note = None;
+        let mut signals = Vec::with_capacity(HEALTH_SIGNALS.len());
+        for (mut hs, v) in [a, b, c, d, e] {
+            match v {
+                Ok(parts) => {
+                    hs.by_version = parts
+                        .into_iter()
+                        .map(|(version, series)| VersionSeries {
+                            role: served.iter().find(|s| s.version == version).map(|s| s.role),
+                            version,
+                            series,
+                        })
+                        .collect();
+                }
+                Err(e) if note.is_none() => {
+                    note = Some(if e.code == crate::error::ErrorCode::Unsupported {
+                        format!("versions mixed: {}", e.message)
+                    } else {
+                        format!("versions mixed: the split read failed: {e}")
+                    });
+                }
+                Err(_) => {}
+            }
+            signals.push(hs);
+        }
+        let per_version = signals.iter().any(|s| !s.by_version.is_empty());
         Ok(HealthView {
             target: target.clone(),
             model: mt.model.clone(),
-            served: self.served_versions(target),
-            per_version: false,
+            served,
+            per_version,
+            per_version_note: if per_version { None } else { note },
             range,
-            signals: vec![a, b, c, d, e],
+            signals,
         })
     }
 

@@ -10,7 +10,7 @@ use crate::render::Printer;
 use crate::render::table::{Cell, Paint, Table, clean};
 use modeldeck_app::Session;
 use modeldeck_core::console::{HealthSeries, HealthView, ServedVersion};
-use modeldeck_core::domain::{Signal, WorkloadKind, WorkloadRef};
+use modeldeck_core::domain::{Series, Signal, WorkloadKind, WorkloadRef};
 use modeldeck_core::drift::text;
 use modeldeck_core::error::{Backend, BackendError};
 use modeldeck_promotion::service::HistoryKind;
@@ -34,9 +34,12 @@ pub struct HealthDoc {
     /// The versions it serves: the stable one, then a canary's, with their
     /// traffic split when known.
     pub served: Vec<ServedVersion>,
-    /// Whether the series are split by version (false: the series are the
-    /// workload's, every served version mixed).
+    /// Whether each signal also has per-version series (`by_version`);
+    /// false: the series are the workload's, every served version mixed.
     pub per_version: bool,
+    /// Why a workload serving two versions has no per-version series.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_version_note: Option<String>,
     /// The window, as typed back (`24h`).
     pub window: String,
     /// The window, milliseconds.
@@ -112,6 +115,22 @@ pub struct SignalDoc {
     pub mean: Option<f64>,
     /// Why the series could not be read, when it could not.
     pub error: Option<ErrorBody>,
+    /// The same signal per serving version (canary vs stable), when the
+    /// metrics backend splits it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_version: Vec<VersionSignalDoc>,
+}
+
+/// One signal of one version.
+#[derive(Debug, Serialize)]
+pub struct VersionSignalDoc {
+    /// Model version.
+    pub version: String,
+    /// `stable` or `canary` when served now; null for an earlier version.
+    pub role: Option<&'static str>,
+    /// Points and summary, as the workload's.
+    #[serde(flatten)]
+    pub signal: SignalDoc,
 }
 
 /// A promotion or rollback.
@@ -295,17 +314,23 @@ async fn deploys(s: &Session, view: &HealthView) -> (Vec<DeployDoc>, Option<Stri
 
 fn signal_doc(s: Option<&HealthSeries>) -> SignalDoc {
     let Some(s) = s else {
-        return SignalDoc {
-            points: Vec::new(),
-            last: None,
-            min: None,
-            max: None,
-            mean: None,
-            error: None,
-        };
+        return series_doc(&Series::default(), None);
     };
-    let finite: Vec<(i64, f64)> = s
-        .series
+    let mut doc = series_doc(&s.series, s.error.as_ref().map(ErrorBody::from));
+    doc.by_version = s
+        .by_version
+        .iter()
+        .map(|v| VersionSignalDoc {
+            version: v.version.clone(),
+            role: v.role,
+            signal: series_doc(&v.series, None),
+        })
+        .collect();
+    doc
+}
+
+fn series_doc(series: &Series, error: Option<ErrorBody>) -> SignalDoc {
+    let finite: Vec<(i64, f64)> = series
         .points
         .iter()
         .filter(|(_, v)| v.is_finite())
@@ -313,8 +338,7 @@ fn signal_doc(s: Option<&HealthSeries>) -> SignalDoc {
         .collect();
     let n = finite.len();
     SignalDoc {
-        points: s
-            .series
+        points: series
             .points
             .iter()
             .map(|(t, v)| (t.0, v.is_finite().then_some(*v)))
@@ -323,7 +347,8 @@ fn signal_doc(s: Option<&HealthSeries>) -> SignalDoc {
         min: finite.iter().map(|p| p.1).reduce(f64::min),
         max: finite.iter().map(|p| p.1).reduce(f64::max),
         mean: (n > 0).then(|| finite.iter().map(|p| p.1).sum::<f64>() / n as f64),
-        error: s.error.as_ref().map(ErrorBody::from),
+        error,
+        by_version: Vec::new(),
     }
 }
 
@@ -344,6 +369,7 @@ fn build(
         model: view.model.clone(),
         served: view.served.clone(),
         per_version: view.per_version,
+        per_version_note: view.per_version_note.clone(),
         window: text::window(args.window),
         window_ms: args.window,
         start: view.range.start.rfc3339(),
@@ -419,10 +445,23 @@ fn render(doc: &HealthDoc, color: bool) -> String {
                 None => format!("v{} ({})", clean(&v.version), v.role),
             })
             .collect();
-        out.push_str(&format!(
-            "serves {}: the series mix them (the metrics backend reports this workload, not each version)\n",
-            parts.join(" and ")
-        ));
+        if doc.per_version {
+            out.push_str(&format!(
+                "serves {}: each signal per version below the workload's\n",
+                parts.join(" and ")
+            ));
+        } else {
+            out.push_str(&format!(
+                "serves {}: the series mix them ({})\n",
+                parts.join(" and "),
+                doc.per_version_note
+                    .as_deref()
+                    .map(clean)
+                    .unwrap_or_else(|| {
+                        "the metrics backend reports this workload, not each version".into()
+                    })
+            ));
+        }
     } else if let Some(v) = doc.served.first() {
         out.push_str(&format!("serves v{}\n", clean(&v.version)));
     }
@@ -469,6 +508,23 @@ fn render(doc: &HealthDoc, color: bool) -> String {
             Cell::new(d.points.len().to_string()),
             summary,
         ]);
+        for v in &d.by_version {
+            let who = match v.role {
+                Some(role) => format!("  v{} {role}", clean(&v.version)),
+                None => format!("  v{}", clean(&v.version)),
+            };
+            let g = &v.signal;
+            t.row(vec![
+                Cell::new(who),
+                unit.into(),
+                Cell::opt(g.last, |x| shown(unit, x)),
+                Cell::opt(g.min, |x| shown(unit, x)),
+                Cell::opt(g.max, |x| shown(unit, x)),
+                Cell::opt(g.mean, |x| shown(unit, x)),
+                Cell::new(g.points.len().to_string()),
+                Cell::painted("", Paint::None),
+            ]);
+        }
     }
     out.push_str(&t.render(color));
     out.push_str(&format!(

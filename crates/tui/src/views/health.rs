@@ -18,6 +18,9 @@ use ratatui::style::Color;
 /// Columns asked for when the panel's width is not known yet.
 const DEFAULT_COLUMNS: u32 = 200;
 
+/// One version's label, p99 latency (ms), traffic and error % points.
+type VersionLines = (String, Vec<(i64, f64)>, Vec<(i64, f64)>, Vec<(i64, f64)>);
+
 /// A workload's health charts.
 #[derive(Debug)]
 pub struct HealthPanel {
@@ -145,6 +148,51 @@ impl HealthPanel {
                 })
                 .unwrap_or_default()
         };
+        // A canary and its stable version, when the backend splits them:
+        // one line per version (p99 for latency), as canary analysis reads.
+        let split: Vec<VersionLines> = self
+            .view
+            .data
+            .as_ref()
+            .filter(|v| v.per_version)
+            .map(|v| {
+                let part = |signal: Signal, version: &str, scale: f64| -> Vec<(i64, f64)> {
+                    v.get(signal)
+                        .and_then(|s| s.by_version.iter().find(|p| p.version == version))
+                        .map(|p| {
+                            p.series
+                                .points
+                                .iter()
+                                .map(|(t, x)| (t.0, x * scale))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let mut versions: Vec<(String, Option<&str>)> = Vec::new();
+                for s in &v.signals {
+                    for p in &s.by_version {
+                        if !versions.iter().any(|(x, _)| *x == p.version) {
+                            versions.push((p.version.clone(), p.role));
+                        }
+                    }
+                }
+                versions
+                    .into_iter()
+                    .map(|(ver, role)| {
+                        let label = match role {
+                            Some(r) => format!("v{} {r}", modeldeck_core::text::clean(&ver)),
+                            None => format!("v{}", modeldeck_core::text::clean(&ver)),
+                        };
+                        (
+                            label,
+                            part(Signal::LatencyP99, &ver, 1000.0),
+                            part(Signal::RequestRate, &ver, 1.0),
+                            part(Signal::ErrorRatio, &ver, 100.0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let (p50, p95, p99) = (
             series(Signal::LatencyP50, 1000.0),
             series(Signal::LatencyP95, 1000.0),
@@ -156,46 +204,77 @@ impl HealthPanel {
             Some(v) if v.served.len() > 1 && !v.per_version => " (stable + canary mixed)",
             _ => "",
         };
-        let t_latency = format!(" latency over {window}{mixed} ");
-        let t_rps = format!(" traffic over {window} ");
-        let t_errors = format!(" errors over {window} ");
-        let latency = TimeChart::new(&t_latency, from, to)
+        let (t_latency, t_rps, t_errors) = if split.is_empty() {
+            (
+                format!(" latency over {window}{mixed} "),
+                format!(" traffic over {window} "),
+                format!(" errors over {window} "),
+            )
+        } else {
+            (
+                format!(" p99 latency by version over {window} "),
+                format!(" traffic by version over {window} "),
+                format!(" errors by version over {window} "),
+            )
+        };
+        let mut latency = TimeChart::new(&t_latency, from, to)
             .unit("ms")
             .state(state)
-            .markers(self.markers())
-            .series(ChartSeries {
-                label: "p50",
-                points: &p50,
-                color: series_color(2),
-            })
-            .series(ChartSeries {
-                label: "p95",
-                points: &p95,
-                color: series_color(1),
-            })
-            .series(ChartSeries {
-                label: "p99",
-                points: &p99,
-                color: series_color(0),
-            });
-        let traffic = TimeChart::new(&t_rps, from, to)
+            .markers(self.markers());
+        let mut traffic = TimeChart::new(&t_rps, from, to)
             .unit("req/s")
             .state(state)
-            .markers(self.markers())
-            .series(ChartSeries {
+            .markers(self.markers());
+        let mut errs = TimeChart::new(&t_errors, from, to)
+            .unit("%")
+            .state(state)
+            .markers(self.markers());
+        if split.is_empty() {
+            latency = latency
+                .series(ChartSeries {
+                    label: "p50",
+                    points: &p50,
+                    color: series_color(2),
+                })
+                .series(ChartSeries {
+                    label: "p95",
+                    points: &p95,
+                    color: series_color(1),
+                })
+                .series(ChartSeries {
+                    label: "p99",
+                    points: &p99,
+                    color: series_color(0),
+                });
+            traffic = traffic.series(ChartSeries {
                 label: "rps",
                 points: &rps,
                 color: series_color(0),
             });
-        let errs = TimeChart::new(&t_errors, from, to)
-            .unit("%")
-            .state(state)
-            .markers(self.markers())
-            .series(ChartSeries {
+            errs = errs.series(ChartSeries {
                 label: "error %",
                 points: &errors,
                 color: Color::LightRed,
             });
+        }
+        for (i, (label, lat, rate, err)) in split.iter().enumerate() {
+            let color = series_color(i);
+            latency = latency.series(ChartSeries {
+                label,
+                points: lat,
+                color,
+            });
+            traffic = traffic.series(ChartSeries {
+                label,
+                points: rate,
+                color,
+            });
+            errs = errs.series(ChartSeries {
+                label,
+                points: err,
+                color,
+            });
+        }
         if area.width >= 150 {
             let [a, b, c] = Layout::horizontal([
                 Constraint::Percentage(40),
