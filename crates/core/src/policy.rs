@@ -1,5 +1,5 @@
 //! Per-model promotion policy: which metrics must not regress (direction,
-//! tolerance), drift and SLO thresholds, fairness gap, how many approvals,
+//! tolerance), drift and SLO thresholds, fairness limits, how many approvals,
 //! how long an approval lives, whether the last approval executes. A
 //! [`PolicySet`] picks the first rule whose glob matches the model name.
 //!
@@ -13,12 +13,14 @@
 //! min_approvals = 2
 //! approval_ttl = "24h"
 //! metrics = [{ name = "auc", tolerance = 0.005 }]
-//! fairness = { metric = "demographic_parity_gap", max_gap = 0.05 }
+//! fairness = { spd_max = 0.1, dir_min = 0.8 }
 //! canary_steps = [10, 50]
 //! ```
 
 use crate::compare::Direction;
+use crate::drift::fairness::FairnessPolicy;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A metric the candidate must not lose on against the champion.
@@ -54,14 +56,133 @@ impl Default for Slo {
     }
 }
 
-/// Largest acceptable fairness gap, read from a run metric of the candidate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The `fairness` gate's rule, in two parts that may be combined:
+///
+/// - per group (`fairness = { spd_max = 0.1, dir_min = 0.8 }`, every key
+///   optional, the same keys and meaning as a reference profile's
+///   [`FairnessPolicy`]): statistical parity difference and disparate
+///   impact ratio of each protected attribute's groups, from the
+///   candidate's run metrics `fairness.spd.<attribute>` /
+///   `fairness.dir.<attribute>`, the live outcome counters of the versions
+///   the targets serve and of the candidate's canary, and TrustyAI's gauges;
+/// - a gap (`fairness = { metric = "demographic_parity_gap", max_gap =
+///   0.05 }`, both keys together): one run metric of the candidate at most
+///   `max_gap`.
+///
+/// The group part is on unless the rule is only a gap (`fairness = {}`
+/// turns it on with the defaults).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FairnessRule {
     /// Run metric holding the gap (`demographic_parity_gap`).
-    pub metric: String,
-    /// Highest acceptable value.
-    pub max_gap: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// Highest acceptable value of `metric`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_gap: Option<f64>,
+    /// Largest |SPD| still fair (default 0.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spd_max: Option<f64>,
+    /// Smallest DIR still fair (default 0.8, the four-fifths rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir_min: Option<f64>,
+    /// Rows a group needs before it is judged (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rows: Option<f64>,
+    /// The reference group per attribute (`{ age_band = "36-50" }`);
+    /// unnamed attributes use the group with the highest positive rate.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reference: BTreeMap<String, String>,
+    /// The `outcome` label values that count as positive (default
+    /// `approved`, `1`, `true`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub favorable: Vec<String>,
+}
+
+impl FairnessRule {
+    /// The older form alone: `metric` at most `max_gap`.
+    pub fn gap(metric: impl Into<String>, max_gap: f64) -> FairnessRule {
+        FairnessRule {
+            metric: Some(metric.into()),
+            max_gap: Some(max_gap),
+            ..FairnessRule::default()
+        }
+    }
+
+    /// The per-group form alone.
+    pub fn groups(p: FairnessPolicy) -> FairnessRule {
+        FairnessRule {
+            spd_max: p.spd_max,
+            dir_min: p.dir_min,
+            min_rows: p.min_rows,
+            reference: p.reference,
+            favorable: p.favorable,
+            ..FairnessRule::default()
+        }
+    }
+
+    /// The gap part: `(metric, max_gap)` when both are set.
+    pub fn gap_part(&self) -> Option<(&str, f64)> {
+        Some((self.metric.as_deref()?, self.max_gap?))
+    }
+
+    /// The per-group part, unless the rule is only a gap.
+    pub fn group_part(&self) -> Option<FairnessPolicy> {
+        let p = FairnessPolicy {
+            spd_max: self.spd_max,
+            dir_min: self.dir_min,
+            min_rows: self.min_rows,
+            reference: self.reference.clone(),
+            favorable: self.favorable.clone(),
+        };
+        (self.gap_part().is_none() || !p.is_default()).then_some(p)
+    }
+
+    /// Checks both parts; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        match (&self.metric, self.max_gap) {
+            (Some(m), Some(g)) => {
+                if m.trim().is_empty() {
+                    return Err("fairness.metric is empty".into());
+                }
+                if !(g.is_finite() && g >= 0.0) {
+                    return Err(format!(
+                        "fairness.max_gap must be a non-negative number, got {g}"
+                    ));
+                }
+            }
+            (Some(_), None) => {
+                return Err(
+                    "fairness.metric needs fairness.max_gap (the highest acceptable value)".into(),
+                );
+            }
+            (None, Some(_)) => {
+                return Err(
+                    "fairness.max_gap needs fairness.metric (the run metric holding the gap)"
+                        .into(),
+                );
+            }
+            (None, None) => {}
+        }
+        let Some(p) = self.group_part() else {
+            return Ok(());
+        };
+        p.validate()?;
+        for (attribute, group) in &p.reference {
+            if attribute.trim().is_empty() {
+                return Err("fairness.reference has an empty attribute name".into());
+            }
+            if group.trim().is_empty() {
+                return Err(format!(
+                    "fairness.reference.{attribute} names an empty group"
+                ));
+            }
+        }
+        if p.favorable.iter().any(|f| f.trim().is_empty()) {
+            return Err("fairness.favorable holds an empty outcome".into());
+        }
+        Ok(())
+    }
 }
 
 /// What fails the drift gate when the targets' version has a reference
@@ -189,7 +310,8 @@ pub struct Policy {
     pub data_quality: DataQualityRule,
     /// Live SLOs.
     pub slo: Slo,
-    /// Fairness gap limit (`None`: no fairness gate).
+    /// Fairness limits: SPD/DIR per protected attribute and group, and/or
+    /// a run metric's gap (`None`: no fairness gate).
     pub fairness: Option<FairnessRule>,
     /// Valid approvals needed (at least 1: four eyes).
     pub min_approvals: u32,
@@ -289,7 +411,7 @@ impl Policy {
             finite("slo.error_ratio_max", v)?;
         }
         if let Some(f) = &self.fairness {
-            finite("fairness.max_gap", f.max_gap)?;
+            f.validate()?;
         }
         if let Some(bad) = self.canary_steps.iter().find(|p| !(1..=99).contains(*p)) {
             return Err(format!(

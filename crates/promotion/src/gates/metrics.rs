@@ -1,12 +1,11 @@
 //! Offline gates from the registry: each configured metric of the candidate
 //! against the champion (direction-aware, with tolerance, through
-//! `modeldeck_core::compare`), and the candidate's fairness gap.
+//! `modeldeck_core::compare`). The fairness gate is in [`super::fairness`].
 
 use super::{Contenders, gate, num};
 use crate::policy::Policy;
 use modeldeck_core::compare::{self, Direction, Side, Winner};
 use modeldeck_core::domain::{GateResult, GateStatus, ModelVersion, RunData};
-use modeldeck_core::error::PortResult;
 use std::collections::BTreeMap;
 
 fn dir_words(d: Direction) -> &'static str {
@@ -153,47 +152,4 @@ fn judge_metric(
             format!("{words}: cannot compare (missing or not a number)"),
         ),
     }
-}
-
-/// The `fairness` gate, when the policy configures one.
-pub fn fairness_gate(
-    policy: &Policy,
-    candidate: &(ModelVersion, PortResult<Option<RunData>>),
-) -> Option<GateResult> {
-    let rule = policy.fairness.as_ref()?;
-    let (v, run) = candidate;
-    Some(match run {
-        Err(e) => gate(
-            "fairness",
-            GateStatus::Fail,
-            format!("cannot read candidate v{} run: {e}", v.version),
-        ),
-        Ok(None) => gate(
-            "fairness",
-            GateStatus::Inconclusive,
-            format!("candidate v{} has no training run", v.version),
-        ),
-        Ok(Some(r)) => match r.metrics.get(&rule.metric) {
-            Some(g) if g.is_finite() && *g <= rule.max_gap => gate(
-                "fairness",
-                GateStatus::Pass,
-                format!("{} {} <= max {}", rule.metric, num(*g), num(rule.max_gap)),
-            ),
-            Some(g) if g.is_finite() => gate(
-                "fairness",
-                GateStatus::Fail,
-                format!("{} {} > max {}", rule.metric, num(*g), num(rule.max_gap)),
-            ),
-            Some(_) => gate(
-                "fairness",
-                GateStatus::Inconclusive,
-                format!("{} is not a number", rule.metric),
-            ),
-            None => gate(
-                "fairness",
-                GateStatus::Inconclusive,
-                format!("candidate v{} has no {} metric", v.version, rule.metric),
-            ),
-        },
-    })
 }

@@ -10,14 +10,16 @@
 
 mod card;
 pub mod drift_eval;
+pub mod fairness;
 mod live;
 mod metrics;
 pub mod quality;
 
 pub use card::{CARD_GATE, card_gate};
 pub use drift_eval::{drift_and_quality, drift_gate_evaluated};
+pub use fairness::{FAIRNESS_GATE, fairness_gate};
 pub use live::{drift_gate, slo_gates};
-pub use metrics::{fairness_gate, metric_gates};
+pub use metrics::metric_gates;
 pub use quality::quality_gate;
 
 use crate::policy::Policy;
@@ -105,7 +107,7 @@ pub async fn evaluate(
     let model = &contenders.candidate.0.model;
     if scope == SloScope::Canary {
         out.extend(metric_gates(policy, contenders));
-        if let Some(g) = fairness_gate(policy, &contenders.candidate) {
+        if let Some(g) = fairness_gate(b, policy, contenders, targets).await {
             out.push(g);
         }
         if !policy.card_required.is_empty() {

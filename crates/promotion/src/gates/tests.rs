@@ -1,7 +1,7 @@
 //! Gate judging on fixed inputs: numbers, directions, outages, missing data.
 
 use super::*;
-use crate::policy::{FairnessRule, MetricRule, Policy};
+use crate::policy::{MetricRule, Policy};
 use modeldeck_core::compare::Direction;
 use modeldeck_core::domain::{
     DriftStatus, FeatureDrift, Health, Timestamp, VersionStatus, WorkloadKind,
@@ -54,10 +54,6 @@ fn policy() -> Policy {
                 tolerance: 0.0,
             },
         ],
-        fairness: Some(FairnessRule {
-            metric: "gap".into(),
-            max_gap: 0.05,
-        }),
         ..Policy::default()
     }
 }
@@ -136,25 +132,6 @@ fn metric_gates_without_data_are_inconclusive_and_outages_fail() {
         champion: Some((version("6"), run(&[("auc", 0.8)]))),
     };
     assert_eq!(metric_gates(&p, &c)[0].status, GateStatus::Inconclusive);
-}
-
-#[test]
-fn fairness_gate_compares_the_gap() {
-    let p = policy();
-    assert_eq!(
-        fairness_gate(&p, &(version("7"), run(&[("gap", 0.03)])))
-            .unwrap()
-            .status,
-        GateStatus::Pass
-    );
-    let g = fairness_gate(&p, &(version("7"), run(&[("gap", 0.08)]))).unwrap();
-    assert_eq!(g.status, GateStatus::Fail);
-    assert_eq!(g.detail, "gap 0.08 > max 0.05");
-    assert_eq!(
-        fairness_gate(&p, &(version("7"), run(&[]))).unwrap().status,
-        GateStatus::Inconclusive
-    );
-    assert!(fairness_gate(&Policy::default(), &(version("7"), run(&[]))).is_none());
 }
 
 #[test]

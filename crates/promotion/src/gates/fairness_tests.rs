@@ -1,0 +1,520 @@
+//! The fairness gate's judging on fixed inputs, and the policy's two forms.
+
+use super::*;
+use crate::policy::{FairnessRule, PolicySet};
+use modeldeck_core::domain::{Timestamp, VersionStatus};
+use modeldeck_core::drift::fairness::{FairnessGauge, OutcomeCount};
+use modeldeck_core::error::{Backend, BackendError};
+use std::collections::BTreeMap;
+
+const DAY: i64 = 86_400_000;
+
+fn version(v: &str) -> ModelVersion {
+    ModelVersion {
+        model: "credit".into(),
+        version: v.into(),
+        run_id: Some(format!("run{v}")),
+        source: String::new(),
+        status: VersionStatus::Ready,
+        aliases: vec![],
+        tags: BTreeMap::new(),
+        description: None,
+        user: None,
+        created_at: Timestamp(0),
+    }
+}
+
+fn run(metrics: &[(&str, f64)]) -> PortResult<Option<RunData>> {
+    Ok(Some(RunData {
+        metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        ..RunData::default()
+    }))
+}
+
+/// Counters with `rows` per group and `rate` approved, as
+/// `modeldeck_outcome_total` gives them over a day.
+fn sample(attribute: &str, groups: &[(&str, f64, f64)]) -> OutcomeSample {
+    let mut counts = Vec::new();
+    for (g, rate, rows) in groups {
+        for (outcome, n) in [
+            ("approved", rows * rate),
+            ("not_approved", rows * (1.0 - rate)),
+        ] {
+            counts.push(OutcomeCount {
+                attribute: attribute.into(),
+                group: (*g).into(),
+                outcome: outcome.into(),
+                count: n,
+            });
+        }
+    }
+    OutcomeSample {
+        at: Timestamp(0),
+        window_ms: DAY,
+        counts,
+    }
+}
+
+/// The demo's credit-scorer age bands.
+const AGE_BANDS: &[(&str, f64, f64)] = &[
+    ("18-25", 0.41, 1000.0),
+    ("26-35", 0.62, 2000.0),
+    ("36-50", 0.68, 3000.0),
+    ("51-65", 0.66, 1500.0),
+    ("65+", 0.55, 500.0),
+];
+
+fn live(version: &str, reading: Reading) -> Evidence {
+    Evidence {
+        place: Place::Live {
+            version: version.into(),
+            canary: false,
+            window_ms: DAY,
+        },
+        reading,
+    }
+}
+
+fn thresholds() -> FairnessPolicy {
+    FairnessPolicy {
+        spd_max: Some(0.1),
+        dir_min: Some(0.8),
+        ..FairnessPolicy::default()
+    }
+}
+
+#[test]
+fn credit_scorers_youngest_band_fails_with_its_numbers_and_reference() {
+    let r = read_sample(&sample("age_band", AGE_BANDS), "4", &thresholds());
+    let g = judge_gate(&[live("4", r)]).unwrap();
+    assert_eq!(g.name, "fairness");
+    assert_eq!(g.status, GateStatus::Fail);
+    assert_eq!(
+        g.detail,
+        "age_band 18-25 SPD -0.27 < -0.1, DIR 0.603 < 0.8 vs 36-50 (live counters, v4, 24h)"
+    );
+    // A stricter reference named by the policy moves the comparison.
+    let p = FairnessPolicy {
+        reference: BTreeMap::from([("age_band".into(), "26-35".into())]),
+        ..thresholds()
+    };
+    let g = judge_gate(&[live(
+        "4",
+        read_sample(&sample("age_band", AGE_BANDS), "4", &p),
+    )])
+    .unwrap();
+    assert!(
+        g.detail
+            .starts_with("age_band 18-25 SPD -0.21 < -0.1, DIR 0.661 < 0.8 vs 26-35 ("),
+        "{}",
+        g.detail
+    );
+}
+
+#[test]
+fn a_fair_attribute_passes_naming_the_group_closest_to_a_threshold() {
+    let s = sample(
+        "region",
+        &[
+            ("north", 0.5, 400.0),
+            ("south", 0.5, 400.0),
+            ("east", 0.47, 400.0),
+        ],
+    );
+    let g = judge_gate(&[live("2", read_sample(&s, "2", &thresholds()))]).unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{}", g.detail);
+    assert_eq!(
+        g.detail,
+        "region east SPD -0.03 ≥ -0.1, DIR 0.94 ≥ 0.8 vs north (live counters, v2, 24h)"
+    );
+}
+
+#[test]
+fn the_worst_groups_own_numbers_are_shown_not_the_attributes_worst_of_each() {
+    // Against the configured reference r: b is furthest from parity (DIR
+    // 0.5), c is above parity (DIR 1.4); b is named with its own numbers.
+    let s = sample(
+        "a",
+        &[("r", 0.5, 100.0), ("b", 0.25, 100.0), ("c", 0.7, 100.0)],
+    );
+    let p = FairnessPolicy {
+        reference: BTreeMap::from([("a".into(), "r".into())]),
+        ..thresholds()
+    };
+    let g = judge_gate(&[live("1", read_sample(&s, "1", &p))]).unwrap();
+    assert_eq!(g.status, GateStatus::Fail);
+    assert!(
+        g.detail
+            .starts_with("a b SPD -0.25 < -0.1, DIR 0.5 < 0.8 vs r"),
+        "{}",
+        g.detail
+    );
+    // c alone: above parity, past the upper DIR bound 1.25.
+    let s = sample("a", &[("r", 0.5, 100.0), ("c", 0.7, 100.0)]);
+    let g = judge_gate(&[live("1", read_sample(&s, "1", &p))]).unwrap();
+    assert!(
+        g.detail
+            .starts_with("a c SPD 0.2 > 0.1, DIR 1.4 > 1.25 vs r"),
+        "{}",
+        g.detail
+    );
+}
+
+#[test]
+fn too_few_rows_are_inconclusive_and_say_so() {
+    let s = sample("age_band", &[("18-25", 0.4, 12.0), ("36-50", 0.7, 20.0)]);
+    let g = judge_gate(&[live("7", read_sample(&s, "7", &thresholds()))]).unwrap();
+    assert_eq!(g.status, GateStatus::Inconclusive, "{}", g.detail);
+    assert_eq!(
+        g.detail,
+        "age_band: too few rows to judge, groups need 30 (rows: 18-25 12, 36-50 20) (live counters, v7, 24h)"
+    );
+    // min_rows from the policy.
+    let p = FairnessPolicy {
+        min_rows: Some(10.0),
+        ..thresholds()
+    };
+    let g = judge_gate(&[live("7", read_sample(&s, "7", &p))]).unwrap();
+    assert_eq!(g.status, GateStatus::Fail, "{}", g.detail);
+}
+
+#[test]
+fn outcomes_none_of_which_is_favourable_are_inconclusive_naming_the_key() {
+    let mut s = sample("age_band", AGE_BANDS);
+    for c in &mut s.counts {
+        c.outcome = c.outcome.replace("approved", "granted_loan");
+    }
+    let g = judge_gate(&[live("4", read_sample(&s, "4", &thresholds()))]).unwrap();
+    assert_eq!(g.status, GateStatus::Inconclusive);
+    assert!(
+        g.detail.contains("none of its outcomes") && g.detail.contains("fairness.favorable"),
+        "{}",
+        g.detail
+    );
+    let p = FairnessPolicy {
+        favorable: vec!["granted_loan".into()],
+        ..thresholds()
+    };
+    let g = judge_gate(&[live("4", read_sample(&s, "4", &p))]).unwrap();
+    assert_eq!(g.status, GateStatus::Fail, "{}", g.detail);
+}
+
+#[test]
+fn run_metrics_and_trustyai_are_judged_by_the_same_thresholds() {
+    let cand = (
+        version("5"),
+        run(&[
+            ("fairness.spd.age_band", -0.05),
+            ("fairness.dir.age_band", 0.9),
+            ("auc", 0.8),
+        ]),
+    );
+    let ev = Evidence {
+        place: Place::Run {
+            version: "5".into(),
+        },
+        reading: read_run(&cand, &thresholds()),
+    };
+    let gauges = [
+        FairnessGauge {
+            metric: "spd".into(),
+            attribute: "gender".into(),
+            privileged: Some("1".into()),
+            unprivileged: Some("0".into()),
+            request: Some("r-1".into()),
+            value: -0.15,
+        },
+        FairnessGauge {
+            metric: "dir".into(),
+            attribute: "gender".into(),
+            privileged: Some("1".into()),
+            unprivileged: Some("0".into()),
+            request: Some("r-1".into()),
+            value: 0.7,
+        },
+    ];
+    let trusty = Evidence {
+        place: Place::Trustyai,
+        reading: Reading::Judged {
+            rows: fairness::from_gauges(&gauges, &thresholds()),
+            unjudged: vec![],
+        },
+    };
+    let g = judge_gate(&[ev.clone(), trusty]).unwrap();
+    assert_eq!(g.status, GateStatus::Fail);
+    // Worst first: TrustyAI's failure, then the run's pass.
+    assert_eq!(
+        g.detail,
+        "gender 0 SPD -0.15 < -0.1, DIR 0.7 < 0.8 vs 1 (TrustyAI); \
+         age_band SPD -0.05 ≥ -0.1, DIR 0.9 ≥ 0.8 (MLflow run metrics, v5)"
+    );
+    let g = judge_gate(&[ev]).unwrap();
+    assert_eq!(g.status, GateStatus::Pass);
+}
+
+#[test]
+fn a_failing_backend_fails_and_no_data_is_inconclusive() {
+    let down = BackendError::new(
+        Backend::Registry,
+        ErrorCode::Unreachable,
+        "connection refused",
+    );
+    let cand = (version("5"), Err(down));
+    let r = read_run(&cand, &thresholds());
+    assert!(matches!(&r, Reading::Failed(m) if m.starts_with("cannot read candidate v5 run: ")));
+    let fair = read_sample(
+        &sample("region", &[("n", 0.5, 400.0), ("s", 0.5, 400.0)]),
+        "4",
+        &thresholds(),
+    );
+    let g = judge_gate(&[
+        live("4", fair),
+        Evidence {
+            place: Place::Run {
+                version: "5".into(),
+            },
+            reading: r,
+        },
+    ])
+    .unwrap();
+    assert_eq!(g.status, GateStatus::Fail);
+    assert!(
+        g.detail.starts_with("cannot read candidate v5 run: ")
+            && g.detail.contains("connection refused")
+            && g.detail
+                .contains("; region s SPD 0 ≤ 0.1, DIR 1 ≤ 1.25 vs n"),
+        "{}",
+        g.detail
+    );
+
+    let empty = OutcomeSample {
+        at: Timestamp(0),
+        window_ms: DAY,
+        counts: vec![],
+    };
+    let g = judge_gate(&[
+        Evidence {
+            place: Place::Run {
+                version: "5".into(),
+            },
+            reading: read_run(&(version("5"), run(&[("auc", 0.9)])), &thresholds()),
+        },
+        live("4", read_sample(&empty, "4", &thresholds())),
+        Evidence {
+            place: Place::Trustyai,
+            reading: Reading::Absent("no TrustyAI gauges".into()),
+        },
+    ])
+    .unwrap();
+    assert_eq!(g.status, GateStatus::Inconclusive);
+    assert_eq!(
+        g.detail,
+        "no fairness data: candidate v5's run has no fairness.spd.<attribute> or \
+         fairness.dir.<attribute> metrics, no outcome counters of v4 over 24h, no TrustyAI gauges"
+    );
+}
+
+#[test]
+fn several_attributes_are_counted_and_the_unfair_one_is_named() {
+    let mut s = sample("age_band", AGE_BANDS);
+    s.counts
+        .extend(sample("region", &[("n", 0.5, 400.0), ("s", 0.48, 400.0)]).counts);
+    let g = judge_gate(&[Evidence {
+        place: Place::Live {
+            version: "7".into(),
+            canary: true,
+            window_ms: 3_600_000,
+        },
+        reading: read_sample(&s, "7", &thresholds()),
+    }])
+    .unwrap();
+    assert_eq!(
+        g.detail,
+        "age_band 18-25 SPD -0.27 < -0.1, DIR 0.603 < 0.8 vs 36-50 (live counters, v7 canary, 1h), \
+         1 of 2 attributes unfair"
+    );
+}
+
+#[test]
+fn hostile_names_are_drawn_clean_and_short() {
+    let long = "x".repeat(500);
+    let s = sample(
+        "age\u{202E}band\u{1b}[2J",
+        &[("a\nb", 0.2, 400.0), (long.as_str(), 0.6, 400.0)],
+    );
+    let g = judge_gate(&[live("1", read_sample(&s, "1", &thresholds()))]).unwrap();
+    assert!(
+        !g.detail.chars().any(|c| c.is_control() || c == '\u{202E}'),
+        "{:?}",
+        g.detail
+    );
+    assert!(
+        g.detail
+            .starts_with("age\u{FFFD}band\u{FFFD}[2J a b SPD -0.4"),
+        "{}",
+        g.detail
+    );
+    assert!(g.detail.len() < 200, "{}", g.detail);
+}
+
+#[test]
+fn the_gap_form_is_judged_as_before() {
+    let p = |m: &[(&str, f64)]| gap_part("gap", 0.05, &(version("7"), run(m)));
+    assert_eq!(
+        p(&[("gap", 0.03)]),
+        (GateStatus::Pass, "gap 0.03 <= max 0.05".into())
+    );
+    assert_eq!(
+        p(&[("gap", 0.08)]),
+        (GateStatus::Fail, "gap 0.08 > max 0.05".into())
+    );
+    assert_eq!(
+        p(&[]),
+        (
+            GateStatus::Inconclusive,
+            "candidate v7 has no gap metric".into()
+        )
+    );
+    assert_eq!(p(&[("gap", f64::NAN)]).0, GateStatus::Inconclusive);
+    assert_eq!(
+        gap_part("gap", 0.05, &(version("7"), Ok(None))).0,
+        GateStatus::Inconclusive
+    );
+}
+
+#[test]
+fn the_policys_keys_win_over_the_profiles() {
+    let profile = FairnessPolicy {
+        spd_max: Some(0.05),
+        dir_min: Some(0.9),
+        min_rows: Some(100.0),
+        reference: BTreeMap::from([
+            ("age_band".into(), "36-50".into()),
+            ("region".into(), "north".into()),
+        ]),
+        favorable: vec!["granted".into()],
+    };
+    let rule = FairnessPolicy {
+        spd_max: Some(0.1),
+        reference: BTreeMap::from([("age_band".into(), "26-35".into())]),
+        ..FairnessPolicy::default()
+    };
+    let m = merged(&rule, Some(&profile));
+    assert_eq!(m.spd_max, Some(0.1));
+    assert_eq!(m.dir_min, Some(0.9));
+    assert_eq!(m.min_rows, Some(100.0));
+    assert_eq!(m.reference["age_band"], "26-35");
+    assert_eq!(m.reference["region"], "north");
+    assert_eq!(m.favorable, ["granted"]);
+    assert_eq!(merged(&rule, None), rule);
+}
+
+fn parse(text: &str) -> Result<PolicySet, String> {
+    let set: PolicySet = toml::from_str(text).map_err(|e| e.to_string())?;
+    set.validate()?;
+    Ok(set)
+}
+
+#[test]
+fn the_policy_takes_both_forms() {
+    let set = parse(
+        "[default]\nfairness = { spd_max = 0.1, dir_min = 0.8 }\n\
+         [[rules]]\nmodels = \"ltv-*\"\n[rules.policy]\n\
+         fairness = { metric = \"demographic_parity_gap\", max_gap = 0.05 }\n\
+         [[rules]]\nmodels = \"credit-*\"\n[rules.policy]\n\
+         fairness = { metric = \"gap\", max_gap = 0.02, min_rows = 50, reference = { age_band = \"36-50\" }, favorable = [\"approved\"] }\n\
+         [[rules]]\nmodels = \"any\"\n[rules.policy]\nfairness = {}\n",
+    )
+    .unwrap();
+    let f = set.default.fairness.as_ref().unwrap();
+    assert_eq!(f.gap_part(), None);
+    assert_eq!(f.group_part(), Some(thresholds()));
+    let f = set.for_model("ltv-estimator").fairness.as_ref().unwrap();
+    assert_eq!(f, &FairnessRule::gap("demographic_parity_gap", 0.05));
+    assert_eq!(f.gap_part(), Some(("demographic_parity_gap", 0.05)));
+    assert_eq!(f.group_part(), None, "the gap form alone has no group part");
+    let f = set.for_model("credit-scorer").fairness.as_ref().unwrap();
+    assert_eq!(f.gap_part(), Some(("gap", 0.02)));
+    let g = f.group_part().unwrap();
+    assert_eq!(
+        (g.min_rows, g.reference["age_band"].as_str()),
+        (Some(50.0), "36-50")
+    );
+    let f = set.for_model("any").fairness.as_ref().unwrap();
+    assert_eq!(f.group_part(), Some(FairnessPolicy::default()));
+    assert_eq!(
+        FairnessRule::groups(thresholds()).group_part(),
+        Some(thresholds())
+    );
+    // Unset keys are left out when written back.
+    let json = serde_json::to_value(set.default.fairness.as_ref().unwrap()).unwrap();
+    assert_eq!(json, serde_json::json!({ "spd_max": 0.1, "dir_min": 0.8 }));
+}
+
+#[test]
+fn bad_fairness_values_are_named_with_their_rule() {
+    let err = |f: &str| {
+        parse(&format!(
+            "[[rules]]\nmodels = \"credit-*\"\n[rules.policy]\nfairness = {f}\n"
+        ))
+        .unwrap_err()
+    };
+    let rule = "rules[0] (models = \"credit-*\"): ";
+    for (f, want) in [
+        (
+            "{ spd_max = 1.5 }",
+            "fairness.spd_max must be between 0 and 1, got 1.5",
+        ),
+        (
+            "{ dir_min = 0 }",
+            "fairness.dir_min must be above 0 and at most 1, got 0",
+        ),
+        (
+            "{ dir_min = 1.2 }",
+            "fairness.dir_min must be above 0 and at most 1, got 1.2",
+        ),
+        (
+            "{ min_rows = -1 }",
+            "fairness.min_rows must be 0 or more, got -1",
+        ),
+        (
+            "{ metric = \"gap\" }",
+            "fairness.metric needs fairness.max_gap (the highest acceptable value)",
+        ),
+        (
+            "{ max_gap = 0.1 }",
+            "fairness.max_gap needs fairness.metric (the run metric holding the gap)",
+        ),
+        (
+            "{ metric = \" \", max_gap = 0.1 }",
+            "fairness.metric is empty",
+        ),
+        (
+            "{ metric = \"gap\", max_gap = -0.1 }",
+            "fairness.max_gap must be a non-negative number, got -0.1",
+        ),
+        (
+            "{ metric = \"gap\", max_gap = 0.1, spd_max = 2.0 }",
+            "fairness.spd_max must be between 0 and 1, got 2",
+        ),
+        (
+            "{ reference = { age_band = \"\" } }",
+            "fairness.reference.age_band names an empty group",
+        ),
+        (
+            "{ favorable = [\"\"] }",
+            "fairness.favorable holds an empty outcome",
+        ),
+    ] {
+        let e = err(f);
+        assert_eq!(e, format!("{rule}{want}"), "{f}");
+    }
+    // An unknown key fails when the TOML is read, naming it.
+    let e = err("{ spd_mx = 0.1 }");
+    assert!(
+        e.contains("unknown field `spd_mx`") && e.contains("spd_max"),
+        "{e}"
+    );
+    let e = err("{ spd_max = \"0.1\" }");
+    assert!(e.contains("invalid type"), "{e}");
+}
