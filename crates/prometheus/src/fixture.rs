@@ -3,9 +3,11 @@
 //! models with constant traffic (so `rate()` is exact), classic latency
 //! histograms, per-feature PSI gauges (one model drifting), a one-hour gap,
 //! NaN / +Inf / -Inf samples, feature-value histograms and data-quality
-//! gauges. The expected values the integration tests assert come from the
-//! same tables, never from the server. Sample `i` is at
-//! `start + 60 s * i`; the gauge `modeldeck_fixture_end_seconds` carries the
+//! gauges. The canary InferenceService serves two versions whose request
+//! and latency series carry a `version` label ([`FixtureVersion`]). The
+//! expected values the integration tests assert come from the same
+//! tables, never from the server. Sample `i` is at `start + 60 s * i`;
+//! the gauge `modeldeck_fixture_end_seconds` carries the
 //! end time so a test can find the fixture's anchor from the server.
 //!
 //! Live feature distributions for drift (issue 10's convention), eight
@@ -103,6 +105,43 @@ pub struct FixtureWorkload {
     pub feature_values: Option<(&'static str, [u64; 5])>,
     /// Sample indexes `[from, to)` with no samples at all (a scrape outage).
     pub gap: Option<(i64, i64)>,
+    /// The model versions serving it, when its request and latency series
+    /// carry a `version` label: their traffic adds up to the workload's
+    /// numbers above, bucket by bucket, so the default templates (which
+    /// sum the versions) read the same. Empty = series without `version`.
+    pub versions: &'static [FixtureVersion],
+}
+
+/// One model version's share of a [`FixtureWorkload`]'s traffic, emitted
+/// with a `version` label on `model_predictions_total` and
+/// `model_request_latency_seconds` (the other families stay unversioned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixtureVersion {
+    /// `version` label.
+    pub version: &'static str,
+    /// Successful requests per minute.
+    pub ok_per_min: u64,
+    /// Failed requests per minute (no error series when 0).
+    pub errors_per_min: u64,
+    /// Requests per minute per latency bucket, as the workload's.
+    pub latency_per_min: [u64; 9],
+}
+
+impl FixtureVersion {
+    /// Requests per second.
+    pub fn request_rate(&self) -> f64 {
+        (self.ok_per_min + self.errors_per_min) as f64 / 60.0
+    }
+
+    /// Failed fraction.
+    pub fn error_ratio(&self) -> f64 {
+        self.errors_per_min as f64 / (self.ok_per_min + self.errors_per_min) as f64
+    }
+
+    /// The latency quantile `q` as `histogram_quantile` computes it.
+    pub fn latency_quantile(&self, q: f64) -> f64 {
+        bucket_quantile(q, &self.latency_per_min, &LATENCY_BOUNDS)
+    }
 }
 
 impl FixtureWorkload {
@@ -151,6 +190,30 @@ impl FixtureWorkload {
     /// with the highest finite bound).
     pub fn latency_quantile(&self, q: f64) -> f64 {
         bucket_quantile(q, &self.latency_per_min, &LATENCY_BOUNDS)
+    }
+
+    /// Its serving series: `(version label, ok, errors, latency buckets)`
+    /// per version, or the workload's own numbers without a version.
+    pub fn serving_series(&self) -> Vec<(Option<&'static str>, u64, u64, [u64; 9])> {
+        if self.versions.is_empty() {
+            return vec![(
+                None,
+                self.ok_per_min,
+                self.errors_per_min,
+                self.latency_per_min,
+            )];
+        }
+        self.versions
+            .iter()
+            .map(|v| {
+                (
+                    Some(v.version),
+                    v.ok_per_min,
+                    v.errors_per_min,
+                    v.latency_per_min,
+                )
+            })
+            .collect()
     }
 
     fn labels(&self) -> String {
@@ -208,6 +271,7 @@ pub fn workloads() -> Vec<FixtureWorkload> {
             ],
             feature_values: Some(("amount", [100, 250, 150, 80, 20])),
             gap: None,
+            versions: &[],
         },
         FixtureWorkload {
             namespace: "prod",
@@ -225,6 +289,7 @@ pub fn workloads() -> Vec<FixtureWorkload> {
             quality: &[("missing_values", 0.03)],
             feature_values: None,
             gap: None,
+            versions: &[],
         },
         FixtureWorkload {
             namespace: "staging",
@@ -242,6 +307,22 @@ pub fn workloads() -> Vec<FixtureWorkload> {
             quality: &[],
             feature_values: None,
             gap: None,
+            // A KServe canary rollout: 90 % of the requests on the stable
+            // version 2, 10 % on the canary 3, slower and failing more.
+            versions: &[
+                FixtureVersion {
+                    version: "2",
+                    ok_per_min: 107,
+                    errors_per_min: 1,
+                    latency_per_min: [6, 17, 32, 30, 16, 5, 2, 0, 0],
+                },
+                FixtureVersion {
+                    version: "3",
+                    ok_per_min: 11,
+                    errors_per_min: 1,
+                    latency_per_min: [0, 1, 2, 2, 2, 3, 0, 2, 0],
+                },
+            ],
         },
         FixtureWorkload {
             namespace: "batch",
@@ -258,6 +339,7 @@ pub fn workloads() -> Vec<FixtureWorkload> {
             quality: &[],
             feature_values: None,
             gap: Some((120, 180)),
+            versions: &[],
         },
     ]
 }

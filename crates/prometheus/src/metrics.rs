@@ -7,7 +7,6 @@
 use crate::client::PromClient;
 use crate::error::PromError;
 use crate::join::{JoinIndex, health_value, on_grid, pick_one};
-use crate::step::RangeQuery;
 use crate::templates::{
     PromqlTemplates, TemplateError, escape_string, placeholders, regex_alternation, render,
 };
@@ -19,6 +18,7 @@ use modeldeck_core::ports::Metrics;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+mod by_version;
 mod fairness;
 mod live;
 
@@ -309,22 +309,9 @@ impl Metrics for PrometheusMetrics {
         signal: Signal,
         range: TimeRange,
     ) -> PortResult<Series> {
-        let (name, template, q) = self.templates.workload_template(signal);
-        let mut extra: Vec<(&str, String)> =
-            q.map(|q| ("quantile", q.to_string())).into_iter().collect();
-        if let Some(w) = rate_window(&self.templates.window, range.step_ms) {
-            extra.push(("window", w));
-        }
-        let promql = self.render_for(name, template, target, &extra)?;
-        let rq = RangeQuery::clamped(range.start, range.end, range.step_ms)
-            .map_err(|e| port_error(e, name))?;
-        let r = self
-            .client
-            .query_range(&promql, &rq)
-            .await
-            .map_err(|e| port_error(e, name))?;
+        let (name, rq, series) = self.workload_range(target, signal, range, None).await?;
         let target = &target.workload;
-        match pick_one(&self.templates, r.data, |s| &s.labels, target) {
+        match pick_one(&self.templates, series, |s| &s.labels, target) {
             Ok(Some(s)) => Ok(on_grid(&s, &rq)),
             Ok(None) => Ok(Series::default()),
             Err(n) => Err(invalid(format!(
@@ -333,6 +320,15 @@ impl Metrics for PrometheusMetrics {
                 self.templates.by_clause()
             ))),
         }
+    }
+
+    async fn signal_range_by_version(
+        &self,
+        target: &MetricsTarget,
+        signal: Signal,
+        range: TimeRange,
+    ) -> PortResult<Vec<(String, Series)>> {
+        self.range_by_version(target, signal, range).await
     }
 
     async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {

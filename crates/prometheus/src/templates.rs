@@ -43,6 +43,12 @@ pub struct PromqlTemplates {
     /// Result label holding the cluster; empty = one Prometheus per
     /// cluster, so results are not matched on cluster.
     pub cluster_label: String,
+    /// Result label holding the model version a series was served by;
+    /// empty (the default) = series carry no version, so
+    /// `signal_range_by_version` answers `Unsupported`. When set, the
+    /// per-workload templates are rendered with `{by}` = the join labels
+    /// and this one, one series per version.
+    pub version_label: String,
     /// Result label holding the feature name (feature drift).
     pub feature_label: String,
     /// Result label holding the data-quality check name.
@@ -127,6 +133,7 @@ impl Default for PromqlTemplates {
             namespace_label: "namespace".into(),
             workload_label: "workload".into(),
             cluster_label: String::new(),
+            version_label: String::new(),
             feature_label: "feature".into(),
             check_label: "check".into(),
             request_rate: rate(ONE, ""),
@@ -231,6 +238,7 @@ impl PromqlTemplates {
                 return Err(err(name, &format!("{value:?} is not a label name")));
             }
         }
+        self.validate_version_label()?;
         for (name, template, extra) in self.all() {
             let base = if name.starts_with("fleet_") {
                 FLEET_VARS
@@ -270,6 +278,61 @@ impl PromqlTemplates {
             }
         }
         Ok(())
+    }
+
+    /// `version_label` is empty or a label name (`[a-zA-Z_][a-zA-Z0-9_]*`,
+    /// not reserved `__`) that is none of the join labels nor `le`, which
+    /// the latency template adds to `{by}` itself.
+    fn validate_version_label(&self) -> Result<(), TemplateError> {
+        let v = self.version_label.as_str();
+        if v.is_empty() {
+            return Ok(());
+        }
+        let name = "version_label";
+        let mut chars = v.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(err(
+                name,
+                &format!(
+                    "{v:?} is not a Prometheus label name (letters, digits and _, not starting \
+                     with a digit)"
+                ),
+            ));
+        }
+        if v.starts_with("__") {
+            return Err(err(
+                name,
+                &format!("{v:?}: labels starting with __ are reserved by Prometheus"),
+            ));
+        }
+        let join = [
+            ("namespace_label", &self.namespace_label),
+            ("workload_label", &self.workload_label),
+            ("cluster_label", &self.cluster_label),
+        ];
+        if let Some((other, _)) = join.iter().find(|(_, l)| l.as_str() == v) {
+            return Err(err(
+                name,
+                &format!("{v:?} is also {other}; the version needs a label of its own"),
+            ));
+        }
+        if v == "le" {
+            return Err(err(
+                name,
+                "\"le\" is the histogram bucket label, not a version",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The `{by}` expansion of a per-version query: [`Self::by_clause`]
+    /// and `version_label`; `None` when `version_label` is unset.
+    pub fn by_version_clause(&self) -> Option<String> {
+        (!self.version_label.is_empty())
+            .then(|| format!("{}, {}", self.by_clause(), self.version_label))
     }
 
     /// The live-distribution templates with the placeholders each may use.

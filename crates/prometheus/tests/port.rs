@@ -418,7 +418,8 @@ async fn documented_mappings_are_valid_promql() {
     // The KServe / Seldon / custom examples query metrics the fixture does
     // not have: every call must succeed (empty), none may be refused.
     let profiles = documented_profiles();
-    assert_eq!(profiles.len(), 3);
+    // KServe, Seldon v1, custom names, and the per-version example.
+    assert_eq!(profiles.len(), 4);
     for (name, templates) in profiles {
         let (m, fx) = port_at(SAMPLES - 1, templates).await;
         let asked = targets();
@@ -434,6 +435,14 @@ async fn documented_mappings_are_valid_promql() {
             m.signal_range(&asked[0], signal, range)
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {signal:?}: {e}"));
+        }
+        if !m.templates().version_label.is_empty() {
+            let canary = &asked[2];
+            let parts = m
+                .signal_range_by_version(canary, Signal::LatencyP99, range)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: by version: {e}"));
+            assert_eq!(parts.len(), 2, "{name}: {canary:?}");
         }
     }
 }

@@ -132,10 +132,14 @@ async fn series_and_label_values() {
         .await
         .unwrap()
         .data;
+    // One ok series per serving series (per version where split), one
+    // error series more where it fails.
     let expected: usize = workloads()
         .iter()
-        .map(|w| if w.errors_per_min > 0 { 2 } else { 1 })
+        .flat_map(|w| w.serving_series())
+        .map(|(_, _, errors, _)| if errors > 0 { 2 } else { 1 })
         .sum();
+    assert_eq!(expected, 9, "4 workloads, the canary split in two");
     assert_eq!(series.len(), expected);
     assert!(series.iter().any(|l| l.get("workload").map(String::as_str)
         == Some("fraud-detector-canary")

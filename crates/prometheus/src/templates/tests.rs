@@ -126,6 +126,45 @@ fn escapes_values() {
     assert_eq!(t.by_clause(), "cluster, namespace, workload");
 }
 
+#[test]
+fn version_label_must_be_a_label_name_of_its_own() {
+    let load = |v: &str| {
+        let o = BTreeMap::from([("version_label".to_string(), v.to_string())]);
+        PromqlTemplates::from_overrides(&o)
+    };
+    // Unset by default: no per-version clause.
+    assert_eq!(PromqlTemplates::default().version_label, "");
+    assert_eq!(PromqlTemplates::default().by_version_clause(), None);
+    let t = load("version").unwrap();
+    assert_eq!(
+        t.by_version_clause().as_deref(),
+        Some("namespace, workload, version")
+    );
+    let t = PromqlTemplates {
+        cluster_label: "cluster".into(),
+        version_label: "revision_name".into(),
+        ..Default::default()
+    };
+    t.validate().unwrap();
+    assert_eq!(
+        t.by_version_clause().as_deref(),
+        Some("cluster, namespace, workload, revision_name")
+    );
+    for (bad, why) in [
+        ("model version", "not a Prometheus label name"),
+        ("7version", "not a Prometheus label name"),
+        ("version\"}", "not a Prometheus label name"),
+        ("versión", "not a Prometheus label name"),
+        ("__version", "reserved"),
+        ("workload", "also workload_label"),
+        ("le", "bucket label"),
+    ] {
+        let e = load(bad).unwrap_err();
+        assert_eq!(e.template, "version_label", "{bad}: {e}");
+        assert!(e.message.contains(why), "{bad}: {e}");
+    }
+}
+
 /// Every `[profiles.*.promql]` example in docs/metrics.md loads.
 #[test]
 fn documented_examples_are_valid() {
@@ -145,5 +184,5 @@ fn documented_examples_are_valid() {
             blocks += 1;
         }
     }
-    assert_eq!(blocks, 3);
+    assert_eq!(blocks, 4);
 }
