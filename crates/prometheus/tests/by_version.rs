@@ -4,8 +4,8 @@
 //! its request and latency series labelled `version`. With
 //! `version_label = "version"` each signal comes back as one series per
 //! version, sorted, matching the fixture's numbers and adding up to the
-//! blended series; without it the port answers `Unsupported` and sends
-//! nothing.
+//! blended series, at the cost of one range query; without it the port
+//! answers `Unsupported` and sends nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
@@ -75,7 +75,9 @@ async fn the_canary_splits_into_its_versions_with_their_own_numbers() {
             (Signal::LatencyP99, |v| v.latency_quantile(0.99)),
         ];
         for (signal, expect) in cases {
+            let before = m.client().requests_sent();
             let parts = m.signal_range_by_version(&target, signal, r).await.unwrap();
+            assert_eq!(m.client().requests_sent() - before, 1, "one range query");
             let versions: Vec<&str> = parts.iter().map(|(v, _)| v.as_str()).collect();
             assert_eq!(versions, ["2", "3"], "{signal:?}");
             for ((_, series), v) in parts.iter().zip([stable, new]) {
