@@ -165,6 +165,15 @@ fn bench_evaluate(c: &mut Criterion) {
     c.bench_function("evaluate 1000 features (automatic choice)", |b| {
         b.iter(|| black_box(evaluate(black_box(&profile), black_box(&sample))))
     });
+    // What the lazy labels save: the same, then every bin label formatted
+    // (what a JSON dump or a report of every feature pays).
+    c.bench_function("evaluate 1000 features + every bin label", |b| {
+        b.iter(|| {
+            let r = evaluate(black_box(&profile), black_box(&sample));
+            let n: usize = r.features.iter().map(|f| f.bins.to_vec().len()).sum();
+            black_box(n)
+        })
+    });
     // The same with the p-value methods a small reference gets (KS for
     // numeric, chi-square for categorical), named in the policy.
     let mut tests = profile.clone();

@@ -163,7 +163,7 @@ fn rows_verdicts_quality_and_dataset_drift() {
     assert_eq!(cs.method, Method::JensenShannon);
     assert!(cs.drifted && cs.value > 0.15 && cs.value < 0.2, "{cs:?}");
     assert_eq!(country.quality.unseen_categories, ["br"]);
-    assert_eq!(country.bins, ["de", "fr", "us", UNSEEN_BIN]);
+    assert_eq!(country.bins.to_vec(), ["de", "fr", "us", UNSEEN_BIN]);
     assert_eq!(country.reference_share, [0.4, 0.3, 0.3, 0.0]);
     assert!(close(country.live_share[3], 300.0 / 5200.0));
     assert_eq!(country.live_n, 5200.0);
@@ -172,7 +172,7 @@ fn rows_verdicts_quality_and_dataset_drift() {
     // A category the reference folded into __other__ is counted there, not flagged.
     let device = row(&r, "device");
     assert!(device.quality.unseen_categories.is_empty());
-    assert_eq!(device.bins, ["__other__", "android", "ios"]);
+    assert_eq!(device.bins.to_vec(), ["__other__", "android", "ios"]);
     assert!(close(device.live_share[0], 200.0 / 5000.0));
     assert!(!device.score.unwrap().drifted && device.score.unwrap().value < 1e-12);
 
@@ -199,7 +199,7 @@ fn rows_verdicts_quality_and_dataset_drift() {
     assert_eq!(absent.live_n, 0.0);
     assert_eq!(absent.live_share, vec![0.0; 6]);
     assert_eq!(
-        absent.bins,
+        absent.bins.to_vec(),
         ["≤20", "20–30", "30–40", "40–50", "50–60", ">60"]
     );
     assert_eq!(absent.reference_share.len(), 6);
@@ -333,7 +333,7 @@ fn scored(name: &str, method: Method, value: f64, threshold: f64) -> FeatureDrif
         live_n: 1.0,
         live_share: vec![],
         reference_share: vec![],
-        bins: vec![],
+        bins: Vec::<String>::new().into(),
     }
 }
 

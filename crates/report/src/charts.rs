@@ -203,7 +203,8 @@ pub fn histogram<DB: DrawingBackend>(
     row: &FeatureDriftRow,
 ) -> Drawn {
     let name = clip(&row.feature, 40);
-    let n = row.bins.len();
+    let bins = row.bins.to_vec();
+    let n = bins.len();
     if n == 0 {
         return message(area, &format!("{name}: distribution"), "no bins");
     }
@@ -232,10 +233,9 @@ pub fn histogram<DB: DrawingBackend>(
     // About eight labels fit under a 500 px chart.
     let every = n.div_ceil(8).max(1);
     let label = |v: &SegmentValue<u32>| match v {
-        SegmentValue::CenterOf(i) if (*i as usize).is_multiple_of(every) => row
-            .bins
-            .get(*i as usize)
-            .map_or(String::new(), |b| clip(b, 10)),
+        SegmentValue::CenterOf(i) if (*i as usize).is_multiple_of(every) => {
+            bins.get(*i as usize).map_or(String::new(), |b| clip(b, 10))
+        }
         _ => String::new(),
     };
     chart

@@ -198,7 +198,9 @@ fn hostile(mut input: ReportInput) -> ReportInput {
     const NAME: &str = "<script>alert(1)</script>\u{202E}gpj.exe\u{1b}[2J\u{7}";
     let old = input.drift.report.features[0].feature.clone();
     input.drift.report.features[0].feature = NAME.into();
-    input.drift.report.features[0].bins[0] = "</text><script>x</script>".into();
+    let mut bins = input.drift.report.features[0].bins.to_vec();
+    bins[0] = "</text><script>x</script>".into();
+    input.drift.report.features[0].bins = bins.into();
     for h in &mut input.histories {
         if h.feature == old {
             h.feature = NAME.into();

@@ -13,6 +13,7 @@
 //! features / input features with a score, at or above the policy's
 //! `dataset_share` (default 0.5); the prediction is scored but not counted.
 
+use super::bins::BinLabels;
 use super::math::{Method, Score, Support, choose_method, score};
 use super::profile::{Distribution, FeatureKind, FeatureProfile, OTHER_CATEGORY, ReferenceProfile};
 use super::sample::{LiveCounts, LiveFeature, LiveSample};
@@ -64,8 +65,8 @@ pub struct FeatureDriftRow {
     pub live_share: Vec<f64>,
     /// Reference proportions per bin or category, same order.
     pub reference_share: Vec<f64>,
-    /// Bin or category labels, same order.
-    pub bins: Vec<String>,
+    /// Bin or category labels, same order (formatted when asked).
+    pub bins: BinLabels,
 }
 
 /// Every feature of one model version against its reference.
@@ -197,7 +198,7 @@ fn shares(counts: &[f64]) -> Vec<f64> {
 struct Aligned<'a> {
     reference: Vec<f64>,
     live: Option<Vec<f64>>,
-    bins: Vec<String>,
+    bins: BinLabels,
     unseen: Vec<String>,
     support: Support<'a>,
 }
@@ -217,9 +218,9 @@ fn align_numeric<'a>(
         reference,
         live,
         bins: if edges.len() + 1 == counts.len() {
-            bin_labels(edges)
+            BinLabels::Edges(edges.to_vec())
         } else {
-            (0..counts.len()).map(|i| format!("bin {i}")).collect()
+            BinLabels::Names((0..counts.len()).map(|i| format!("bin {i}")).collect())
         },
         unseen: Vec::new(),
         support: Support::Numeric {
@@ -272,7 +273,7 @@ fn align_categorical<'a>(
     Aligned {
         reference,
         live,
-        bins,
+        bins: BinLabels::Names(bins),
         unseen,
         support: Support::Categorical,
     }

@@ -9,6 +9,7 @@
 //! the underflow and overflow bins. The reference freezes the edges, so a
 //! live histogram whose buckets sit at the same edges compares bin by bin.
 
+pub mod bins;
 pub mod build;
 pub mod evaluate;
 pub mod fairness;
@@ -17,6 +18,7 @@ pub mod profile;
 pub mod sample;
 pub mod text;
 
+pub use bins::BinLabels;
 pub use evaluate::{DataQuality, DriftReport, FeatureDriftRow, evaluate};
 pub use math::{Method, Score};
 pub use profile::{

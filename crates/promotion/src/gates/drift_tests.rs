@@ -50,7 +50,7 @@ fn row(name: &str, s: Option<Score>, missing: Option<f64>, oor: Option<f64>) -> 
         live_n: 1000.0,
         live_share: vec![0.5, 0.5],
         reference_share: vec![0.01, 0.98, 0.01],
-        bins: vec![],
+        bins: Vec::<String>::new().into(),
     }
 }
 

@@ -51,9 +51,11 @@ impl<'a> HistogramOverlay<'a> {
         }
     }
 
-    /// The overlay of a drift report row (its bins, reference and live shares).
-    pub fn from_row(title: &'a str, row: &'a FeatureDriftRow) -> Self {
-        Self::new(title, &row.bins, &row.reference_share, &row.live_share)
+    /// The overlay of a drift report row: its reference and live shares,
+    /// with `bins` its labels (`row.bins.to_vec()`, formatted by the caller
+    /// that keeps them).
+    pub fn from_row(title: &'a str, row: &'a FeatureDriftRow, bins: &'a [String]) -> Self {
+        Self::new(title, bins, &row.reference_share, &row.live_share)
     }
 
     /// Legend names of the two sides (`training`, `live 24h`).

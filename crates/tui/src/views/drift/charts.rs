@@ -85,7 +85,8 @@ impl DriftScreen {
         } else {
             ChartState::Error("no live data in this window")
         };
-        let h = HistogramOverlay::from_row(&title, row)
+        let bins = row.bins.to_vec();
+        let h = HistogramOverlay::from_row(&title, row, &bins)
             .labels("reference", &live)
             .state(state);
         frame.render_widget(&h, area);
