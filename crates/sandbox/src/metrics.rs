@@ -139,6 +139,15 @@ impl Metrics for SandboxMetrics {
         range: TimeRange,
     ) -> PortResult<Vec<(String, Series)>> {
         let target = &target.workload;
+        if signal == Signal::DriftMax {
+            // As the Prometheus adapter: drift is the model's, not a
+            // serving signal split by version.
+            return Err(BackendError::new(
+                Backend::Metrics,
+                ErrorCode::Unsupported,
+                format!("drift_max is not split by version ({target})"),
+            ));
+        }
         self.shared.call(Backend::Metrics, |w| {
             let (state, _) = ranged(w, target, range)?;
             let mut by: BTreeMap<u32, Series> = BTreeMap::new();

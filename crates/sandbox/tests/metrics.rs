@@ -290,11 +290,11 @@ async fn a_canary_and_its_stable_version_have_their_own_series() {
             .unwrap()
     );
     // Drift is not a per-version serving signal; an unknown workload is named.
-    let none = m
+    let drift = m
         .signal_range_by_version(&ranker, Signal::DriftMax, range)
         .await
-        .unwrap();
-    assert!(none.is_empty());
+        .unwrap_err();
+    assert_eq!(drift.code, ErrorCode::Unsupported, "{drift}");
     let ghost = target(&wref(
         "prod-us",
         "search",
