@@ -28,31 +28,13 @@ pub(crate) struct SandboxMetrics {
 }
 
 /// The workload a range query asks about and its point count, after
-/// Prometheus' checks (positive step, end not before start, at most
-/// [`MAX_POINTS`] points).
+/// Prometheus' checks ([`check_range`], at most [`MAX_POINTS`] points).
 fn ranged<'w>(
     w: &'w World,
     target: &WorkloadRef,
     range: TimeRange,
 ) -> PortResult<(&'w crate::world::WorkloadState, usize)> {
-    if range.step_ms <= 0 {
-        return Err(BackendError::new(
-            Backend::Metrics,
-            ErrorCode::InvalidRequest,
-            format!("step must be positive, got {} ms", range.step_ms),
-        ));
-    }
-    if range.end < range.start {
-        return Err(BackendError::new(
-            Backend::Metrics,
-            ErrorCode::InvalidRequest,
-            format!(
-                "range end {} is before its start {}",
-                range.end.rfc3339(),
-                range.start.rfc3339()
-            ),
-        ));
-    }
+    check_range(range)?;
     let points = range.end.millis_since(range.start) / range.step_ms + 1;
     if points > MAX_POINTS {
         return Err(BackendError::new(
