@@ -93,6 +93,8 @@ pub enum Action {
     DriftWindow(i8),
     /// Drift: the other version served (a canary's).
     NextVersion,
+    /// Promotion detail: the health charts of the next target.
+    NextTarget,
     /// Switch the lower panel when only one fits (Drift: score over time
     /// / histogram; workload: health charts / events).
     TogglePanel,

@@ -213,7 +213,7 @@ impl App {
             Screen::Drift(v) => v.on_result(r, &mut ctx),
             Screen::Promotion(v) => v.on_result(r, &mut ctx),
             _ => false,
-        });
+        }) || self.models.on_result(r, &mut ctx);
         if !taken {
             tracing::debug!(ticket = r.ticket, job = ?r.job, "dropped a stale job result");
         }

@@ -8,6 +8,7 @@
 
 use futures::future::join_all;
 use modeldeck_core::Console;
+use modeldeck_core::card::CardField;
 use modeldeck_core::chart::Marker;
 use modeldeck_core::compare::Comparison;
 use modeldeck_core::console::{DriftPoint, DriftView, FairnessView, HealthView, RetrainOutcome};
@@ -137,6 +138,42 @@ pub enum Job {
         /// About how many points.
         points: u32,
     },
+    /// What a model card is built from: the version and its run (when
+    /// `version` is given) and the fields the model's promotion policy
+    /// requires (`card_required`).
+    Card {
+        /// Registered model.
+        model: String,
+        /// Version (`None`: the policy only).
+        version: Option<String>,
+        /// The screen asking (each has its own slot).
+        screen: CardFor,
+    },
+}
+
+/// Which screen a [`Job::Card`] is for: each has its own slot, so a
+/// screen on top does not abort the read of one below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CardFor {
+    /// The Models screen's card panel.
+    Models,
+    /// The Versions screen's card panel.
+    Versions,
+    /// A promotion's detail (the candidate's card).
+    Promotion,
+}
+
+/// What a model card is built from, besides the registered model (which
+/// the snapshot holds).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CardData {
+    /// The version read (`None` when none was asked for).
+    pub version: Option<ModelVersion>,
+    /// Its run, when it has one that could be read.
+    pub run: Option<RunData>,
+    /// Fields the model's promotion policy requires (`card_required`);
+    /// empty without a promotion service.
+    pub required: Vec<CardField>,
 }
 
 /// Which in-flight slot a job occupies: a newer job in the same slot
@@ -173,6 +210,8 @@ pub enum JobSlot {
     Retrain,
     /// [`Job::RetrainStatus`].
     RetrainStatus,
+    /// [`Job::Card`], per screen.
+    Card(CardFor),
 }
 
 impl Job {
@@ -194,6 +233,7 @@ impl Job {
             Job::Fairness { .. } => JobSlot::Fairness,
             Job::Retrain { .. } => JobSlot::Retrain,
             Job::RetrainStatus { .. } => JobSlot::RetrainStatus,
+            Job::Card { screen, .. } => JobSlot::Card(*screen),
         }
     }
 }
@@ -240,6 +280,8 @@ pub enum JobOutcome {
     RetrainStatus(PortResult<Box<RetrainRun>>),
     /// Timeline markers, oldest first (best effort: never an error).
     Markers(Vec<Marker>),
+    /// What a model card is built from.
+    Card(PortResult<Box<CardData>>),
 }
 
 /// An answer, tagged with the request it answers.
@@ -365,10 +407,37 @@ pub async fn execute_with(
                 .drift_history(model, version, profile, feature, *window_ms, *points)
                 .await,
         ),
+        Job::Card { model, version, .. } => {
+            JobOutcome::Card(read_card(console, promotions, model, version.as_deref()).await)
+        }
     };
     JobResult {
         ticket: req.ticket,
         job: req.job,
         outcome,
     }
+}
+
+/// The version and run of a card, and the policy's required fields.
+async fn read_card(
+    console: &Console,
+    promotions: Option<&Promotions>,
+    model: &str,
+    version: Option<&str>,
+) -> PortResult<Box<CardData>> {
+    let required = promotions
+        .map(|p| p.policies().for_model(model).card_required.clone())
+        .unwrap_or_default();
+    let (version, run) = match version {
+        Some(v) => {
+            let side = console.version_detail(model, v).await?;
+            (Some(side.version), side.run)
+        }
+        None => (None, None),
+    };
+    Ok(Box::new(CardData {
+        version,
+        run,
+        required,
+    }))
 }

@@ -295,12 +295,15 @@ pub const FLEET: &[Binding] = &[
 ];
 
 /// Models bindings.
-pub const MODELS: &[Binding] = &[bind(
-    &[code(KeyCode::Enter)],
-    "enter",
-    "versions of the model",
-    Action::Select,
-)];
+pub const MODELS: &[Binding] = &[
+    bind(
+        &[code(KeyCode::Enter)],
+        "enter",
+        "versions of the model",
+        Action::Select,
+    ),
+    bind(&[ch('d')], "d", "model card: show / hide", Action::Describe),
+];
 
 /// Versions bindings.
 pub const VERSIONS: &[Binding] = &[
@@ -328,6 +331,7 @@ pub const VERSIONS: &[Binding] = &[
         "request a promotion of the selected version",
         Action::RequestPromotion,
     ),
+    bind(&[ch('d')], "d", "model card: show / hide", Action::Describe),
 ];
 
 /// Promotions list bindings.
@@ -369,6 +373,20 @@ pub const PROMOTION: &[Binding] = &[
         "c",
         "cancel your own request (with a reason)",
         Action::Act(ActionKind::Cancel),
+    ),
+    bind(&[ch('t')], "t", "next target's health", Action::NextTarget),
+    bind(
+        &[ch('w')],
+        "w",
+        "next health window",
+        Action::DriftWindow(1),
+    ),
+    bind(&[ch('W')], "W", "previous window", Action::DriftWindow(-1)),
+    bind(
+        &[code(KeyCode::Tab)],
+        "tab",
+        "health charts / text (when only one fits)",
+        Action::TogglePanel,
     ),
 ];
 

@@ -3,6 +3,7 @@
 //! transition it asks for, and [`Fetched`], the state of data that arrives
 //! by an async job.
 
+pub mod card;
 pub mod compare;
 pub mod cursor;
 pub mod drift;

@@ -1,10 +1,14 @@
 //! The Models screen: registered models with their latest version, the
 //! champion and challenger aliases, how many workloads serve them, a
-//! description and when they changed. Enter opens the model's versions.
+//! description and when they changed. Enter opens the model's versions;
+//! `d` shows the model card of the selected model (its champion's, else
+//! its latest version's) beside, below or instead of the table.
 
 use crate::action::Action;
 use crate::app::Screen;
+use crate::jobs::{CardFor, JobResult};
 use crate::theme;
+use crate::views::card::{self, CardPanel};
 use crate::views::cursor::Cursor;
 use crate::views::table;
 use crate::views::text_table::{CellText, TextColumn, TextTable, column};
@@ -51,6 +55,7 @@ pub struct ModelsView {
     cursor: Cursor,
     source: Option<ModelsSource>,
     dirty: bool,
+    card: CardPanel,
 }
 
 impl Default for ModelsView {
@@ -62,6 +67,7 @@ impl Default for ModelsView {
             cursor: Cursor::default(),
             source: None,
             dirty: true,
+            card: CardPanel::default(),
         }
     }
 }
@@ -137,11 +143,48 @@ impl ModelsView {
         panel::split_notice(body.inner(Margin::new(1, 1)), &state).1
     }
 
+    /// The card panel (`d`).
+    pub fn card(&self) -> &CardPanel {
+        &self.card
+    }
+
+    /// Takes a job answer if it is the card panel's.
+    pub(crate) fn on_result(&mut self, r: &JobResult, ctx: &mut Ctx) -> bool {
+        self.card.on_result(r, ctx)
+    }
+
     /// Reacts to an action while Models is on top.
     pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
-        let area = Self::table_area(ctx.body, ctx.snap);
+        let t = self.handle_table(action, ctx);
+        if self.card.shown()
+            && let Some(m) = self.selected().and_then(|n| ctx.snap.model(n)).cloned()
+        {
+            self.card
+                .want(ctx, CardFor::Models, &m.name, card_version(&m).0);
+        }
+        t
+    }
+
+    fn handle_table(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
+        let (table_body, _) = self.card.split(ctx.body);
+        let Some(table_body) = table_body else {
+            // The card shows instead of the table: keys scroll it.
+            match action {
+                Action::Nav(n) => self
+                    .card
+                    .scroll(*n, usize::from(ctx.body.height.saturating_sub(2))),
+                Action::Describe => self.card.toggle(),
+                Action::Refresh => self.card.reask(),
+                Action::Select => return self.open(ctx),
+                _ => {}
+            }
+            return Transition::Stay;
+        };
+        let area = Self::table_area(table_body, ctx.snap);
         let (len, page) = (self.len(), usize::from(area.height.saturating_sub(1)));
         match action {
+            Action::Describe => self.card.toggle(),
+            Action::Refresh => self.card.reask(),
             Action::Nav(n) => self.cursor.navigate(*n, len, page),
             Action::Click { row, .. } => {
                 let start = self.cursor.window(len, page).start;
@@ -167,8 +210,32 @@ impl ModelsView {
         }
     }
 
-    /// Draws the Models panel.
+    /// Draws the Models panel and, when shown, the card.
     pub(crate) fn render(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
+        let (table, card) = self.card.split(area);
+        if let Some(t) = table {
+            self.render_table(frame, t, rc);
+        }
+        if let Some(c) = card {
+            self.render_card(frame, c, rc, table.is_none());
+        }
+    }
+
+    fn render_card(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx, alone: bool) {
+        let model = self.selected().and_then(|n| rc.snap.model(n));
+        let (version, how) = model.map_or((None, ""), card_version);
+        let d = card::CardDraw {
+            name: self.selected().unwrap_or("-"),
+            model,
+            version: version.as_deref(),
+            how,
+            local: (None, None),
+            alone,
+        };
+        self.card.draw(frame, area, d);
+    }
+
+    fn render_table(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
         let mut title = vec![
             Span::styled(" Models", theme::title()),
             Span::styled(format!("[{}]", self.len()), theme::title()),
@@ -210,6 +277,14 @@ impl ModelsView {
             };
             panel::render_centered(frame, below, vec![Line::styled(msg, theme::dim())]);
         }
+    }
+}
+
+/// The version whose card Models shows: the champion, else the latest.
+fn card_version(m: &RegisteredModel) -> (Option<String>, &'static str) {
+    match m.aliases.get("champion") {
+        Some(v) => (Some(v.clone()), "champion"),
+        None => (m.latest_version.clone(), "latest"),
     }
 }
 

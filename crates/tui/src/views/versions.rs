@@ -2,12 +2,15 @@
 //! workloads serve it, age, key metrics of its training run and its tags.
 //! Versions arrive by a job; runs for the newest versions by a second one.
 //! Space marks versions, `c` (or Enter) compares two marked versions, or
-//! the selected one against the champion.
+//! the selected one against the champion; `d` shows the selected version's
+//! model card (drawn from the list at once, then from the version and run
+//! read by a job, with the promotion policy's required fields).
 
 use crate::action::Action;
 use crate::app::Screen;
-use crate::jobs::{Job, JobOutcome, JobResult, RUNS_PER_MODEL};
+use crate::jobs::{CardFor, Job, JobOutcome, JobResult, RUNS_PER_MODEL};
 use crate::theme;
+use crate::views::card::{self, CardPanel};
 use crate::views::compare::CompareView;
 use crate::views::cursor::Cursor;
 use crate::views::table;
@@ -68,6 +71,7 @@ pub struct VersionsView {
     cursor: Cursor,
     marks: Vec<String>,
     dirty: bool,
+    card: CardPanel,
 }
 
 impl VersionsView {
@@ -87,6 +91,7 @@ impl VersionsView {
             cursor: Cursor::default(),
             marks: Vec::new(),
             dirty: true,
+            card: CardPanel::default(),
         };
         v.refresh(ctx);
         v
@@ -153,8 +158,16 @@ impl VersionsView {
         self.dirty = true;
     }
 
+    /// The card panel (`d`).
+    pub fn card(&self) -> &CardPanel {
+        &self.card
+    }
+
     /// Takes a job answer if it is the one this view waits for.
     pub(crate) fn on_result(&mut self, r: &JobResult, ctx: &mut Ctx) -> bool {
+        if self.card.on_result(r, ctx) {
+            return true;
+        }
         match (&r.job, &r.outcome) {
             (Job::Versions { model }, JobOutcome::Versions(res))
                 if *model == self.model && self.versions.awaits(r.ticket) =>
@@ -240,9 +253,39 @@ impl VersionsView {
 
     /// Reacts to an action while Versions is on top.
     pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
-        let area = self.table_area(ctx.body, ctx.snap);
+        let t = self.handle_table(action, ctx);
+        if self.card.shown()
+            && let Some(v) = self.selected().map(str::to_string)
+        {
+            self.card.want(ctx, CardFor::Versions, &self.model, Some(v));
+        }
+        t
+    }
+
+    fn handle_table(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
+        let (table_body, _) = self.card.split(ctx.body);
+        let Some(table_body) = table_body else {
+            // The card shows instead of the table: keys scroll it.
+            match action {
+                Action::Nav(n) => self
+                    .card
+                    .scroll(*n, usize::from(ctx.body.height.saturating_sub(2))),
+                Action::Describe => self.card.toggle(),
+                Action::Refresh => {
+                    self.card.reask();
+                    self.refresh(ctx);
+                }
+                Action::ToggleMark | Action::Compare | Action::Select => {
+                    return Transition::Flash("d: back to the list first".into());
+                }
+                _ => {}
+            }
+            return Transition::Stay;
+        };
+        let area = self.table_area(table_body, ctx.snap);
         let (len, page) = (self.len(), usize::from(area.height.saturating_sub(1)));
         match action {
+            Action::Describe => self.card.toggle(),
             Action::Nav(n) => self.cursor.navigate(*n, len, page),
             Action::Click { row, .. } => {
                 let start = self.cursor.window(len, page).start;
@@ -254,7 +297,10 @@ impl VersionsView {
             }
             Action::ToggleMark => self.toggle_mark(page),
             Action::Compare | Action::Select => return self.compare(ctx),
-            Action::Refresh => self.refresh(ctx),
+            Action::Refresh => {
+                self.card.reask();
+                self.refresh(ctx);
+            }
             _ => {}
         }
         Transition::Stay
@@ -313,8 +359,39 @@ impl VersionsView {
         Transition::Push(Screen::Compare(Box::new(view)))
     }
 
-    /// Draws the Versions panel.
+    /// Draws the Versions panel and, when shown, the card.
     pub(crate) fn render(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
+        let (table, card) = self.card.split(area);
+        if let Some(t) = table {
+            self.render_table(frame, t, rc);
+        }
+        if let Some(c) = card {
+            self.render_card(frame, c, rc, table.is_none());
+        }
+    }
+
+    fn render_card(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx, alone: bool) {
+        let selected = self.selected();
+        // Until the job answers: the version and run the list holds.
+        let local = selected.and_then(|s| {
+            self.versions
+                .data
+                .as_ref()
+                .and_then(|vs| vs.iter().find(|v| v.version == s))
+        });
+        let run = selected.and_then(|s| self.runs.get(s));
+        let d = card::CardDraw {
+            name: &self.model,
+            model: rc.snap.model(&self.model),
+            version: selected,
+            how: "",
+            local: (local, run),
+            alone,
+        };
+        self.card.draw(frame, area, d);
+    }
+
+    fn render_table(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
         let mut title = vec![
             Span::styled(" Versions", theme::title()),
             Span::styled(format!("({})", clean(&self.model)), theme::key()),

@@ -65,10 +65,11 @@ fn screen_hints(screen: ScreenKind) -> &'static [(&'static str, &'static str)] {
             ("s/S", "sort"),
             ("/", "filter"),
         ],
-        ScreenKind::Models => &[("enter", "versions"), ("/", "filter")],
+        ScreenKind::Models => &[("enter", "versions"), ("d", "card"), ("/", "filter")],
         ScreenKind::Versions => &[
             ("space", "mark"),
             ("c", "compare"),
+            ("d", "card"),
             ("P", "request promotion"),
             ("/", "filter"),
         ],

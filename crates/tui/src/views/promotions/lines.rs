@@ -7,6 +7,7 @@ use super::PromoState;
 use crate::format;
 use crate::jobs::TargetActivity;
 use crate::theme;
+use crate::views::card::{self, CardPanel};
 use crate::views::{Fetched, RenderCtx};
 use modeldeck_core::domain::{Decision, GateStatus, Timestamp};
 use modeldeck_core::text::clean;
@@ -26,6 +27,13 @@ pub(super) struct Ctx<'a> {
     pub review: &'a Review,
     pub review_error: Option<&'a str>,
     pub activity: &'a Fetched<Vec<TargetActivity>>,
+    /// The candidate's card data.
+    pub card: &'a CardPanel,
+    /// Width of a column (the card is wrapped to it).
+    pub width: u16,
+    /// Two columns: the card ends the left one (the right one starts
+    /// with the health charts).
+    pub two: bool,
 }
 
 fn c(s: &str) -> String {
@@ -118,9 +126,17 @@ pub(super) fn left(x: &Ctx) -> Vec<Line<'static>> {
     out.push(Line::raw(""));
     gates(rv, &mut out);
     out.push(Line::raw(""));
+    if !x.two {
+        model_card(x, &mut out);
+        out.push(Line::raw(""));
+    }
     approvals(rv, now, &mut out);
     out.push(Line::raw(""));
     evidence(rv, &mut out);
+    if x.two {
+        out.push(Line::raw(""));
+        model_card(x, &mut out);
+    }
     out
 }
 
@@ -223,6 +239,45 @@ fn gates(rv: &Review, out: &mut Vec<Line<'static>>) {
             Span::styled(c(&gate.detail), theme::text()),
         ]));
     }
+}
+
+/// The candidate version's card, what the policy requires and lacks.
+fn model_card(x: &Ctx, out: &mut Vec<Line<'static>>) {
+    let p = &x.review.status.promotion;
+    out.push(heading(&format!(
+        "Model card ({} v{})",
+        c(&p.model),
+        c(&p.version)
+    )));
+    let Some(d) = x.card.data_for(&p.model, Some(&p.version)) else {
+        let what = format!("v{}'s card", c(&p.version));
+        let line = x
+            .card
+            .status_line(&what)
+            .unwrap_or_else(|| Line::styled(format!("⟳ reading {what}…"), theme::loading()));
+        out.push(indent(line));
+        return;
+    };
+    let Some(m) = x.rc.snap.model(&p.model) else {
+        out.push(Line::styled(
+            "  the registered model is not in the registry's list: no card",
+            theme::warn(),
+        ));
+        return;
+    };
+    let built = modeldeck_core::card::build_card(m, d.version.as_ref(), d.run.as_ref());
+    let width = x.width.saturating_sub(2);
+    out.extend(
+        card::lines(&built, &d.required, width)
+            .into_iter()
+            .map(indent),
+    );
+}
+
+fn indent(line: Line<'static>) -> Line<'static> {
+    let mut spans = vec![Span::raw("  ")];
+    spans.extend(line.spans);
+    Line::from(spans).style(line.style)
 }
 
 fn approvals(rv: &Review, now: Timestamp, out: &mut Vec<Line<'static>>) {

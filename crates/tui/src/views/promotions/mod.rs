@@ -12,7 +12,7 @@ pub mod detail;
 pub mod dialog;
 pub mod identity;
 mod lines;
-mod wrap;
+pub(crate) mod wrap;
 
 use crate::action::Action;
 use crate::app::Screen;

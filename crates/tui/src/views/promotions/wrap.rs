@@ -8,6 +8,12 @@ use ratatui::text::{Line, Span};
 /// indented by the line's own leading spaces plus four, so wrapped gate
 /// details and messages stay readable.
 pub(crate) fn wrap(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    wrap_with(lines, width, 4)
+}
+
+/// [`wrap`] with continuations indented by the line's leading spaces plus
+/// `extra` (0: prose, aligned under its first line).
+pub(crate) fn wrap_with(lines: Vec<Line<'static>>, width: u16, extra: usize) -> Vec<Line<'static>> {
     let width = usize::from(width).max(8);
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
@@ -17,7 +23,7 @@ pub(crate) fn wrap(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> 
         }
         let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
         let lead = text.chars().take_while(|c| *c == ' ').count();
-        let indent = (lead + 4).min(width / 2);
+        let indent = (lead + extra).min(width / 2);
         let mut cur: Vec<Span<'static>> = Vec::new();
         let mut used = 0usize;
         for span in line.spans {
