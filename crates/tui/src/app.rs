@@ -161,6 +161,7 @@ impl App {
                 }
                 self.promo_tick(reqs);
                 self.drift_tick(reqs);
+                self.card_tick(reqs);
                 new_second || expired
             }
             Action::Resize { width, height } => {
@@ -187,6 +188,16 @@ impl App {
                 self.flash = None;
                 self.on_screen_action(other, reqs)
             }
+        }
+    }
+
+    /// The card panel on top follows a selection a filter changed.
+    fn card_tick(&mut self, reqs: &mut Vec<JobRequest>) {
+        let mut ctx = ctx!(self, reqs);
+        match self.stack.last_mut() {
+            Some(Screen::Models) => self.models.want_card(&mut ctx),
+            Some(Screen::Versions(v)) => v.want_card(&mut ctx),
+            _ => {}
         }
     }
 

@@ -19,6 +19,7 @@ use crossterm::event::KeyCode;
 use modeldeck_core::card::CardField;
 use modeldeck_core::domain::{GateStatus, RegisteredModel};
 use modeldeck_promotion::NewPromotion;
+use modeldeck_tui::Action;
 use modeldeck_tui::app::Screen;
 use modeldeck_tui::jobs::{CardData, CardFor, Job, JobOutcome};
 use modeldeck_tui::keymap::ScreenKind;
@@ -109,7 +110,22 @@ async fn models_shows_fraud_detectors_complete_card() {
             assert!(end.contains("auc 0.9005"), "{end}");
             t.type_str("d");
             assert!(t.draw().contains("CHAMPION"));
+            t.type_str("d");
         }
+        // A new filter selects another model: the next tick reads its card.
+        t.type_str("/");
+        t.ctrl('u');
+        t.type_str("credit");
+        t.key(KeyCode::Enter);
+        t.draw();
+        t.act(Action::Tick(t.app.now().plus_millis(250)));
+        world.run_jobs(&mut t).await;
+        let screen = t.draw();
+        assert!(
+            screen.contains("Model card(credit-scorer v4 champion)"),
+            "{screen}"
+        );
+        assert!(screen.contains("✓ has every field"), "{screen}");
     }
 }
 

@@ -156,13 +156,19 @@ impl ModelsView {
     /// Reacts to an action while Models is on top.
     pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
         let t = self.handle_table(action, ctx);
+        self.want_card(ctx);
+        t
+    }
+
+    /// While the card shows: asks for the selected model's card data if
+    /// it changed (a key, a filter, an alias moved).
+    pub(crate) fn want_card(&mut self, ctx: &mut Ctx) {
         if self.card.shown()
             && let Some(m) = self.selected().and_then(|n| ctx.snap.model(n)).cloned()
         {
             self.card
                 .want(ctx, CardFor::Models, &m.name, card_version(&m).0);
         }
-        t
     }
 
     fn handle_table(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
@@ -222,6 +228,14 @@ impl ModelsView {
     }
 
     fn render_card(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx, alone: bool) {
+        if self.selected().is_none() {
+            let msg = "No model selected: nothing passes the filter (Esc clears it).";
+            self.card
+                .render(frame, area, card::title("-", None, ""), |_| {
+                    vec![Line::styled(msg, theme::dim())]
+                });
+            return;
+        }
         let model = self.selected().and_then(|n| rc.snap.model(n));
         let (version, how) = model.map_or((None, ""), card_version);
         let d = card::CardDraw {

@@ -254,12 +254,18 @@ impl VersionsView {
     /// Reacts to an action while Versions is on top.
     pub(crate) fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
         let t = self.handle_table(action, ctx);
+        self.want_card(ctx);
+        t
+    }
+
+    /// While the card shows: asks for the selected version's card data if
+    /// the selection changed (a key, a filter).
+    pub(crate) fn want_card(&mut self, ctx: &mut Ctx) {
         if self.card.shown()
             && let Some(v) = self.selected().map(str::to_string)
         {
             self.card.want(ctx, CardFor::Versions, &self.model, Some(v));
         }
-        t
     }
 
     fn handle_table(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
