@@ -194,21 +194,24 @@ async fn a_model_approving_its_groups_alike_passes_on_served_and_canary_traffic(
     let g = request(&sb, FAIRNESS, "lender", "3").await;
     let f = fairness(&g);
     assert_eq!(f.status, GateStatus::Pass, "{}", f.detail);
-    // The served v2 and the candidate's canary: east is 0.03 below north.
+    // The candidate's canary decides (east is 0.03 below north); the served
+    // v2 is shown.
     assert_eq!(
         f.detail,
-        "region east SPD -0.03 ≥ -0.1, DIR 0.94 ≥ 0.8 vs north (live counters, v2, 24h); \
-         region east SPD -0.03 ≥ -0.1, DIR 0.94 ≥ 0.8 vs north (live counters, v3 canary, 24h)"
+        "region east SPD -0.03 ≥ -0.1, DIR 0.94 ≥ 0.8 vs north (live counters, v3 canary, 24h); \
+         for information (not the candidate's): \
+         region east SPD -0.03 ≥ -0.1, DIR 0.94 ≥ 0.8 vs north (live counters, v2, 24h)"
     );
-    // The same model approving east far less fails, on both.
+    // The same model approving east far less fails on its canary.
     let sb = lender(r#""north" = 0.5, "south" = 0.5, "east" = 0.3"#);
     let g = gates_with(&sb.backends(), &policy(FAIRNESS), "lender", "3").await;
     let f = fairness(&g);
     assert_eq!(f.status, GateStatus::Fail, "{}", f.detail);
     assert!(
         f.detail.starts_with(
-            "region east SPD -0.2 < -0.1, DIR 0.6 < 0.8 vs north (live counters, v2, 24h); "
-        ) && f.detail.ends_with("(live counters, v3 canary, 24h)"),
+            "region east SPD -0.2 < -0.1, DIR 0.6 < 0.8 vs north (live counters, v3 canary, 24h); \
+             for information (not the candidate's): region east SPD -0.2 < -0.1"
+        ) && f.detail.ends_with("(live counters, v2, 24h)"),
         "{}",
         f.detail
     );
@@ -321,7 +324,7 @@ impl Registry for WithRunMetrics {
 }
 
 #[tokio::test]
-async fn the_candidates_own_evaluation_is_judged_next_to_the_live_counters() {
+async fn a_fix_whose_own_evaluation_is_fair_passes_with_productions_numbers_shown() {
     let sb = demo();
     let mut b = sb.backends();
     let v3 = b.registry.get_version("credit-scorer", "3").await.unwrap();
@@ -336,13 +339,31 @@ async fn the_candidates_own_evaluation_is_judged_next_to_the_live_counters() {
     ));
     let f = gates_with(&b, &policy(FAIRNESS), "credit-scorer", "3").await;
     let f = fairness(&f);
-    // The candidate's evaluation passes; production's v4 still fails.
-    assert_eq!(f.status, GateStatus::Fail, "{}", f.detail);
+    // v3's own evaluation is fair: it decides, and production's unfair v4
+    // is shown, not counted (v3 may be the fix).
+    assert_eq!(f.status, GateStatus::Pass, "{}", f.detail);
     assert_eq!(
         f.detail,
         format!(
-            "{CREDIT_LINE}; age_band SPD -0.04 ≥ -0.1, DIR 0.93 ≥ 0.8 (MLflow run metrics, v3)"
+            "age_band SPD -0.04 ≥ -0.1, DIR 0.93 ≥ 0.8 (MLflow run metrics, v3); \
+             for information (not the candidate's): {CREDIT_LINE}"
         )
+    );
+    // An unfair evaluation fails, naming it first.
+    let mut b2 = sb.backends();
+    b2.registry = Arc::new(WithRunMetrics(
+        b2.registry.clone(),
+        v3.run_id.clone().unwrap(),
+        BTreeMap::from([("fairness.dir.age_band".to_string(), 0.7)]),
+    ));
+    let f = gates_with(&b2, &policy(FAIRNESS), "credit-scorer", "3").await;
+    let f = fairness(&f);
+    assert_eq!(f.status, GateStatus::Fail, "{}", f.detail);
+    assert!(
+        f.detail
+            .starts_with("age_band DIR 0.7 < 0.8 (MLflow run metrics, v3); for information"),
+        "{}",
+        f.detail
     );
     // The older form next to the new one: both parts.
     let p = policy(

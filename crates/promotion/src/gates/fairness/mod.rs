@@ -18,21 +18,27 @@
 //! when set, else the version's reference profile's (`modeldeck fairness`
 //! reads those), else the defaults. Each source gives one part of the gate
 //! naming its worst attribute and group; the parts are joined worst first
-//! and the gate takes the worst status. The older form `{ metric, max_gap }`
+//! and the gate takes the worst status. When the candidate's own numbers
+//! (its run metrics, its canary's counters) pass or fail, they decide and
+//! the other versions' (and TrustyAI's, whose version is unknown) are shown
+//! for information: an unfair champion in production must not block the
+//! candidate that fixes it. The older form `{ metric, max_gap }`
 //! (one run metric of the candidate at most `max_gap`) is judged as before,
 //! alone or next to the per-group part.
 
-use super::drift_eval::{combine, versions_of};
+mod read;
+
+pub use read::{gather, merged, read_run, read_sample};
+
+use super::drift_eval::combine;
 use super::{Contenders, Target, gate, num};
 use crate::policy::Policy;
 use crate::tags::shorten;
 use modeldeck_core::console::Backends;
 use modeldeck_core::domain::{GateResult, GateStatus, ModelVersion, RunData};
-use modeldeck_core::drift::fairness::{
-    self, AttributeFairness, FairnessPolicy, OutcomeSample, Thresholds, Verdict, dir_distance,
-};
+use modeldeck_core::drift::fairness::{AttributeFairness, Thresholds, Verdict, dir_distance};
 use modeldeck_core::drift::text;
-use modeldeck_core::error::{ErrorCode, PortResult};
+use modeldeck_core::error::PortResult;
 
 /// The gate's name.
 pub const FAIRNESS_GATE: &str = "fairness";
@@ -59,6 +65,16 @@ pub enum Place {
 }
 
 impl Place {
+    /// Whether these are the candidate's own numbers (its run, or live
+    /// traffic of its version); TrustyAI's gauges carry no version.
+    pub fn is_candidates(&self, candidate: &str) -> bool {
+        match self {
+            Place::Run { .. } => true,
+            Place::Live { version, .. } => version == candidate,
+            Place::Trustyai => false,
+        }
+    }
+
     /// `live counters, v4, 24h`, `live counters, v7 canary, 1h`,
     /// `MLflow run metrics, v7`, `TrustyAI`.
     pub fn words(&self) -> String {
@@ -259,12 +275,46 @@ pub fn judge_part(e: &Evidence) -> Option<(GateStatus, String)> {
     Some((status, format!("{words} ({}){count}", e.place.words())))
 }
 
-/// Every source's part; with none, one inconclusive part naming what is
-/// missing.
-pub fn judge(evidence: &[Evidence]) -> Vec<(GateStatus, String)> {
-    let parts: Vec<_> = evidence.iter().filter_map(judge_part).collect();
-    if !parts.is_empty() {
-        return parts;
+/// The per-group part of the gate: the parts that count, and the parts
+/// shown for information only.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Judgement {
+    /// Parts that make the gate's status.
+    pub parts: Vec<(GateStatus, String)>,
+    /// Other versions' numbers (and TrustyAI's, whose version is unknown)
+    /// when the candidate's own numbers judge it: shown, not counted.
+    pub info: Vec<String>,
+}
+
+/// Every source's part. The candidate's own numbers (its run metrics, its
+/// canary or served traffic) decide when any of them passes or fails: the
+/// served champion's outcomes say nothing about a candidate that may be
+/// its fix, so they are then shown for information. Without such numbers
+/// every source counts (the numbers of the model in production). A source
+/// that failed always counts. With no part at all, one inconclusive part
+/// naming what each source lacked.
+pub fn judge(evidence: &[Evidence], candidate: &str) -> Judgement {
+    let mut out = Judgement::default();
+    let mut own_conclusive = false;
+    let mut others = Vec::new();
+    for e in evidence {
+        let Some(part) = judge_part(e) else { continue };
+        if matches!(e.reading, Reading::Failed(_)) {
+            out.parts.push(part);
+        } else if e.place.is_candidates(candidate) {
+            own_conclusive |= matches!(part.0, GateStatus::Pass | GateStatus::Fail);
+            out.parts.push(part);
+        } else {
+            others.push(part);
+        }
+    }
+    if own_conclusive {
+        out.info = others.into_iter().map(|(_, w)| w).collect();
+    } else {
+        out.parts.extend(others);
+    }
+    if !out.parts.is_empty() {
+        return out;
     }
     let why: Vec<&str> = evidence
         .iter()
@@ -278,12 +328,26 @@ pub fn judge(evidence: &[Evidence]) -> Vec<(GateStatus, String)> {
     } else {
         why.join(", ")
     };
-    vec![(GateStatus::Inconclusive, format!("no fairness data: {why}"))]
+    out.parts
+        .push((GateStatus::Inconclusive, format!("no fairness data: {why}")));
+    out
 }
 
-/// The gate on `evidence` alone (the per-group part).
-pub fn judge_gate(evidence: &[Evidence]) -> Option<GateResult> {
-    combine(FAIRNESS_GATE, judge(evidence))
+/// `parts` combined worst first, then the `info` lines.
+fn finish(parts: Vec<(GateStatus, String)>, info: &[String]) -> Option<GateResult> {
+    let mut g = combine(FAIRNESS_GATE, parts)?;
+    if !info.is_empty() {
+        g.detail
+            .push_str("; for information (not the candidate's): ");
+        g.detail.push_str(&info.join("; "));
+    }
+    Some(g)
+}
+
+/// The gate on `evidence` alone (the per-group part), for `candidate`.
+pub fn judge_gate(evidence: &[Evidence], candidate: &str) -> Option<GateResult> {
+    let j = judge(evidence, candidate);
+    finish(j.parts, &j.info)
 }
 
 /// The older form: the candidate's `metric` at most `max_gap`.
@@ -323,201 +387,6 @@ pub fn gap_part(
     }
 }
 
-/// The policy's keys over the reference profile's (thresholds and
-/// favourable outcomes: the policy's when set; reference groups: the
-/// profile's, then the policy's per attribute).
-pub fn merged(rule: &FairnessPolicy, profile: Option<&FairnessPolicy>) -> FairnessPolicy {
-    let Some(p) = profile else {
-        return rule.clone();
-    };
-    let mut reference = p.reference.clone();
-    reference.extend(rule.reference.clone());
-    FairnessPolicy {
-        spd_max: rule.spd_max.or(p.spd_max),
-        dir_min: rule.dir_min.or(p.dir_min),
-        min_rows: rule.min_rows.or(p.min_rows),
-        reference,
-        favorable: if rule.favorable.is_empty() {
-            p.favorable.clone()
-        } else {
-            rule.favorable.clone()
-        },
-    }
-}
-
-/// The candidate's run metrics, judged.
-pub fn read_run(
-    candidate: &(ModelVersion, PortResult<Option<RunData>>),
-    p: &FairnessPolicy,
-) -> Reading {
-    let (v, run) = candidate;
-    match run {
-        Err(e) => Reading::Failed(format!("cannot read candidate v{} run: {e}", v.version)),
-        Ok(None) => Reading::Absent(format!("candidate v{} has no training run", v.version)),
-        Ok(Some(r)) => {
-            let rows = fairness::from_run_metrics(&r.metrics, p);
-            if rows.is_empty() {
-                Reading::Absent(format!(
-                    "candidate v{}'s run has no fairness.spd.<attribute> or fairness.dir.<attribute> metrics",
-                    v.version
-                ))
-            } else {
-                Reading::Judged {
-                    rows,
-                    unjudged: Vec::new(),
-                }
-            }
-        }
-    }
-}
-
-/// One version's outcome counters, judged per attribute (as
-/// `Console::fairness` does: an attribute none of whose outcomes is
-/// favourable cannot be judged).
-pub fn read_sample(sample: &OutcomeSample, version: &str, p: &FairnessPolicy) -> Reading {
-    if sample.counts.is_empty() {
-        return Reading::Absent(format!(
-            "no outcome counters of v{version} over {}",
-            text::window(sample.window_ms)
-        ));
-    }
-    let mut rows = Vec::new();
-    let mut unjudged = Vec::new();
-    for (attr, groups) in sample.group_counts(p) {
-        let outcomes = sample.outcomes(&attr);
-        if !outcomes.iter().any(|o| p.is_favorable(o)) {
-            let shown: Vec<String> = outcomes.iter().take(6).map(|o| name(o)).collect();
-            unjudged.push(format!(
-                "{}: none of its outcomes {shown:?} is favourable; name the positive one in fairness.favorable",
-                name(&attr)
-            ));
-            continue;
-        }
-        rows.push(fairness::evaluate_attribute(&attr, &groups, p));
-    }
-    Reading::Judged { rows, unjudged }
-}
-
-/// The fairness policy of `version`'s reference profile (`None` without
-/// one), or why it cannot be read.
-async fn profile_policy(
-    b: &Backends,
-    model: &str,
-    version: &str,
-) -> Result<Option<FairnessPolicy>, String> {
-    match b.registry.reference_profile(model, version).await {
-        Ok(p) => Ok(p.map(|p| p.policy.fairness)),
-        Err(e) if matches!(e.code, ErrorCode::Unsupported | ErrorCode::NotFound) => Ok(None),
-        Err(e) => Err(format!(
-            "cannot read the reference profile of v{version}: {e}"
-        )),
-    }
-}
-
-/// The policy a version is judged by, or why there is none.
-async fn policy_for(
-    b: &Backends,
-    model: &str,
-    version: &str,
-    rule: &FairnessPolicy,
-) -> Result<FairnessPolicy, String> {
-    let profile = profile_policy(b, model, version).await?;
-    let p = merged(rule, profile.as_ref());
-    p.validate()
-        .map_err(|e| format!("v{version}'s fairness policy (with its reference profile's): {e}"))?;
-    Ok(p)
-}
-
-/// The versions whose counters are read: each served version once, the
-/// candidate's canary unless a target already serves the candidate.
-fn live_versions(c: &Contenders, targets: &[Target]) -> Vec<(String, bool)> {
-    let candidate = &c.candidate.0.version;
-    let champion = c.champion.as_ref().map(|(v, _)| v.version.as_str());
-    let mut out: Vec<(String, bool)> = Vec::new();
-    for (version, canary, _) in versions_of(targets, candidate, champion) {
-        let Some(v) = version else { continue };
-        match out.iter_mut().find(|(x, _)| *x == v) {
-            Some((_, c)) => *c = *c && canary,
-            None => out.push((v, canary)),
-        }
-    }
-    out
-}
-
-/// Reads every source (see the module documentation).
-pub async fn gather(
-    b: &Backends,
-    rule: &FairnessPolicy,
-    window_ms: i64,
-    c: &Contenders,
-    targets: &[Target],
-) -> Vec<Evidence> {
-    let model = c.candidate.0.model.as_str();
-    let candidate = c.candidate.0.version.as_str();
-    let mut out = Vec::new();
-    let cand_policy = policy_for(b, model, candidate, rule).await;
-    out.push(Evidence {
-        place: Place::Run {
-            version: candidate.to_string(),
-        },
-        reading: match &cand_policy {
-            Ok(p) => read_run(&c.candidate, p),
-            Err(e) => Reading::Failed(e.clone()),
-        },
-    });
-    let mut versions = live_versions(c, targets);
-    if targets.is_empty() {
-        // No workload to look at: the candidate's own counters, if it
-        // serves anywhere.
-        versions.push((candidate.to_string(), false));
-    }
-    for (version, canary) in versions {
-        let reading = match policy_for(b, model, &version, rule).await {
-            Err(e) => Reading::Failed(e),
-            Ok(p) => match b
-                .metrics
-                .outcome_counts(model, &version, window_ms, None)
-                .await
-            {
-                Ok(s) => read_sample(&s, &version, &p),
-                Err(e) if e.code == ErrorCode::Unsupported => {
-                    Reading::Absent("the metrics backend has no outcome counters".into())
-                }
-                Err(e) => Reading::Failed(format!(
-                    "cannot read the outcome counters of v{version}: {e}"
-                )),
-            },
-        };
-        out.push(Evidence {
-            place: Place::Live {
-                version,
-                canary,
-                window_ms,
-            },
-            reading,
-        });
-    }
-    let gauges = match b.metrics.fairness_gauges(model).await {
-        Ok(g) if g.is_empty() => Reading::Absent("no TrustyAI gauges".into()),
-        Ok(g) => {
-            let p = cand_policy.unwrap_or_else(|_| rule.clone());
-            Reading::Judged {
-                rows: fairness::from_gauges(&g, &p),
-                unjudged: Vec::new(),
-            }
-        }
-        Err(e) if e.code == ErrorCode::Unsupported => {
-            Reading::Absent("the metrics backend has no TrustyAI gauges".into())
-        }
-        Err(e) => Reading::Failed(format!("cannot read TrustyAI's gauges: {e}")),
-    };
-    out.push(Evidence {
-        place: Place::Trustyai,
-        reading: gauges,
-    });
-    out
-}
-
 /// The `fairness` gate, when the policy configures one: the older gap
 /// part and/or the per-group part over every source.
 pub async fn fairness_gate(
@@ -528,13 +397,16 @@ pub async fn fairness_gate(
 ) -> Option<GateResult> {
     let rule = policy.fairness.as_ref()?;
     let mut parts = Vec::new();
+    let mut info = Vec::new();
     if let Some((metric, max_gap)) = rule.gap_part() {
         parts.push(gap_part(metric, max_gap, &c.candidate));
     }
     if let Some(groups) = rule.group_part() {
         let window_ms = policy.drift_window.as_millis_i64();
         let evidence = gather(b, &groups, window_ms, c, targets).await;
-        parts.extend(judge(&evidence));
+        let j = judge(&evidence, &c.candidate.0.version);
+        parts.extend(j.parts);
+        info = j.info;
     }
     if parts.is_empty() {
         return Some(gate(
@@ -543,9 +415,8 @@ pub async fn fairness_gate(
             "nothing to judge",
         ));
     }
-    combine(FAIRNESS_GATE, parts)
+    finish(parts, &info)
 }
 
 #[cfg(test)]
-#[path = "fairness_tests.rs"]
 mod tests;

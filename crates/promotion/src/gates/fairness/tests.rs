@@ -3,8 +3,10 @@
 use super::*;
 use crate::policy::{FairnessRule, PolicySet};
 use modeldeck_core::domain::{Timestamp, VersionStatus};
-use modeldeck_core::drift::fairness::{FairnessGauge, OutcomeCount};
-use modeldeck_core::error::{Backend, BackendError};
+use modeldeck_core::drift::fairness::{
+    self, FairnessGauge, FairnessPolicy, OutcomeCount, OutcomeSample,
+};
+use modeldeck_core::error::{Backend, BackendError, ErrorCode};
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400_000;
@@ -86,7 +88,7 @@ fn thresholds() -> FairnessPolicy {
 #[test]
 fn credit_scorers_youngest_band_fails_with_its_numbers_and_reference() {
     let r = read_sample(&sample("age_band", AGE_BANDS), "4", &thresholds());
-    let g = judge_gate(&[live("4", r)]).unwrap();
+    let g = judge_gate(&[live("4", r)], "9").unwrap();
     assert_eq!(g.name, "fairness");
     assert_eq!(g.status, GateStatus::Fail);
     assert_eq!(
@@ -98,10 +100,13 @@ fn credit_scorers_youngest_band_fails_with_its_numbers_and_reference() {
         reference: BTreeMap::from([("age_band".into(), "26-35".into())]),
         ..thresholds()
     };
-    let g = judge_gate(&[live(
-        "4",
-        read_sample(&sample("age_band", AGE_BANDS), "4", &p),
-    )])
+    let g = judge_gate(
+        &[live(
+            "4",
+            read_sample(&sample("age_band", AGE_BANDS), "4", &p),
+        )],
+        "9",
+    )
     .unwrap();
     assert!(
         g.detail
@@ -121,7 +126,7 @@ fn a_fair_attribute_passes_naming_the_group_closest_to_a_threshold() {
             ("east", 0.47, 400.0),
         ],
     );
-    let g = judge_gate(&[live("2", read_sample(&s, "2", &thresholds()))]).unwrap();
+    let g = judge_gate(&[live("2", read_sample(&s, "2", &thresholds()))], "9").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{}", g.detail);
     assert_eq!(
         g.detail,
@@ -141,7 +146,7 @@ fn the_worst_groups_own_numbers_are_shown_not_the_attributes_worst_of_each() {
         reference: BTreeMap::from([("a".into(), "r".into())]),
         ..thresholds()
     };
-    let g = judge_gate(&[live("1", read_sample(&s, "1", &p))]).unwrap();
+    let g = judge_gate(&[live("1", read_sample(&s, "1", &p))], "9").unwrap();
     assert_eq!(g.status, GateStatus::Fail);
     assert!(
         g.detail
@@ -151,7 +156,7 @@ fn the_worst_groups_own_numbers_are_shown_not_the_attributes_worst_of_each() {
     );
     // c alone: above parity, past the upper DIR bound 1.25.
     let s = sample("a", &[("r", 0.5, 100.0), ("c", 0.7, 100.0)]);
-    let g = judge_gate(&[live("1", read_sample(&s, "1", &p))]).unwrap();
+    let g = judge_gate(&[live("1", read_sample(&s, "1", &p))], "9").unwrap();
     assert!(
         g.detail
             .starts_with("a c SPD 0.2 > 0.1, DIR 1.4 > 1.25 vs r"),
@@ -163,7 +168,7 @@ fn the_worst_groups_own_numbers_are_shown_not_the_attributes_worst_of_each() {
 #[test]
 fn too_few_rows_are_inconclusive_and_say_so() {
     let s = sample("age_band", &[("18-25", 0.4, 12.0), ("36-50", 0.7, 20.0)]);
-    let g = judge_gate(&[live("7", read_sample(&s, "7", &thresholds()))]).unwrap();
+    let g = judge_gate(&[live("7", read_sample(&s, "7", &thresholds()))], "9").unwrap();
     assert_eq!(g.status, GateStatus::Inconclusive, "{}", g.detail);
     assert_eq!(
         g.detail,
@@ -174,7 +179,7 @@ fn too_few_rows_are_inconclusive_and_say_so() {
         min_rows: Some(10.0),
         ..thresholds()
     };
-    let g = judge_gate(&[live("7", read_sample(&s, "7", &p))]).unwrap();
+    let g = judge_gate(&[live("7", read_sample(&s, "7", &p))], "9").unwrap();
     assert_eq!(g.status, GateStatus::Fail, "{}", g.detail);
 }
 
@@ -184,7 +189,7 @@ fn outcomes_none_of_which_is_favourable_are_inconclusive_naming_the_key() {
     for c in &mut s.counts {
         c.outcome = c.outcome.replace("approved", "granted_loan");
     }
-    let g = judge_gate(&[live("4", read_sample(&s, "4", &thresholds()))]).unwrap();
+    let g = judge_gate(&[live("4", read_sample(&s, "4", &thresholds()))], "9").unwrap();
     assert_eq!(g.status, GateStatus::Inconclusive);
     assert!(
         g.detail.contains("none of its outcomes") && g.detail.contains("fairness.favorable"),
@@ -195,7 +200,7 @@ fn outcomes_none_of_which_is_favourable_are_inconclusive_naming_the_key() {
         favorable: vec!["granted_loan".into()],
         ..thresholds()
     };
-    let g = judge_gate(&[live("4", read_sample(&s, "4", &p))]).unwrap();
+    let g = judge_gate(&[live("4", read_sample(&s, "4", &p))], "9").unwrap();
     assert_eq!(g.status, GateStatus::Fail, "{}", g.detail);
 }
 
@@ -240,16 +245,81 @@ fn run_metrics_and_trustyai_are_judged_by_the_same_thresholds() {
             unjudged: vec![],
         },
     };
-    let g = judge_gate(&[ev.clone(), trusty]).unwrap();
-    assert_eq!(g.status, GateStatus::Fail);
-    // Worst first: TrustyAI's failure, then the run's pass.
+    // TrustyAI's gauges carry no version: with the candidate's own
+    // evaluation they are shown, not counted.
+    let g = judge_gate(&[ev.clone(), trusty.clone()], "5").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{}", g.detail);
     assert_eq!(
         g.detail,
-        "gender 0 SPD -0.15 < -0.1, DIR 0.7 < 0.8 vs 1 (TrustyAI); \
-         age_band SPD -0.05 ≥ -0.1, DIR 0.9 ≥ 0.8 (MLflow run metrics, v5)"
+        "age_band SPD -0.05 ≥ -0.1, DIR 0.9 ≥ 0.8 (MLflow run metrics, v5); \
+         for information (not the candidate's): \
+         gender 0 SPD -0.15 < -0.1, DIR 0.7 < 0.8 vs 1 (TrustyAI)"
     );
-    let g = judge_gate(&[ev]).unwrap();
+    // Without numbers of its own, the model's gauges count.
+    let g = judge_gate(std::slice::from_ref(&trusty), "5").unwrap();
+    assert_eq!(g.status, GateStatus::Fail);
+    assert_eq!(
+        g.detail,
+        "gender 0 SPD -0.15 < -0.1, DIR 0.7 < 0.8 vs 1 (TrustyAI)"
+    );
+    let g = judge_gate(&[ev], "5").unwrap();
     assert_eq!(g.status, GateStatus::Pass);
+}
+
+#[test]
+fn the_candidates_own_numbers_decide_when_they_judge() {
+    let unfair = || read_sample(&sample("age_band", AGE_BANDS), "4", &thresholds());
+    let fair = |v: &str| {
+        read_sample(
+            &sample(
+                "age_band",
+                &[("18-25", 0.66, 400.0), ("36-50", 0.68, 400.0)],
+            ),
+            v,
+            &thresholds(),
+        )
+    };
+    let canary = |reading| Evidence {
+        place: Place::Live {
+            version: "5".into(),
+            canary: true,
+            window_ms: DAY,
+        },
+        reading,
+    };
+    // A fair canary of v5 against an unfair served v4: v5 is judged.
+    let g = judge_gate(&[live("4", unfair()), canary(fair("5"))], "5").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{}", g.detail);
+    assert_eq!(
+        g.detail,
+        "age_band 18-25 SPD -0.02 ≥ -0.1, DIR 0.971 ≥ 0.8 vs 36-50 (live counters, v5 canary, 24h); \
+         for information (not the candidate's): \
+         age_band 18-25 SPD -0.27 < -0.1, DIR 0.603 < 0.8 vs 36-50 (live counters, v4, 24h)"
+    );
+    // A canary with too few rows judges nothing yet: the served v4 counts.
+    let few = read_sample(
+        &sample("age_band", &[("18-25", 0.4, 5.0), ("36-50", 0.7, 5.0)]),
+        "5",
+        &thresholds(),
+    );
+    let g = judge_gate(&[live("4", unfair()), canary(few)], "5").unwrap();
+    assert_eq!(g.status, GateStatus::Fail, "{}", g.detail);
+    assert!(
+        g.detail.starts_with("age_band 18-25 SPD -0.27 < -0.1")
+            && g.detail.ends_with("(live counters, v5 canary, 24h)")
+            && !g.detail.contains("for information"),
+        "{}",
+        g.detail
+    );
+    // The candidate's own unfairness fails, whatever the others say.
+    let g = judge_gate(&[live("4", fair("4")), canary(unfair())], "5").unwrap();
+    assert_eq!(g.status, GateStatus::Fail, "{}", g.detail);
+    assert!(
+        g.detail
+            .contains("(live counters, v5 canary, 24h); for information"),
+        "{}",
+        g.detail
+    );
 }
 
 #[test]
@@ -267,15 +337,18 @@ fn a_failing_backend_fails_and_no_data_is_inconclusive() {
         "4",
         &thresholds(),
     );
-    let g = judge_gate(&[
-        live("4", fair),
-        Evidence {
-            place: Place::Run {
-                version: "5".into(),
+    let g = judge_gate(
+        &[
+            live("4", fair),
+            Evidence {
+                place: Place::Run {
+                    version: "5".into(),
+                },
+                reading: r,
             },
-            reading: r,
-        },
-    ])
+        ],
+        "5",
+    )
     .unwrap();
     assert_eq!(g.status, GateStatus::Fail);
     assert!(
@@ -292,19 +365,22 @@ fn a_failing_backend_fails_and_no_data_is_inconclusive() {
         window_ms: DAY,
         counts: vec![],
     };
-    let g = judge_gate(&[
-        Evidence {
-            place: Place::Run {
-                version: "5".into(),
+    let g = judge_gate(
+        &[
+            Evidence {
+                place: Place::Run {
+                    version: "5".into(),
+                },
+                reading: read_run(&(version("5"), run(&[("auc", 0.9)])), &thresholds()),
             },
-            reading: read_run(&(version("5"), run(&[("auc", 0.9)])), &thresholds()),
-        },
-        live("4", read_sample(&empty, "4", &thresholds())),
-        Evidence {
-            place: Place::Trustyai,
-            reading: Reading::Absent("no TrustyAI gauges".into()),
-        },
-    ])
+            live("4", read_sample(&empty, "4", &thresholds())),
+            Evidence {
+                place: Place::Trustyai,
+                reading: Reading::Absent("no TrustyAI gauges".into()),
+            },
+        ],
+        "5",
+    )
     .unwrap();
     assert_eq!(g.status, GateStatus::Inconclusive);
     assert_eq!(
@@ -319,14 +395,17 @@ fn several_attributes_are_counted_and_the_unfair_one_is_named() {
     let mut s = sample("age_band", AGE_BANDS);
     s.counts
         .extend(sample("region", &[("n", 0.5, 400.0), ("s", 0.48, 400.0)]).counts);
-    let g = judge_gate(&[Evidence {
-        place: Place::Live {
-            version: "7".into(),
-            canary: true,
-            window_ms: 3_600_000,
-        },
-        reading: read_sample(&s, "7", &thresholds()),
-    }])
+    let g = judge_gate(
+        &[Evidence {
+            place: Place::Live {
+                version: "7".into(),
+                canary: true,
+                window_ms: 3_600_000,
+            },
+            reading: read_sample(&s, "7", &thresholds()),
+        }],
+        "9",
+    )
     .unwrap();
     assert_eq!(
         g.detail,
@@ -342,7 +421,7 @@ fn hostile_names_are_drawn_clean_and_short() {
         "age\u{202E}band\u{1b}[2J",
         &[("a\nb", 0.2, 400.0), (long.as_str(), 0.6, 400.0)],
     );
-    let g = judge_gate(&[live("1", read_sample(&s, "1", &thresholds()))]).unwrap();
+    let g = judge_gate(&[live("1", read_sample(&s, "1", &thresholds()))], "9").unwrap();
     assert!(
         !g.detail.chars().any(|c| c.is_control() || c == '\u{202E}'),
         "{:?}",
