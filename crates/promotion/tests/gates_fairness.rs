@@ -324,7 +324,7 @@ impl Registry for WithRunMetrics {
 }
 
 #[tokio::test]
-async fn a_fix_whose_own_evaluation_is_fair_passes_with_productions_numbers_shown() {
+async fn fair_run_metrics_a_requester_logged_cannot_pass_against_unfair_production() {
     let sb = demo();
     let mut b = sb.backends();
     let v3 = b.registry.get_version("credit-scorer", "3").await.unwrap();
@@ -339,14 +339,16 @@ async fn a_fix_whose_own_evaluation_is_fair_passes_with_productions_numbers_show
     ));
     let f = gates_with(&b, &policy(FAIRNESS), "credit-scorer", "3").await;
     let f = fairness(&f);
-    // v3's own evaluation is fair: it decides, and production's unfair v4
-    // is shown, not counted (v3 may be the fix).
-    assert_eq!(f.status, GateStatus::Pass, "{}", f.detail);
+    // v3's own evaluation says fair, but anyone who may write its run can
+    // log that: against production's unfair v4 the gate asks a human
+    // (inconclusive: execution needs a confirmation), it does not pass.
+    assert_eq!(f.status, GateStatus::Inconclusive, "{}", f.detail);
     assert_eq!(
         f.detail,
         format!(
-            "age_band SPD -0.04 ≥ -0.1, DIR 0.93 ≥ 0.8 (MLflow run metrics, v3); \
-             for information (not the candidate's): {CREDIT_LINE}"
+            "{CREDIT_LINE}: the candidate's run metrics say otherwise, but anyone who may \
+             write its run can log them; a canary's live numbers decide, or a human; \
+             age_band SPD -0.04 ≥ -0.1, DIR 0.93 ≥ 0.8 (MLflow run metrics, v3)"
         )
     );
     // An unfair evaluation fails, naming it first.
@@ -361,7 +363,8 @@ async fn a_fix_whose_own_evaluation_is_fair_passes_with_productions_numbers_show
     assert_eq!(f.status, GateStatus::Fail, "{}", f.detail);
     assert!(
         f.detail
-            .starts_with("age_band DIR 0.7 < 0.8 (MLflow run metrics, v3); for information"),
+            .starts_with("age_band DIR 0.7 < 0.8 (MLflow run metrics, v3); ")
+            && !f.detail.contains("for information"),
         "{}",
         f.detail
     );

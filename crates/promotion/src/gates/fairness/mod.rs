@@ -286,30 +286,51 @@ pub struct Judgement {
     pub info: Vec<String>,
 }
 
-/// Every source's part. The candidate's own numbers (its run metrics, its
-/// canary or served traffic) decide when any of them passes or fails: the
-/// served champion's outcomes say nothing about a candidate that may be
-/// its fix, so they are then shown for information. Without such numbers
-/// every source counts (the numbers of the model in production). A source
+/// Every source's part. The candidate's own live numbers (its canary or
+/// served traffic) decide when any of them passes or fails: the served
+/// champion's outcomes say nothing about a candidate that may be its fix,
+/// so they are then shown for information. The candidate's run metrics
+/// alone are self-reported: with them, a failing production part becomes
+/// inconclusive (a human confirms) rather than information. Without the
+/// candidate's numbers every source counts (the model in production). A source
 /// that failed always counts. With no part at all, one inconclusive part
 /// naming what each source lacked.
 pub fn judge(evidence: &[Evidence], candidate: &str) -> Judgement {
     let mut out = Judgement::default();
-    let mut own_conclusive = false;
+    let (mut own_live, mut own_run) = (false, false);
     let mut others = Vec::new();
     for e in evidence {
         let Some(part) = judge_part(e) else { continue };
         if matches!(e.reading, Reading::Failed(_)) {
             out.parts.push(part);
         } else if e.place.is_candidates(candidate) {
-            own_conclusive |= matches!(part.0, GateStatus::Pass | GateStatus::Fail);
+            if matches!(part.0, GateStatus::Pass | GateStatus::Fail) {
+                match e.place {
+                    Place::Run { .. } => own_run = true,
+                    _ => own_live = true,
+                }
+            }
             out.parts.push(part);
         } else {
             others.push(part);
         }
     }
-    if own_conclusive {
+    if own_live {
         out.info = others.into_iter().map(|(_, w)| w).collect();
+    } else if own_run {
+        // Run metrics are self-reported: anyone who may write the
+        // candidate's run can log a fair `fairness.spd.*`. They cannot
+        // clear production's numbers alone; a failing one asks a human.
+        out.parts.extend(others.into_iter().map(|(s, w)| match s {
+            GateStatus::Fail => (
+                GateStatus::Inconclusive,
+                format!(
+                    "{w}: the candidate's run metrics say otherwise, but anyone who may \
+                     write its run can log them; a canary's live numbers decide, or a human"
+                ),
+            ),
+            _ => (s, w),
+        }));
     } else {
         out.parts.extend(others);
     }

@@ -245,15 +245,17 @@ fn run_metrics_and_trustyai_are_judged_by_the_same_thresholds() {
             unjudged: vec![],
         },
     };
-    // TrustyAI's gauges carry no version: with the candidate's own
-    // evaluation they are shown, not counted.
+    // TrustyAI's gauges carry no version; the candidate's run metrics are
+    // self-reported: a fair evaluation turns the gauges' failure into a
+    // question for a human, never a pass.
     let g = judge_gate(&[ev.clone(), trusty.clone()], "5").unwrap();
-    assert_eq!(g.status, GateStatus::Pass, "{}", g.detail);
+    assert_eq!(g.status, GateStatus::Inconclusive, "{}", g.detail);
     assert_eq!(
         g.detail,
-        "age_band SPD -0.05 ≥ -0.1, DIR 0.9 ≥ 0.8 (MLflow run metrics, v5); \
-         for information (not the candidate's): \
-         gender 0 SPD -0.15 < -0.1, DIR 0.7 < 0.8 vs 1 (TrustyAI)"
+        "gender 0 SPD -0.15 < -0.1, DIR 0.7 < 0.8 vs 1 (TrustyAI): the candidate's run \
+         metrics say otherwise, but anyone who may write its run can log them; a canary's \
+         live numbers decide, or a human; \
+         age_band SPD -0.05 ≥ -0.1, DIR 0.9 ≥ 0.8 (MLflow run metrics, v5)"
     );
     // Without numbers of its own, the model's gauges count.
     let g = judge_gate(std::slice::from_ref(&trusty), "5").unwrap();
