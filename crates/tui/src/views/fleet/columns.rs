@@ -7,6 +7,8 @@ use crate::views::table::{self, ColumnSpec};
 use modeldeck_core::fleet::{FleetColumn, FleetRow};
 use ratatui::text::Span;
 
+use super::identity::{self, Short};
+
 /// A Fleet column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
@@ -147,8 +149,10 @@ impl Col {
     fn min(self) -> u16 {
         match self {
             Col::Name => 14,
-            Col::Model => 12,
-            Col::Rollout => 11,
+            // Narrow enough that a context and every health column fit in
+            // 80 cells next to them (`demand-fo…`, `Progressi`).
+            Col::Model => 10,
+            Col::Rollout => 9,
             Col::Aliases => 8,
             Col::Drift => 5,
             _ => 0,
@@ -169,13 +173,24 @@ impl Col {
     }
 }
 
-/// Measured width of each column in [`Col::ALL`] order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Widths(pub [u16; 14]);
+/// Measured width of each column in [`Col::ALL`] order, and how the
+/// context and namespace columns keep rows apart when they must shrink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Widths {
+    cells: [u16; 14],
+    /// The context column's identity claim.
+    pub cluster: Short,
+    /// The namespace column's identity claim.
+    pub namespace: Short,
+}
 
 impl Default for Widths {
     fn default() -> Self {
-        Widths(Col::ALL.map(base_width))
+        Widths {
+            cells: Col::ALL.map(base_width),
+            cluster: Short::default(),
+            namespace: Short::default(),
+        }
     }
 }
 
@@ -195,9 +210,10 @@ impl Widths {
         let mut w = Widths::default();
         let mut grow = |c: Col, n: u16| {
             let i = c as usize;
-            w.0[i] = w.0[i].max(n.min(c.cap()));
+            w.cells[i] = w.cells[i].max(n.min(c.cap()));
         };
-        for r in rows {
+        let rows: Vec<&FleetRow> = rows.collect();
+        for r in &rows {
             grow(Col::Cluster, text_width(&r.cluster));
             grow(Col::Namespace, text_width(&r.namespace));
             grow(Col::Name, text_width(&r.name));
@@ -212,6 +228,9 @@ impl Widths {
             let detail = r.rollout_detail.as_deref().map_or(0, |d| text_width(d) + 1);
             grow(Col::Rollout, text_width(&r.rollout) + detail);
         }
+        let (cluster, namespace) = identity::claims(&rows);
+        w.cluster = cluster;
+        w.namespace = namespace;
         w
     }
 
@@ -228,16 +247,27 @@ impl Widths {
         let claims: Vec<table::Claim> = Col::ALL
             .iter()
             .map(|&c| {
-                let desired = self.0[c as usize];
+                let desired = self.cells[c as usize];
+                let short = self.short(c).filter(|s| s.needed);
                 let priority = if hidden.contains(&c) {
                     0
                 } else if sorted(c) {
                     u8::MAX
+                } else if short.is_some() {
+                    // Rows must stay tellable apart: a shortened context
+                    // or namespace is admitted before any health column.
+                    identity::PRIORITY
                 } else {
                     c.priority()
                 };
+                let min = match short {
+                    // The short title without room for a sort arrow: an
+                    // identity claim is as narrow as its values allow.
+                    Some(s) => s.min.max(short_title(c).len() as u16),
+                    None => c.min().max(base_width(c)),
+                };
                 table::Claim {
-                    min: c.min().max(base_width(c)).min(desired),
+                    min: min.min(desired),
                     desired,
                     priority,
                 }
@@ -252,15 +282,41 @@ impl Widths {
                     Some((_, desc)) if sorted(c) => Some(if desc { '↓' } else { '↑' }),
                     _ => None,
                 };
+                let width = w?;
+                let title = if width > c.title().len() as u16 {
+                    c.title()
+                } else {
+                    short_title(c)
+                };
                 let spec = ColumnSpec {
-                    title: c.title(),
-                    width: w?,
+                    title,
+                    width,
                     right: c.right(),
                     arrow,
                 };
                 Some((c, spec))
             })
             .collect()
+    }
+}
+
+impl Widths {
+    /// The identity claim of the context or namespace column.
+    pub fn short(&self, c: Col) -> Option<Short> {
+        match c {
+            Col::Cluster => Some(self.cluster),
+            Col::Namespace => Some(self.namespace),
+            _ => None,
+        }
+    }
+}
+
+/// The header of a column too narrow for its full title.
+fn short_title(c: Col) -> &'static str {
+    match c {
+        Col::Cluster => "CTX",
+        Col::Namespace => "NS",
+        _ => c.title(),
     }
 }
 

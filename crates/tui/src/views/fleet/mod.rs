@@ -5,6 +5,7 @@
 //! the rows on screen.
 
 mod columns;
+mod identity;
 mod render;
 
 pub use columns::{Col, Widths};

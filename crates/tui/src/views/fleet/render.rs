@@ -1,7 +1,7 @@
 //! Drawing the Fleet: the panel title (scope, counts, filter), the state
 //! message or the table window. Reads state only.
 
-use super::{Col, FleetView, columns};
+use super::{Col, FleetView, columns, identity};
 use crate::theme;
 use crate::views::RenderCtx;
 use crate::views::table;
@@ -100,7 +100,14 @@ impl FleetView {
                 .get(i)
                 .and_then(|&r| self.rows.get(r as usize))?;
             let marked = !rc.marks.is_empty() && rc.marks.contains(&row.workload_ref());
-            Some(render_row(row, &cols, i == selected, marked, rc))
+            Some(render_row(
+                row,
+                &cols,
+                &self.widths,
+                i == selected,
+                marked,
+                rc,
+            ))
         });
         let t = Table::new(rows, table::constraints(&specs))
             .header(table::header(&specs))
@@ -112,12 +119,16 @@ impl FleetView {
 fn render_row(
     r: &FleetRow,
     cols: &[(Col, table::ColumnSpec)],
+    widths: &columns::Widths,
     selected: bool,
     marked: bool,
     rc: &RenderCtx,
 ) -> Row<'static> {
     let cells = cols.iter().map(|(c, spec)| {
-        let text = columns::text(*c, r, rc.now);
+        let mut text = columns::text(*c, r, rc.now);
+        if let Some(short) = widths.short(*c).filter(|s| s.needed) {
+            text = identity::shorten(&text, spec.width, short.keep);
+        }
         let style = if selected {
             Style::new()
         } else {
