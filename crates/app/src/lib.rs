@@ -15,6 +15,7 @@
 mod backends;
 pub mod cluster_admin;
 mod error;
+pub mod link;
 pub mod paths;
 mod promotions;
 mod sandbox;
@@ -24,6 +25,7 @@ mod unconfigured;
 
 pub use backends::load_profile;
 pub use error::{SetupError, TRY_SANDBOX};
+pub use link::{PromotionLink, parse_link, promotion_link};
 pub use paths::Paths;
 pub use promotions::{SANDBOX_POLICY, policies_of, sandbox_policies};
 pub use sandbox::{DEFAULT_USER, SandboxOptions, gen_spec, reset as reset_sandbox};

@@ -214,6 +214,12 @@ impl Session {
         }
     }
 
+    /// The deep link that opens promotion `id` in this session's profile
+    /// (`modeldeck://promotion/<id>?profile=<p>`, see [`crate::link`]).
+    pub fn promotion_link(&self, id: &str) -> String {
+        crate::link::promotion_link(self.profile_name(), id)
+    }
+
     /// The profile, when the session runs on one.
     pub fn profile(&self) -> Option<&Profile> {
         match &self.origin {

@@ -37,11 +37,16 @@ pub struct PromotionDoc {
     pub problems: Vec<String>,
     /// For a promoted promotion: where the world no longer matches it.
     pub drift: Vec<String>,
+    /// The deep link that opens it in Modeldeck Desktop
+    /// (`modeldeck://promotion/<id>?profile=<p>`).
+    pub link: String,
 }
 
-impl From<PromotionStatus> for PromotionDoc {
-    fn from(s: PromotionStatus) -> Self {
+impl PromotionDoc {
+    /// The printed form of `s`, opened in the desktop by `link`.
+    pub fn new(s: PromotionStatus, link: String) -> Self {
         PromotionDoc {
+            link,
             requested_at_rfc3339: s.promotion.requested_at.rfc3339(),
             promotion: s.promotion,
             phase: s.phase,
@@ -146,7 +151,7 @@ fn require_comment(comment: &str, verb: &str) -> Result<(), Failure> {
 }
 
 async fn show(s: &Session, id: &str, printer: Printer) -> Result<Exit, Failure> {
-    let doc = PromotionDoc::from(s.promotions()?.status(id).await?);
+    let doc = PromotionDoc::new(s.promotions()?.status(id).await?, s.promotion_link(id));
     printer.print(&doc, |_| render_one(&doc))?;
     Ok(Exit::Ok)
 }
@@ -275,7 +280,10 @@ async fn list(s: &Session, a: &ListArgs) -> Result<Exit, Failure> {
     let promotions: Vec<PromotionDoc> = all
         .into_iter()
         .filter(|p| a.model.as_deref().is_none_or(|m| p.promotion.model == m))
-        .map(PromotionDoc::from)
+        .map(|p| {
+            let link = s.promotion_link(&p.promotion.id);
+            PromotionDoc::new(p, link)
+        })
         .collect();
     let doc = ListDoc {
         inbox: a.inbox,
@@ -415,6 +423,8 @@ fn render_one(d: &PromotionDoc) -> String {
         d.requested_at_rfc3339,
         clean(&p.reason)
     );
+    // Percent-encoded, so it holds no terminal control text.
+    out.push_str(&format!("  open in the desktop: {}\n", d.link));
     out.push_str("targets:\n");
     for t in &p.targets {
         out.push_str(&format!("  {t}\n"));
