@@ -1,0 +1,305 @@
+// The end-to-end tests: each asserts real DOM state or the IPC calls the UI
+// made (window.__ipc.calls), so each can fail. Waits are for conditions,
+// never for time.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+
+const calls = (page, cmd) =>
+  page.evaluate((c) => window.__ipc.calls.filter((x) => c === undefined || x.cmd === c), cmd);
+
+/** A screenshot of the whole screen: main scrolls inside the window, so grow the window to it. */
+async function shootWhole(page, path) {
+  const h = await page.evaluate(() => {
+    const m = document.querySelector('main');
+    m.scrollTop = 0;
+    return m.scrollHeight + m.getBoundingClientRect().top + 4;
+  });
+  const vp = page.viewportSize();
+  await page.setViewportSize({ width: vp.width, height: Math.max(vp.height, Math.ceil(h)) });
+  await page.screenshot({ path });
+  await page.setViewportSize(vp);
+}
+
+async function openInbox(page, base) {
+  await page.goto(`${base}#/inbox`);
+  await page.getByTestId('inbox-row').first().waitFor();
+}
+
+async function openDetail(page, base, id) {
+  await page.goto(`${base}#/promotion/${encodeURIComponent(id)}`);
+  await page.getByTestId('promotion-title').waitFor();
+}
+
+export const tests = [
+  {
+    // Every test ends by asserting no CSP violation was reported; this one
+    // shows the policy is sent and a violation is seen.
+    name: 'the CSP is enforced and its violations are caught',
+    async run({ page, base, errors }) {
+      await openInbox(page, base);
+      await page.evaluate(() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.__inline = 1';
+        document.body.append(s);
+      });
+      await page.waitForFunction(() => window.__ipc.csp.length > 0);
+      const seen = await page.evaluate(() => ({ inline: window.__inline, csp: window.__ipc.csp.splice(0) }));
+      assert.equal(seen.inline, undefined);
+      assert.match(seen.csp[0], /^script-src/);
+      // Chromium logs the blocked script too: that one was expected.
+      assert.equal(errors.length, 1);
+      assert.match(errors[0], /Content Security Policy/);
+      errors.splice(0);
+    },
+  },
+  {
+    name: 'inbox lists the pending promotion and follows the inbox event',
+    async run({ page, base, out, fx }) {
+      await openInbox(page, base);
+      const rows = page.getByTestId('inbox-row');
+      assert.equal(await rows.count(), 2);
+      const first = await rows.first().innerText();
+      for (const want of ['fraud-detector', 'v8', '@champion', 'carol', '2h 5m', 'replaces v7']) {
+        assert.ok(first.includes(want), `first inbox row lacks ${want}: ${first}`);
+      }
+      assert.equal(await page.getByTestId('inbox-approvals').first().innerText(), '0/2');
+      const gates = await page.getByTestId('gate-counts').first().innerText();
+      assert.match(gates, /✓ 3/);
+      assert.match(gates, /… 1/);
+      assert.match(gates, /\? 1/);
+      assert.equal(await page.getByTestId('inbox-badge').innerText(), '2');
+      // Header: banner, backends with "stale since".
+      assert.equal(await page.getByTestId('banner').innerText(), fx.session.banner);
+      assert.match(await page.getByTestId('backends').innerText(), /Metrics\s+stale\s+stale \d+m/);
+      await page.screenshot({ path: join(out, 'inbox.png') });
+
+      // The Rust side pushes a new inbox: the list and the badge follow.
+      await page.waitForFunction(() => window.__ipc.listening('inbox') > 0);
+      await page.evaluate((items) => window.__ipc.emit('inbox', items), fx.inboxAfterEvent);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=inbox-row]').length === 3);
+      assert.equal(await page.getByTestId('inbox-badge').innerText(), '3');
+    },
+  },
+  {
+    name: 'keyboard: j/k move, Enter opens, g f / g i switch screens, ? shows help',
+    async run({ page, base, fx }) {
+      await openInbox(page, base);
+      await page.keyboard.press('j');
+      await page.keyboard.press('k');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('promotion-title').waitFor();
+      assert.equal(new URL(page.url()).hash, `#/promotion/${encodeURIComponent(fx.inbox[0].status.promotion.id)}`);
+      await page.keyboard.press('g');
+      await page.keyboard.press('f');
+      await page.getByTestId('fleet-row').first().waitFor();
+      await page.keyboard.press('g');
+      await page.keyboard.press('i');
+      await page.getByTestId('inbox-row').first().waitFor();
+      await page.keyboard.press('?');
+      await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+      assert.match(await page.getByRole('dialog').innerText(), /g f\s+Fleet/);
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+    },
+  },
+  {
+    name: 'promotion detail shows the evidence and what may be done',
+    async run({ page, base, out, fx }) {
+      await openInbox(page, base);
+      await page.getByTestId('inbox-row').first().click();
+      await page.getByTestId('promotion-title').waitFor();
+      assert.match(await page.getByTestId('promotion-title').innerText(), /fraud-detector v8 → @champion/);
+      assert.deepEqual(await calls(page, 'promotion'), [{ cmd: 'promotion', args: { id: fx.inbox[0].status.promotion.id } }]);
+      // Metrics with Rust's deltas and winners.
+      const metrics = await page.getByTestId('compare-metrics').innerText();
+      assert.match(metrics, /auc\s+0\.9188\s+0\.9312\s+\+0\.0124\s+Challenger/);
+      assert.match(metrics, /logloss\s+0\.212\s+0\.219\s+\+0\.007\s+Champion/);
+      assert.match(await page.getByTestId('compare-params').innerText(), /max_depth\s+6\s+8/);
+      // Gates with their numbers, the card, the targets.
+      assert.equal(await page.getByTestId('gates').locator('li').count(), 5);
+      assert.match(await page.getByTestId('gates').innerText(), /PSI 0\.14 on 380 rows/);
+      assert.match(await page.getByTestId('model-card').innerText(), /Card-not-present fraud scoring/);
+      assert.match(await page.getByTestId('targets').innerText(), /prod-eu\/risk\/fraud-api/);
+      // Allowed actions from review.actions; blocked ones show Rust's reason.
+      assert.equal(await page.getByTestId('action-approve').isEnabled(), true);
+      assert.equal(await page.getByTestId('action-execute').isDisabled(), true);
+      assert.equal(await page.getByTestId('blocked-execute').innerText(), '0 of 2 required approvals count; 2 needed');
+      assert.equal(await page.getByTestId('action-rollback').isDisabled(), true);
+      assert.match(await page.getByTestId('blocked-rollback').innerText(), /only a promoted or executing one/);
+      // The health chart: one line per signal, the deploy markers, a hover read-out.
+      await page.getByTestId('chart-latency').locator('svg').waitFor();
+      assert.equal(await page.getByTestId('chart-latency').locator('path').count(), 3);
+      assert.equal(await page.getByTestId('chart-latency').locator('g.marker').count(), 2);
+      assert.deepEqual((await calls(page, 'health'))[0].args, {
+        cluster: 'prod-eu', namespace: 'risk', name: 'fraud-api', windowMs: 21600000, columns: 320,
+      });
+      const svg = page.getByTestId('chart-latency').locator('svg');
+      const box = await svg.boundingBox();
+      await svg.hover({ position: { x: box.width * 0.6, y: box.height / 2 } });
+      await page.waitForFunction(() => /p99 [\d.]+ ms/.test(document.querySelector('[data-testid=chart-latency-readout]').textContent));
+      await shootWhole(page, join(out, 'detail.png'));
+    },
+  },
+  {
+    name: 'approve with a comment calls approve with the id and the comment',
+    async run({ page, base, fx }) {
+      await openDetail(page, base, fx.inbox[0].status.promotion.id);
+      await page.getByTestId('comment').fill('Checked recall on the November holdout; latency fine.');
+      await page.getByTestId('action-approve').click();
+      await page.getByTestId('notice').waitFor();
+      assert.equal(await page.getByTestId('notice').innerText(), 'Approved');
+      assert.deepEqual(await calls(page, 'approve'), [
+        { cmd: 'approve', args: { id: fx.inbox[0].status.promotion.id, comment: 'Checked recall on the November holdout; latency fine.' } },
+      ]);
+      // The review Rust answered with is shown: my approval counts, a second is blocked.
+      const approvals = await page.getByTestId('approvals').innerText();
+      assert.match(approvals, /dave\s+approved\s+counts/);
+      assert.match(approvals, /Checked recall on the November holdout/);
+      assert.equal(await page.getByTestId('action-approve').isDisabled(), true);
+      assert.match(await page.getByTestId('blocked-approve').innerText(), /a second decision does not count/);
+      assert.equal(await page.getByTestId('comment').inputValue(), '');
+    },
+  },
+  {
+    name: 'reject with an empty comment is refused without a call, then works with one',
+    async run({ page, base, out, fx }) {
+      const id = fx.inbox[0].status.promotion.id;
+      await openDetail(page, base, id);
+      assert.equal(await page.getByTestId('action-reject').isDisabled(), true);
+      assert.match(await page.getByTestId('reject-hint').innerText(), /A rejection needs a comment/);
+      // Whitespace is blank too; the r key is refused the same way.
+      await page.getByTestId('comment').fill('   ');
+      assert.equal(await page.getByTestId('action-reject').isDisabled(), true);
+      await page.getByTestId('comment').blur();
+      await page.locator('body').click({ position: { x: 5, y: 300 } });
+      await page.keyboard.press('r');
+      await page.waitForFunction(() => document.querySelector('[data-testid=reject-hint]')?.classList.contains('loud'));
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'comment');
+      await page.screenshot({ path: join(out, 'reject-refused.png') });
+      assert.deepEqual(await calls(page, 'reject'), []);
+
+      await page.getByTestId('comment').fill('Logloss got worse; retrain with the calibrated loss.');
+      assert.equal(await page.getByTestId('action-reject').isEnabled(), true);
+      assert.equal(await page.getByTestId('reject-hint').count(), 0);
+      await page.getByTestId('action-reject').click();
+      await page.getByTestId('notice').waitFor();
+      assert.deepEqual(await calls(page, 'reject'), [
+        { cmd: 'reject', args: { id, comment: 'Logloss got worse; retrain with the calibrated loss.' } },
+      ]);
+      assert.match(await page.getByTestId('approvals').innerText(), /dave\s+rejected/);
+    },
+  },
+  {
+    name: 'an XSS payload in a model name and a tag shows as text and never runs',
+    // Without the CSP, an injected handler or script would run: this test
+    // sees the markup itself, not the CSP's protection.
+    bypassCSP: true,
+    async run({ page, base, out, fx }) {
+      const payload = fx.XSS;
+      await openInbox(page, base);
+      const row = page.getByTestId('inbox-row').nth(1);
+      assert.ok((await row.innerText()).includes(payload), 'the inbox row shows the payload as text');
+      await row.click();
+      await page.getByTestId('promotion-title').waitFor();
+      assert.ok((await page.getByTestId('promotion-title').textContent()).includes(payload));
+      assert.ok((await page.getByTestId('compare-tags').innerText()).includes(payload), 'the tag shows as text');
+      await page.getByTestId('nav-fleet').click();
+      await page.getByTestId('fleet-row').first().waitFor();
+      assert.ok((await page.getByTestId('fleet-row').nth(3).innerText()).includes(payload));
+      await page.getByTestId('nav-inbox').click();
+      await page.getByTestId('inbox-row').first().waitFor();
+      await page.screenshot({ path: join(out, 'xss-as-text.png') });
+      const dom = await page.evaluate(() => ({
+        pwned: window.__pwned,
+        imgs: document.querySelectorAll('img[src="x"]').length,
+        scripts: [...document.scripts].filter((s) => s.textContent.includes('__pwned')).length,
+      }));
+      assert.deepEqual(dom, { pwned: undefined, imgs: 0, scripts: 0 });
+    },
+  },
+  {
+    name: 'a 10,000-row fleet keeps few rows in the DOM and scrolls to the last',
+    fleetSize: 10_000,
+    async run({ page, base, out }) {
+      await page.goto(`${base}#/fleet`);
+      await page.getByTestId('fleet-row').first().waitFor();
+      assert.equal(await page.getByTestId('fleet-count').innerText(), '10,000 of 10,000 workloads');
+      const inDom = await page.getByTestId('fleet-row').count();
+      assert.ok(inDom > 10 && inDom < 200, `rows in the DOM: ${inDom}`);
+      await page.screenshot({ path: join(out, 'fleet.png') });
+
+      await page.getByTestId('fleet-scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
+      const last = page.locator('[data-testid=fleet-row][data-index="9999"]');
+      await last.waitFor();
+      assert.match(await last.innerText(), /wl-09999/);
+      assert.ok(await last.isVisible());
+      assert.ok((await page.getByTestId('fleet-row').count()) < 200);
+      await page.screenshot({ path: join(out, 'fleet-end.png') });
+
+      // Sort by workload, descending: wl-09999 first.
+      await page.getByTestId('fleet-scroller').evaluate((el) => (el.scrollTop = 0));
+      await page.getByTestId('sort-name').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=fleet-row][data-index="0"]')?.textContent.includes('wl-09999'));
+      // Filter: ten names start with wl-0999.
+      await page.getByTestId('fleet-filter').fill('wl-0999');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=fleet-row]').length === 10);
+      assert.equal(await page.getByTestId('fleet-count').innerText(), '10 of 10,000 workloads');
+    },
+  },
+  {
+    name: 'model versions and a comparison of two of them',
+    async run({ page, base, out }) {
+      await page.goto(`${base}#/model/fraud-detector`);
+      await page.getByTestId('versions').waitFor();
+      assert.equal(await page.getByTestId('versions').locator('tbody tr').count(), 3);
+      assert.match(await page.getByTestId('versions').innerText(), /v7\s+@champion/);
+      await page.getByTestId('compare-button').click();
+      await page.getByTestId('compare').waitFor();
+      const sent = await calls(page, 'compare');
+      assert.deepEqual(sent, [{ cmd: 'compare', args: { model: 'fraud-detector', a: '7', b: '8' } }]);
+      await shootWhole(page, join(out, 'model.png'));
+    },
+  },
+  {
+    name: 'audit trail shows verify status and exports JSON',
+    async run({ page, base, out }) {
+      await page.goto(`${base}#/audit`);
+      await page.getByTestId('audit-row').first().waitFor();
+      assert.equal(await page.getByTestId('audit-row').count(), 3);
+      assert.match(await page.getByTestId('verify').innerText(), /chain verified \(3 entries/);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
+      assert.equal(download.suggestedFilename(), 'modeldeck-audit.json');
+      const path = join(out, 'audit-export.json');
+      await download.saveAs(path);
+      const { readFileSync } = await import('node:fs');
+      const exported = JSON.parse(readFileSync(path, 'utf8'));
+      assert.equal(exported.entries.length, 3);
+      assert.equal(exported.verify.ok, true);
+      await page.getByTestId('audit-model').fill('fraud-detector');
+      await page.getByTestId('audit-model').press('Enter');
+      await page.waitForFunction(() => location.hash === '#/audit/fraud-detector');
+      const sent = await calls(page, 'audit');
+      assert.deepEqual(sent.map((c) => c.args), [{ model: null }, { model: 'fraud-detector' }]);
+      await page.screenshot({ path: join(out, 'audit.png') });
+    },
+  },
+  {
+    name: 'dark theme follows the system and the toggle; the profile switcher opens the simulated world',
+    colorScheme: 'dark',
+    async run({ page, base, out, fx }) {
+      await openDetail(page, base, fx.inbox[0].status.promotion.id);
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+      await page.getByTestId('chart-latency').locator('svg').waitFor();
+      await shootWhole(page, join(out, 'detail-dark.png'));
+      await page.getByTestId('theme-toggle').click();
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+      await page.getByTestId('profile-switcher').selectOption('prod-eu');
+      await page.getByTestId('inbox-row').first().waitFor();
+      assert.deepEqual((await calls(page, 'open_profile')).map((c) => c.args), [{ name: 'prod-eu' }]);
+      await page.getByTestId('profile-switcher').selectOption({ label: 'Simulated world' });
+      await page.waitForFunction(() => window.__ipc.calls.filter((c) => c.cmd === 'open_profile').length === 2);
+      assert.deepEqual((await calls(page, 'open_profile'))[1].args, { name: null });
+    },
+  },
+];
