@@ -31,6 +31,7 @@ pub const FAIRNESS_DIR_PREFIX: &str = "fairness.dir.";
 /// One field of the card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CardField {
     /// What the model is for, and for whom.
     IntendedUse,
@@ -182,6 +183,7 @@ fn normalise_heading(h: &str) -> String {
 /// Where a field's value was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CardSource {
     /// A tag of the version.
     VersionTag {
@@ -227,6 +229,7 @@ impl CardSource {
 /// One field's value and where it came from (`value` is `None` when no
 /// source has it, or only a placeholder such as `TODO`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardEntry {
     /// Which field.
     pub field: CardField,
@@ -238,6 +241,7 @@ pub struct CardEntry {
 
 /// Fairness metrics of one protected attribute, from the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FairnessResult {
     /// The attribute (`age_band`).
     pub attribute: String,
@@ -249,6 +253,7 @@ pub struct FairnessResult {
 
 /// The card of a model, or of one version of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelCard {
     /// Registered model name.
     pub model: String,

@@ -284,6 +284,7 @@ pub fn first_crossing(
 /// What happened on a timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MarkerKind {
     /// A new revision rolled out.
     Deploy,
@@ -334,6 +335,7 @@ impl MarkerKind {
 
 /// One event on a timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Marker {
     /// When (Unix ms).
     pub at: i64,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Whether a metric is better high or low.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Direction {
     /// Bigger is better (auc, accuracy, f1).
     HigherIsBetter,
@@ -18,6 +19,7 @@ pub enum Direction {
 /// Which side won a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Winner {
     /// The first version (usually the champion).
     A,
@@ -65,6 +67,7 @@ pub fn direction_of(metric: &str, overrides: &BTreeMap<String, Direction>) -> Di
 
 /// One metric compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MetricDelta {
     /// Metric key.
     pub key: String,
@@ -82,6 +85,7 @@ pub struct MetricDelta {
 
 /// A param or tag compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ValueDiff {
     /// Key.
     pub key: String,
@@ -95,6 +99,7 @@ pub struct ValueDiff {
 
 /// One side of a comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Side {
     /// The version.
     pub version: ModelVersion,
@@ -104,6 +109,7 @@ pub struct Side {
 
 /// Two versions of one model compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comparison {
     /// Model name.
     pub model: String,

@@ -8,6 +8,7 @@ use std::fmt;
 /// Which system of record an error came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Backend {
     /// Kubernetes (or the sandbox's simulated cluster).
     Cluster,
@@ -40,6 +41,7 @@ impl fmt::Display for Backend {
 /// Stable machine-readable error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ErrorCode {
     /// Could not connect (refused, DNS, TLS handshake).
     Unreachable,
@@ -126,6 +128,7 @@ impl ErrorCode {
 /// object without secrets) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[error("{backend} {code}: {message}{}", where_suffix(.location))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BackendError {
     /// Which backend.
     pub backend: Backend,

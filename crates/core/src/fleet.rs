@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 /// One row of the Fleet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FleetRow {
     /// Cluster (context).
     pub cluster: String,

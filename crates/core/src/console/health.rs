@@ -29,6 +29,7 @@ pub const HEALTH_SIGNALS: [Signal; 5] = [
 
 /// A version a workload serves, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServedVersion {
     /// Model version.
     pub version: String,
@@ -41,6 +42,7 @@ pub struct ServedVersion {
 
 /// One signal over the window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HealthSeries {
     /// Which signal.
     pub signal: Signal,
@@ -52,11 +54,13 @@ pub struct HealthSeries {
     /// The same signal per serving version, when the backend splits it
     /// (sorted by version); empty otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<VersionSeries>>", optional))]
     pub by_version: Vec<VersionSeries>,
 }
 
 /// One signal of one version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VersionSeries {
     /// Model version.
     pub version: String,
@@ -69,6 +73,7 @@ pub struct VersionSeries {
 
 /// A workload's health over a window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HealthView {
     /// The workload.
     pub target: WorkloadRef,
@@ -81,6 +86,7 @@ pub struct HealthView {
     /// Why there are no per-version series although the workload serves
     /// two versions (the backend cannot split, or the split read failed).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub per_version_note: Option<String>,
     /// The range asked for (end = now, step from [`crate::chart::step_ms`]).
     pub range: TimeRange,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 /// Where a promotion stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PromotionState {
     /// Asked for; gates and approvals being collected.
     Requested,
@@ -41,6 +42,7 @@ impl PromotionState {
 /// A reviewer's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Decision {
     /// Approve.
     Approve,
@@ -50,6 +52,7 @@ pub enum Decision {
 
 /// One reviewer's approval or rejection, bound to what they saw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Approval {
     /// Who.
     pub approver: String,
@@ -68,6 +71,7 @@ pub struct Approval {
 /// Outcome of one policy gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum GateStatus {
     /// Met.
     Pass,
@@ -79,8 +83,40 @@ pub enum GateStatus {
     Pending,
 }
 
+/// How many gates of a checklist are in each status (an inbox row's
+/// summary: passed / failed / pending / inconclusive).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GateSummary {
+    /// Gates met.
+    pub passed: u32,
+    /// Gates not met.
+    pub failed: u32,
+    /// Gates not evaluated yet.
+    pub pending: u32,
+    /// Gates without enough data (a human decides).
+    pub inconclusive: u32,
+}
+
+impl GateSummary {
+    /// The counts of `gates`.
+    pub fn of(gates: &[GateResult]) -> GateSummary {
+        let mut s = GateSummary::default();
+        for g in gates {
+            match g.status {
+                GateStatus::Pass => s.passed += 1,
+                GateStatus::Fail => s.failed += 1,
+                GateStatus::Pending => s.pending += 1,
+                GateStatus::Inconclusive => s.inconclusive += 1,
+            }
+        }
+        s
+    }
+}
+
 /// A gate's result with the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GateResult {
     /// Gate name (`metric:auc`, `drift`, `four_eyes`).
     pub name: String,
@@ -92,6 +128,7 @@ pub struct GateResult {
 
 /// A request to point `alias` of `model` at `version` and roll the targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Promotion {
     /// Operation id (stable across retries).
     pub id: String,
@@ -132,6 +169,7 @@ impl Promotion {
 
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     /// When.
     pub at: Timestamp,
@@ -154,6 +192,7 @@ pub struct AuditEntry {
 /// not change when the storage does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExecutionPhase {
     /// Plan recorded, nothing changed yet.
     Planned,
@@ -167,6 +206,7 @@ pub enum ExecutionPhase {
 
 /// An execution in flight, as a reader sees it (no claim tokens).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Execution {
     /// The user it acts as.
     pub actor: String,
@@ -182,6 +222,7 @@ pub struct Execution {
 
 /// One target's versions before and after a promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TargetChange {
     /// The workload.
     pub target: WorkloadRef,
@@ -195,6 +236,7 @@ pub struct TargetChange {
 
 /// How a promotion ended: promoted, and later perhaps rolled back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PromotionOutcome {
     /// `promoted` or `rolled_back`.
     pub state: PromotionState,

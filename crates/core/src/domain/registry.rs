@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 /// A registered model and where its aliases point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisteredModel {
     /// Unique name.
     pub name: String,
@@ -38,6 +39,7 @@ impl RegisteredModel {
 /// Registration status of a version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum VersionStatus {
     /// Still being registered.
     PendingRegistration,
@@ -49,6 +51,7 @@ pub enum VersionStatus {
 
 /// One version of a registered model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelVersion {
     /// Registered model name.
     pub model: String,
@@ -81,6 +84,7 @@ impl ModelVersion {
 
 /// The training run behind a version: final metrics, params and tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunData {
     /// Run id.
     pub run_id: String,
@@ -96,6 +100,7 @@ pub struct RunData {
 
 /// A point of a metric's history within a run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MetricPoint {
     /// Training step.
     pub step: i64,

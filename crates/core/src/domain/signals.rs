@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The signals the metrics backend is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Signal {
     /// Requests per second.
     RequestRate,
@@ -36,6 +37,7 @@ impl Signal {
 /// Drift verdict against the configured thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DriftStatus {
     /// Below the warning threshold.
     Ok,
@@ -116,13 +118,16 @@ impl Health {
 
 /// A time series of one signal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Series {
     /// (time, value) points in time order; NaN marks a gap.
+    #[cfg_attr(feature = "ts", ts(type = "Array<[number, number | null]>"))]
     pub points: Vec<(Timestamp, f64)>,
 }
 
 /// A half-open time range with a resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimeRange {
     /// Start (inclusive).
     pub start: Timestamp,

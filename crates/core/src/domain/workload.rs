@@ -8,6 +8,7 @@ use std::fmt;
 /// The kinds of workload Modeldeck binds to a registered model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum WorkloadKind {
     /// An online `apps/v1` Deployment; version in the pod-template annotation.
     Deployment,
@@ -47,6 +48,7 @@ impl fmt::Display for WorkloadKind {
 
 /// Identifies one workload across every cluster Modeldeck watches.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WorkloadRef {
     /// Kubeconfig context (or sandbox cluster) name.
     pub cluster: String,

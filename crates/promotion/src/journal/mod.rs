@@ -42,6 +42,7 @@ use std::sync::Mutex;
 /// What one journal line records: the audit entry plus the promotion it
 /// concerns and the gate values and approvals in force at that moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditRecord {
     /// Actor, action, subject, before/after, outcome.
     pub entry: AuditEntry,
@@ -94,6 +95,7 @@ impl AuditRecord {
 
 /// One line as read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JournalLine {
     /// 1-based sequence number.
     pub seq: u64,

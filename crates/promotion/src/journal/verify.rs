@@ -13,6 +13,7 @@ use std::io::BufRead;
 /// What kind of damage verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Tamper {
     /// A line is not a journal line any more (edited into another shape).
     Malformed,
@@ -64,6 +65,7 @@ impl fmt::Display for Tamper {
 /// The first problem verification found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("journal line {line}: {kind}: {detail}")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VerifyError {
     /// 1-based line number of the first bad line.
     pub line: u64,
@@ -75,6 +77,7 @@ pub struct VerifyError {
 
 /// A journal that verified: how many entries and the hash of the last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verified {
     /// Number of entries.
     pub count: u64,

@@ -21,6 +21,7 @@ use serde::Serialize;
 /// An action on a promotion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ActionKind {
     /// Approve it ([`Promotions::approve`]).
     Approve,
@@ -58,6 +59,7 @@ impl ActionKind {
 
 /// Whether one action may be taken now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ActionCheck {
     /// The action.
     pub action: ActionKind,
@@ -93,6 +95,7 @@ impl ActionCheck {
 /// One recorded decision with whether it counts now: a read model, the
 /// same whatever stores the decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApprovalView {
     /// The decision (approver, comment, time, the run and each target's
     /// `uid@resourceVersion` it is bound to).
@@ -109,6 +112,7 @@ pub struct ApprovalView {
 
 /// Everything a reviewer looks at, and what they may do (a read model).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Review {
     /// Who the cluster says the current user is (`None`: it could not tell).
     pub actor: Option<String>,

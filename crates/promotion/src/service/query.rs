@@ -17,6 +17,7 @@ use modeldeck_core::domain::{
 /// model (documented in `docs/cli.md` as `promote status` JSON), the same
 /// whatever stores the promotion.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PromotionStatus {
     /// The promotion (state derived from tags and the cluster).
     pub promotion: Promotion,
