@@ -79,6 +79,10 @@ export const tests = [
       await page.evaluate((items) => window.__ipc.emit('inbox', items), fx.inboxAfterEvent);
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=inbox-row]').length === 3);
       assert.equal(await page.getByTestId('inbox-badge').innerText(), '3');
+
+      // A snapshot event with every backend ready: the header drops "stale".
+      await page.evaluate((backends) => window.__ipc.emit('snapshot', { generation: 2, backends }), fx.session.backends.map((b) => ({ ...b, state: 'ready', label: 'ready', detail: null, stale_since: null })));
+      await page.waitForFunction(() => !document.querySelector('[data-testid=backends]').textContent.includes('stale'));
     },
   },
   {
@@ -188,6 +192,22 @@ export const tests = [
         { cmd: 'reject', args: { id, comment: 'Logloss got worse; retrain with the calibrated loss.' } },
       ]);
       assert.match(await page.getByTestId('approvals').innerText(), /dave\s+rejected/);
+    },
+  },
+  {
+    name: 'execute where review.actions allows it, confirming the inconclusive gates its note names',
+    async run({ page, base, fx }) {
+      await openDetail(page, base, fx.APPROVED_ID);
+      assert.equal(await page.getByTestId('action-approve').isDisabled(), true);
+      assert.equal(await page.getByTestId('action-execute').isEnabled(), true);
+      assert.match(await page.getByTestId('note-execute').innerText(), /inconclusive gates need your confirmation: drift/);
+      await page.getByTestId('confirm-inconclusive').check();
+      await page.getByTestId('action-execute').click();
+      await page.getByTestId('notice').waitFor();
+      assert.deepEqual(await calls(page, 'execute'), [{ cmd: 'execute', args: { id: fx.APPROVED_ID, confirmInconclusive: true } }]);
+      assert.match(await page.getByTestId('notice').innerText(), /churn-model @champion -> v12/);
+      // The detail is read again after the execution.
+      assert.equal((await calls(page, 'promotion')).length, 2);
     },
   },
   {

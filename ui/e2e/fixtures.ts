@@ -9,6 +9,7 @@ import type {
   BackendView,
   CardView,
   Comparison,
+  ExecutionReport,
   FleetRow,
   HealthChart,
   InboxItem,
@@ -248,9 +249,35 @@ function decision(kind: 'approve' | 'reject', comment: string): Approval {
   };
 }
 
+export const APPROVED_ID = 'churn-model-12-champion';
+
+/** An approved promotion whose execute check is allowed with a note (inconclusive gates). */
+function approvedDetail(): PromotionDetail {
+  const p: Promotion = { ...promotionOf(APPROVED_ID, 'churn-model', '12', '11', []), state: 'approved' };
+  const d = detailOf(p, null, 'ready');
+  d.review.actions = [
+    { action: 'approve', blocked: 'you already approved at 2026-12-05T15:00:00Z; a second decision does not count', note: null },
+    { action: 'reject', blocked: 'you already approved at 2026-12-05T15:00:00Z; a second decision does not count', note: null },
+    { action: 'execute', blocked: null, note: 'inconclusive gates need your confirmation: drift (amount: PSI 0.14 on 380 rows (min 1,000): too few rows)' },
+    blockedRollback,
+    blockedCancel,
+  ];
+  return d;
+}
+
 export const details: Record<string, PromotionDetail> = {
   [PROMOTION_ID]: detailOf(main, null, 'ready for review'),
   [XSS_ID]: detailOf(xss, null, XSS),
+  [APPROVED_ID]: approvedDetail(),
+};
+
+/** What execute answers. */
+export const executed: ExecutionReport = {
+  id: APPROVED_ID,
+  state: 'promoted',
+  wrote: true,
+  gates,
+  note: 'churn-model @champion -> v12; 2 workloads rolled out',
 };
 
 /** What approve / reject answer (the review after the decision, as Rust would send it). */
@@ -378,6 +405,7 @@ export function world(fleetSize: number) {
     details,
     approved: reviewAfter('approve', '__COMMENT__'),
     rejected: reviewAfter('reject', '__COMMENT__'),
+    executed,
     health,
     fleet: fleet(fleetSize),
     versions,

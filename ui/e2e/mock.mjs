@@ -45,6 +45,7 @@ export function installMock(world) {
         }
         return withComment(world.rejected, args.comment);
       case 'execute':
+        return world.executed;
       case 'rollback':
         return fail('forbidden', `${cmd} is not allowed in this fixture`);
       case 'fleet':

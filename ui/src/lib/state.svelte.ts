@@ -34,6 +34,8 @@ class AppState {
   inbox = $state.raw<InboxItem[]>([]);
   inboxStatus = $state<PanelStatus>('loading');
   inboxError = $state.raw<IpcError | null>(null);
+  /** How many `inbox` events arrived: something changed on the Rust side. */
+  inboxEvents = $state(0);
 
   route = $state.raw<Route>(parseRoute(location.hash));
   theme = $state<Theme>(initialTheme());
@@ -58,6 +60,7 @@ class AppState {
       ipc
         .onInbox((items) => {
           this.inbox = items;
+          this.inboxEvents++;
           this.inboxStatus = 'ready';
           this.inboxError = null;
         })
