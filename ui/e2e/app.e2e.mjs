@@ -108,6 +108,19 @@ export const tests = [
     },
   },
   {
+    name: 'a deep link (the open event) opens the promotion, in the profile it names',
+    async run({ page, base, fx }) {
+      await openInbox(page, base);
+      await page.waitForFunction(() => window.__ipc.listening('open') > 0);
+      await page.evaluate((id) => window.__ipc.emit('open', { promotion_id: id, profile: 'prod-eu' }), fx.PROMOTION_ID);
+      await page.getByTestId('promotion-title').waitFor();
+      assert.equal(new URL(page.url()).hash, `#/promotion/${encodeURIComponent(fx.PROMOTION_ID)}`);
+      assert.deepEqual((await calls(page, 'open_profile')).map((c) => c.args), [{ name: 'prod-eu' }]);
+      // Opening is all a link does: no decision was sent.
+      assert.deepEqual([...(await calls(page, 'approve')), ...(await calls(page, 'reject'))], []);
+    },
+  },
+  {
     name: 'promotion detail shows the evidence and what may be done',
     async run({ page, base, out, fx }) {
       await openInbox(page, base);
