@@ -262,7 +262,23 @@ export const tests = [
       assert.ok(inDom > 10 && inDom < 200, `rows in the DOM: ${inDom}`);
       await page.screenshot({ path: join(out, 'fleet.png') });
 
-      await page.getByTestId('fleet-scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
+      // Scroll through in 60 frames and report (not assert: no timed
+      // assertions) the long tasks Chromium saw, for docs/benchmarks.md.
+      const perf = await page.getByTestId('fleet-scroller').evaluate(async (el) => {
+        const tasks = [];
+        const obs = new PerformanceObserver((l) => tasks.push(...l.getEntries().map((e) => e.duration)));
+        obs.observe({ type: 'longtask' });
+        const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+        const steps = 60;
+        for (let i = 1; i <= steps; i++) {
+          el.scrollTop = (el.scrollHeight * i) / steps;
+          await frame();
+        }
+        await frame();
+        obs.disconnect();
+        return { longTasks: tasks.length, maxMs: Math.max(0, ...tasks) };
+      });
+      console.log(`     fleet scroll, 10,000 rows, 60 frames: ${perf.longTasks} long tasks (>50 ms), longest ${perf.maxMs.toFixed(0)} ms`);
       const last = page.locator('[data-testid=fleet-row][data-index="9999"]');
       await last.waitFor();
       assert.match(await last.innerText(), /wl-09999/);
