@@ -108,6 +108,14 @@ export const tests = [
     },
   },
   {
+    name: 'an unknown promotion shows the error code and message Rust sent',
+    async run({ page, base }) {
+      await page.goto(`${base}#/promotion/no-such-id`);
+      await page.getByTestId('promotion-error').waitFor();
+      assert.equal(await page.getByTestId('promotion-error').innerText(), 'Not found: no promotion no-such-id');
+    },
+  },
+  {
     name: 'a deep link (the open event) opens the promotion, in the profile it names',
     async run({ page, base, fx }) {
       await openInbox(page, base);

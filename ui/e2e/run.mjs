@@ -78,7 +78,8 @@ async function main() {
     if (only && !test.name.includes(only)) continue;
     const started = Date.now();
     const context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
+      // The app window's size (src-tauri/tauri.conf.json).
+      viewport: { width: 1280, height: 800 },
       colorScheme: test.colorScheme ?? 'light',
       bypassCSP: test.bypassCSP ?? false,
       acceptDownloads: true,
