@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "compare",
     "health",
     "audit",
+    "take_open",
 ];
 
 fn main() {

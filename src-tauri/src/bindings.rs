@@ -76,6 +76,7 @@ pub const COMMAND_SIGNATURES: &[Signature] = &[
         "HealthChart",
     ),
     ("audit", &[("model?", "string | null")], "AuditView"),
+    ("take_open", &[], "OpenEvent | null"),
 ];
 
 /// `(event, payload TS type)`.

@@ -6,8 +6,8 @@
 use crate::error::{DeskResult, DesktopError};
 use crate::state::Desk;
 use crate::views::{
-    AuditView, CardView, ExecutionReport, HealthChart, InboxItem, PromotionDetail, RollbackReport,
-    SessionInfo, inbox_item,
+    AuditView, CardView, ExecutionReport, HealthChart, InboxItem, OpenEvent, PromotionDetail,
+    RollbackReport, SessionInfo, inbox_item,
 };
 use crate::{audit, markers, views::BackendView};
 use modeldeck_app::Session;
@@ -288,4 +288,11 @@ pub async fn audit(desk: State<'_, Desk>, model: Option<String>) -> DeskResult<A
     })
     .await
     .map_err(|e| DesktopError::new("internal", format!("reading the audit journal: {e}")))?
+}
+
+/// The promotion a deep link asked to open before the window listened
+/// (`null`: none); taking it clears it. Later links arrive as `open` events.
+#[tauri::command]
+pub async fn take_open(desk: State<'_, Desk>) -> DeskResult<Option<OpenEvent>> {
+    Ok(desk.take_pending_open())
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod links;
 pub mod markers;
 pub mod notify;
 pub mod pump;
@@ -41,6 +42,7 @@ pub const COMMANDS: &[&str] = &[
     "compare",
     "health",
     "audit",
+    "take_open",
 ];
 
 /// The app over the runtime `R`, its first session chosen by the
@@ -56,6 +58,8 @@ pub fn configure<R: Runtime>(
     opts: DesktopOptions,
 ) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(tauri::generate_handler![
             commands::session_info,
             commands::open_profile,
@@ -71,11 +75,13 @@ pub fn configure<R: Runtime>(
             commands::compare,
             commands::health,
             commands::audit,
+            commands::take_open,
         ])
         .setup(move |app| {
             let desk = tauri::async_runtime::block_on(Desk::open(opts))?;
             tracing::info!(?desk, "session open");
             app.manage(desk);
+            links::follow(app.handle());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(pump::run(handle));
             Ok(())

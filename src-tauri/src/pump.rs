@@ -24,6 +24,7 @@ const INBOX_EVERY: Duration = Duration::from_secs(5);
 /// Runs until the app exits.
 pub async fn run<R: Runtime>(app: AppHandle<R>) {
     let mut last_inbox: Option<serde_json::Value> = None;
+    let mut seen = crate::notify::Seen::default();
     loop {
         let desk = app.state::<Desk>();
         let epoch = desk.epoch();
@@ -53,7 +54,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
                             let value = serde_json::to_value(&items).ok();
                             if value != last_inbox {
                                 last_inbox = value;
-                                crate::notify::inbox_changed(&app, &items);
+                                crate::notify::inbox_changed(&app, &mut seen, &items);
                                 if let Err(e) = app.emit(INBOX_EVENT, items) {
                                     tracing::debug!(error = %e, "inbox event not sent");
                                 }

@@ -3,6 +3,7 @@
 //! when the user switches profile.
 
 use crate::error::{DeskResult, DesktopError};
+use crate::views::OpenEvent;
 use modeldeck_app::{SandboxOptions, Session, SessionOptions, SetupError, Source};
 use modeldeck_core::console::LiveTasks;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +57,8 @@ pub struct Desk {
     current: RwLock<Current>,
     /// Increases whenever the session is replaced (the event pump follows).
     epoch: AtomicU64,
+    /// The promotion a deep link asked to open, until the window takes it.
+    pending_open: std::sync::Mutex<Option<OpenEvent>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -92,6 +95,7 @@ impl Desk {
             current: RwLock::new(Current::start(session, banner)),
             opts,
             epoch: AtomicU64::new(0),
+            pending_open: std::sync::Mutex::new(None),
         })
     }
 
@@ -136,6 +140,22 @@ impl Desk {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         drop(old);
         Ok(())
+    }
+
+    /// Keeps the promotion a deep link asked to open.
+    pub fn set_pending_open(&self, ev: OpenEvent) {
+        *self
+            .pending_open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ev);
+    }
+
+    /// Takes the promotion a deep link asked to open, if any.
+    pub fn take_pending_open(&self) -> Option<OpenEvent> {
+        self.pending_open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     fn read<T>(&self, f: impl FnOnce(&Current) -> T) -> T {

@@ -112,9 +112,9 @@ impl Driver {
         v["value"].clone()
     }
 
-    fn open_app(&mut self, binary: &Path) {
+    fn open_app(&mut self, binary: &Path, args: &[&str]) {
         let caps = json!({ "capabilities": { "alwaysMatch": {
-            "webkitgtk:browserOptions": { "binary": binary, "args": [] }
+            "webkitgtk:browserOptions": { "binary": binary, "args": args }
         }}});
         let v = self.call(reqwest::Method::POST, "/session", Some(caps));
         self.session = Some(v["sessionId"].as_str().expect("a session id").to_string());
@@ -187,6 +187,20 @@ impl Driver {
         .collect()
     }
 
+    /// Runs `invoke(cmd, args)` in the page through Tauri's internal IPC
+    /// (the path the UI's gateway takes) and returns `{ ok }` or `{ err }`.
+    fn invoke(&self, cmd: &str, args: Value) -> Value {
+        let script = "const [cmd, args, done] = arguments;\
+            window.__TAURI_INTERNALS__.invoke(cmd, args)\
+              .then((ok) => done({ ok: ok === undefined ? null : ok }))\
+              .catch((err) => done({ err: String(err && err.message ? err.message : JSON.stringify(err)) }));";
+        self.call(
+            reqwest::Method::POST,
+            &format!("{}/execute/async", self.s()),
+            Some(json!({ "script": script, "args": [cmd, args] })),
+        )
+    }
+
     fn enabled(&self, el: &str) -> bool {
         self.call(
             reqwest::Method::GET,
@@ -253,7 +267,7 @@ fn approve_the_demo_promotion_in_the_real_app() {
     );
     let binary = Path::new(env!("CARGO_BIN_EXE_modeldeck-desktop"));
     let mut d = Driver::start();
-    d.open_app(binary);
+    d.open_app(binary, &[]);
 
     // The inbox lists the demo's pending promotion (requested by dana.kowalski).
     let row = d.wait_for("[data-testid=inbox-row]", "the inbox row", |t| {
@@ -309,4 +323,55 @@ fn approve_the_demo_promotion_in_the_real_app() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/desktop-webdriver-approved.png");
     d.screenshot(&shot);
     eprintln!("screenshot: {}", shot.display());
+}
+
+#[test]
+#[ignore = "needs Xvfb and WebKitWebDriver: xvfb-run -a cargo test -p modeldeck-desktop --test webdriver -- --ignored"]
+fn a_start_link_opens_a_promotion_and_ungranted_commands_are_refused() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_modeldeck-desktop"));
+    let mut d = Driver::start();
+    // As the OS starts the app for a clicked link: the link is the only argument.
+    let link = "modeldeck://promotion/promo-from-a-link?profile=sandbox";
+    d.open_app(binary, &[link]);
+    d.wait_for("body", "the page", |t| !t.is_empty());
+    // The window takes the promotion the link names (unless the UI already
+    // took it on start, in which case it is shown); a second take is empty.
+    let first = d.invoke("take_open", json!({}));
+    eprintln!("take_open after a start link: {first}");
+    let second = d.invoke("take_open", json!({}));
+    assert_eq!(second, json!({ "ok": null }), "{second}");
+    if first == json!({ "ok": null }) {
+        // Taken by the UI on start: it routed to the promotion.
+        let hash = d.call(
+            reqwest::Method::POST,
+            &format!("{}/execute/sync", d.s()),
+            Some(json!({ "script": "return location.hash", "args": [] })),
+        );
+        assert!(
+            hash.as_str()
+                .unwrap_or_default()
+                .contains("promo-from-a-link"),
+            "the start link was taken but not opened: {hash}"
+        );
+    } else {
+        assert_eq!(
+            first,
+            json!({ "ok": { "promotion_id": "promo-from-a-link", "profile": "sandbox" } })
+        );
+    }
+    // A granted command answers from the real webview.
+    let info = d.invoke("session_info", json!({}));
+    assert_eq!(info["ok"]["profile"], "sandbox", "{info}");
+    // Commands the capability does not grant are refused by the ACL.
+    for cmd in [
+        "plugin:window|close",
+        "plugin:notification|notify",
+        "plugin:deep-link|register",
+    ] {
+        let r = d.invoke(cmd, json!({}));
+        let err = r["err"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{cmd} was not refused: {r}"));
+        assert!(err.contains("not allowed"), "{cmd}: {err}");
+    }
 }

@@ -31,6 +31,7 @@ export type Commands = {
   compare: { args: { model: string, a: string, b: string }; result: Comparison };
   health: { args: { cluster: string, namespace: string, name: string, windowMs: number, columns: number }; result: HealthChart };
   audit: { args: { model?: string | null }; result: AuditView };
+  take_open: { args: {  }; result: OpenEvent | null };
 };
 
 /** Every command name. */
@@ -49,6 +50,7 @@ export const COMMAND_NAMES = [
   "compare",
   "health",
   "audit",
+  "take_open",
 ] as const;
 
 /** Every event and its payload. */
