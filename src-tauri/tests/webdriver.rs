@@ -201,6 +201,24 @@ impl Driver {
         )
     }
 
+    /// Waits until the element `css` exists and is enabled.
+    fn wait_enabled(&self, css: &str, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(b) = self.find_all(css).into_iter().next()
+                && self.enabled(&b)
+            {
+                return b;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{what} never became enabled; page: {:?}",
+                self.page_text()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     fn enabled(&self, el: &str) -> bool {
         self.call(
             reqwest::Method::GET,
@@ -287,23 +305,7 @@ fn approve_the_demo_promotion_in_the_real_app() {
         "the promotion title",
         |t| !t.is_empty(),
     );
-    let start = Instant::now();
-    let approve = loop {
-        if let Some(b) = d
-            .find_all("[data-testid=action-approve]")
-            .into_iter()
-            .next()
-            && d.enabled(&b)
-        {
-            break b;
-        }
-        assert!(
-            start.elapsed() < PATIENCE,
-            "Approve never became enabled; page: {:?}",
-            d.page_text()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let approve = d.wait_enabled("[data-testid=action-approve]", "Approve");
     let comment = d
         .find_all("[data-testid=comment]")
         .into_iter()
@@ -321,6 +323,25 @@ fn approve_the_demo_promotion_in_the_real_app() {
     assert!(text.contains("counts"), "{text}");
     let shot =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/desktop-webdriver-approved.png");
+    d.screenshot(&shot);
+    eprintln!("screenshot: {}", shot.display());
+
+    // Execute: the simulated rollout bakes 20 s on the wall clock, then the
+    // promotion shows Promoted.
+    let execute = d.wait_enabled("[data-testid=action-execute]", "Execute");
+    if let Some(confirm) = d
+        .find_all("[data-testid=confirm-inconclusive]")
+        .into_iter()
+        .next()
+    {
+        d.click(&confirm);
+    }
+    d.click(&execute);
+    d.wait_for(".title-row", "the promotion Promoted", |t| {
+        t.contains("Promoted")
+    });
+    let shot =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/desktop-webdriver-promoted.png");
     d.screenshot(&shot);
     eprintln!("screenshot: {}", shot.display());
 }
