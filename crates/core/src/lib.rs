@@ -7,6 +7,7 @@ pub mod chart;
 pub mod compare;
 pub mod config;
 pub mod console;
+pub mod cron;
 pub mod domain;
 pub mod drift;
 pub mod error;

@@ -108,7 +108,7 @@ pub fn format_age(now: Timestamp, then: Timestamp) -> String {
 }
 
 // Howard Hinnant's days-to-civil algorithm; avoids a date crate for one formatter.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
