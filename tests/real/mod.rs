@@ -117,6 +117,7 @@ fn workload(fx: &FixtureWorkload, model: &str, version: &str) -> Workload {
         rollout,
         labels: BTreeMap::from([("team".to_string(), "e2e".to_string())]).into(),
         created_at: Timestamp::now().plus_millis(-86_400_000),
+        batch: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn workload(
         rollout,
         labels: labels.into(),
         created_at: Timestamp::now().plus_millis(-86_400_000 * 3),
+        batch: None,
     }
 }
 

@@ -5,6 +5,8 @@
 //! `storageUri`), plus patches that give it a revision history and put it in
 //! the workload's rollout state.
 
+mod cron;
+
 use crate::controller::FAIL_ANNOTATION;
 use crate::defaults::apply_defaults;
 use crate::ids::template_hash;
@@ -226,11 +228,11 @@ fn cron_job(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
         "kind": "CronJob",
         "metadata": meta(w, model),
         "spec": {
-            "schedule": "*/30 * * * *",
+            "schedule": w.batch.as_ref().map_or("0 * * * *", |b| b.schedule.as_str()),
             "suspend": w.rollout == RolloutState::Suspended,
             "jobTemplate": {"spec": {"template": tmpl}},
         },
-        "status": {"lastScheduleTime": w.created_at.rfc3339()},
+        "status": cron::status(w),
     });
     seed.objects.push(obj);
 }
@@ -547,6 +549,7 @@ mod tests {
             rollout,
             labels: Default::default(),
             created_at: Timestamp(1_700_000_000_000),
+            batch: None,
         }
     }
 

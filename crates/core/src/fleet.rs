@@ -47,6 +47,10 @@ pub struct FleetRow {
     pub created_at: Timestamp,
     /// Object labels (used by `label=value` filters), shared with the workload.
     pub labels: crate::domain::Labels,
+    /// A batch workload's last run, next run and verdict (CronJobs only);
+    /// `rollout` and `rollout_detail` then say the same in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<crate::domain::BatchView>,
 }
 
 impl FleetRow {
@@ -156,6 +160,11 @@ pub fn fleet_row(snap: &Snapshot, w: &Workload) -> FleetRow {
             .as_ref()
             .map(|c| format!("canary v{} {}%", c.version, c.traffic_percent)),
     };
+    let batch = w.batch.as_ref().map(|b| b.view(w.created_at, snap.at));
+    let (rollout, rollout_detail) = match &batch {
+        Some(b) => (b.label().to_string(), Some(b.detail(snap.at))),
+        None => (w.rollout.label().to_string(), rollout_detail),
+    };
     FleetRow {
         cluster: w.id.cluster.clone(),
         namespace: w.id.namespace.clone(),
@@ -166,7 +175,7 @@ pub fn fleet_row(snap: &Snapshot, w: &Workload) -> FleetRow {
         aliases,
         ready: w.ready_replicas,
         desired: w.desired_replicas,
-        rollout: w.rollout.label().to_string(),
+        rollout,
         rollout_detail,
         rps: health.and_then(|h| h.request_rate),
         p99_ms: health.and_then(|h| h.latency_p99).map(|s| s * 1000.0),
@@ -175,6 +184,20 @@ pub fn fleet_row(snap: &Snapshot, w: &Workload) -> FleetRow {
         drift: DriftStatus::from_psi(drift_psi, snap.drift_warn, snap.drift_alert),
         created_at: w.created_at,
         labels: w.labels.clone(),
+        batch,
+    }
+}
+
+/// How bad a row's rollout (or last batch run) is, worst first, so sorting
+/// by ROLLOUT puts what needs a person on top whatever the kind.
+fn rollout_rank(r: &FleetRow) -> u8 {
+    match r.rollout.as_str() {
+        "Degraded" | "Failed" => 0,
+        "Missed" => 1,
+        "Progressing" => 2,
+        "Paused" | "Suspended" => 3,
+        "Running" => 4,
+        _ => 5,
     }
 }
 
@@ -211,7 +234,9 @@ fn compare_by(x: &FleetRow, y: &FleetRow, column: FleetColumn, desc: bool) -> Or
             y.version.as_deref().and_then(|v| v.parse().ok()),
         ),
         FleetColumn::Ready => ord((x.ready, x.desired).cmp(&(y.ready, y.desired))),
-        FleetColumn::Rollout => ord(x.rollout.cmp(&y.rollout)),
+        FleetColumn::Rollout => {
+            ord((rollout_rank(x), &x.rollout).cmp(&(rollout_rank(y), &y.rollout)))
+        }
         FleetColumn::Rps => num(x.rps, y.rps),
         FleetColumn::P99 => num(x.p99_ms, y.p99_ms),
         FleetColumn::Errors => num(x.error_pct, y.error_pct),

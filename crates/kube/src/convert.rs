@@ -8,7 +8,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
-use modeldeck_core::domain::{Timestamp, Workload, WorkloadKind, WorkloadRef};
+use modeldeck_core::domain::{BatchStatus, Timestamp, Workload, WorkloadKind, WorkloadRef};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -41,6 +41,7 @@ fn base(cluster: &str, kind: WorkloadKind, m: &ObjectMeta, model: String) -> Wor
         rollout: modeldeck_core::domain::RolloutState::Idle,
         labels: m.labels.clone().unwrap_or_default().into(),
         created_at: created(m),
+        batch: None,
     }
 }
 
@@ -109,6 +110,18 @@ pub fn cron_job(b: &BindingConfig, cluster: &str, c: &CronJob) -> Option<Workloa
     w.desired_replicas = active;
     w.ready_replicas = active;
     w.rollout = rollout::cron_job(c);
+    let status = c.status.as_ref();
+    let time = |t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| {
+        t.map(|t| Timestamp(t.0.as_millisecond()))
+    };
+    w.batch = Some(BatchStatus {
+        schedule: c.spec.schedule.clone(),
+        time_zone: c.spec.time_zone.clone(),
+        suspended: c.spec.suspend.unwrap_or(false),
+        active,
+        last_schedule: time(status.and_then(|s| s.last_schedule_time.as_ref())),
+        last_success: time(status.and_then(|s| s.last_successful_time.as_ref())),
+    });
     Some(w)
 }
 

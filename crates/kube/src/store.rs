@@ -158,6 +158,7 @@ mod tests {
             rollout: RolloutState::Idle,
             labels: Default::default(),
             created_at: Timestamp(0),
+            batch: None,
         }
     }
 

@@ -65,5 +65,15 @@ async fn sandbox_world_round_trips_through_the_api() {
             assert_eq!(g.rollout, w.rollout, "{}", w.id);
         }
         assert_eq!(g.created_at.0 / 1000, w.created_at.0 / 1000, "{}", w.id);
+        // A CronJob's schedule and run record (the nightly churn job failed
+        // last night) read back from the served object's spec and status.
+        assert_eq!(g.batch, w.batch, "{}", w.id);
     }
+    let churn = got
+        .iter()
+        .find(|w| w.id.name == "churn-batch-scoring")
+        .unwrap();
+    let batch = churn.batch.as_ref().unwrap();
+    assert_eq!(batch.schedule, "0 2 * * *");
+    assert!(batch.last_schedule > batch.last_success, "{batch:?}");
 }

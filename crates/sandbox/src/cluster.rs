@@ -82,8 +82,8 @@ impl Cluster for SandboxCluster {
                         .collect()
                 })
                 .unwrap_or_default();
-            if state.kind == WorkloadKind::CronJob && !state.suspended {
-                out.extend(cron_events(state.name.as_str(), w.now));
+            if let Some(plan) = state.batch_plan().filter(|_| !state.suspended) {
+                out.extend(cron_events(state, &plan, since, w.now));
                 out.sort_by_key(|e| e.at);
             }
             Ok(out)
@@ -328,26 +328,60 @@ fn version_number(
         })
 }
 
-/// The latest hourly run of a CronJob, as the job controller reports it.
-fn cron_events(name: &str, now: Timestamp) -> Vec<ClusterEvent> {
-    let hour = now.0.div_euclid(EVENT_TTL_MS) * EVENT_TTL_MS;
-    let job = format!("{name}-{}", hour / 60_000);
-    let mut out = vec![ClusterEvent {
-        at: Timestamp(hour),
-        kind: "Normal".into(),
-        reason: "SuccessfulCreate".into(),
-        message: format!("Created job {job}"),
-        object: format!("CronJob/{name}"),
-    }];
-    let done = Timestamp(hour).plus_millis(7 * 60_000);
-    if done <= now {
-        out.push(ClusterEvent {
-            at: done,
-            kind: "Normal".into(),
-            reason: "SawCompletedJob".into(),
-            message: format!("Saw completed job: {job}, status: Complete"),
-            object: format!("CronJob/{name}"),
-        });
+/// The last run of a CronJob (if it started within the events' hour), as
+/// the CronJob controller reports it: created, then completed or failed.
+fn cron_events(
+    state: &crate::world::WorkloadState,
+    plan: &crate::batch::BatchPlan,
+    since: Timestamp,
+    now: Timestamp,
+) -> Vec<ClusterEvent> {
+    let status = plan.status(false, state.created_at, now);
+    let Some(due) = status.last_schedule.filter(|&d| d >= since) else {
+        return Vec::new();
+    };
+    let name = state.name.as_str();
+    let job = format!("{name}-{}", due.0 / 60_000);
+    let event = |at, kind: &str, reason: &str, message: String, object: String| ClusterEvent {
+        at,
+        kind: kind.into(),
+        reason: reason.into(),
+        message,
+        object,
+    };
+    let mut out = vec![event(
+        due,
+        "Normal",
+        "SuccessfulCreate",
+        format!("Created job {job}"),
+        format!("CronJob/{name}"),
+    )];
+    let done = due.plus_millis(plan.run_ms);
+    match plan.outcome(due, now) {
+        Some(true) => out.push(event(
+            done,
+            "Normal",
+            "SawCompletedJob",
+            format!("Saw completed job: {job}, status: Complete"),
+            format!("CronJob/{name}"),
+        )),
+        Some(false) => {
+            out.push(event(
+                done,
+                "Warning",
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit".into(),
+                format!("Job/{job}"),
+            ));
+            out.push(event(
+                done,
+                "Normal",
+                "SawCompletedJob",
+                format!("Saw completed job: {job}, status: Failed"),
+                format!("CronJob/{name}"),
+            ));
+        }
+        None => {}
     }
     out
 }

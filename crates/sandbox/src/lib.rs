@@ -4,6 +4,7 @@
 //! world; it reacts to writes (rollouts progress, aliases move, health
 //! follows the served version) as the clock advances.
 
+mod batch;
 mod clock;
 mod cluster;
 mod drift;
@@ -13,6 +14,7 @@ mod generator;
 mod health;
 mod ledger;
 mod metrics;
+mod names;
 mod observe;
 pub mod podlog;
 mod populate;

@@ -130,13 +130,16 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             ),
             key,
             base_rps,
-            extra: (!spec.labels.is_empty() || !deploys.is_empty()).then(|| {
-                Box::new(Extra {
-                    labels: spec.labels.clone(),
-                    deploys,
-                    ..Extra::default()
-                })
-            }),
+            extra: (!spec.labels.is_empty() || !deploys.is_empty() || spec.batch.is_some()).then(
+                || {
+                    Box::new(Extra {
+                        labels: spec.labels.clone(),
+                        deploys,
+                        batch: spec.batch.as_ref().map(|b| crate::batch::plan(b, start)),
+                        ..Extra::default()
+                    })
+                },
+            ),
         });
     }
     world.finish_build();

@@ -4,6 +4,7 @@
 //! the line.
 
 use crate::error::SandboxError;
+use crate::names::{line_of, valid_name};
 use modeldeck_core::domain::WorkloadKind;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -251,6 +252,7 @@ pub(crate) struct WorkloadSpec {
     pub labels: BTreeMap<String, String>,
     #[serde(default)] // past deploys (crate::revisions)
     pub deploys: Vec<crate::revisions::DeploySpec>,
+    pub batch: Option<crate::batch::BatchSpec>, // a cron_job's runs (crate::batch)
 }
 
 fn default_seed() -> u64 {
@@ -577,24 +579,12 @@ impl Scenario {
                     "only a cron_job can be suspended".into(),
                 ));
             }
-            if let Some((f, m)) = crate::revisions::deploys_problem(spec.kind, &spec.deploys) {
+            let problem = crate::revisions::deploys_problem(spec.kind, &spec.deploys)
+                .or_else(|| crate::batch::problem(spec.kind, spec.batch.as_ref()));
+            if let Some((f, m)) = problem {
                 return Err(bad(field(&f), w.span(), m));
             }
         }
         Ok(())
     }
-}
-
-/// 1-based line of byte offset `at` in `text`.
-fn line_of(text: &str, at: usize) -> usize {
-    text.get(..at).map_or(0, |s| s.matches('\n').count()) + 1
-}
-
-/// A DNS-1123 label, as Kubernetes names and MLflow-friendly model names.
-fn valid_name(s: &str) -> bool {
-    (1..=63).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }

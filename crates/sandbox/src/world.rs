@@ -174,6 +174,9 @@ pub(crate) struct Extra {
     /// Deploys seeded from the scenario (`crate::revisions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deploys: Vec<crate::revisions::Deploy>,
+    /// A CronJob's schedule and failures from the scenario (`crate::batch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<crate::batch::BatchPlan>,
 }
 
 /// One workload, compactly.
@@ -203,6 +206,18 @@ impl WorkloadState {
     /// Mutable extras, created on first use.
     pub fn extra_mut(&mut self) -> &mut Extra {
         self.extra.get_or_insert_with(Default::default)
+    }
+
+    /// A CronJob's batch plan (the scenario's, else hourly and healthy);
+    /// `None` for other kinds.
+    pub fn batch_plan(&self) -> Option<std::borrow::Cow<'_, crate::batch::BatchPlan>> {
+        if self.kind != WorkloadKind::CronJob {
+            return None;
+        }
+        Some(match self.extra.as_deref().and_then(|e| e.batch.as_ref()) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(crate::batch::BatchPlan::default()),
+        })
     }
 
     /// Recorded changes of the served version (oldest first).
@@ -406,6 +421,9 @@ impl World {
             rollout,
             labels: labels.into(),
             created_at: w.created_at,
+            batch: w
+                .batch_plan()
+                .map(|p| p.status(w.suspended, w.created_at, self.now)),
         }
     }
 }

@@ -235,12 +235,31 @@ async fn a_cron_job_switches_version_without_a_rollout() {
     assert_eq!(w.served_version.as_deref(), Some("4"));
     assert_eq!(w.rollout, RolloutState::Idle);
     assert_ne!(w.resource_version, before.resource_version);
-    sb.advance(Duration::from_secs(3600));
+    // The nightly job's next run creates a Job (and, as the scenario has it
+    // failing since last night, fails 40 minutes later).
+    let now = sb.clock().now();
+    let batch = before.batch.as_ref().expect("a CronJob has a batch status");
+    let next = batch.view(before.created_at, now).next_run.unwrap();
+    sb.advance(Duration::from_millis((next.0 - now.0 + 60_000) as u64));
     let events = c.events(&job).await.unwrap();
     assert!(
         events.iter().any(|e| e.reason == "SuccessfulCreate"),
         "{events:?}"
     );
+    sb.advance(Duration::from_secs(45 * 60));
+    let events = c.events(&job).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.reason == "BackoffLimitExceeded"
+            && e.kind == "Warning"
+            && e.object.starts_with("Job/churn-batch-scoring-")),
+        "{events:?}"
+    );
+    let after = get(&sb, &job).await;
+    let view = after
+        .batch
+        .unwrap()
+        .view(after.created_at, sb.clock().now());
+    assert_eq!(view.result, modeldeck_core::domain::RunResult::Failed);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Plain data shared by every layer: what a workload, a model version, a
 //! health signal or a promotion *is*, independent of where it was read.
 
+mod batch;
 mod ledger;
 mod metrics_target;
 mod promotion;
@@ -11,6 +12,7 @@ mod signals;
 mod time;
 mod workload;
 
+pub use batch::*;
 pub use ledger::*;
 pub use metrics_target::*;
 pub use promotion::*;

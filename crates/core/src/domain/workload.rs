@@ -147,6 +147,9 @@ pub struct Workload {
     pub labels: Labels,
     /// Creation time.
     pub created_at: Timestamp,
+    /// A batch workload's schedule and run record (CronJobs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<super::BatchStatus>,
 }
 
 /// Object labels of a workload, shared by its copies.

@@ -88,6 +88,7 @@ fn wl(
         rollout,
         labels: labels(&[("team", if ns == "risk" { "risk" } else { "growth" })]).into(),
         created_at: NOW.plus_millis(-age_ms),
+        batch: None,
     }
 }
 

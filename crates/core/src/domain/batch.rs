@@ -1,0 +1,268 @@
+//! Batch scoring workloads (CronJobs): what the cluster says about their
+//! schedule and last runs, and the verdict a person on call needs: did last
+//! night's run succeed, when is the next one, was a run missed.
+
+use super::Timestamp;
+use crate::cron::Schedule;
+use serde::{Deserialize, Serialize};
+
+/// How long after its scheduled minute a run may start before it counts as
+/// missed (the CronJob controller starts runs within seconds).
+pub const MISSED_AFTER_MS: i64 = 5 * 60_000;
+
+/// A CronJob's schedule and run record, as its object states them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BatchStatus {
+    /// `spec.schedule`, as written.
+    pub schedule: String,
+    /// `spec.timeZone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// `spec.suspend`.
+    pub suspended: bool,
+    /// Runs in flight (`status.active`).
+    pub active: u32,
+    /// When the last run was scheduled (`status.lastScheduleTime`).
+    pub last_schedule: Option<Timestamp>,
+    /// When a run last succeeded (`status.lastSuccessfulTime`).
+    pub last_success: Option<Timestamp>,
+}
+
+/// How the last run went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum RunResult {
+    /// A run is in flight.
+    Running,
+    /// The last scheduled run succeeded.
+    Succeeded,
+    /// The last scheduled run has not succeeded and none is running.
+    Failed,
+    /// No run was ever scheduled.
+    NeverRun,
+}
+
+impl RunResult {
+    /// The word shown in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunResult::Running => "Running",
+            RunResult::Succeeded => "Succeeded",
+            RunResult::Failed => "Failed",
+            RunResult::NeverRun => "Never run",
+        }
+    }
+}
+
+/// The on-call verdict on a batch workload, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum BatchVerdict {
+    /// The last run failed.
+    Failed,
+    /// A scheduled run did not start.
+    Missed,
+    /// Suspended: no run will start.
+    Suspended,
+    /// Running, succeeded, or not due yet.
+    Ok,
+}
+
+/// What a front end shows for a batch workload at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BatchView {
+    /// How the last run went.
+    pub result: RunResult,
+    /// When the last run was scheduled.
+    pub last_run: Option<Timestamp>,
+    /// When a run last succeeded.
+    pub last_success: Option<Timestamp>,
+    /// When the next run is due (`None`: suspended, or a schedule that
+    /// could not be computed, see `note`).
+    pub next_run: Option<Timestamp>,
+    /// The scheduled time of a run that did not start.
+    pub missed: Option<Timestamp>,
+    /// The verdict.
+    pub verdict: BatchVerdict,
+    /// The schedule as written.
+    pub schedule: String,
+    /// Why `next_run` or `missed` could not be computed.
+    pub note: Option<String>,
+}
+
+impl BatchView {
+    /// The word a table shows in the rollout column (`Failed`, `Missed`,
+    /// `Running`, `Succeeded`, `Suspended`, `Never run`).
+    pub fn label(&self) -> &'static str {
+        match self.verdict {
+            BatchVerdict::Missed => "Missed",
+            BatchVerdict::Suspended => "Suspended",
+            _ => self.result.label(),
+        }
+    }
+
+    /// The detail beside [`BatchView::label`] at `now`: how long ago the
+    /// last run was (or a missed one was due) and when the next is due
+    /// (`14h ago, next in 9h`; `due 15h ago, next in 9h`; `for 10m`).
+    pub fn detail(&self, now: Timestamp) -> String {
+        let ago = |t: Timestamp| super::format_age(now, t);
+        let next = self
+            .next_run
+            .map(|n| format!("next in {}", super::format_age(n, now)));
+        let first = match (self.verdict, self.result) {
+            (BatchVerdict::Missed, _) => self.missed.map(|m| format!("due {} ago", ago(m))),
+            (_, RunResult::Running) => self.last_run.map(|t| format!("for {}", ago(t))),
+            _ => self.last_run.map(|t| format!("{} ago", ago(t))),
+        };
+        match (first, next) {
+            (Some(a), Some(b)) => format!("{a}, {b}"),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => self.note.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl BatchStatus {
+    /// The view at `now` of a CronJob created at `created`.
+    pub fn view(&self, created: Timestamp, now: Timestamp) -> BatchView {
+        let result = if self.active > 0 {
+            RunResult::Running
+        } else {
+            match (self.last_schedule, self.last_success) {
+                (None, _) => RunResult::NeverRun,
+                (Some(s), Some(ok)) if ok >= s => RunResult::Succeeded,
+                (Some(_), _) => RunResult::Failed,
+            }
+        };
+        let (mut next_run, mut missed, mut note) = (None, None, None);
+        match Schedule::parse(&self.schedule, self.time_zone.as_deref()) {
+            Ok(s) => {
+                if !self.suspended {
+                    next_run = s.next_after(now);
+                    // The last time the schedule was due that should have
+                    // started by now, after the object existed.
+                    let due = s
+                        .prev_at_or_before(now.plus_millis(-MISSED_AFTER_MS))
+                        .filter(|&d| d >= created);
+                    let started = self.last_schedule.unwrap_or(Timestamp(i64::MIN));
+                    missed = due.filter(|&d| d > started && self.active == 0);
+                }
+            }
+            Err(e) => note = Some(e.to_string()),
+        }
+        let verdict = if result == RunResult::Failed {
+            BatchVerdict::Failed
+        } else if missed.is_some() {
+            BatchVerdict::Missed
+        } else if self.suspended {
+            BatchVerdict::Suspended
+        } else {
+            BatchVerdict::Ok
+        };
+        BatchView {
+            result,
+            last_run: self.last_schedule,
+            last_success: self.last_success,
+            next_run,
+            missed,
+            verdict,
+            schedule: self.schedule.clone(),
+            note,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    fn nightly() -> BatchStatus {
+        BatchStatus {
+            schedule: "0 2 * * *".into(),
+            ..BatchStatus::default()
+        }
+    }
+
+    const CREATED: &str = "2026-11-01T00:00:00Z";
+    const NOW: &str = "2026-12-05T16:30:00Z";
+
+    #[test]
+    fn last_night_failed_and_the_next_run_is_tonight() {
+        let s = BatchStatus {
+            last_schedule: Some(t("2026-12-05T02:00:00Z")),
+            last_success: Some(t("2026-12-04T02:00:00Z")),
+            ..nightly()
+        };
+        let v = s.view(t(CREATED), t(NOW));
+        assert_eq!(v.result, RunResult::Failed);
+        assert_eq!(v.verdict, BatchVerdict::Failed);
+        assert_eq!(v.next_run, Some(t("2026-12-06T02:00:00Z")));
+        assert_eq!(v.missed, None);
+        assert_eq!(
+            (v.label(), v.detail(t(NOW)).as_str()),
+            ("Failed", "14h ago, next in 9h")
+        );
+    }
+
+    #[test]
+    fn a_run_that_never_started_is_missed() {
+        let s = BatchStatus {
+            last_schedule: Some(t("2026-12-04T02:00:00Z")),
+            last_success: Some(t("2026-12-04T02:00:00Z")),
+            ..nightly()
+        };
+        let v = s.view(t(CREATED), t(NOW));
+        assert_eq!(v.result, RunResult::Succeeded);
+        assert_eq!(v.missed, Some(t("2026-12-05T02:00:00Z")));
+        assert_eq!(v.verdict, BatchVerdict::Missed);
+        assert_eq!(
+            (v.label(), v.detail(t(NOW)).as_str()),
+            ("Missed", "due 14h ago, next in 9h")
+        );
+        // Within the grace after its minute, a run is not missed yet.
+        let v = s.view(t(CREATED), t("2026-12-05T02:03:00Z"));
+        assert_eq!(v.verdict, BatchVerdict::Ok);
+    }
+
+    #[test]
+    fn running_suspended_new_and_unreadable() {
+        let running = BatchStatus {
+            active: 1,
+            last_schedule: Some(t("2026-12-05T02:00:00Z")),
+            ..nightly()
+        };
+        assert_eq!(running.view(t(CREATED), t(NOW)).result, RunResult::Running);
+        assert_eq!(running.view(t(CREATED), t(NOW)).verdict, BatchVerdict::Ok);
+        let suspended = BatchStatus {
+            suspended: true,
+            ..nightly()
+        };
+        let v = suspended.view(t(CREATED), t(NOW));
+        assert_eq!(
+            (v.verdict, v.next_run, v.missed),
+            (BatchVerdict::Suspended, None, None)
+        );
+        // Created after the last due time: nothing missed, never run yet.
+        let v = nightly().view(t("2026-12-05T10:00:00Z"), t(NOW));
+        assert_eq!(
+            (v.result, v.verdict),
+            (RunResult::NeverRun, BatchVerdict::Ok)
+        );
+        let bad = BatchStatus {
+            schedule: "0 2 * *".into(),
+            ..nightly()
+        };
+        let v = bad.view(t(CREATED), t(NOW));
+        assert!(v.note.unwrap().contains("4 fields"));
+        assert_eq!(v.next_run, None);
+    }
+}
