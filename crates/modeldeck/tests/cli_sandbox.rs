@@ -103,12 +103,39 @@ fn status_json_has_the_documented_fields() {
         "suspended",
         "idle",
     ];
+    // A CronJob reports its last run instead of a rollout.
+    let runs = [
+        "failed",
+        "missed",
+        "running",
+        "succeeded",
+        "suspended",
+        "never_run",
+    ];
+    let mut batches = 0;
     let drifts = ["ok", "warning", "drifting", "unknown"];
     let mut with_rps = 0;
     for w in rows {
-        assert_eq!(keys(w), sorted(WORKLOAD_FIELDS), "{w}");
         assert!(kinds.contains(&s(&w["kind"])), "{w}");
-        assert!(rollouts.contains(&s(&w["rollout"])), "{w}");
+        if s(&w["kind"]) == "cron_job" {
+            batches += 1;
+            let mut want = WORKLOAD_FIELDS.to_vec();
+            want.push("batch");
+            assert_eq!(keys(w), sorted(&want), "{w}");
+            assert!(runs.contains(&s(&w["rollout"])), "{w}");
+            let b = &w["batch"];
+            assert!(!s(&b["schedule"]).is_empty(), "{w}");
+            for f in ["last_run", "last_success", "next_run", "missed"] {
+                assert!(b[f].is_null() || b[f].is_i64(), "{f} of {w}");
+            }
+            assert!(
+                ["failed", "missed", "suspended", "ok"].contains(&s(&b["verdict"])),
+                "{w}"
+            );
+        } else {
+            assert_eq!(keys(w), sorted(WORKLOAD_FIELDS), "{w}");
+            assert!(rollouts.contains(&s(&w["rollout"])), "{w}");
+        }
         assert!(drifts.contains(&s(&w["drift"])), "{w}");
         assert!(w["ready"].as_u64().unwrap() <= w["desired"].as_u64().unwrap() + 100);
         assert!(w["created_at_ms"].is_i64() && s(&w["created_at"]).len() == 20);
@@ -124,6 +151,7 @@ fn status_json_has_the_documented_fields() {
         }
     }
     assert!(with_rps > 0, "no workload has traffic in the demo");
+    assert!(batches > 0, "the demo has no CronJob");
 }
 
 #[test]

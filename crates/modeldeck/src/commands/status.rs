@@ -132,7 +132,9 @@ pub struct WorkloadDoc {
     pub ready: u32,
     /// Desired replicas.
     pub desired: u32,
-    /// `available`, `progressing`, `paused`, `degraded`, `suspended`, `idle`.
+    /// `available`, `progressing`, `paused`, `degraded`, `suspended`, `idle`;
+    /// for a CronJob its last run: `failed`, `missed`, `running`,
+    /// `succeeded`, `never_run`.
     pub rollout: String,
     /// `3/5 updated`, a degradation reason, a canary split.
     pub rollout_detail: Option<String>,
@@ -152,12 +154,15 @@ pub struct WorkloadDoc {
     pub created_at_ms: i64,
     /// Object labels.
     pub labels: modeldeck_core::domain::Labels,
+    /// A CronJob's last run, next run and verdict (times in Unix ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<modeldeck_core::domain::BatchView>,
 }
 
 impl From<FleetRow> for WorkloadDoc {
     fn from(r: FleetRow) -> Self {
         WorkloadDoc {
-            rollout: r.rollout.to_ascii_lowercase(),
+            rollout: r.rollout.to_ascii_lowercase().replace(' ', "_"),
             created_at: r.created_at.rfc3339(),
             created_at_ms: r.created_at.0,
             cluster: r.cluster,
@@ -176,6 +181,7 @@ impl From<FleetRow> for WorkloadDoc {
             drift_psi: r.drift_psi,
             drift: r.drift,
             labels: r.labels,
+            batch: r.batch,
         }
     }
 }

@@ -148,11 +148,11 @@ impl Col {
     // before less important columns are dropped.
     fn min(self) -> u16 {
         match self {
-            Col::Name => 14,
+            Col::Name => 13,
             // Narrow enough that a context and every health column fit in
-            // 80 cells next to them (`demand-fo…`, `Progressi`).
-            Col::Model => 10,
-            Col::Rollout => 9,
+            // 80 cells next to them (`demand-fo`; `Progressing` whole).
+            Col::Model => 9,
+            Col::Rollout => 11,
             Col::Aliases => 8,
             Col::Drift => 5,
             _ => 0,

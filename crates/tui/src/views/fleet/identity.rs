@@ -145,6 +145,7 @@ mod tests {
             drift: DriftStatus::Unknown,
             created_at: Timestamp(0),
             labels: Default::default(),
+            batch: None,
         }
     }
 

@@ -129,6 +129,11 @@ fn render_row(
         if let Some(short) = widths.short(*c).filter(|s| s.needed) {
             text = identity::shorten(&text, spec.width, short.keep);
         }
+        // A rollout detail cut short misleads (`Failed 10` for `Failed 10h
+        // ago`): without room for all of it, the state alone.
+        if *c == Col::Rollout && text.chars().count() > usize::from(spec.width) {
+            text = r.rollout.clone();
+        }
         let style = if selected {
             Style::new()
         } else {
