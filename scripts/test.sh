@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole Modeldeck test suite, on a fresh Debian machine or a dev box:
-# installs what the tests need (apt packages, the MLflow venv), checks format
-# and lints, builds, starts a real MLflow (plain and basic-auth) and a real
-# Prometheus on loopback, runs every test, and stops the servers again.
+# installs what the tests need (apt packages, the MLflow venv, the desktop
+# UI's npm packages), checks format and lints, builds, starts a real MLflow
+# (plain and basic-auth) and a real Prometheus on loopback, runs every test
+# (the desktop app's WebDriver test in a virtual X display), the desktop UI's
+# Vitest and Chromium end-to-end tests, and stops the servers again.
 #
 #   scripts/test.sh            # everything
 #   SKIP_LINT=1 scripts/test.sh  # skip fmt/clippy (local iteration only)
@@ -24,6 +26,13 @@ command -v kubectl >/dev/null || need+=(kubernetes-client)
 command -v curl >/dev/null || need+=(curl)
 command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+# The desktop app (Tauri v2 on WebKitGTK), its WebDriver test under Xvfb,
+# and the UI's end-to-end tests in Debian's Chromium.
+for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev \
+  libayatana-appindicator3-dev libssl-dev pkg-config webkit2gtk-driver xvfb xauth chromium; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -36,6 +45,9 @@ fi
 
 step "MLflow venv"
 scripts/services/mlflow.sh install
+
+step "desktop UI: npm ci, type check, build (the desktop crate embeds ui/dist)"
+(cd ui && npm ci --no-audit --no-fund && npm run check && npm run build)
 
 if [ -z "${SKIP_LINT:-}" ]; then
   step "cargo fmt --check"
@@ -67,6 +79,25 @@ step "doc tests"
 cargo test --workspace --locked --doc
 
 step "tests"
-# A private D-Bus session with an unlocked gnome-keyring, for the keychain tests.
-scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
+# A private D-Bus session with an unlocked gnome-keyring, for the keychain
+# tests, inside a virtual X display for the desktop app's WebDriver test.
+xvfb-run -a -s "-screen 0 1280x800x24" \
+  scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
+
+step "desktop app end to end: WebKitWebDriver drives the built app (simulated world)"
+# Ignored in the plain run because it needs a display and WebKitWebDriver,
+# both of which this script provides.
+xvfb-run -a -s "-screen 0 1280x800x24" \
+  cargo nextest run -p modeldeck-desktop --locked --test webdriver --run-ignored only
+
+step "generated TypeScript types match the Rust types"
+# The test run above regenerated ui/src/lib/gen from the Rust types (ts-rs).
+if [ -n "$(git status --porcelain -- ui/src/lib/gen)" ]; then
+  git status --porcelain -- ui/src/lib/gen
+  echo "ui/src/lib/gen is stale: run 'cargo test -p modeldeck-desktop' and commit it" >&2
+  exit 1
+fi
+
+step "desktop UI: Vitest, then end to end in Chromium (IPC mocked from the generated types)"
+(cd ui && npm test && npm run e2e)
 step "done"
