@@ -5,7 +5,9 @@
 //!   press costs. It should not depend on `n`.
 //! - `snapshot_update/<n>`: a new snapshot arrives: rebuild the rows,
 //!   sort, filter and measure columns (settle), without drawing.
-//! - `core_fleet_rows/<n>`: the share of that which is core's `fleet_rows`.
+//! - `core_fleet_rows/<n>`: the share of that which is core's `fleet_rows`;
+//!   `core_fleet_rows/lookup_per_row/<n>` builds the same rows on one thread
+//!   with a health-map search per workload, as the baseline.
 //! - `recompute/filter_keystroke/<n>` and `recompute/sort_change/<n>`: the
 //!   recompute after a filter edit or a sort change.
 //!
@@ -122,6 +124,18 @@ fn bench_fleet_rows(c: &mut Criterion) {
         let snap = fleet(n);
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(modeldeck_core::fleet::fleet_rows(&snap).len()))
+        });
+        // The same rows built the plain way, in the same run: one thread,
+        // a health-map search per workload (what fleet_rows did before).
+        g.bench_with_input(BenchmarkId::new("lookup_per_row", n), &n, |b, _| {
+            b.iter(|| {
+                let rows: Vec<_> = snap
+                    .workloads
+                    .iter()
+                    .map(|w| modeldeck_core::fleet::fleet_row(&snap, w))
+                    .collect();
+                black_box(rows.len())
+            })
         });
     }
     g.finish();
