@@ -3,7 +3,9 @@
 //! these rows, so the screen and `modeldeck status --output json` agree.
 
 use crate::console::Snapshot;
-use crate::domain::{DriftStatus, Health, Timestamp, Workload, WorkloadKind, WorkloadRef};
+use crate::domain::{
+    DriftStatus, Health, RegisteredModel, Timestamp, Workload, WorkloadKind, WorkloadRef,
+};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -145,48 +147,140 @@ const PARALLEL_FROM: usize = 20_000;
 /// Runs on every refresh, so at 100,000 workloads it matters: the health
 /// of each row is found by walking the health map alongside the workloads
 /// (both are ordered by [`WorkloadRef`]) instead of a tree search per row,
-/// and large fleets are split across the machine's cores.
+/// and large fleets are split across the machine's cores. Front ends that
+/// keep their rows between snapshots use [`refresh_rows`].
 pub fn fleet_rows(snap: &Snapshot) -> Vec<FleetRow> {
     let ws = snap.workloads.as_slice();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if ws.len() < PARALLEL_FROM || threads < 2 {
-        return rows_of(snap, ws);
-    }
-    let chunk = ws.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = ws
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || rows_of(snap, part)))
-            .collect();
-        let mut rows = Vec::with_capacity(ws.len());
-        for part in parts {
-            match part.join() {
-                Ok(mut built) => rows.append(&mut built),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
+    let mut parts = in_parallel(ws.len(), |range| {
+        let mut rows = Vec::with_capacity(range.len());
+        with_health(snap, &ws[range], |_, w, h| rows.push(row_with(snap, w, h)));
         rows
+    });
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let mut rows = Vec::with_capacity(ws.len());
+    for mut part in parts {
+        rows.append(&mut part);
+    }
+    rows
+}
+
+/// Brings `rows`, built from `old_workloads` and `old_models`, up to date
+/// with `snap`, giving exactly what [`fleet_rows`] gives. When the models
+/// are unchanged, a row whose workload is unchanged keeps its strings and
+/// only takes the new health (and, for a CronJob, its run times against
+/// the new clock); other rows are rebuilt. A refresh where only the
+/// metrics moved, the usual case, then allocates nothing.
+///
+/// Returns true when every row still names the workload it named before
+/// (same cluster, namespace, kind and name at the same place), so what a
+/// front end derived from the identities alone still holds.
+pub fn refresh_rows(
+    rows: &mut Vec<FleetRow>,
+    old_workloads: &[Workload],
+    old_models: &[RegisteredModel],
+    snap: &Snapshot,
+) -> bool {
+    let ws = snap.workloads.as_slice();
+    if rows.len() != ws.len()
+        || old_workloads.len() != ws.len()
+        || old_models != snap.models.as_slice()
+    {
+        *rows = fleet_rows(snap);
+        return false;
+    }
+    let chunk = chunk_len(ws.len());
+    let pieces = rows
+        .chunks_mut(chunk)
+        .zip(ws.chunks(chunk))
+        .zip(old_workloads.chunks(chunk));
+    let refresh = |((rows, ws), old): ((&mut [FleetRow], &[Workload]), &[Workload])| {
+        let mut same_ids = true;
+        with_health(snap, ws, |i, w, h| {
+            if old[i] == *w {
+                set_health(&mut rows[i], snap, w, h);
+            } else {
+                same_ids &= old[i].id == w.id;
+                rows[i] = row_with(snap, w, h);
+            }
+        });
+        same_ids
+    };
+    if chunk >= ws.len() {
+        return pieces.map(refresh).fold(true, |all, same| all & same);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .map(|piece| scope.spawn(move || refresh(piece)))
+            .collect();
+        handles.into_iter().fold(true, |all, h| {
+            let same = h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            all & same
+        })
     })
 }
 
-/// The rows of a run of workloads. When the run is ordered by id, as the
-/// snapshot keeps it, the health map is walked in step from the first id
-/// (one pass, memory read in order); otherwise each row looks its health up.
-fn rows_of(snap: &Snapshot, ws: &[Workload]) -> Vec<FleetRow> {
+/// How many workloads each thread takes: all of them below
+/// [`PARALLEL_FROM`] or on one core.
+fn chunk_len(n: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(8));
+    if n < PARALLEL_FROM || threads < 2 {
+        n.max(1)
+    } else {
+        n.div_ceil(threads)
+    }
+}
+
+/// Runs `work` on consecutive ranges of `0..n`, one per thread, and gives
+/// the results in order.
+fn in_parallel<T: Send>(n: usize, work: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    let chunk = chunk_len(n);
+    if chunk >= n {
+        return vec![work(0..n)];
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|start| scope.spawn(move || work(start..(start + chunk).min(n))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// Calls `f(index, workload, health)` for each workload of a run. When the
+/// run is ordered by id, as the snapshot keeps it, the health map is walked
+/// in step from the first id (one pass, memory read in order); otherwise
+/// each workload looks its health up.
+fn with_health<'s>(
+    snap: &'s Snapshot,
+    ws: &[Workload],
+    mut f: impl FnMut(usize, &Workload, Option<&'s Health>),
+) {
     let Some(first) = ws.first() else {
-        return Vec::new();
+        return;
     };
     if !ws.is_sorted_by(|a, b| a.id < b.id) {
-        return ws.iter().map(|w| fleet_row(snap, w)).collect();
+        for (i, w) in ws.iter().enumerate() {
+            f(i, w, snap.health.get(&w.id));
+        }
+        return;
     }
     let mut health = snap.health.range(&first.id..).peekable();
-    ws.iter()
-        .map(|w| {
-            while health.next_if(|(id, _)| *id < &w.id).is_some() {}
-            let h = health.next_if(|(id, _)| *id == &w.id).map(|(_, h)| h);
-            row_with(snap, w, h)
-        })
-        .collect()
+    for (i, w) in ws.iter().enumerate() {
+        while health.next_if(|(id, _)| *id < &w.id).is_some() {}
+        let h = health.next_if(|(id, _)| *id == &w.id).map(|(_, h)| h);
+        f(i, w, h);
+    }
 }
 
 /// Builds one Fleet row.
@@ -199,7 +293,6 @@ fn row_with(snap: &Snapshot, w: &Workload, health: Option<&Health>) -> FleetRow 
         (Some(m), Some(v)) => snap.model(m).map(|rm| rm.aliases_of(v)).unwrap_or_default(),
         _ => Vec::new(),
     };
-    let drift_psi = health.and_then(|h| h.drift_max);
     let rollout_detail = match &w.rollout {
         crate::domain::RolloutState::Progressing { updated, desired } => {
             Some(format!("{updated}/{desired} updated"))
@@ -210,12 +303,7 @@ fn row_with(snap: &Snapshot, w: &Workload, health: Option<&Health>) -> FleetRow 
             .as_ref()
             .map(|c| format!("canary v{} {}%", c.version, c.traffic_percent)),
     };
-    let batch = w.batch.as_ref().map(|b| b.view(w.created_at, snap.at));
-    let (rollout, rollout_detail) = match &batch {
-        Some(b) => (b.label().to_string(), Some(b.detail(snap.at))),
-        None => (w.rollout.label().to_string(), rollout_detail),
-    };
-    FleetRow {
+    let mut row = FleetRow {
         cluster: w.id.cluster.clone(),
         namespace: w.id.namespace.clone(),
         name: w.id.name.clone(),
@@ -225,16 +313,35 @@ fn row_with(snap: &Snapshot, w: &Workload, health: Option<&Health>) -> FleetRow 
         aliases,
         ready: w.ready_replicas,
         desired: w.desired_replicas,
-        rollout,
+        rollout: w.rollout.label().to_string(),
         rollout_detail,
-        rps: health.and_then(|h| h.request_rate),
-        p99_ms: health.and_then(|h| h.latency_p99).map(|s| s * 1000.0),
-        error_pct: health.and_then(|h| h.error_ratio).map(|r| r * 100.0),
-        drift_psi,
-        drift: DriftStatus::from_psi(drift_psi, snap.drift_warn, snap.drift_alert),
+        rps: None,
+        p99_ms: None,
+        error_pct: None,
+        drift_psi: None,
+        drift: DriftStatus::Unknown,
         created_at: w.created_at,
         labels: w.labels.clone(),
-        batch,
+        batch: None,
+    };
+    set_health(&mut row, snap, w, health);
+    row
+}
+
+/// The parts of a row that move with the snapshot rather than with its
+/// workload: the health numbers, the drift verdict, and a CronJob's run
+/// times (relative to the snapshot's clock).
+fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<&Health>) {
+    row.rps = health.and_then(|h| h.request_rate);
+    row.p99_ms = health.and_then(|h| h.latency_p99).map(|s| s * 1000.0);
+    row.error_pct = health.and_then(|h| h.error_ratio).map(|r| r * 100.0);
+    row.drift_psi = health.and_then(|h| h.drift_max);
+    row.drift = DriftStatus::from_psi(row.drift_psi, snap.drift_warn, snap.drift_alert);
+    if let Some(b) = &w.batch {
+        let view = b.view(w.created_at, snap.at);
+        row.rollout = view.label().to_string();
+        row.rollout_detail = Some(view.detail(snap.at));
+        row.batch = Some(view);
     }
 }
 

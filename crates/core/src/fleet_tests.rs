@@ -140,3 +140,117 @@ fn unsorted_fleet_falls_back_to_lookups() {
 fn empty_fleet_has_no_rows() {
     assert!(fleet_rows(&snapshot(0, true)).is_empty());
 }
+
+/// The same fleet a refresh later: new health for every workload, the
+/// clock moved, and every `changed`-th workload rolled to another version.
+fn later(snap: &Snapshot, changed: usize) -> Snapshot {
+    let mut ws = (*snap.workloads).clone();
+    for (i, w) in ws.iter_mut().enumerate() {
+        if changed > 0 && i % changed == 0 {
+            w.served_version = Some("9".into());
+            w.rollout = RolloutState::Progressing {
+                updated: 1,
+                desired: 2,
+            };
+        }
+    }
+    let health = snap
+        .health
+        .iter()
+        .map(|(id, h)| {
+            let h = Health {
+                request_rate: h.request_rate.map(|r| r + 1.5),
+                drift_max: h.drift_max.map(|d| d * 2.0),
+                ..h.clone()
+            };
+            (id.clone(), h)
+        })
+        .collect();
+    Snapshot {
+        generation: snap.generation + 1,
+        workloads: Arc::new(ws),
+        health: Arc::new(health),
+        at: Timestamp(snap.at.0 + 3_600_000),
+        ..snap.clone()
+    }
+}
+
+fn refreshed(old: &Snapshot, new: &Snapshot) -> Vec<FleetRow> {
+    refreshed_ids(old, new).0
+}
+
+fn refreshed_ids(old: &Snapshot, new: &Snapshot) -> (Vec<FleetRow>, bool) {
+    let mut rows = fleet_rows(old);
+    let same = refresh_rows(&mut rows, &old.workloads, &old.models, new);
+    (rows, same)
+}
+
+#[test]
+fn a_refresh_gives_what_a_rebuild_gives() {
+    for n in [400, PARALLEL_FROM * 2 + 3] {
+        let old = snapshot(n, true);
+        for changed in [0, 7, 1] {
+            let new = later(&old, changed);
+            let rows = refreshed(&old, &new);
+            assert_eq!(
+                rows,
+                fleet_rows(&new),
+                "{n} workloads, every {changed}th changed"
+            );
+            assert_ne!(rows, fleet_rows(&old), "the refresh changed nothing");
+        }
+    }
+}
+
+#[test]
+fn a_refresh_follows_moved_aliases_added_workloads_and_unsorted_input() {
+    let old = snapshot(300, true);
+    let mut models = (*old.models).clone();
+    models[0].aliases.insert("challenger".into(), "9".into());
+    models[1].aliases.clear();
+    let moved = Snapshot {
+        models: Arc::new(models),
+        ..later(&old, 5)
+    };
+    assert_eq!(refreshed(&old, &moved), fleet_rows(&moved));
+
+    let grown = snapshot(301, true);
+    assert_eq!(refreshed_ids(&old, &grown), (fleet_rows(&grown), false));
+
+    let mut renamed = later(&old, 0);
+    let mut ws = (*renamed.workloads).clone();
+    ws[10].id.name.push_str("-b");
+    renamed.workloads = Arc::new(ws);
+    assert_eq!(refreshed_ids(&old, &renamed), (fleet_rows(&renamed), false));
+
+    let unsorted_old = snapshot(300, false);
+    let unsorted_new = later(&unsorted_old, 3);
+    assert_eq!(
+        refreshed(&unsorted_old, &unsorted_new),
+        fleet_rows(&unsorted_new)
+    );
+}
+
+#[test]
+fn a_refresh_moves_a_cronjobs_run_times_with_the_clock() {
+    use crate::domain::BatchStatus;
+    let mut old = snapshot(50, true);
+    let mut ws = (*old.workloads).clone();
+    let cron = ws
+        .iter()
+        .position(|w| w.id.kind == WorkloadKind::CronJob)
+        .unwrap();
+    ws[cron].batch = Some(BatchStatus {
+        schedule: "0 2 * * *".into(),
+        ..BatchStatus::default()
+    });
+    old.workloads = Arc::new(ws);
+    old.at = Timestamp(86_400_000 * 3 + 3_600_000 * 5);
+    let new = later(&old, 0);
+    let rows = refreshed(&old, &new);
+    assert_eq!(rows, fleet_rows(&new));
+    assert_ne!(
+        rows[cron].rollout_detail,
+        fleet_rows(&old)[cron].rollout_detail
+    );
+}

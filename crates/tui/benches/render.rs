@@ -3,8 +3,11 @@
 //! - `frame_200x50/<n>`: one frame of the Fleet with `n` workloads after a
 //!   cursor move (update + settle + draw on a TestBackend): what a key
 //!   press costs. It should not depend on `n`.
-//! - `snapshot_update/<n>`: a new snapshot arrives: rebuild the rows,
-//!   sort, filter and measure columns (settle), without drawing.
+//! - `snapshot_update/<n>`: a new snapshot arrives with the same workloads
+//!   (new health, the usual refresh): bring the rows up to date, sort,
+//!   filter and measure columns (settle), without drawing;
+//!   `snapshot_update/all_changed/<n>`: every workload changed, so every
+//!   row is rebuilt.
 //! - `core_fleet_rows/<n>`: the share of that which is core's `fleet_rows`;
 //!   `core_fleet_rows/lookup_per_row/<n>` builds the same rows on one thread
 //!   with a health-map search per workload, as the baseline.
@@ -104,6 +107,27 @@ fn bench_snapshot_update(c: &mut Criterion) {
         let mut app = settled_app(&snap);
         let mut i = 0;
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                i ^= 1;
+                app.update(Action::Snapshot(pair[i].clone()));
+                app.settle();
+                black_box(app.fleet().len());
+            })
+        });
+        // Every workload differs from the previous snapshot's (a new
+        // resourceVersion on each): every row is rebuilt.
+        let mut bumped = renewed(&snap);
+        bumped.workloads = Arc::new(
+            snap.workloads
+                .iter()
+                .map(|w| modeldeck_core::domain::Workload {
+                    resource_version: format!("{}-2", w.resource_version),
+                    ..w.clone()
+                })
+                .collect(),
+        );
+        let pair = [Arc::new(renewed(&snap)), Arc::new(bumped)];
+        g.bench_with_input(BenchmarkId::new("all_changed", n), &n, |b, _| {
             b.iter(|| {
                 i ^= 1;
                 app.update(Action::Snapshot(pair[i].clone()));

@@ -201,19 +201,33 @@ fn base_width(c: Col) -> u16 {
 }
 
 fn text_width(s: &str) -> u16 {
-    Span::raw(s).width().min(usize::from(u16::MAX)) as u16
+    // Printable ASCII, nearly every name: one cell a byte.
+    let w = if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        Span::raw(s).width()
+    };
+    w.min(usize::from(u16::MAX)) as u16
 }
 
 impl Widths {
     /// Measures the text columns over `rows`.
     pub fn measure<'a>(rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
+        let rows: Vec<&FleetRow> = rows.collect();
+        let mut w = Widths::measure_cells(rows.iter().copied());
+        (w.cluster, w.namespace) = identity::claims(&rows);
+        w
+    }
+
+    /// [`Widths::measure`] without the identity claims, for a caller that
+    /// keeps them while the rows' identities do not change.
+    pub fn measure_cells<'a>(rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
         let mut w = Widths::default();
         let mut grow = |c: Col, n: u16| {
             let i = c as usize;
             w.cells[i] = w.cells[i].max(n.min(c.cap()));
         };
-        let rows: Vec<&FleetRow> = rows.collect();
-        for r in &rows {
+        for r in rows {
             grow(Col::Cluster, text_width(&r.cluster));
             grow(Col::Namespace, text_width(&r.namespace));
             grow(Col::Name, text_width(&r.name));
@@ -228,9 +242,6 @@ impl Widths {
             let detail = r.rollout_detail.as_deref().map_or(0, |d| text_width(d) + 1);
             grow(Col::Rollout, text_width(&r.rollout) + detail);
         }
-        let (cluster, namespace) = identity::claims(&rows);
-        w.cluster = cluster;
-        w.namespace = namespace;
         w
     }
 

@@ -15,10 +15,11 @@ use crate::app::Screen;
 use crate::views::cursor::Cursor;
 use crate::views::table;
 use crate::views::{Ctx, Scope, Transition};
+use identity::Short;
 use modeldeck_core::Snapshot;
 use modeldeck_core::domain::{Health, RegisteredModel, Workload, WorkloadRef};
 use modeldeck_core::filter::{Filter, FilterError, row_text};
-use modeldeck_core::fleet::{FleetColumn, FleetRow, compare_rows, fleet_rows};
+use modeldeck_core::fleet::{FleetColumn, FleetRow, compare_rows, fleet_rows, refresh_rows};
 use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -67,6 +68,9 @@ pub struct FleetView {
     sort: Option<(FleetColumn, bool)>,
     cursor: Cursor,
     source: Option<Source>,
+    /// The visible rows (sorted indices) the identity claims were made
+    /// for, and the claims; dropped when the rows' identities change.
+    identity: Option<(Vec<u32>, (Short, Short))>,
     scope: Scope,
     order_dirty: bool,
     view_dirty: bool,
@@ -84,6 +88,7 @@ impl Default for FleetView {
             sort: None,
             cursor: Cursor::default(),
             source: None,
+            identity: None,
             scope: Scope::default(),
             order_dirty: false,
             view_dirty: true,
@@ -109,7 +114,18 @@ impl FleetView {
         }
         let keep = self.selected_row().map(FleetRow::workload_ref);
         if source_changed {
-            self.rows = fleet_rows(snap);
+            // Keep the rows' strings where only the health moved: the
+            // usual refresh, which at 100,000 workloads this makes cheap.
+            let same_ids = match &self.source {
+                Some(old) => refresh_rows(&mut self.rows, &old.workloads, &old.models, snap),
+                None => {
+                    self.rows = fleet_rows(snap);
+                    false
+                }
+            };
+            if !same_ids {
+                self.identity = None;
+            }
             self.texts = None;
             self.source = Some(Source::of(snap));
             self.order_dirty = true;
@@ -131,7 +147,7 @@ impl FleetView {
         self.widths = if self.visible.is_empty() {
             Widths::measure(self.rows.iter())
         } else {
-            Widths::measure(self.visible_rows())
+            self.measure_visible()
         };
         self.view_dirty = false;
         let found = keep.and_then(|k| self.visible_rows().position(|r| same_workload(r, &k)));
@@ -159,6 +175,23 @@ impl FleetView {
                 }
         };
         self.visible = self.order.iter().copied().filter(|&i| keep(i)).collect();
+    }
+
+    /// Column widths over the visible rows. The identity claims (which
+    /// need every visible row's context, namespace and name) are kept while
+    /// the same workloads are visible, whatever their order: a refresh
+    /// that only moved the metrics does not redo them.
+    fn measure_visible(&mut self) -> Widths {
+        let mut w = Widths::measure_cells(self.visible_rows());
+        let mut set = self.visible.clone();
+        set.sort_unstable();
+        let claims = match self.identity.take() {
+            Some((seen, claims)) if seen == set => claims,
+            _ => identity::claims(&self.visible_rows().collect::<Vec<_>>()),
+        };
+        (w.cluster, w.namespace) = claims;
+        self.identity = Some((set, claims));
+        w
     }
 
     fn visible_rows(&self) -> impl Iterator<Item = &FleetRow> + '_ {
