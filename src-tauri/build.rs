@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "health",
     "audit",
     "take_open",
+    "metric_history",
 ];
 
 fn main() {

@@ -12,6 +12,7 @@ use crate::views::{
 use modeldeck_core::compare::Comparison;
 use modeldeck_core::domain::ModelVersion;
 use modeldeck_core::fleet::FleetRow;
+use modeldeck_core::version_metrics::MetricHistory;
 use modeldeck_promotion::{PromotionStatus, Review};
 use std::path::Path;
 use ts_rs::{Config, ExportError, TS};
@@ -77,6 +78,11 @@ pub const COMMAND_SIGNATURES: &[Signature] = &[
     ),
     ("audit", &[("model?", "string | null")], "AuditView"),
     ("take_open", &[], "OpenEvent | null"),
+    (
+        "metric_history",
+        &[("model", "string"), ("metric?", "string | null")],
+        "MetricHistory",
+    ),
 ];
 
 /// `(event, payload TS type)`.
@@ -112,6 +118,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     AuditView::export_all(&cfg)?;
     SnapshotEvent::export_all(&cfg)?;
     OpenEvent::export_all(&cfg)?;
+    MetricHistory::export_all(&cfg)?;
     std::fs::write(dir.join("commands.ts"), commands_ts())?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::error::{DeskResult, DesktopError};
 use crate::state::Desk;
 use crate::views::{
     AuditView, CardView, ExecutionReport, HealthChart, InboxItem, OpenEvent, PromotionDetail,
-    RollbackReport, SessionInfo, inbox_item,
+    RollbackReport, SessionInfo, inbox_item, slo_thresholds,
 };
 use crate::{audit, markers, views::BackendView};
 use modeldeck_app::Session;
@@ -237,6 +237,10 @@ pub async fn health(
     let target = find_workload(&s, &cluster, &namespace, &name)?;
     let view = s.console.health(&target, window_ms, columns).await?;
     let p = s.promotions().ok();
+    let thresholds = match (&view.model, &p) {
+        (Some(model), Some(p)) => slo_thresholds(&p.policies().for_model(model).slo),
+        _ => Vec::new(),
+    };
     let markers = match &view.model {
         Some(model) => {
             markers::gather(
@@ -253,6 +257,7 @@ pub async fn health(
     Ok(HealthChart {
         health: view,
         markers,
+        thresholds,
     })
 }
 

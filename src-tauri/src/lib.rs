@@ -14,6 +14,7 @@ pub mod commands;
 pub mod error;
 pub mod links;
 pub mod markers;
+pub mod model_charts;
 pub mod notify;
 pub mod pump;
 pub mod state;
@@ -43,6 +44,7 @@ pub const COMMANDS: &[&str] = &[
     "health",
     "audit",
     "take_open",
+    "metric_history",
 ];
 
 /// The app over the runtime `R`, its first session chosen by the
@@ -76,6 +78,7 @@ pub fn configure<R: Runtime>(
             commands::health,
             commands::audit,
             commands::take_open,
+            model_charts::metric_history,
         ])
         .setup(move |app| {
             let desk = tauri::async_runtime::block_on(Desk::open(opts))?;

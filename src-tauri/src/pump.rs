@@ -1,7 +1,9 @@
 //! The background task that pushes changes to the window: `snapshot`
 //! whenever the console's snapshot changes (at most once a second), and
-//! `inbox` whenever the inbox's content changes (read every 5 s). It
-//! follows the session across profile switches.
+//! `inbox` whenever the inbox's content changes (read every 5 s), with a
+//! notification when a promotion newly waits for the user or one the user
+//! approved is executed or rolled back. It follows the session across
+//! profile switches.
 
 use crate::commands::inbox_of;
 use crate::state::Desk;
@@ -29,6 +31,8 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
         let desk = app.state::<Desk>();
         let epoch = desk.epoch();
         let session = desk.session();
+        let mut outcomes = crate::notify::Outcomes::default();
+        let mut me: Option<String> = None;
         let mut rx = session.console.subscribe();
         let mut tick = tokio::time::interval(INBOX_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -62,6 +66,15 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
                         }
                         Err(e) => tracing::debug!(error = %e, "inbox not read"),
                     }
+                    if me.is_none() {
+                        me = whoami(&session).await;
+                    }
+                    if let (Some(me), Ok(p)) = (&me, session.promotions()) {
+                        match p.list(None).await {
+                            Ok(list) => crate::notify::outcomes_changed(&app, &mut outcomes, me, &list),
+                            Err(e) => tracing::debug!(error = %e, "promotions not read"),
+                        }
+                    }
                 }
             }
             if desk.epoch() != epoch {
@@ -72,5 +85,15 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
             // The console is gone without a switch: nothing more to follow.
             tokio::time::sleep(INBOX_EVERY).await;
         }
+    }
+}
+
+/// Who the first cluster says the user is (`None`: not known yet).
+async fn whoami(s: &modeldeck_app::Session) -> Option<String> {
+    let snap = s.console.snapshot();
+    let cluster = snap.clusters.first()?;
+    match tokio::time::timeout(Duration::from_secs(3), s.identity(cluster)).await {
+        Ok(Ok(i)) => Some(i.username),
+        _ => None,
     }
 }

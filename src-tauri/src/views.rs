@@ -3,11 +3,14 @@
 //! anything (the counts, states and checks come from the core).
 
 use modeldeck_core::card::{CardField, CardSource, FairnessResult, ModelCard};
-use modeldeck_core::chart::Marker;
+use modeldeck_core::chart::{Marker, Threshold};
 use modeldeck_core::compare::Comparison;
 use modeldeck_core::console::{BackendState, HealthView, Snapshot};
-use modeldeck_core::domain::{GateResult, GateSummary, PromotionState, TargetChange, Timestamp};
+use modeldeck_core::domain::{
+    GateResult, GateSummary, PromotionState, Signal, TargetChange, Timestamp,
+};
 use modeldeck_core::error::Backend;
+use modeldeck_core::policy::Slo;
 use modeldeck_promotion::journal::{JournalLine, VerifyError};
 use modeldeck_promotion::service::RollbackReport as CoreRollback;
 use modeldeck_promotion::{ExecutionReport as CoreExecution, PromotionStatus, Review};
@@ -243,6 +246,46 @@ pub struct HealthChart {
     pub health: HealthView,
     /// Deploys, approvals, promotions and rollbacks in the window, oldest first.
     pub markers: Vec<Marker>,
+    /// The limits the model's policy sets on its signals (the SLO the
+    /// canary and post-deploy checks hold it to), drawn as lines.
+    pub thresholds: Vec<SignalThreshold>,
+}
+
+/// A limit a signal should stay on one side of, with its name.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SignalThreshold {
+    /// The signal it limits.
+    pub signal: Signal,
+    /// The limit, in the signal's unit (seconds, a ratio).
+    pub value: f64,
+    /// True when values below the limit are the bad side (as the core's
+    /// `chart::Threshold`).
+    pub low_is_bad: bool,
+    /// What the limit is (`SLO p99`).
+    pub label: String,
+}
+
+/// The thresholds of a policy's SLO: p99 latency and error ratio, where set
+/// (and finite).
+pub fn slo_thresholds(slo: &Slo) -> Vec<SignalThreshold> {
+    let mut out = Vec::new();
+    let mut add = |signal, value: Option<f64>, label: &str| {
+        if let Some(v) = value.filter(|v| v.is_finite()) {
+            let t = Threshold {
+                value: v,
+                low_is_bad: false,
+            };
+            out.push(SignalThreshold {
+                signal,
+                value: t.value,
+                low_is_bad: t.low_is_bad,
+                label: label.to_string(),
+            });
+        }
+    };
+    add(Signal::LatencyP99, slo.latency_p99_max_secs, "SLO p99");
+    add(Signal::ErrorRatio, slo.error_ratio_max, "SLO errors");
+    out
 }
 
 /// The audit trail and whether it verifies.

@@ -319,6 +319,110 @@ export const tests = [
     },
   },
   {
+    name: 'a metric across versions: points, aliases marked, another metric picked, the missing named',
+    async run({ page, base, out, fx }) {
+      await page.goto(`${base}#/model/fraud-detector`);
+      const panel = page.getByTestId('metric-across-versions');
+      await panel.locator('svg').waitFor();
+      assert.deepEqual((await calls(page, 'metric_history')).map((c) => c.args), [{ model: 'fraud-detector', metric: null }]);
+      assert.equal(await page.getByTestId('metric-select').inputValue(), 'auc');
+      const pts = page.getByTestId('metric-point');
+      assert.equal(await pts.count(), 3);
+      // x = version number: left to right v6, v7, v8; y = value (higher is up).
+      const at = await pts.evaluateAll((cs) =>
+        cs.map((c) => ({ v: c.dataset.version, x: Number(c.getAttribute('cx')), y: Number(c.getAttribute('cy')), aliased: c.classList.contains('aliased') })),
+      );
+      assert.deepEqual(at.map((p) => p.v), ['6', '7', '8']);
+      assert.ok(at[0].x < at[1].x && at[1].x < at[2].x, JSON.stringify(at));
+      assert.ok(at[0].y > at[1].y && at[1].y > at[2].y, JSON.stringify(at));
+      assert.deepEqual(at.map((p) => p.aliased), [false, true, true]);
+      assert.deepEqual(await page.getByTestId('metric-alias').allTextContents(), ['@champion', '@challenger']);
+      assert.equal(await page.getByTestId('metric-missing').count(), 0);
+      // Hover read-out of the nearest version.
+      await pts.nth(1).scrollIntoViewIfNeeded();
+      const box = await pts.nth(1).boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForFunction(() => /v7\s+auc 0\.921\s+@champion/.test(document.querySelector('[data-testid=metric-readout]').innerText));
+      await shootWhole(page, join(out, 'model-metric.png'));
+
+      // Another metric: Rust is asked for it; a version without it is named with Rust's reason.
+      await page.getByTestId('metric-select').selectOption('f1');
+      await page.getByTestId('metric-missing').waitFor();
+      assert.deepEqual((await calls(page, 'metric_history')).map((c) => c.args).at(-1), { model: 'fraud-detector', metric: 'f1' });
+      assert.equal(await pts.count(), 2);
+      assert.match(await page.getByTestId('metric-missing').innerText(), /Without f1:\s+v6 \(its run did not log f1\)/);
+      await page.getByTestId('metric-across-versions').screenshot({ path: join(out, 'model-metric-f1.png') });
+
+      // A hostile metric name is an option and a reason as text; nothing runs.
+      await page.getByTestId('metric-select').selectOption(fx.XSS);
+      await page.getByTestId('metric-empty').waitFor();
+      assert.equal(await page.getByTestId('metric-empty').innerText(), `No version has ${fx.XSS}.`);
+      assert.ok((await page.getByTestId('metric-missing').innerText()).includes(`its run did not log ${fx.XSS}`));
+      assert.equal(await page.locator('img[src=x]').count(), 0);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    },
+  },
+  {
+    name: 'health charts draw the SLO thresholds and zoom on a dragged window',
+    async run({ page, base, out, fx }) {
+      await openDetail(page, base, fx.inbox[0].status.promotion.id);
+      const chart = page.getByTestId('chart-latency');
+      const svg = chart.locator('svg');
+      await svg.waitFor();
+      // Rust's thresholds, in the chart's units (p99 50 ms, errors 1%).
+      assert.equal(await page.getByTestId('chart-latency-threshold').count(), 1);
+      assert.equal(await page.getByTestId('chart-latency-threshold-key').innerText(), 'SLO p99 50 ms');
+      assert.equal(await page.getByTestId('chart-errors-threshold-key').innerText(), 'SLO errors 1%');
+      assert.equal(await page.getByTestId('chart-traffic-threshold').count(), 0);
+      // The threshold sits at 50 on the y axis: between the ticks around it.
+      const range = async () => svg.evaluate((e) => [Number(e.dataset.from), Number(e.dataset.to)]);
+      const whole = await range();
+      const pathLen = async () => chart.locator('path').first().evaluate((p) => p.getAttribute('d').split(/[ML]/).length);
+      const before = await pathLen();
+      // Drag across the middle fifth of the plot.
+      await svg.scrollIntoViewIfNeeded();
+      let box = await svg.boundingBox();
+      let y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width * 0.4, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
+      await page.getByTestId('chart-latency-selection').waitFor();
+      await page.mouse.move(box.x + box.width * 0.6, y, { steps: 4 });
+      await page.mouse.up();
+      await page.getByTestId('chart-latency-reset').waitFor();
+      const zoomed = await range();
+      assert.ok(zoomed[0] > whole[0] && zoomed[1] < whole[1], `${zoomed} within ${whole}`);
+      const span = (zoomed[1] - zoomed[0]) / (whole[1] - whole[0]);
+      assert.ok(span > 0.15 && span < 0.25, `zoomed to ${span} of the window`);
+      assert.ok((await pathLen()) < before / 2, 'the zoomed chart draws only the window');
+      // Only the chart dragged zooms; no new IPC call (same data).
+      assert.equal(await page.getByTestId('chart-traffic-reset').count(), 0);
+      assert.equal((await calls(page, 'health')).length, 1);
+      // The read-out follows the zoomed axis.
+      await page.mouse.move(box.x + box.width * 0.5, y);
+      await page.waitForFunction(() => /p99 [\d.]+ ms/.test(document.querySelector('[data-testid=chart-latency-readout]').textContent));
+      await shootWhole(page, join(out, 'detail-zoomed.png'));
+      await page.getByTestId('chart-latency-reset').click();
+      assert.deepEqual(await range(), whole);
+      assert.equal(await page.getByTestId('chart-latency-reset').count(), 0);
+      // The screenshot scrolled the page: where the plot is now.
+      await svg.scrollIntoViewIfNeeded();
+      box = await svg.boundingBox();
+      y = box.y + box.height / 2;
+      // A click is not a drag: no zoom. A double-click returns from a zoom.
+      await page.mouse.click(box.x + box.width * 0.5, y);
+      assert.deepEqual(await range(), whole);
+      await page.mouse.move(box.x + box.width * 0.3, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.7, y, { steps: 4 });
+      await page.mouse.up();
+      await page.getByTestId('chart-latency-reset').waitFor();
+      await page.mouse.dblclick(box.x + box.width * 0.5, y);
+      await page.waitForFunction(() => document.querySelector('[data-testid=chart-latency-reset]') === null);
+      assert.deepEqual(await range(), whole);
+    },
+  },
+  {
     name: 'audit trail shows verify status and exports JSON',
     async run({ page, base, out }) {
       await page.goto(`${base}#/audit`);

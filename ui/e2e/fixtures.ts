@@ -13,6 +13,7 @@ import type {
   FleetRow,
   HealthChart,
   InboxItem,
+  MetricHistory,
   ModelVersion,
   PromotionDetail,
   PromotionStatus,
@@ -319,6 +320,10 @@ export const health: HealthChart = {
     { at: t(NOW - 5 * HOUR), kind: 'deploy', label: 'v7' },
     { at: t(NOW - 2 * HOUR), kind: 'deploy', label: 'canary v8 10%' },
   ],
+  thresholds: [
+    { signal: 'latency_p99', value: 0.05, low_is_bad: false, label: 'SLO p99' },
+    { signal: 'error_ratio', value: 0.01, low_is_bad: false, label: 'SLO errors' },
+  ],
 };
 
 /** `count` workloads named `wl-00000`...; one serves the XSS model. */
@@ -358,6 +363,44 @@ export const versions: Record<string, ModelVersion[]> = {
     version('fraud-detector', '7', ['champion'], { team: 'risk' }, 24 * 30),
     version('fraud-detector', '6', [], { team: 'risk' }, 24 * 60),
   ],
+};
+
+/** `metric_history` answers by model and metric (`''`: none asked, Rust's default). */
+export const metricHistory: Record<string, Record<string, MetricHistory>> = {
+  'fraud-detector': {
+    '': {
+      model: 'fraud-detector',
+      metrics: ['auc', 'f1', XSS],
+      metric: 'auc',
+      points: [
+        { version: '6', number: 6, value: 0.901, aliases: [] },
+        { version: '7', number: 7, value: 0.921, aliases: ['champion'] },
+        { version: '8', number: 8, value: 0.934, aliases: ['challenger'] },
+      ],
+      missing: [],
+    },
+    f1: {
+      model: 'fraud-detector',
+      metrics: ['auc', 'f1', XSS],
+      metric: 'f1',
+      points: [
+        { version: '7', number: 7, value: 0.61, aliases: ['champion'] },
+        { version: '8', number: 8, value: 0.64, aliases: ['challenger'] },
+      ],
+      missing: [{ version: '6', number: 6, aliases: [], reason: 'its run did not log f1' }],
+    },
+    [XSS]: {
+      model: 'fraud-detector',
+      metrics: ['auc', 'f1', XSS],
+      metric: XSS,
+      points: [],
+      missing: [
+        { version: '6', number: 6, aliases: [], reason: `its run did not log ${XSS}` },
+        { version: '7', number: 7, aliases: ['champion'], reason: `its run did not log ${XSS}` },
+        { version: '8', number: 8, aliases: ['challenger'], reason: `its run did not log ${XSS}` },
+      ],
+    },
+  },
 };
 
 export const comparison: Comparison = comparisonOf('fraud-detector', 'ready for review');
@@ -409,6 +452,7 @@ export function world(fleetSize: number) {
     health,
     fleet: fleet(fleetSize),
     versions,
+    metricHistory,
     comparison,
     audit,
     promotions: { 'fraud-detector': [statusOf(main)] } as Record<string, PromotionStatus[]>,

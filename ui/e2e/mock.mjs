@@ -54,6 +54,10 @@ export function installMock(world) {
         return world.versions[args.model] ?? fail('not_found', `no model ${args.model}`);
       case 'compare':
         return world.comparison;
+      case 'metric_history': {
+        const h = world.metricHistory[args.model]?.[args.metric ?? ''];
+        return h ?? fail('not_found', `no model ${args.model}`);
+      }
       case 'health':
         return world.health;
       case 'audit':

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod ports;
 pub mod report;
 pub mod text;
+pub mod version_metrics;
 
 pub use console::{Console, ConsoleOptions, Snapshot};
 pub use error::{BackendError, ErrorCode};

@@ -98,3 +98,55 @@ export function nearestIndex(points: readonly RawPoint[], t: number): number {
   }
   return best;
 }
+
+/** The points whose time lies in `[from, to]` (a zoomed window), in order. */
+export function windowPoints(points: readonly RawPoint[], from: number, to: number): RawPoint[] {
+  return points.filter(([t]) => {
+    const n = Number(t);
+    return n >= from && n <= to;
+  });
+}
+
+/**
+ * The data range a drag from pixel `px0` to `px1` selects on a plot that
+ * spans pixels `[left, right]` and data `[from, to]`; clamped to the plot.
+ * `null` for a drag narrower than `minPx` (a click, not a selection).
+ */
+export function dragRange(
+  px0: number,
+  px1: number,
+  left: number,
+  right: number,
+  from: number,
+  to: number,
+  minPx = 4,
+): [number, number] | null {
+  const clamp = (p: number) => Math.min(right, Math.max(left, p));
+  const a = clamp(Math.min(px0, px1));
+  const b = clamp(Math.max(px0, px1));
+  if (b - a < minPx || !(right > left) || !(to > from)) return null;
+  const toData = scale(left, right, from, to);
+  return [toData(a), toData(b)];
+}
+
+/** The whole numbers `[lo, hi]` an x axis of versions spans, padded by half a step each side. */
+export function versionDomain(numbers: readonly number[]): [number, number] | null {
+  if (numbers.length === 0) return null;
+  const lo = Math.min(...numbers);
+  const hi = Math.max(...numbers);
+  return [lo - 0.5, hi + 0.5];
+}
+
+/** Index of the number in `numbers` nearest `x` (-1 for none). */
+export function nearestNumber(numbers: readonly number[], x: number): number {
+  let best = -1;
+  let bestD = Infinity;
+  numbers.forEach((n, i) => {
+    const d = Math.abs(n - x);
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return best;
+}

@@ -78,6 +78,8 @@ describe('gateway', () => {
     await ipc.openProfile(null);
     await ipc.compare('m', '1', '2');
     await ipc.audit(null);
+    await ipc.metricHistory('m', null);
+    await ipc.metricHistory('m', 'auc');
     expect(calls).toEqual([
       { cmd: 'approve', args: { id: 'p-1', comment: 'looks good' } },
       { cmd: 'reject', args: { id: 'p-1', comment: 'no' } },
@@ -85,6 +87,8 @@ describe('gateway', () => {
       { cmd: 'open_profile', args: { name: null } },
       { cmd: 'compare', args: { model: 'm', a: '1', b: '2' } },
       { cmd: 'audit', args: { model: null } },
+      { cmd: 'metric_history', args: { model: 'm', metric: null } },
+      { cmd: 'metric_history', args: { model: 'm', metric: 'auc' } },
     ]);
   });
 

@@ -14,6 +14,7 @@ import type {
   FleetRow,
   HealthChart,
   InboxItem,
+  MetricHistory,
   ModelVersion,
   OpenEvent,
   PromotionDetail,
@@ -107,6 +108,14 @@ export function versions(model: string): Promise<ModelVersion[]> {
 /** Versions `a` and `b` of `model` compared (deltas and winners computed in Rust). */
 export function compare(model: string, a: string, b: string): Promise<Comparison> {
   return call('compare', { model, a, b });
+}
+
+/**
+ * `metric` (`null`: the first by name) across the versions of `model`: one
+ * point per version that has it, the others named with why (computed in Rust).
+ */
+export function metricHistory(model: string, metric: string | null): Promise<MetricHistory> {
+  return call('metric_history', { model, metric });
 }
 
 /** Where a health chart is asked for: a workload, a window, a width. */

@@ -6,6 +6,7 @@ import type { ExecutionReport } from "./ExecutionReport";
 import type { FleetRow } from "./FleetRow";
 import type { HealthChart } from "./HealthChart";
 import type { InboxItem } from "./InboxItem";
+import type { MetricHistory } from "./MetricHistory";
 import type { ModelVersion } from "./ModelVersion";
 import type { OpenEvent } from "./OpenEvent";
 import type { PromotionDetail } from "./PromotionDetail";
@@ -32,6 +33,7 @@ export type Commands = {
   health: { args: { cluster: string, namespace: string, name: string, windowMs: number, columns: number }; result: HealthChart };
   audit: { args: { model?: string | null }; result: AuditView };
   take_open: { args: {  }; result: OpenEvent | null };
+  metric_history: { args: { model: string, metric?: string | null }; result: MetricHistory };
 };
 
 /** Every command name. */
@@ -51,6 +53,7 @@ export const COMMAND_NAMES = [
   "health",
   "audit",
   "take_open",
+  "metric_history",
 ] as const;
 
 /** Every event and its payload. */
