@@ -374,7 +374,16 @@ export const tests = [
       assert.equal(await page.getByTestId('chart-latency-threshold-key').innerText(), 'SLO p99 50 ms');
       assert.equal(await page.getByTestId('chart-errors-threshold-key').innerText(), 'SLO errors 1%');
       assert.equal(await page.getByTestId('chart-traffic-threshold').count(), 0);
-      // The threshold sits at 50 on the y axis: between the ticks around it.
+      // The threshold sits at 50 ms on the y axis: halfway between the 40 and 60 ms grid lines.
+      const at = await chart.evaluate((el) => {
+        const tick = (label) => [...el.querySelectorAll('text.tick')].find((t) => t.textContent === label);
+        return {
+          th: Number(el.querySelector('line.threshold').getAttribute('y1')),
+          y40: Number(tick('40 ms').getAttribute('y')) - 4,
+          y60: Number(tick('60 ms').getAttribute('y')) - 4,
+        };
+      });
+      assert.ok(Math.abs(at.th - (at.y40 + at.y60) / 2) < 1, JSON.stringify(at));
       const range = async () => svg.evaluate((e) => [Number(e.dataset.from), Number(e.dataset.to)]);
       const whole = await range();
       const pathLen = async () => chart.locator('path').first().evaluate((p) => p.getAttribute('d').split(/[ML]/).length);
