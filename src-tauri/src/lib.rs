@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod export;
 pub mod links;
 pub mod markers;
 pub mod model_charts;
