@@ -2,8 +2,9 @@
 //! Debian's WebKitWebDriver directly: it opens on the simulated world
 //! (`MODELDECK_DESKTOP_DEMO=1`), the inbox lists the demo's pending
 //! promotion, a click opens it, Approve with a comment records the
-//! approval, and the review shows it. A screenshot of the approved review
-//! is written to `target/desktop-webdriver-approved.png`.
+//! approval, and the review shows it; executing it ends in Promoted.
+//! Screenshots of the inbox, the promotion, the approved review and the
+//! promoted one are written to `target/desktop-webdriver-{inbox,detail,approved,promoted}.png`.
 //!
 //! Needs a display (run under `xvfb-run`), `WebKitWebDriver`
 //! (`webkit2gtk-driver`) and `ui/dist`; it fails, naming what is missing,
@@ -245,6 +246,7 @@ impl Driver {
         );
     }
 
+    /// Writes the window's screenshot to `to` and says where.
     fn screenshot(&self, to: &Path) {
         let b64 = self.call(
             reqwest::Method::GET,
@@ -255,8 +257,15 @@ impl Driver {
             .decode(b64.as_str().unwrap())
             .unwrap();
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
-        std::fs::write(to, png).unwrap();
+        std::fs::write(to, png).unwrap_or_else(|e| panic!("writing {}: {e}", to.display()));
+        eprintln!("screenshot: {}", to.display());
     }
+}
+
+/// `target/desktop-webdriver-<what>.png` (docs/screenshots/desktop-*.png are
+/// copied from these).
+fn shot_path(what: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/desktop-webdriver-{what}.png"))
 }
 
 fn which(name: &str) -> Option<std::path::PathBuf> {
@@ -291,8 +300,9 @@ fn approve_the_demo_promotion_in_the_real_app() {
     let row = d.wait_for("[data-testid=inbox-row]", "the inbox row", |t| {
         t.contains("dana.kowalski")
     });
-    // Click the row's requester cell (WebKitWebDriver clicks cells, not rows).
     let _ = row;
+    d.screenshot(&shot_path("inbox"));
+    // Click the row's requester cell (WebKitWebDriver clicks cells, not rows).
     let cell = d.wait_for("[data-testid=inbox-row] td", "a cell of the row", |t| {
         t.contains("dana.kowalski")
     });
@@ -306,6 +316,7 @@ fn approve_the_demo_promotion_in_the_real_app() {
         |t| !t.is_empty(),
     );
     let approve = d.wait_enabled("[data-testid=action-approve]", "Approve");
+    d.screenshot(&shot_path("detail"));
     let comment = d
         .find_all("[data-testid=comment]")
         .into_iter()
@@ -321,10 +332,7 @@ fn approve_the_demo_promotion_in_the_real_app() {
     });
     let text = d.text(&approvals);
     assert!(text.contains("counts"), "{text}");
-    let shot =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/desktop-webdriver-approved.png");
-    d.screenshot(&shot);
-    eprintln!("screenshot: {}", shot.display());
+    d.screenshot(&shot_path("approved"));
 
     // Execute: the simulated rollout bakes 20 s on the wall clock, then the
     // promotion shows Promoted.
@@ -340,10 +348,7 @@ fn approve_the_demo_promotion_in_the_real_app() {
     d.wait_for(".title-row", "the promotion Promoted", |t| {
         t.contains("Promoted")
     });
-    let shot =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/desktop-webdriver-promoted.png");
-    d.screenshot(&shot);
-    eprintln!("screenshot: {}", shot.display());
+    d.screenshot(&shot_path("promoted"));
 }
 
 #[test]
