@@ -129,6 +129,10 @@ pub enum Command {
         /// registry call each), or of `all`; older versions show none.
         #[arg(long, value_name = "N|all", default_value = "50", value_parser = parse_metrics_scope)]
         metrics: MetricsScope,
+        /// Instead of the list: this metric across every version (the
+        /// training run's final value), with aliases and what is missing.
+        #[arg(long, value_name = "NAME", conflicts_with = "metrics")]
+        metric: Option<String>,
         /// Output options.
         #[command(flatten)]
         out: OutputArgs,

@@ -12,6 +12,7 @@ pub mod drift;
 pub mod fairness;
 pub mod health;
 pub mod history;
+pub mod metric_history;
 pub mod models;
 pub mod profile;
 pub mod promote;
@@ -69,8 +70,15 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Models(out) => models::run(&s.console, Printer::new(out)).await,
         Command::Versions {
             model,
+            metric: Some(name),
+            out,
+            ..
+        } => metric_history::run(&s.console, &model, &name, Printer::new(out)).await,
+        Command::Versions {
+            model,
             metrics,
             out,
+            ..
         } => versions::run(&s.console, &model, metrics, Printer::new(out)).await,
         Command::Compare(args) => compare::run(&s.console, &args, Printer::new(args.out)).await,
         Command::Promote(cmd) => promote::run(&s, &cmd).await,
