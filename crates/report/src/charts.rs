@@ -294,20 +294,79 @@ pub fn health<DB: DrawingBackend>(
     range: (i64, i64),
     markers: &[Marker],
 ) -> Drawn {
-    let title = clip(&chart_in.title, 60);
-    if let Some(e) = &chart_in.error {
+    let line = Line {
+        name: "",
+        color: LIVE,
+        points: &chart_in.points,
+    };
+    health_lines(
+        area,
+        &Lines {
+            title: &chart_in.title,
+            unit: &chart_in.unit,
+            error: chart_in.error.as_deref(),
+            lines: std::slice::from_ref(&line),
+            threshold: None,
+        },
+        range,
+        markers,
+    )
+}
+
+/// One line of a health chart.
+pub struct Line<'a> {
+    /// Its name in the legend (empty: no legend entry).
+    pub name: &'a str,
+    /// Its colour.
+    pub color: RGBColor,
+    /// (time, value) in time order; NaN is a gap.
+    pub points: &'a [(crate::Timestamp, f64)],
+}
+
+/// What a health chart draws: its lines, an optional limit line.
+pub struct Lines<'a> {
+    /// The caption.
+    pub title: &'a str,
+    /// The y axis' unit.
+    pub unit: &'a str,
+    /// Why there is nothing to draw, drawn in the chart's place.
+    pub error: Option<&'a str>,
+    /// The series.
+    pub lines: &'a [Line<'a>],
+    /// A limit (value, legend label), drawn as a red line.
+    pub threshold: Option<(f64, &'a str)>,
+}
+
+/// Health series over `range` (Unix ms), each broken at NaN, with an
+/// optional threshold and the markers; a legend names the lines that
+/// have names and the threshold.
+pub fn health_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Lines<'_>,
+    range: (i64, i64),
+    markers: &[Marker],
+) -> Drawn {
+    let title = clip(c.title, 60);
+    if let Some(e) = c.error {
         return message(area, &title, e);
     }
-    let finite: Vec<(i64, f64)> = chart_in
-        .points
+    let finite: Vec<f64> = c
+        .lines
         .iter()
+        .flat_map(|l| l.points.iter())
         .filter(|p| p.1.is_finite())
-        .map(|p| (p.0.0, p.1))
+        .map(|p| p.1)
         .collect();
     if finite.is_empty() {
         return message(area, &title, "no data in the window");
     }
-    let top = finite.iter().map(|p| p.1).fold(1e-3, f64::max) * 1.15;
+    let thr = c.threshold.filter(|t| t.0.is_finite());
+    let top = finite
+        .iter()
+        .copied()
+        .chain(thr.map(|t| t.0))
+        .fold(1e-3, f64::max)
+        * 1.15;
     let (x0, x1) = (range.0, range.1.max(range.0 + 1));
     let span = x1 - x0;
     let mut chart = ChartBuilder::on(area)
@@ -317,7 +376,7 @@ pub fn health<DB: DrawingBackend>(
         .y_label_area_size(46)
         .build_cartesian_2d(x0..x1, 0f64..top)
         .map_err(err)?;
-    let unit = clip(&chart_in.unit, 8);
+    let unit = clip(c.unit, 8);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -328,21 +387,50 @@ pub fn health<DB: DrawingBackend>(
         .label_style(font(11))
         .draw()
         .map_err(err)?;
-    // One line per run of finite points, so a gap stays a gap.
-    let mut runs: Vec<Vec<(i64, f64)>> = vec![Vec::new()];
-    for &(t, v) in &chart_in.points {
-        if v.is_finite() {
-            if let Some(r) = runs.last_mut() {
-                r.push((t.0, v));
+    let mut legend = false;
+    if let Some((v, label)) = thr {
+        chart
+            .draw_series(LineSeries::new([(x0, v), (x1, v)], DRIFT.mix(0.7)))
+            .map_err(err)?
+            .label(clip(label, 40))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], DRIFT));
+        legend = true;
+    }
+    for line in c.lines {
+        // One line per run of finite points, so a gap stays a gap.
+        let mut runs: Vec<Vec<(i64, f64)>> = vec![Vec::new()];
+        for &(t, v) in line.points {
+            if v.is_finite() {
+                if let Some(r) = runs.last_mut() {
+                    r.push((t.0, v));
+                }
+            } else if runs.last().is_some_and(|r| !r.is_empty()) {
+                runs.push(Vec::new());
             }
-        } else if runs.last().is_some_and(|r| !r.is_empty()) {
-            runs.push(Vec::new());
+        }
+        let color = line.color;
+        for (i, r) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
+            let drawn = chart
+                .draw_series(LineSeries::new(r, color.stroke_width(2)))
+                .map_err(err)?;
+            if i == 0 && !line.name.is_empty() {
+                drawn.label(clip(line.name, 30)).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 12, y)], color.stroke_width(2))
+                });
+                legend = true;
+            }
         }
     }
-    for r in runs.into_iter().filter(|r| !r.is_empty()) {
+    draw_markers(&mut chart, markers, (x0, x1), top)?;
+    if legend {
         chart
-            .draw_series(LineSeries::new(r, LIVE.stroke_width(2)))
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(font(11))
+            .border_style(REFERENCE)
+            .background_style(WHITE.mix(0.8))
+            .draw()
             .map_err(err)?;
     }
-    draw_markers(&mut chart, markers, (x0, x1), top)
+    Ok(())
 }

@@ -21,6 +21,7 @@ mod crisp;
 mod gather;
 mod html;
 mod page;
+mod single;
 mod text;
 
 use modeldeck_core::console::{DriftPoint, DriftView};
@@ -32,6 +33,9 @@ pub use gather::{ReportRequest, gather, serving};
 /// The markers drawn on every time chart (deploys, approvals, promotions,
 /// rollbacks, retrains): the core's type, as the TUI draws them.
 pub use modeldeck_core::chart::{Marker, MarkerKind};
+pub use single::{
+    HealthChartRequest, HealthLimit, HealthPanel, MAX_CHART_SIDE, MIN_CHART_SIDE, health_chart,
+};
 
 /// Points a score-over-time chart asks for: about one per 4 px of the plot.
 pub const HISTORY_POINTS: u32 = 120;
@@ -169,6 +173,10 @@ pub enum ReportError {
         /// The limit.
         max: u32,
     },
+    /// A request that cannot be drawn (a single chart's size, window or
+    /// format), with what is wrong.
+    #[error("{0}")]
+    Invalid(String),
     /// The PNG encoder failed.
     #[error("encoding the PNG failed: {0}")]
     Png(#[from] png::EncodingError),

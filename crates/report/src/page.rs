@@ -64,19 +64,7 @@ fn layout(input: &ReportInput) -> Layout<'_> {
 /// The report as an SVG document.
 pub fn svg(input: &ReportInput) -> Result<String, ReportError> {
     let l = layout(input);
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, l.height)).into_drawing_area();
-        draw(&root, input, &l).map_err(|reason| ReportError::Draw {
-            format: "svg",
-            reason,
-        })?;
-        root.present().map_err(|e| ReportError::Draw {
-            format: "svg",
-            reason: e.to_string(),
-        })?;
-    }
-    Ok(crate::compact_svg(&out))
+    svg_of((WIDTH, l.height), |root| draw(root, input, &l))
 }
 
 /// The report as a PNG file (8-bit RGB).
@@ -90,19 +78,48 @@ pub fn png(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
             max: MAX_PNG_HEIGHT,
         });
     }
-    let mut pixels = vec![255u8; WIDTH as usize * l.height as usize * 3];
+    png_of((WIDTH, l.height), |root| draw(root, input, &l))
+}
+
+/// What `paint` draws on a `size` SVG, compacted.
+pub(crate) fn svg_of(
+    size: (u32, u32),
+    paint: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn,
+) -> Result<String, ReportError> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        paint(&root).map_err(|reason| ReportError::Draw {
+            format: "svg",
+            reason,
+        })?;
+        root.present().map_err(|e| ReportError::Draw {
+            format: "svg",
+            reason: e.to_string(),
+        })?;
+    }
+    Ok(crate::compact_svg(&out))
+}
+
+/// What `paint` draws on a `size` bitmap, its text laid out by [`Crisp`]
+/// with the embedded font, as a PNG file (8-bit RGB).
+pub(crate) fn png_of(
+    (width, height): (u32, u32),
+    paint: impl FnOnce(&DrawingArea<Crisp<'_>, Shift>) -> Drawn,
+) -> Result<Vec<u8>, ReportError> {
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
     {
         let font = ab_glyph::FontRef::try_from_slice(crate::FONT).map_err(|_| ReportError::Font)?;
-        let bitmap = BitMapBackend::with_buffer(&mut pixels, (WIDTH, l.height));
+        let bitmap = BitMapBackend::with_buffer(&mut pixels, (width, height));
         let root = Crisp::new(bitmap, font).into_drawing_area();
-        let drawn = draw(&root, input, &l).and_then(|()| root.present().map_err(err));
+        let drawn = paint(&root).and_then(|()| root.present().map_err(err));
         drawn.map_err(|reason| ReportError::Draw {
             format: "png",
             reason,
         })?;
     }
     let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, WIDTH, l.height);
+    let mut enc = png::Encoder::new(&mut out, width, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Fast);
