@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "audit",
     "take_open",
     "metric_history",
+    "save_chart",
 ];
 
 fn main() {

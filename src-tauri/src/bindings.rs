@@ -83,6 +83,21 @@ pub const COMMAND_SIGNATURES: &[Signature] = &[
         &[("model", "string"), ("metric?", "string | null")],
         "MetricHistory",
     ),
+    (
+        "save_chart",
+        &[
+            ("cluster", "string"),
+            ("namespace", "string"),
+            ("name", "string"),
+            ("windowMs", "number"),
+            ("chart", "\"latency\" | \"traffic\" | \"errors\""),
+            ("fromMs", "number"),
+            ("toMs", "number"),
+            ("format", "\"png\" | \"svg\""),
+            ("fileName", "string"),
+        ],
+        "string",
+    ),
 ];
 
 /// `(event, payload TS type)`.

@@ -235,7 +235,18 @@ pub async fn health(
 ) -> DeskResult<HealthChart> {
     let s = desk.session();
     let target = find_workload(&s, &cluster, &namespace, &name)?;
-    let view = s.console.health(&target, window_ms, columns).await?;
+    health_of(&s, &target, window_ms, columns).await
+}
+
+/// `target`'s health chart data: the view, its markers, its policy's
+/// thresholds (what `health` returns and `save_chart` draws).
+pub(crate) async fn health_of(
+    s: &Session,
+    target: &WorkloadRef,
+    window_ms: i64,
+    columns: u32,
+) -> DeskResult<HealthChart> {
+    let view = s.console.health(target, window_ms, columns).await?;
     let p = s.promotions().ok();
     let thresholds = match (&view.model, &p) {
         (Some(model), Some(p)) => slo_thresholds(&p.policies().for_model(model).slo),
@@ -247,7 +258,7 @@ pub async fn health(
                 &s.console,
                 p.as_deref(),
                 model,
-                std::slice::from_ref(&target),
+                std::slice::from_ref(target),
                 view.range.start,
             )
             .await
@@ -261,7 +272,7 @@ pub async fn health(
     })
 }
 
-fn find_workload(
+pub(crate) fn find_workload(
     s: &Session,
     cluster: &str,
     namespace: &str,

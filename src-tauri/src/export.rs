@@ -5,9 +5,8 @@
 //! an existing file (or a symlink planted under that name) is never
 //! written through, the write creates the file or fails.
 //!
-//! Not yet a command: drawing the chart needs a public single-chart entry
-//! point in `modeldeck-report` (its `charts::health` is private), so the
-//! image is the same as `modeldeck report`'s.
+//! Used by the `save_chart` command ([`crate::save_chart`]), which draws
+//! the image with `modeldeck-report`, as `modeldeck report` draws it.
 
 use crate::error::{DeskResult, DesktopError};
 use modeldeck_core::error::ErrorCode;

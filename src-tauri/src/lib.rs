@@ -18,6 +18,7 @@ pub mod markers;
 pub mod model_charts;
 pub mod notify;
 pub mod pump;
+pub mod save_chart;
 pub mod state;
 pub mod views;
 
@@ -46,6 +47,7 @@ pub const COMMANDS: &[&str] = &[
     "audit",
     "take_open",
     "metric_history",
+    "save_chart",
 ];
 
 /// The app over the runtime `R`, its first session chosen by the
@@ -80,6 +82,7 @@ pub fn configure<R: Runtime>(
             commands::audit,
             commands::take_open,
             model_charts::metric_history,
+            save_chart::save_chart,
         ])
         .setup(move |app| {
             let desk = tauri::async_runtime::block_on(Desk::open(opts))?;

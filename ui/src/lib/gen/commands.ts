@@ -34,6 +34,7 @@ export type Commands = {
   audit: { args: { model?: string | null }; result: AuditView };
   take_open: { args: {  }; result: OpenEvent | null };
   metric_history: { args: { model: string, metric?: string | null }; result: MetricHistory };
+  save_chart: { args: { cluster: string, namespace: string, name: string, windowMs: number, chart: "latency" | "traffic" | "errors", fromMs: number, toMs: number, format: "png" | "svg", fileName: string }; result: string };
 };
 
 /** Every command name. */
@@ -54,6 +55,7 @@ export const COMMAND_NAMES = [
   "audit",
   "take_open",
   "metric_history",
+  "save_chart",
 ] as const;
 
 /** Every event and its payload. */
