@@ -432,6 +432,67 @@ export const tests = [
     },
   },
   {
+    name: 'Save PNG/SVG asks Rust for the chart as shown (the zoom window) and shows the path or the refusal',
+    async run({ page, base, fx }) {
+      await openDetail(page, base, fx.inbox[0].status.promotion.id);
+      const chart = page.getByTestId('chart-latency');
+      const svg = chart.locator('svg');
+      await svg.waitFor();
+      const range = async () => svg.evaluate((e) => [Number(e.dataset.from), Number(e.dataset.to)]);
+      const whole = await range();
+      const asked = (await calls(page, 'health'))[0].args;
+      // Zoom on the middle of the latency chart, then save it as PNG.
+      await svg.scrollIntoViewIfNeeded();
+      const box = await svg.boundingBox();
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width * 0.3, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.6, y, { steps: 4 });
+      await page.mouse.up();
+      await page.getByTestId('chart-latency-reset').waitFor();
+      const zoomed = await range();
+      assert.ok(zoomed[0] > whole[0] && zoomed[1] < whole[1], `${zoomed} within ${whole}`);
+      await page.getByTestId('chart-latency-save-png').click();
+      await page.getByTestId('health-saved').waitFor();
+      let saves = await calls(page, 'save_chart');
+      assert.equal(saves.length, 1);
+      const a = saves[0].args;
+      assert.deepEqual(
+        { cluster: a.cluster, namespace: a.namespace, name: a.name, windowMs: a.windowMs },
+        { cluster: asked.cluster, namespace: asked.namespace, name: asked.name, windowMs: asked.windowMs },
+      );
+      assert.equal(a.chart, 'latency');
+      assert.equal(a.format, 'png');
+      assert.deepEqual([a.fromMs, a.toMs], [Math.floor(zoomed[0]), Math.ceil(zoomed[1])]);
+      assert.match(a.fileName, /^[A-Za-z0-9][A-Za-z0-9._-]*-latency-\d{8}-\d{6}$/);
+      // Only names cross: no data, no path.
+      assert.deepEqual(Object.keys(a).sort(), ['chart', 'cluster', 'fileName', 'format', 'fromMs', 'name', 'namespace', 'toMs', 'windowMs']);
+      assert.equal(
+        await page.getByTestId('health-saved').innerText(),
+        `Saved the latency chart to /home/reviewer/Downloads/${a.fileName}.png`,
+      );
+      // The traffic chart is not zoomed: its whole window, as SVG.
+      await page.getByTestId('chart-traffic-save-svg').click();
+      await page.waitForFunction(() => window.__ipc.calls.filter((c) => c.cmd === 'save_chart').length === 2);
+      saves = await calls(page, 'save_chart');
+      const t = saves[1].args;
+      assert.equal(t.chart, 'traffic');
+      assert.equal(t.format, 'svg');
+      assert.deepEqual([t.fromMs, t.toMs], whole);
+      // A refusal shows Rust's code and message.
+      await page.evaluate(() => {
+        window.__ipc.world.saveChartError = { code: 'conflict', message: 'save chart: errors.png already exists in /home/reviewer/Downloads; choose another name' };
+      });
+      await page.getByTestId('chart-errors-save-png').click();
+      await page.getByTestId('health-save-failed').waitFor();
+      assert.equal(
+        await page.getByTestId('health-save-failed').innerText(),
+        'Could not save the errors chart (conflict): save chart: errors.png already exists in /home/reviewer/Downloads; choose another name',
+      );
+      assert.equal(await page.getByTestId('health-saved').count(), 0);
+    },
+  },
+  {
     name: 'audit trail shows verify status and exports JSON',
     async run({ page, base, out }) {
       await page.goto(`${base}#/audit`);

@@ -60,6 +60,11 @@ export function installMock(world) {
       }
       case 'health':
         return world.health;
+      case 'save_chart':
+        // Rust draws and writes; here only the answer: the path, or the
+        // refusal a test put in the world.
+        if (world.saveChartError) return fail(world.saveChartError.code, world.saveChartError.message);
+        return `/home/reviewer/Downloads/${args.fileName}.${args.format}`;
       case 'audit':
         return world.audit;
       case 'plugin:event|listen': {

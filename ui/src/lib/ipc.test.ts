@@ -114,4 +114,35 @@ describe('gateway', () => {
     expect(err.code).toBe('ipc');
     expect(err.command).toBe('fleet');
   });
+
+  it('save_chart sends the workload, window, zoom, chart, format and file name, never data or a path', async () => {
+    handler = (cmd) => (cmd === 'save_chart' ? '/home/u/Downloads/scorer-latency.png' : null);
+    const q = {
+      cluster: 'prod',
+      namespace: 'fraud',
+      name: 'scorer',
+      windowMs: 21_600_000,
+      chart: 'latency' as const,
+      fromMs: 1_700_000_000_000,
+      toMs: 1_700_003_600_000,
+      format: 'png' as const,
+      fileName: 'scorer-latency',
+    };
+    await expect(ipc.saveChart(q)).resolves.toBe('/home/u/Downloads/scorer-latency.png');
+    expect(calls).toEqual([{ cmd: 'save_chart', args: q }]);
+    expect(Object.keys(calls[0].args as object).sort()).toEqual(
+      ['chart', 'cluster', 'fileName', 'format', 'fromMs', 'name', 'namespace', 'toMs', 'windowMs'],
+    );
+  });
+
+  it('save_chart rejects with the Rust code (a refused name, an existing file)', async () => {
+    handler = () => {
+      throw { code: 'conflict', message: 'save chart: a.png already exists in /d; choose another name' };
+    };
+    const err = (await ipc
+      .saveChart({ cluster: 'c', namespace: 'n', name: 'w', windowMs: 1, chart: 'errors', fromMs: 0, toMs: 1, format: 'svg', fileName: 'a' })
+      .catch((e: unknown) => e)) as IpcError;
+    expect(err.code).toBe('conflict');
+    expect(err.command).toBe('save_chart');
+  });
 });

@@ -132,6 +132,38 @@ export function health(q: HealthQuery): Promise<HealthChart> {
   return call('health', { ...q });
 }
 
+/** Which health chart: the panel's latency, traffic or errors chart. */
+export type HealthChartKind = 'latency' | 'traffic' | 'errors';
+
+/** An image format a chart is saved as. */
+export type ChartFormat = 'png' | 'svg';
+
+/**
+ * Where a health chart to save is: the workload and window `health` was
+ * asked for, the chart, the zoom shown (`fromMs`..`toMs`, Unix ms), the
+ * format and a plain file name (no path; Rust refuses one).
+ */
+export interface SaveChartQuery {
+  cluster: string;
+  namespace: string;
+  name: string;
+  windowMs: number;
+  chart: HealthChartKind;
+  fromMs: number;
+  toMs: number;
+  format: ChartFormat;
+  fileName: string;
+}
+
+/**
+ * Draws a health chart in Rust (the data read again there, drawn as
+ * `modeldeck report` draws it) into a new file in the download directory;
+ * resolves to the written path.
+ */
+export function saveChart(q: SaveChartQuery): Promise<string> {
+  return call('save_chart', { ...q });
+}
+
 /** The audit trail (of `model`, or all when `null`) with its verify status. */
 export function audit(model: string | null): Promise<AuditView> {
   return call('audit', { model });
