@@ -17,6 +17,7 @@
 pub mod admission;
 pub mod auth;
 pub mod config;
+pub mod control;
 pub mod controller;
 pub mod defaults;
 pub mod fixtures;
@@ -41,8 +42,8 @@ pub use config::{ControllerConfig, Rule, ServerConfig, User};
 pub use kubeconfig::{KubeconfigEntry, team_context, write_kubeconfig, write_team_kubeconfig};
 pub use seed::{Seed, SeedPatch};
 pub use serve::{
-    SeedSource, ServeError, ServeOptions, Served, Team, serve, serve_team, start_all, start_team,
-    user_kubeconfig_path,
+    SeedSource, ServeError, ServeOptions, Served, Team, serve, serve_team, serve_team_with,
+    start_all, start_team, user_kubeconfig_path,
 };
 pub use server::{ApiServer, ApiServerHandle, ServerError};
 pub use team::{Role, TeamError};

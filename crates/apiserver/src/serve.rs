@@ -214,7 +214,23 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
 /// [`serve`] for a [`Team`]: also prints the contexts and the per-user
 /// kubeconfigs.
 pub async fn serve_team(opts: ServeOptions, team: Team) -> Result<(), ServeError> {
+    serve_team_with(opts, team, false).await
+}
+
+/// [`serve_team`], and with `control_signals` (unix only) acting on
+/// SIGUSR1 and SIGUSR2 while serving ([`crate::control`]).
+pub async fn serve_team_with(
+    opts: ServeOptions,
+    team: Team,
+    control_signals: bool,
+) -> Result<(), ServeError> {
     let served = start_team(&opts, &team).await?;
+    // Installed before "serving" is announced: a signal sent on that line
+    // must find the handler, not the default action (ending the process).
+    let signals = match control_signals {
+        true => Some(install_signals()?),
+        false => None,
+    };
     for s in &served.servers {
         println!("cluster {}: {}", s.cluster_name(), s.url());
     }
@@ -247,7 +263,10 @@ pub async fn serve_team(opts: ServeOptions, team: Team) -> Result<(), ServeError
         );
     }
     println!("serving until ctrl-c");
-    tokio::signal::ctrl_c().await.map_err(ServeError::Signal)?;
+    match signals {
+        Some(signals) => wait_with_signals(signals, &served.servers).await?,
+        None => tokio::signal::ctrl_c().await.map_err(ServeError::Signal)?,
+    }
     if opts.kubeconfig.is_none() {
         // A kubeconfig we chose the place of goes with the servers.
         let _ = std::fs::remove_file(&served.kubeconfig);
@@ -257,6 +276,38 @@ pub async fn serve_team(opts: ServeOptions, team: Team) -> Result<(), ServeError
     }
     drop(served);
     Ok(())
+}
+
+#[cfg(unix)]
+fn install_signals() -> Result<crate::control::Signals, ServeError> {
+    crate::control::Signals::install().map_err(ServeError::Signal)
+}
+
+#[cfg(unix)]
+async fn wait_with_signals(
+    signals: crate::control::Signals,
+    servers: &[ApiServerHandle],
+) -> Result<(), ServeError> {
+    signals
+        .serve_until_ctrl_c(servers)
+        .await
+        .map_err(ServeError::Signal)
+}
+
+#[cfg(not(unix))]
+fn install_signals() -> Result<std::convert::Infallible, ServeError> {
+    Err(ServeError::Signal(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "control signals (SIGUSR1, SIGUSR2) exist on unix only",
+    )))
+}
+
+#[cfg(not(unix))]
+async fn wait_with_signals(
+    signals: std::convert::Infallible,
+    _servers: &[ApiServerHandle],
+) -> Result<(), ServeError> {
+    match signals {}
 }
 
 /// Everyday controller timing for the demo (slower, so rollouts can be watched).

@@ -359,6 +359,15 @@ impl ApiServerHandle {
             .unwrap_or(0)
     }
 
+    /// Every request counter so far: `(verb, resource)` to requests served.
+    pub fn request_counts(&self) -> BTreeMap<(String, String), u64> {
+        self.app
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Watches open now on `resource` (plural).
     pub fn open_watches(&self, resource: &str) -> i64 {
         let w = self

@@ -1,19 +1,22 @@
 //! Standalone sandbox API server: `modeldeck-apiserver [--kubeconfig PATH]
 //! [--user NAME] [--users A,B,..] [--viewers A,..] [--kubeconfig-dir DIR]
-//! [--port N] [--scale N] [--name CLUSTER] [--plain]`.
+//! [--port N] [--scale N] [--name CLUSTER] [--plain] [--control-signals]`.
 //! `--plain` serves HTTP, where kubectl sends no token: requests act as admin.
 //! `--users`: the server knows exactly these people (roles as in
 //! `modeldeck sandbox serve`), one `<user>@<cluster>` context each.
+//! `--control-signals` (unix): SIGUSR1 drops the watch history (watchers
+//! get 410 Gone and list again), SIGUSR2 prints the request counters
+//! ([`modeldeck_apiserver::control`]); benchmarks use it to force a relist.
 //! Serves the built-in demo cluster (or N deployments) until ctrl-c.
 
 use modeldeck_apiserver::serve::demo_controller;
-use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, Team, serve_team, team};
+use modeldeck_apiserver::{SeedSource, ServeOptions, ServerConfig, Team, serve_team_with, team};
 use std::path::PathBuf;
 
 fn usage(msg: &str) -> ! {
     eprintln!("modeldeck-apiserver: {msg}");
     eprintln!(
-        "usage: modeldeck-apiserver [--kubeconfig PATH] [--user NAME] [--users A,B,..] [--viewers A,..] [--kubeconfig-dir DIR] [--port N] [--scale N] [--name CLUSTER] [--plain]"
+        "usage: modeldeck-apiserver [--kubeconfig PATH] [--user NAME] [--users A,B,..] [--viewers A,..] [--kubeconfig-dir DIR] [--port N] [--scale N] [--name CLUSTER] [--plain] [--control-signals]"
     );
     std::process::exit(2)
 }
@@ -32,6 +35,7 @@ async fn main() {
     let mut scale: Option<usize> = None;
     let mut team = Team::default();
     let mut viewers: Vec<String> = Vec::new();
+    let mut control_signals = false;
     let list = |v: String| -> Vec<String> { v.split(',').map(|s| s.trim().to_string()).collect() };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -64,6 +68,7 @@ async fn main() {
                 opts.server.tls = false;
                 opts.server.anonymous = Some("admin".into());
             }
+            "--control-signals" => control_signals = true,
             "-h" | "--help" => usage("serves a sandbox Kubernetes API"),
             other => usage(&format!("unknown argument `{other}`")),
         }
@@ -91,7 +96,7 @@ async fn main() {
         }
         None => SeedSource::Demo(name),
     };
-    if let Err(e) = serve_team(opts, team).await {
+    if let Err(e) = serve_team_with(opts, team, control_signals).await {
         eprintln!("modeldeck-apiserver: {e}");
         std::process::exit(1);
     }
