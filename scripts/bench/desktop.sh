@@ -168,7 +168,7 @@ load_cr=$(awk '$1 == "load_chromium" {print $2, $3, $4}' "$work/figures")
 
 cat <<EOF
 
-Modeldeck Desktop $(dpkg-deb -f "$deb" Version), $(git rev-parse --short HEAD), $(nproc) cores; load at the end: $(uptime | sed 's/.*load average: //')
+Modeldeck Desktop $(dpkg-deb -f "$deb" Version), .deb built $(date -u -r "$deb" +%FT%TZ) (HEAD now $(git rev-parse --short HEAD)), $(nproc) cores, $(date -u +%FT%TZ); load at the end: $(uptime | sed 's/.*load average: //')
 
 | what | Modeldeck Desktop (Tauri 2, WebKitGTK) | reference |
 |---|---|---|
