@@ -7,16 +7,71 @@
 //! each context is who it claims to be; then alice requests, cannot approve
 //! her own request (four eyes), the viewer is refused by RBAC, bob approves
 //! and executes, MLflow's alias and the served Deployment move (read
-//! directly: MLflow REST, kubectl), and `audit verify` passes.
+//! directly: MLflow REST, kubectl), and `audit verify` passes. Meanwhile
+//! alice watches her terminal UI (tmux): bob's approval, made in another
+//! process, and then his execution appear on her Promotions screen without
+//! a key press (the list is read again every 15 s), as they would for an
+//! on-call engineer while a reviewer decides in the desktop app (which
+//! makes the same calls through the same session).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod people;
 mod real;
+mod tmux;
 
 use people::*;
 use real::World;
+use std::time::{Duration, Instant};
+use tmux::Tmux;
+
+/// The Promotions list is read again every 15 s; room for a slow machine.
+const SEEN_WITHIN: Duration = Duration::from_secs(60);
+
+/// alice's terminal UI on her own profile, on the Promotions screen.
+fn watch(w: &World, alice: &Person) -> Tmux {
+    let t = Tmux::start(160, 45);
+    let unset = [
+        "MODELDECK_PROFILE",
+        "KUBECONFIG",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD",
+        "MLFLOW_TRACKING_TOKEN",
+        "PROMETHEUS_URL",
+        "MODELDECK_METRICS_URL",
+        "MODELDECK_REGISTRY_URL",
+        "MODELDECK_CONTEXTS",
+        "MODELDECK_NAMESPACES",
+    ]
+    .map(|v| format!("-u {v}"))
+    .join(" ");
+    t.shell(&format!(
+        "env {unset} MODELDECK_CONFIG='{}' MODELDECK_JOURNAL='{}' MODELDECK_LOG_DIR='{}' '{}'",
+        alice.config.display(),
+        alice.journal.display(),
+        w.dir.0.join("logs-alice-tui").display(),
+        common::BIN
+    ));
+    t.wait_for("alice's Fleet", |s| s.contains("Fleet("));
+    t.keys(&["p"]);
+    t
+}
+
+/// Waits until alice's screen shows the promotion's row in `state`; says
+/// how long it took (not asserted: it depends on the refresh's phase).
+fn seen(t: &Tmux, model: &str, state: &str, since: Instant) {
+    t.wait_within(
+        SEEN_WITHIN,
+        &format!("{model} {state} on alice's screen"),
+        |s| s.lines().any(|l| l.contains(model) && l.contains(state)),
+    );
+    eprintln!(
+        "alice's TUI showed {state} {:.1?} after it happened",
+        since.elapsed()
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alice_requests_bob_approves_and_executes_on_a_served_sandbox() {
@@ -130,16 +185,23 @@ async fn alice_requests_bob_approves_and_executes_on_a_served_sandbox() {
     );
     assert_eq!(k.served_version("bob@shared"), "2");
 
-    // bob approves and executes.
+    // alice watches her own request in her terminal UI.
+    let screen = watch(&w, &alice);
+    seen(&screen, &model, "Requested", Instant::now());
+
+    // bob approves and executes; alice sees each without a key press.
     let (code, v) = bob
         .json(&w, &["promote", "approve", &id, "-m", "numbers hold"])
         .await;
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["state"], "approved", "{v}");
+    seen(&screen, &model, "Approved", Instant::now());
     let (code, ex) = bob.json(&w, &["promote", "execute", &id]).await;
     assert_eq!(code, 0, "{ex}");
     assert_eq!(ex["state"], "promoted", "{ex}");
     assert_eq!(ex["wrote"], true, "{ex}");
+    seen(&screen, &model, "Promoted", Instant::now());
+    screen.keys(&["q", "q"]);
 
     // Both systems of record moved, read directly.
     assert_eq!(
