@@ -301,6 +301,13 @@ fn approve_the_demo_promotion_in_the_real_app() {
         t.contains("dana.kowalski")
     });
     let _ = row;
+    // The inbox may be read again once the session's profile is shown (a
+    // "Loading the inbox" flash): screenshot it when both are on the page.
+    d.wait_for("body", "the inbox with the session shown", |t| {
+        t.contains("sandbox-admin")
+            && t.contains("dana.kowalski")
+            && !t.contains("Loading the inbox")
+    });
     d.screenshot(&shot_path("inbox"));
     // Click the row's requester cell (WebKitWebDriver clicks cells, not rows).
     let cell = d.wait_for("[data-testid=inbox-row] td", "a cell of the row", |t| {
