@@ -11,7 +11,9 @@
 #     runs from sending POST /session (WebKitWebDriver spawns the app then)
 #     until the first poll (every 50 ms) that finds an element
 #     `[data-testid=inbox-row]` in the page: the inbox's first row is in the
-#     DOM. RUNS launches (default 3), min / median / max.
+#     DOM; and until the inbox is settled: a row, the session's user shown in
+#     the header, and no "Loading the inbox" (the UI may read the inbox again
+#     once the session is known). RUNS launches (default 3), min / median / max.
 #   - idle memory: SETTLE s (default 10) after the inbox row appeared, the sum
 #     of PSS (/proc/<pid>/smaps_rollup) over the app process and all of its
 #     descendants (WebKitWebProcess, WebKitNetworkProcess, ...), each listed.
@@ -75,17 +77,22 @@ measure() {
     sid=$(wd POST /session "{\"capabilities\":{\"alwaysMatch\":{\"webkitgtk:browserOptions\":{\"binary\":\"$bin\",\"args\":[]}}}}" | jq -r '.sessionId')
     [ -n "$sid" ] && [ "$sid" != null ] || { echo "no WebDriver session" >&2; cat "$work/wd.log" >&2; return 1; }
     tsess=$(date +%s%N)
-    t1=
+    t1= t2=
     for _ in $(seq 2400); do # 120 s
-      if [ "$(wd POST "/session/$sid/elements" '{"using":"css selector","value":"[data-testid=inbox-row]"}' | jq 'if type == "array" then length else -1 end')" -gt 0 ]; then
-        t1=$(date +%s%N)
+      # row: an inbox row is in the DOM; settled: also the session's user is
+      # shown and the inbox is not being read again ("Loading the inbox").
+      probe=$(wd POST "/session/$sid/execute/sync" '{"script":"const row = !!document.querySelector(\"[data-testid=inbox-row]\"); const t = document.body.innerText; return [row, row && t.includes(\"sandbox-admin\") && !t.includes(\"Loading the inbox\")];","args":[]}')
+      if [ -z "$t1" ] && [ "$(jq '.[0]' <<<"$probe")" = true ]; then t1=$(date +%s%N); fi
+      if [ "$(jq '.[1]' <<<"$probe")" = true ]; then
+        t2=$(date +%s%N)
         break
       fi
       sleep 0.05
     done
-    [ -n "$t1" ] || { echo "the inbox never showed a row; page: $(wd POST "/session/$sid/execute/sync" '{"script":"return document.body.innerText","args":[]}')" >&2; return 1; }
-    echo "launch $i: session $(((tsess - t0) / 1000000)) ms, inbox row $(((t1 - t0) / 1000000)) ms, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    [ -n "$t2" ] || { echo "the inbox never showed a row with the session; page: $(wd POST "/session/$sid/execute/sync" '{"script":"return document.body.innerText","args":[]}')" >&2; return 1; }
+    echo "launch $i: session $(((tsess - t0) / 1000000)) ms, first inbox row $(((t1 - t0) / 1000000)) ms, settled $(((t2 - t0) / 1000000)) ms, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     echo "launch_ms $(((t1 - t0) / 1000000))" >>"$out"
+    echo "settled_ms $(((t2 - t0) / 1000000))" >>"$out"
     echo "session_ms $(((tsess - t0) / 1000000))" >>"$out"
     if [ "$i" = 1 ]; then
       sleep "$SETTLE"
@@ -161,6 +168,7 @@ stats() { sort -n | awk '{v[NR] = $1} END {printf "%d / %d / %d", v[1], v[int((N
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 launch=$(get launch_ms | stats)
 session=$(get session_ms | stats)
+settled=$(get settled_ms | stats)
 app_pss=$(get app_pss_kib)
 cr_pss=$(get chromium_pss_kib)
 load_pss=$(awk '$1 == "load_pss" {print $2, $3, $4}' "$work/figures")
@@ -176,6 +184,7 @@ Modeldeck Desktop $(dpkg-deb -f "$deb" Version), .deb built $(date -u -r "$deb" 
 | installed | $(mib "$files_bytes") MiB (files unpacked); Installed-Size $installed_kib KiB | Electron: not measured here |
 | idle memory (PSS, app + WebKit children, inbox open, $SETTLE s idle) | $(mib $((app_pss * 1024))) MiB (load $load_pss) | Chromium headless, about:blank: $(mib $((cr_pss * 1024))) MiB (load $load_cr) |
 | launch to the inbox's first row (WebDriver, min / median / max of $RUNS) | $launch ms (WebDriver session up: $session ms) | – |
+| launch to a settled inbox (a row, the session's user shown, not loading) | $settled ms | – |
 
 Depends: $depends
 Desktop entry: $mime
