@@ -4,7 +4,7 @@
 //! promotion, a click opens it, Approve with a comment records the
 //! approval, and the review shows it; executing it ends in Promoted.
 //! Screenshots of the inbox, the promotion, the approved review and the
-//! promoted one are written to `target/desktop-webdriver-{inbox,detail,approved,promoted}.png`.
+//! promoted one are written to `<target dir>/desktop-webdriver-{inbox,detail,approved,promoted}.png`.
 //!
 //! Needs a display (run under `xvfb-run`), `WebKitWebDriver`
 //! (`webkit2gtk-driver`) and `ui/dist`; it fails, naming what is missing,
@@ -262,10 +262,16 @@ impl Driver {
     }
 }
 
-/// `target/desktop-webdriver-<what>.png` (docs/screenshots/desktop-*.png are
-/// copied from these).
+/// `<target dir>/desktop-webdriver-<what>.png` (docs/screenshots/desktop-*.png
+/// are copied from these): the target directory cargo builds into, which is
+/// not `<repo>/target` when CARGO_TARGET_DIR points elsewhere (a clean
+/// clone in CI).
 fn shot_path(what: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/desktop-webdriver-{what}.png"))
+    // CARGO_TARGET_TMPDIR is `<target dir>/tmp`, made by cargo for integration tests.
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = tmp.parent().unwrap_or(tmp);
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    dir.join(format!("desktop-webdriver-{what}.png"))
 }
 
 fn which(name: &str) -> Option<std::path::PathBuf> {
