@@ -32,21 +32,7 @@ const SEEN_WITHIN: Duration = Duration::from_secs(60);
 /// alice's terminal UI on her own profile, on the Promotions screen.
 fn watch(w: &World, alice: &Person) -> Tmux {
     let t = Tmux::start(160, 45);
-    let unset = [
-        "MODELDECK_PROFILE",
-        "KUBECONFIG",
-        "MLFLOW_TRACKING_URI",
-        "MLFLOW_TRACKING_USERNAME",
-        "MLFLOW_TRACKING_PASSWORD",
-        "MLFLOW_TRACKING_TOKEN",
-        "PROMETHEUS_URL",
-        "MODELDECK_METRICS_URL",
-        "MODELDECK_REGISTRY_URL",
-        "MODELDECK_CONTEXTS",
-        "MODELDECK_NAMESPACES",
-    ]
-    .map(|v| format!("-u {v}"))
-    .join(" ");
+    let unset = real::CLEARED_ENV.map(|v| format!("-u {v}")).join(" ");
     t.shell(&format!(
         "env {unset} MODELDECK_CONFIG='{}' MODELDECK_JOURNAL='{}' MODELDECK_LOG_DIR='{}' '{}'",
         alice.config.display(),

@@ -21,6 +21,22 @@ use std::time::Duration;
 /// Cluster (kubeconfig context) name of the world.
 pub const CLUSTER: &str = "e2e";
 
+/// Variables that would point `modeldeck` elsewhere than the world's
+/// profile: removed from every command the world runs.
+pub const CLEARED_ENV: [&str; 11] = [
+    "MODELDECK_PROFILE",
+    "KUBECONFIG",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+    "PROMETHEUS_URL",
+    "MODELDECK_METRICS_URL",
+    "MODELDECK_REGISTRY_URL",
+    "MODELDECK_CONTEXTS",
+    "MODELDECK_NAMESPACES",
+];
+
 /// Reads a required environment variable set by `scripts/test.sh`.
 pub fn need_env(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
@@ -301,19 +317,7 @@ impl World {
         c.args(args)
             .env("MODELDECK_CONFIG", &self.config)
             .env("MODELDECK_LOG_DIR", self.dir.0.join("logs"));
-        for v in [
-            "MODELDECK_PROFILE",
-            "KUBECONFIG",
-            "MLFLOW_TRACKING_URI",
-            "MLFLOW_TRACKING_USERNAME",
-            "MLFLOW_TRACKING_PASSWORD",
-            "MLFLOW_TRACKING_TOKEN",
-            "PROMETHEUS_URL",
-            "MODELDECK_METRICS_URL",
-            "MODELDECK_REGISTRY_URL",
-            "MODELDECK_CONTEXTS",
-            "MODELDECK_NAMESPACES",
-        ] {
+        for v in CLEARED_ENV {
             c.env_remove(v);
         }
         c
