@@ -5,6 +5,10 @@
 pub mod card;
 pub mod chart;
 pub mod compare;
+pub mod compare_curves;
+pub mod compare_evidence;
+pub mod compare_lineage;
+pub mod compare_schema;
 pub mod config;
 pub mod console;
 pub mod cron;

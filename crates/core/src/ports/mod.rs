@@ -305,6 +305,48 @@ pub trait Registry: Send + Sync {
             format!("{model}: this registry adapter cannot store reference profiles"),
         ))
     }
+
+    /// The model signature of `model` `version` from its `MLmodel` file: a
+    /// version without the file or without a signature is a state, not an
+    /// error; a malformed file is `MalformedResponse` naming the file and
+    /// the version. Adapters that cannot read model files answer `Unsupported`.
+    async fn model_schema(
+        &self,
+        model: &str,
+        version: &str,
+    ) -> PortResult<crate::compare_schema::ModelSchema> {
+        let _ = version;
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Registry,
+            crate::error::ErrorCode::Unsupported,
+            format!("{model}: this registry adapter cannot read model signatures"),
+        ))
+    }
+
+    /// The datasets run `run_id` logged as inputs (empty when none).
+    /// Adapters without dataset inputs answer `Unsupported`.
+    async fn run_datasets(
+        &self,
+        run_id: &str,
+    ) -> PortResult<Vec<crate::compare_lineage::DatasetInput>> {
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Registry,
+            crate::error::ErrorCode::Unsupported,
+            format!("run {run_id}: this registry adapter cannot read dataset inputs"),
+        ))
+    }
+
+    /// The history of metric `key` in run `run_id`, by step then time
+    /// (empty when the run never logged it). Adapters without histories
+    /// answer `Unsupported`.
+    async fn metric_history(&self, run_id: &str, key: &str) -> PortResult<Vec<MetricPoint>> {
+        let _ = key;
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Registry,
+            crate::error::ErrorCode::Unsupported,
+            format!("run {run_id}: this registry adapter cannot read metric histories"),
+        ))
+    }
 }
 
 /// The metrics backend (read-only).
