@@ -27,6 +27,7 @@ mod errors;
 pub mod profiles;
 pub mod registry;
 mod runs;
+pub mod signature;
 pub mod stages;
 mod transport;
 pub mod types;

@@ -287,6 +287,25 @@ impl Registry for MlflowRegistry {
         // The inherent method (profiles.rs): upload, then the tag.
         MlflowRegistry::log_reference_profile(self, model, version, profile).await
     }
+
+    async fn model_schema(
+        &self,
+        model: &str,
+        version: &str,
+    ) -> PortResult<modeldeck_core::compare_schema::ModelSchema> {
+        self.client.model_schema(model, version).await
+    }
+
+    async fn run_datasets(
+        &self,
+        run_id: &str,
+    ) -> PortResult<Vec<modeldeck_core::compare_lineage::DatasetInput>> {
+        self.client.run_datasets(run_id).await
+    }
+
+    async fn metric_history(&self, run_id: &str, key: &str) -> PortResult<Vec<MetricPoint>> {
+        MlflowRegistry::metric_history(self, run_id, key).await
+    }
 }
 
 fn aliases_of(map: &BTreeMap<String, String>, version: &str) -> Vec<String> {

@@ -170,6 +170,50 @@ pub struct Run {
     /// Contents.
     #[serde(default)]
     pub data: RunData,
+    /// Datasets (and, in MLflow 3, models) the run used.
+    #[serde(default)]
+    pub inputs: RunInputs,
+}
+
+/// `run.inputs`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunInputs {
+    /// One entry per dataset logged with `mlflow.log_input`.
+    #[serde(default)]
+    pub dataset_inputs: Vec<DatasetInput>,
+}
+
+/// A dataset input: the dataset and its input tags (`mlflow.data.context`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInput {
+    /// Input tags.
+    #[serde(default)]
+    pub tags: Vec<KeyValue>,
+    /// The dataset.
+    pub dataset: Dataset,
+}
+
+/// A dataset as MLflow tracks it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Content digest.
+    #[serde(default)]
+    pub digest: String,
+    /// Source kind (`local`, `http`, `code` ...).
+    #[serde(default)]
+    pub source_type: String,
+    /// Source, a JSON string.
+    #[serde(default)]
+    pub source: String,
+    /// Schema, a JSON string (`{"mlflow_colspec": [...]}`).
+    #[serde(default, deserialize_with = "de::opt_nonempty")]
+    pub schema: Option<String>,
+    /// Profile, a JSON string (`{"num_rows": .., "num_elements": ..}`).
+    #[serde(default, deserialize_with = "de::opt_nonempty")]
+    pub profile: Option<String>,
 }
 
 /// One page of a search.

@@ -4,6 +4,7 @@
 //! not-found errors that name what is missing.
 
 use crate::shared::Shared;
+use crate::training::evidence;
 use crate::world::{Model, Version, World};
 use async_trait::async_trait;
 use modeldeck_core::domain::*;
@@ -61,6 +62,19 @@ fn version_of<'a>(m: &'a Model, version: &str) -> PortResult<&'a Version> {
 
 fn version_number(m: &Model, version: &str) -> PortResult<u32> {
     version_of(m, version).map(|v| v.number)
+}
+
+fn run_of<'a>(w: &'a World, run_id: &str) -> PortResult<(&'a Model, &'a Version)> {
+    w.runs
+        .get(run_id)
+        .and_then(|(mi, n)| {
+            let m = w.models.get(*mi as usize)?;
+            Some((m, m.version(*n)?))
+        })
+        .ok_or_else(|| {
+            BackendError::not_found(Backend::Registry, format!("run {run_id:?} not found"))
+                .at(format!("sandbox://registry/runs/{run_id}"))
+        })
 }
 
 fn check_key(what: &str, key: &str) -> PortResult<()> {
@@ -221,6 +235,35 @@ impl Registry for SandboxRegistry {
             let run = v.run.run_id.clone();
             w.logged_profiles.insert(run, profile.clone());
             Ok(PROFILE_ARTIFACT.to_string())
+        })
+    }
+
+    async fn model_schema(
+        &self,
+        model: &str,
+        version: &str,
+    ) -> PortResult<modeldeck_core::compare_schema::ModelSchema> {
+        self.shared.call(Backend::Registry, |w| {
+            let m = model_ref(w, model)?;
+            let n = version_number(m, version)?;
+            Ok(evidence::schema_of(m, n))
+        })
+    }
+
+    async fn run_datasets(
+        &self,
+        run_id: &str,
+    ) -> PortResult<Vec<modeldeck_core::compare_lineage::DatasetInput>> {
+        self.shared.call(Backend::Registry, |w| {
+            let (m, v) = run_of(w, run_id)?;
+            Ok(evidence::datasets_of(m, v.number, &v.run))
+        })
+    }
+
+    async fn metric_history(&self, run_id: &str, key: &str) -> PortResult<Vec<MetricPoint>> {
+        self.shared.call(Backend::Registry, |w| {
+            let (_, v) = run_of(w, run_id)?;
+            Ok(evidence::history_of(&v.run, key))
         })
     }
 

@@ -7,6 +7,9 @@ use crate::world::{Feature, Model, Task, Traits, Version};
 use modeldeck_core::domain::{RunData, Timestamp, VersionStatus};
 use std::collections::BTreeMap;
 
+#[path = "training_evidence.rs"]
+pub(crate) mod evidence;
+
 const DAY_MS: i64 = 86_400_000;
 const USERS: [&str; 6] = [
     "alice.nguyen",
