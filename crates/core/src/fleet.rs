@@ -53,6 +53,10 @@ pub struct FleetRow {
     /// `rollout` and `rollout_detail` then say the same in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<crate::domain::BatchView>,
+    /// A stream consumer's lag, trend and verdict (stream consumers with
+    /// lag series only; the lag history is left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<crate::domain::StreamLag>,
 }
 
 impl FleetRow {
@@ -95,13 +99,16 @@ pub enum FleetColumn {
     Errors,
     /// Drift.
     Drift,
+    /// Consumer lag (stream consumers): verdict first, then seconds behind,
+    /// then messages behind.
+    Lag,
     /// Age (creation time).
     Age,
 }
 
 impl FleetColumn {
     /// All columns in display order.
-    pub const ALL: [FleetColumn; 13] = [
+    pub const ALL: [FleetColumn; 14] = [
         FleetColumn::Cluster,
         FleetColumn::Namespace,
         FleetColumn::Name,
@@ -114,6 +121,7 @@ impl FleetColumn {
         FleetColumn::P99,
         FleetColumn::Errors,
         FleetColumn::Drift,
+        FleetColumn::Lag,
         FleetColumn::Age,
     ];
 
@@ -133,6 +141,7 @@ impl FleetColumn {
             "p99" | "latency" => FleetColumn::P99,
             "errors" | "error" | "err" => FleetColumn::Errors,
             "drift" => FleetColumn::Drift,
+            "lag" | "consumer_lag" => FleetColumn::Lag,
             "age" => FleetColumn::Age,
             _ => return None,
         })
@@ -323,6 +332,7 @@ fn row_with(snap: &Snapshot, w: &Workload, health: Option<&Health>) -> FleetRow 
         created_at: w.created_at,
         labels: w.labels.clone(),
         batch: None,
+        stream: None,
     };
     set_health(&mut row, snap, w, health);
     row
@@ -337,6 +347,14 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
     row.error_pct = health.and_then(|h| h.error_ratio).map(|r| r * 100.0);
     row.drift_psi = health.and_then(|h| h.drift_max);
     row.drift = DriftStatus::from_psi(row.drift_psi, snap.drift_warn, snap.drift_alert);
+    row.stream = match health.and_then(|h| h.stream.as_ref()) {
+        Some(s) if w.id.kind == WorkloadKind::StreamConsumer => Some(crate::domain::StreamLag {
+            verdict: s.judge(&crate::domain::LagThresholds::default()),
+            history: Vec::new(),
+            ..s.clone()
+        }),
+        _ => None,
+    };
     if let Some(b) = &w.batch {
         let view = b.view(w.created_at, snap.at);
         row.rollout = view.label().to_string();
@@ -345,15 +363,30 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
     }
 }
 
-/// How bad a row's rollout (or last batch run) is, worst first, so sorting
-/// by ROLLOUT puts what needs a person on top whatever the kind.
+/// How bad a row's rollout (or last batch run, or consumer lag) is, worst
+/// first, so sorting by ROLLOUT puts what needs a person on top whatever
+/// the kind: a consumer falling behind ranks with a degraded rollout, a
+/// growing lag with a missed run.
 fn rollout_rank(r: &FleetRow) -> u8 {
-    match r.rollout.as_str() {
+    let rollout = match r.rollout.as_str() {
         "Degraded" | "Failed" => 0,
         "Missed" => 1,
         "Progressing" => 2,
         "Paused" | "Suspended" => 3,
         "Running" => 4,
+        _ => 5,
+    };
+    rollout.min(lag_rank(r))
+}
+
+/// A consumer's lag verdict as a rank on [`rollout_rank`]'s scale (5: no
+/// lag problem, or not a consumer).
+fn lag_rank(r: &FleetRow) -> u8 {
+    use crate::domain::StreamVerdict;
+    match r.stream.as_ref().map(|s| s.verdict) {
+        Some(StreamVerdict::Behind) => 0,
+        Some(StreamVerdict::Growing) => 1,
+        Some(StreamVerdict::High) => 2,
         _ => 5,
     }
 }
@@ -398,6 +431,28 @@ fn compare_by(x: &FleetRow, y: &FleetRow, column: FleetColumn, desc: bool) -> Or
         FleetColumn::P99 => num(x.p99_ms, y.p99_ms),
         FleetColumn::Errors => num(x.error_pct, y.error_pct),
         FleetColumn::Drift => num(x.drift_psi, y.drift_psi),
+        FleetColumn::Lag => {
+            // Worst verdict first when descending; rows without lag last.
+            let key = |r: &FleetRow| {
+                r.stream.as_ref().map(|s| {
+                    (
+                        5 - lag_rank(r),
+                        s.lag_seconds.unwrap_or(f64::NEG_INFINITY),
+                        s.lag_messages,
+                    )
+                })
+            };
+            match (key(x), key(y)) {
+                (Some(a), Some(b)) => ord(a
+                    .0
+                    .cmp(&b.0)
+                    .then(a.1.total_cmp(&b.1))
+                    .then(a.2.total_cmp(&b.2))),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+        }
         FleetColumn::Age => ord(y.created_at.cmp(&x.created_at)),
     }
 }
@@ -405,3 +460,7 @@ fn compare_by(x: &FleetRow, y: &FleetRow, column: FleetColumn, desc: bool) -> Or
 #[cfg(test)]
 #[path = "fleet_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "fleet_stream_tests.rs"]
+mod stream_tests;

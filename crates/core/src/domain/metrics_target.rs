@@ -18,6 +18,11 @@ pub struct MetricsTarget {
     pub workload: WorkloadRef,
     /// The registered model it serves, when known.
     pub model: Option<String>,
+    /// The consumer group a stream consumer reads as: its
+    /// [`CONSUMER_GROUP_LABEL`](super::CONSUMER_GROUP_LABEL) label, else its
+    /// name ([`MetricsTarget::consumer_group`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl MetricsTarget {
@@ -26,6 +31,7 @@ impl MetricsTarget {
         MetricsTarget {
             workload,
             model: Some(model.into()),
+            group: None,
         }
     }
 
@@ -35,7 +41,23 @@ impl MetricsTarget {
         MetricsTarget {
             workload,
             model: None,
+            group: None,
         }
+    }
+}
+
+impl MetricsTarget {
+    /// The consumer group of a stream consumer: the label's value, else
+    /// the workload's name. `None` for other kinds.
+    pub fn consumer_group(&self) -> Option<&str> {
+        (self.workload.kind == super::WorkloadKind::StreamConsumer)
+            .then(|| self.group.as_deref().unwrap_or(&self.workload.name))
+    }
+
+    /// This target reading as consumer group `group`.
+    pub fn with_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
     }
 }
 
@@ -44,6 +66,7 @@ impl From<&Workload> for MetricsTarget {
         MetricsTarget {
             workload: w.id.clone(),
             model: w.model.clone(),
+            group: w.labels.get(super::CONSUMER_GROUP_LABEL).cloned(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod registry;
 mod retrain;
 mod revision;
 mod signals;
+mod stream;
 mod time;
 mod workload;
 
@@ -20,5 +21,6 @@ pub use registry::*;
 pub use retrain::*;
 pub use revision::*;
 pub use signals::*;
+pub use stream::*;
 pub use time::*;
 pub use workload::*;

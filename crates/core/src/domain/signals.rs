@@ -85,6 +85,10 @@ pub struct Health {
     pub latency_p99: Option<f64>,
     /// Highest feature PSI.
     pub drift_max: Option<f64>,
+    /// Consumer lag of a stream consumer's group (`None` for other kinds,
+    /// or when the backend has no lag series for the group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::StreamLag>,
     /// When these values were read.
     pub read_at: Timestamp,
 }

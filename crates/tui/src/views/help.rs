@@ -164,6 +164,7 @@ fn column_word(c: FleetColumn) -> &'static str {
         FleetColumn::P99 => "p99",
         FleetColumn::Errors => "errors",
         FleetColumn::Drift => "drift",
+        FleetColumn::Lag => "lag",
         FleetColumn::Age => "age",
     }
 }

@@ -298,11 +298,46 @@ pub fn health() -> BTreeMap<WorkloadRef, Health> {
                 latency_p95: Some(0.008 * n),
                 latency_p99: Some(0.011 * n),
                 drift_max: Some(drift),
+                stream: (w.id.name == "churn-stream").then(churn_lag),
                 read_at: NOW,
             },
         );
     }
     h
+}
+
+/// The churn consumer's lag: 412k messages over three partitions and
+/// growing, seconds unknown (kafka_exporter counts messages only).
+pub fn churn_lag() -> modeldeck_core::domain::StreamLag {
+    use modeldeck_core::domain::{LagTrend, PartitionLag, StreamLag, StreamVerdict};
+    let part = |p: &str, lag: f64| PartitionLag {
+        topic: "customer-events".into(),
+        partition: p.into(),
+        lag,
+    };
+    StreamLag {
+        group: "churn-stream".into(),
+        topic: "customer-events".into(),
+        lag_messages: 412_000.0,
+        lag_seconds: None,
+        throughput: Some(850.0),
+        trend: LagTrend::Growing,
+        slope_per_s: Some(95.0),
+        top_partitions: vec![
+            part("2", 300_000.0),
+            part("0", 70_000.0),
+            part("1", 42_000.0),
+        ],
+        verdict: StreamVerdict::Ok,
+        history: (0..30)
+            .map(|i| {
+                (
+                    NOW.plus_millis((i - 29) * 60_000),
+                    247_000.0 + 5_700.0 * i as f64,
+                )
+            })
+            .collect(),
+    }
 }
 
 /// Everything loaded and fresh.

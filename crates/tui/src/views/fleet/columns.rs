@@ -38,13 +38,15 @@ pub enum Col {
     Errors,
     /// Drift verdict and PSI.
     Drift,
+    /// Consumer lag in messages and its trend (stream consumers).
+    Lag,
     /// Age.
     Age,
 }
 
 impl Col {
     /// Display order.
-    pub const ALL: [Col; 14] = [
+    pub const ALL: [Col; 15] = [
         Col::Cluster,
         Col::Namespace,
         Col::Name,
@@ -58,6 +60,7 @@ impl Col {
         Col::P99,
         Col::Errors,
         Col::Drift,
+        Col::Lag,
         Col::Age,
     ];
 
@@ -77,6 +80,7 @@ impl Col {
             Col::P99 => "P99MS",
             Col::Errors => "ERR%",
             Col::Drift => "DRIFT",
+            Col::Lag => "LAG",
             Col::Age => "AGE",
         }
     }
@@ -97,6 +101,7 @@ impl Col {
             Col::P99 => FleetColumn::P99,
             Col::Errors => FleetColumn::Errors,
             Col::Drift => FleetColumn::Drift,
+            Col::Lag => FleetColumn::Lag,
             Col::Age => FleetColumn::Age,
         })
     }
@@ -112,6 +117,9 @@ impl Col {
             Col::P99 => 75,
             Col::Errors => 74,
             Col::Drift => 73,
+            // A consumer's one health number; the column is there only when
+            // a stream consumer is (see `Widths::streams`).
+            Col::Lag => 76,
             // Core too: same-named workloads in two contexts must not look
             // alike when there is room; on 80 columns health wins and
             // `:ctx` scopes instead.
@@ -128,7 +136,7 @@ impl Col {
     pub fn right(self) -> bool {
         matches!(
             self,
-            Col::Ready | Col::Rps | Col::P99 | Col::Errors | Col::Age
+            Col::Ready | Col::Rps | Col::P99 | Col::Errors | Col::Lag | Col::Age
         )
     }
 
@@ -167,6 +175,7 @@ impl Col {
             Col::P99 => Some(6),
             Col::Errors => Some(6),
             Col::Drift => Some(10),
+            Col::Lag => Some(7),
             Col::Age => Some(4),
             _ => None,
         }
@@ -177,7 +186,10 @@ impl Col {
 /// context and namespace columns keep rows apart when they must shrink.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Widths {
-    cells: [u16; 14],
+    cells: [u16; 15],
+    /// Whether a measured row is a stream consumer with lag: without one
+    /// the LAG column is not shown.
+    pub streams: bool,
     /// The context column's identity claim.
     pub cluster: Short,
     /// The namespace column's identity claim.
@@ -188,6 +200,7 @@ impl Default for Widths {
     fn default() -> Self {
         Widths {
             cells: Col::ALL.map(base_width),
+            streams: false,
             cluster: Short::default(),
             namespace: Short::default(),
         }
@@ -241,6 +254,7 @@ impl Widths {
             grow(Col::Ready, digits(r.ready) + digits(r.desired) + 1);
             let detail = r.rollout_detail.as_deref().map_or(0, |d| text_width(d) + 1);
             grow(Col::Rollout, text_width(&r.rollout) + detail);
+            w.streams |= r.stream.is_some();
         }
         w
     }
@@ -260,7 +274,7 @@ impl Widths {
             .map(|&c| {
                 let desired = self.cells[c as usize];
                 let short = self.short(c).filter(|s| s.needed);
-                let priority = if hidden.contains(&c) {
+                let priority = if hidden.contains(&c) || (c == Col::Lag && !self.streams) {
                     0
                 } else if sorted(c) {
                     u8::MAX
@@ -355,6 +369,14 @@ pub fn text(c: Col, r: &FleetRow, now: modeldeck_core::domain::Timestamp) -> Str
         Col::P99 => format::float(r.p99_ms, 0),
         Col::Errors => format::float(r.error_pct, 2),
         Col::Drift => format::drift(r.drift, r.drift_psi),
+        Col::Lag => match &r.stream {
+            Some(s) => format!(
+                "{} {}",
+                modeldeck_core::domain::format_messages(s.lag_messages),
+                s.trend.arrow()
+            ),
+            None => format::MISSING.into(),
+        },
         Col::Age => format::age(now, r.created_at),
     }
 }

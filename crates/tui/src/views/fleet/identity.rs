@@ -146,6 +146,7 @@ mod tests {
             created_at: Timestamp(0),
             labels: Default::default(),
             batch: None,
+            stream: None,
         }
     }
 

@@ -423,7 +423,11 @@ fn is_field_filter(f: &Filter) -> bool {
 fn default_descending(col: FleetColumn) -> bool {
     matches!(
         col,
-        FleetColumn::Rps | FleetColumn::P99 | FleetColumn::Errors | FleetColumn::Drift
+        FleetColumn::Rps
+            | FleetColumn::P99
+            | FleetColumn::Errors
+            | FleetColumn::Drift
+            | FleetColumn::Lag
     )
 }
 

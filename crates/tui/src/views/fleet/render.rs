@@ -6,7 +6,7 @@ use crate::theme;
 use crate::views::RenderCtx;
 use crate::views::table;
 use crate::widgets::panel::{self, Messages};
-use modeldeck_core::domain::DriftStatus;
+use modeldeck_core::domain::{DriftStatus, StreamVerdict};
 use modeldeck_core::fleet::FleetRow;
 use modeldeck_core::text::clean;
 use ratatui::Frame;
@@ -174,6 +174,12 @@ fn cell_style(c: Col, r: &FleetRow) -> Style {
             DriftStatus::Unknown => theme::dim(),
         },
         Col::Errors if r.error_pct.is_some_and(|e| e >= 1.0) => theme::error(),
+        Col::Lag => match r.stream.as_ref().map(|s| s.verdict) {
+            Some(StreamVerdict::Behind) => theme::error(),
+            Some(StreamVerdict::Growing | StreamVerdict::High) => theme::warn(),
+            Some(StreamVerdict::Ok) => theme::ok(),
+            None => theme::dim(),
+        },
         Col::Aliases => theme::key(),
         Col::Age | Col::Kind => theme::dim(),
         _ => theme::text(),
