@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod policy;
 pub mod ports;
 pub mod report;
+pub mod serving_diff;
 pub mod text;
 pub mod version_metrics;
 

@@ -24,6 +24,7 @@ use modeldeck_core::domain::{
 };
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use modeldeck_core::ports::Cluster;
+use modeldeck_core::serving_diff::ServingChanges;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -339,6 +340,22 @@ impl Cluster for KubeCluster {
         )
         .await?;
         Ok(w)
+    }
+
+    async fn preview_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+    ) -> PortResult<ServingChanges> {
+        let client = self.client(&target.cluster).await?;
+        let b = &self.inner.opts.binding;
+        bounded(
+            self.budget(),
+            &target.cluster,
+            "reading the workload spec",
+            crate::preview::preview_served_version(&client, b, target, version),
+        )
+        .await
     }
 
     async fn set_canary(

@@ -30,6 +30,7 @@ pub mod events;
 pub mod install;
 pub mod ledger;
 pub mod logs;
+pub mod preview;
 pub mod record;
 pub mod retrain;
 pub mod revisions;

@@ -82,19 +82,43 @@ fn conflict_or(
     be
 }
 
-/// Sets the served version of `t` to `version`. `expected_rv` is the
-/// resourceVersion the caller saw; without one, the version just read is
-/// used, so a concurrent write still cannot be overwritten blindly.
-pub async fn set_served_version(
+/// The served-version change of one workload: the object as read (JSON, as
+/// the server answered it) and the merge patch that serves the version.
+/// [`set_served_version`] sends `patch`; [`crate::preview`] applies it in
+/// memory to `current`, so what a reviewer is shown is what is written.
+#[derive(Debug, Clone)]
+pub struct ServedVersionPatch {
+    /// The object now.
+    pub current: Value,
+    /// The JSON merge patch (carrying the resourceVersion precondition).
+    pub patch: Value,
+    /// The resourceVersion the patch is conditioned on.
+    pub rv: String,
+}
+
+fn model_of(
+    labels: &std::collections::BTreeMap<String, String>,
+    b: &BindingConfig,
+    t: &WorkloadRef,
+) -> String {
+    labels
+        .get(&b.model_label)
+        .cloned()
+        .unwrap_or_else(|| t.name.clone())
+}
+
+/// Reads `t` and builds the merge patch that serves `version` under the
+/// binding convention. `expected_rv` as in [`set_served_version`].
+pub async fn plan_served_version(
     client: &Client,
     b: &BindingConfig,
     t: &WorkloadRef,
     version: &str,
     expected_rv: Option<&str>,
-) -> PortResult<Workload> {
+) -> PortResult<ServedVersionPatch> {
     let ctx = t.cluster.as_str();
     let what = format!("patching {} {}/{}", t.kind, t.namespace, t.name);
-    let pp = PatchParams::default();
+    let rv_of = |cur: Option<String>| expected_rv.map(String::from).or(cur).unwrap_or_default();
     match t.kind {
         WorkloadKind::Deployment | WorkloadKind::StreamConsumer => {
             let api: Api<Deployment> = Api::namespaced(client.clone(), &t.namespace);
@@ -102,27 +126,14 @@ pub async fn set_served_version(
                 .get(&t.name)
                 .await
                 .map_err(|e| from_kube(e, ctx, &what))?;
-            let rv = expected_rv
-                .map(String::from)
-                .or(cur.resource_version())
-                .unwrap_or_default();
-            let model = cur
-                .labels()
-                .get(&b.model_label)
-                .cloned()
-                .unwrap_or_else(|| t.name.clone());
+            let rv = rv_of(cur.resource_version());
+            let model = model_of(cur.labels(), b, t);
             let tmpl = serde_json::to_value(&cur.spec.template).unwrap_or_default();
             let patch = json!({"metadata": {"resourceVersion": rv}, "spec": {"template": template_patch(b, &tmpl, &model, version)}});
-            let d = api
-                .patch(&t.name, &pp, &Patch::Merge(&patch))
-                .await
-                .map_err(|e| conflict_or(e, ctx, &what, &rv))?;
-            convert::deployment(b, ctx, &d).ok_or_else(|| {
-                cluster_error(
-                    ErrorCode::MalformedResponse,
-                    ctx,
-                    format!("{what}: the patched object is no longer bound"),
-                )
+            Ok(ServedVersionPatch {
+                current: serde_json::to_value(&cur).unwrap_or_default(),
+                patch,
+                rv,
             })
         }
         WorkloadKind::CronJob => {
@@ -131,15 +142,8 @@ pub async fn set_served_version(
                 .get(&t.name)
                 .await
                 .map_err(|e| from_kube(e, ctx, &what))?;
-            let rv = expected_rv
-                .map(String::from)
-                .or(cur.resource_version())
-                .unwrap_or_default();
-            let model = cur
-                .labels()
-                .get(&b.model_label)
-                .cloned()
-                .unwrap_or_else(|| t.name.clone());
+            let rv = rv_of(cur.resource_version());
+            let model = model_of(cur.labels(), b, t);
             let tmpl = cur
                 .spec
                 .job_template
@@ -149,16 +153,10 @@ pub async fn set_served_version(
                 .unwrap_or_default();
             let patch = json!({"metadata": {"resourceVersion": rv},
                 "spec": {"jobTemplate": {"spec": {"template": template_patch(b, &tmpl, &model, version)}}}});
-            let c = api
-                .patch(&t.name, &pp, &Patch::Merge(&patch))
-                .await
-                .map_err(|e| conflict_or(e, ctx, &what, &rv))?;
-            convert::cron_job(b, ctx, &c).ok_or_else(|| {
-                cluster_error(
-                    ErrorCode::MalformedResponse,
-                    ctx,
-                    format!("{what}: the patched object is no longer bound"),
-                )
+            Ok(ServedVersionPatch {
+                current: serde_json::to_value(&cur).unwrap_or_default(),
+                patch,
+                rv,
             })
         }
         WorkloadKind::InferenceService => {
@@ -168,15 +166,8 @@ pub async fn set_served_version(
                 .get(&t.name)
                 .await
                 .map_err(|e| from_kube(e, ctx, &what))?;
-            let rv = expected_rv
-                .map(String::from)
-                .or(cur.resource_version())
-                .unwrap_or_default();
-            let model = cur
-                .labels()
-                .get(&b.model_label)
-                .cloned()
-                .unwrap_or_else(|| t.name.clone());
+            let rv = rv_of(cur.resource_version());
+            let model = model_of(cur.labels(), b, t);
             let (pointer, uri) = storage_uri(&cur.data).ok_or_else(|| {
                 cluster_error(
                     ErrorCode::Unsupported,
@@ -206,17 +197,62 @@ pub async fn set_served_version(
             predictor[key] = json!({"storageUri": b.model_uri(&m, version)});
             let patch = json!({"metadata": {"resourceVersion": rv, "annotations": {b.version_annotation.clone(): version}},
                 "spec": {"predictor": predictor}});
-            let o = api
-                .patch(&t.name, &pp, &Patch::Merge(&patch))
-                .await
-                .map_err(|e| conflict_or(e, ctx, &what, &rv))?;
-            convert::inference_service(b, ctx, &o).ok_or_else(|| {
-                cluster_error(
-                    ErrorCode::MalformedResponse,
-                    ctx,
-                    format!("{what}: the patched object is no longer bound"),
-                )
+            Ok(ServedVersionPatch {
+                current: serde_json::to_value(&cur).unwrap_or_default(),
+                patch,
+                rv,
             })
+        }
+    }
+}
+
+/// Sets the served version of `t` to `version`. `expected_rv` is the
+/// resourceVersion the caller saw; without one, the version just read is
+/// used, so a concurrent write still cannot be overwritten blindly.
+pub async fn set_served_version(
+    client: &Client,
+    b: &BindingConfig,
+    t: &WorkloadRef,
+    version: &str,
+    expected_rv: Option<&str>,
+) -> PortResult<Workload> {
+    let ctx = t.cluster.as_str();
+    let what = format!("patching {} {}/{}", t.kind, t.namespace, t.name);
+    let pp = PatchParams::default();
+    let plan = plan_served_version(client, b, t, version, expected_rv).await?;
+    let (patch, rv) = (&plan.patch, plan.rv.as_str());
+    let unbound = || {
+        cluster_error(
+            ErrorCode::MalformedResponse,
+            ctx,
+            format!("{what}: the patched object is no longer bound"),
+        )
+    };
+    match t.kind {
+        WorkloadKind::Deployment | WorkloadKind::StreamConsumer => {
+            let api: Api<Deployment> = Api::namespaced(client.clone(), &t.namespace);
+            let d = api
+                .patch(&t.name, &pp, &Patch::Merge(patch))
+                .await
+                .map_err(|e| conflict_or(e, ctx, &what, rv))?;
+            convert::deployment(b, ctx, &d).ok_or_else(unbound)
+        }
+        WorkloadKind::CronJob => {
+            let api: Api<CronJob> = Api::namespaced(client.clone(), &t.namespace);
+            let c = api
+                .patch(&t.name, &pp, &Patch::Merge(patch))
+                .await
+                .map_err(|e| conflict_or(e, ctx, &what, rv))?;
+            convert::cron_job(b, ctx, &c).ok_or_else(unbound)
+        }
+        WorkloadKind::InferenceService => {
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(client.clone(), &t.namespace, &isvc_resource());
+            let o = api
+                .patch(&t.name, &pp, &Patch::Merge(patch))
+                .await
+                .map_err(|e| conflict_or(e, ctx, &what, rv))?;
+            convert::inference_service(b, ctx, &o).ok_or_else(unbound)
         }
     }
 }

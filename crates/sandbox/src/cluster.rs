@@ -125,6 +125,22 @@ impl Cluster for SandboxCluster {
         })
     }
 
+    async fn preview_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+    ) -> PortResult<modeldeck_core::serving_diff::ServingChanges> {
+        self.shared.call(Backend::Cluster, |w| {
+            let idx = find(w, target)?;
+            let state = w
+                .workloads
+                .get(idx)
+                .ok_or_else(|| workload_not_found(target))?;
+            let number = version_number(w, state, target, version)?;
+            Ok(crate::serving_spec::preview(w, state, target, number))
+        })
+    }
+
     async fn set_canary(
         &self,
         target: &WorkloadRef,

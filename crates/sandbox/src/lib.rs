@@ -24,6 +24,7 @@ mod revisions;
 mod rng;
 mod rollout;
 mod scenario;
+mod serving_spec;
 mod shared;
 mod training;
 mod world;

@@ -58,6 +58,23 @@ pub trait Cluster: Send + Sync {
         expected_rv: Option<&str>,
     ) -> PortResult<Workload>;
 
+    /// What [`Cluster::set_served_version`] would change in `target` to
+    /// serve `version`: the same patch, built by the same function from the
+    /// object as it is now, applied in memory and compared. Writes nothing.
+    /// Adapters that cannot read specs answer `Unsupported`.
+    async fn preview_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+    ) -> PortResult<crate::serving_diff::ServingChanges> {
+        let _ = version;
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Cluster,
+            crate::error::ErrorCode::Unsupported,
+            format!("{target}: this cluster adapter cannot read workload specs"),
+        ))
+    }
+
     /// Who the cluster says we are on `cluster`.
     async fn whoami(&self, cluster: &str) -> PortResult<Identity>;
 

@@ -10,8 +10,9 @@ use crate::error::Result;
 use crate::gates::{self, SloScope};
 use crate::tags::{self, TargetOutcome};
 use modeldeck_core::domain::{
-    ExecutionPhase, Promotion, PromotionOutcome, PromotionState, Timestamp,
+    ExecutionPhase, Promotion, PromotionOutcome, PromotionState, Timestamp, WorkloadRef,
 };
+use modeldeck_core::serving_diff::ServingChanges;
 
 /// A promotion with what a reviewer or operator needs around it: a read
 /// model (documented in `docs/cli.md` as `promote status` JSON), the same
@@ -31,6 +32,10 @@ pub struct PromotionStatus {
     pub problems: Vec<String>,
     /// For a Promoted promotion: where the world no longer matches it.
     pub drift: Vec<String>,
+    /// While it waits (Requested, Approved): what serving the candidate
+    /// would change in each target's spec, from the cluster adapter's own
+    /// patch builder; empty once executing or ended, and in lists.
+    pub serving_changes: Vec<ServingChanges>,
 }
 
 impl Promotions {
@@ -80,6 +85,12 @@ impl Promotions {
                 .await,
             );
         }
+        let serving_changes =
+            if matches!(state, PromotionState::Requested | PromotionState::Approved) {
+                self.serving_changes(&r.targets, &r.version).await
+            } else {
+                Vec::new()
+            };
         let mut drift = Vec::new();
         if state == PromotionState::Promoted {
             if obs.champion.as_deref() != Some(r.version.as_str()) {
@@ -111,7 +122,33 @@ impl Promotions {
             not_counted: not_counted(&tally),
             problems: l.tags.problems.clone(),
             drift,
+            serving_changes,
         })
+    }
+
+    /// What serving `version` would change in each of `targets`, read
+    /// through the cluster port's preview (the write's own patch builder);
+    /// a target that cannot be read says why instead.
+    pub async fn serving_changes(
+        &self,
+        targets: &[WorkloadRef],
+        version: &str,
+    ) -> Vec<ServingChanges> {
+        let mut out = Vec::with_capacity(targets.len());
+        for t in targets {
+            out.push(
+                match self
+                    .backends
+                    .cluster
+                    .preview_served_version(t, version)
+                    .await
+                {
+                    Ok(c) => c,
+                    Err(e) => ServingChanges::unavailable(t.clone(), version, e.message),
+                },
+            );
+        }
+        out
     }
 
     /// Every promotion of `model` (or of every model), newest first, with
@@ -168,6 +205,7 @@ impl Promotions {
                         not_counted: not_counted(&tally),
                         problems: l.tags.problems.clone(),
                         drift: Vec::new(),
+                        serving_changes: Vec::new(),
                     });
                 }
             }
