@@ -292,7 +292,11 @@ fn compare_resolves_aliases_and_judges_by_direction() {
             "diff_only",
             "metrics",
             "params",
-            "tags"
+            "tags",
+            "schema",
+            "lineage",
+            "curve_metrics",
+            "curves"
         ])
     );
     assert_eq!(s(&c["a"]["requested"]), "champion");

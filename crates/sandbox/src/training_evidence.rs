@@ -143,7 +143,7 @@ pub(crate) fn datasets_of(m: &Model, number: u32, run: &RunData) -> Vec<DatasetI
             ),
             context: Some("training".into()),
             rows: Some(40_000 + h % 20_000),
-            features: features.clone(),
+            features,
         },
         DatasetInput {
             name: format!("{}-holdout", m.name),
@@ -155,7 +155,7 @@ pub(crate) fn datasets_of(m: &Model, number: u32, run: &RunData) -> Vec<DatasetI
             ),
             context: Some("eval".into()),
             rows: Some(8_000 + holdout % 2_000),
-            features,
+            features: m.features.iter().map(|f| f.name.clone()).collect(),
         },
     ]
 }

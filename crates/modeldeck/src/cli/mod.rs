@@ -449,6 +449,9 @@ pub struct CompareArgs {
     /// Show only metrics, params and tags that differ.
     #[arg(long)]
     pub diff_only: bool,
+    /// Also both runs' history of this metric (repeatable); JSON `curves`.
+    #[arg(long, value_name = "METRIC")]
+    pub curve: Vec<String>,
     /// Output options.
     #[command(flatten)]
     pub out: OutputArgs,

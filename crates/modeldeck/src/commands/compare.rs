@@ -12,6 +12,12 @@ use modeldeck_core::Console;
 use modeldeck_core::compare::{Comparison, Direction, MetricDelta, Side, ValueDiff, Winner};
 use serde::Serialize;
 
+#[path = "compare_evidence.rs"]
+mod evidence;
+pub use evidence::{CurveDoc, PartDoc};
+use modeldeck_core::compare_lineage::Lineage;
+use modeldeck_core::compare_schema::SchemaDiff;
+
 /// Longest param or tag value a table shows (JSON has them whole).
 const VALUE_WIDTH: usize = 40;
 
@@ -36,6 +42,14 @@ pub struct CompareDoc {
     pub params: Vec<ValueDiff>,
     /// Version tags, sorted by key.
     pub tags: Vec<ValueDiff>,
+    /// The two signatures compared (or `error`).
+    pub schema: PartDoc<SchemaDiff>,
+    /// The two runs' datasets compared (or `error`).
+    pub lineage: PartDoc<Lineage>,
+    /// Metrics both runs logged: what `--curve` accepts, losses first.
+    pub curve_metrics: Vec<String>,
+    /// With `--curve`: each named metric's history in both runs.
+    pub curves: Vec<CurveDoc>,
 }
 
 /// One side of the comparison.
@@ -99,7 +113,17 @@ pub async fn run(console: &Console, args: &CompareArgs, printer: Printer) -> Res
     let va = resolve_version(&m, &versions, &args.a)?;
     let vb = resolve_version(&m, &versions, &args.b)?;
     let cmp = console.compare(&m.name, &va, &vb).await?;
-    let doc = build(cmp, args);
+    let mut curves = Vec::new();
+    for metric in &args.curve {
+        curves.push(CurveDoc::from(console.compare_curve(&cmp, metric).await?));
+    }
+    let ev = console.compare_evidence(&cmp).await;
+    let mut doc = build(cmp, args);
+    let (schema, lineage, curve_metrics) = evidence::docs(ev);
+    doc.schema = schema;
+    doc.lineage = lineage;
+    doc.curve_metrics = curve_metrics;
+    doc.curves = curves;
     printer.print(&doc, |color| render(&doc, color))?;
     Ok(Exit::Ok)
 }
@@ -135,6 +159,16 @@ pub fn build(cmp: Comparison, args: &CompareArgs) -> CompareDoc {
             .collect(),
         params: cmp.params.into_iter().filter(keep_value).collect(),
         tags: cmp.tags.into_iter().filter(keep_value).collect(),
+        schema: PartDoc {
+            value: None,
+            error: None,
+        },
+        lineage: PartDoc {
+            value: None,
+            error: None,
+        },
+        curve_metrics: Vec::new(),
+        curves: Vec::new(),
     }
 }
 
@@ -240,6 +274,16 @@ fn render(doc: &CompareDoc, color: bool) -> String {
         }
         out.push('\n');
         out.push_str(&t.render(color));
+    }
+    for part in [
+        evidence::render_schema(&doc.schema, color),
+        evidence::render_lineage(&doc.lineage, color),
+        evidence::render_curves(&doc.curves),
+    ] {
+        if !part.is_empty() {
+            out.push('\n');
+            out.push_str(&part);
+        }
     }
     out
 }
