@@ -27,6 +27,10 @@
 //!   any 24 h sums to exactly the reference; a steady categorical
 //!   prediction `approved`.
 //! - `fx-hostile` `1`: a categorical feature named [`HOSTILE_FEATURE`].
+//!
+//! Kafka consumer lag (issue 14) over the six hours, with kafka_exporter's
+//! names: one group keeping up, one falling behind after a deploy
+//! ([`streams`]).
 
 use modeldeck_core::domain::{MetricsTarget, WorkloadKind, WorkloadRef};
 
@@ -347,6 +351,7 @@ pub fn workloads() -> Vec<FixtureWorkload> {
 mod feature_render;
 mod features;
 mod render;
+pub mod streams;
 pub use features::{
     Cells, FEATURE_BASE, FEATURE_SAMPLES, FEATURE_STEP_SECS, FixtureFeature, HOSTILE_FEATURE,
     PER_HOUR, REFERENCE_STEPS, RESET_AT, SHIFT_AT, Scenario, feature, features, reference_profile,

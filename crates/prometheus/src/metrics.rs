@@ -1,7 +1,9 @@
 //! [`PrometheusMetrics`]: the `Metrics` port on a [`PromClient`] and the
 //! PromQL templates. Fleet health costs six instant queries whatever the
 //! number of workloads (rate, error ratio, p50, p95, p99, drift), each
-//! aggregated by the join labels and joined back to the asked-for refs.
+//! aggregated by the join labels and joined back to the asked-for refs,
+//! and five more for consumer lag when a stream consumer is among them
+//! ([`streams`]).
 //! Live feature distributions for drift are in [`live`].
 
 use crate::client::PromClient;
@@ -21,6 +23,7 @@ use std::sync::Arc;
 mod by_version;
 mod fairness;
 mod live;
+mod streams;
 
 pub use live::EDGE_TOLERANCE;
 
@@ -275,13 +278,18 @@ impl Metrics for PrometheusMetrics {
         ];
         let read_at = self.eval_time().unwrap_or_else(Timestamp::now);
         let [a, b, c, d, e, f] = Signal::ALL;
-        let results = tokio::join!(
-            self.fleet_signal(a, &vars),
-            self.fleet_signal(b, &vars),
-            self.fleet_signal(c, &vars),
-            self.fleet_signal(d, &vars),
-            self.fleet_signal(e, &vars),
-            self.fleet_signal(f, &vars),
+        let (results, streams) = tokio::join!(
+            async {
+                tokio::join!(
+                    self.fleet_signal(a, &vars),
+                    self.fleet_signal(b, &vars),
+                    self.fleet_signal(c, &vars),
+                    self.fleet_signal(d, &vars),
+                    self.fleet_signal(e, &vars),
+                    self.fleet_signal(f, &vars),
+                )
+            },
+            self.stream_lags(targets, read_at),
         );
         let index = JoinIndex::new(&self.templates, &workloads);
         let mut out: BTreeMap<WorkloadRef, Health> = BTreeMap::new();
@@ -299,6 +307,14 @@ impl Metrics for PrometheusMetrics {
                     h.set(signal, health_value(sample.value));
                 }
             }
+        }
+        for (w, lag) in streams? {
+            out.entry(w)
+                .or_insert_with(|| Health {
+                    read_at,
+                    ..Health::default()
+                })
+                .stream = Some(lag);
         }
         Ok(out)
     }

@@ -101,11 +101,34 @@ pub struct PromqlTemplates {
     /// metric name in `__name__`, labels `protected`, `privileged`,
     /// `unprivileged`, `request`.
     pub fairness_gauges: String,
+    /// Result label holding a consumer group (stream consumers; the
+    /// danielqsj kafka_exporter's `consumergroup`).
+    pub consumer_group_label: String,
+    /// Result label holding a topic.
+    pub topic_label: String,
+    /// Result label holding a partition.
+    pub partition_label: String,
+    /// How far back the lag trend looks (`30m`; a plain duration).
+    pub lag_trend_window: String,
+    /// Messages behind of the consumer groups `{groups}` (an anchored
+    /// regex alternation), one series per `{group_by}` and topic; summed
+    /// over topics for the group's lag, and read over
+    /// `lag_trend_window` for the trend.
+    pub consumer_lag: String,
+    /// Seconds behind of the groups, one series per `{group_by}`; empty
+    /// when no exporter gives seconds (the default reads
+    /// `kafka_consumergroup_lag_seconds`; no series = seconds unknown).
+    pub consumer_lag_seconds: String,
+    /// Messages consumed per second, one series per `{group_by}`.
+    pub consumer_throughput: String,
+    /// The most lagging partitions, a few series per `{group_by}`.
+    pub consumer_top_partitions: String,
 }
 
 const ONE: &str = r#"namespace="{namespace}",workload="{workload}""#;
 const FLEET: &str = r#"namespace=~"{namespaces}""#;
 const VERSION: &str = r#"model="{model}",version="{version}""#;
+const GROUPS: &str = r#"consumergroup=~"{groups}""#;
 const FEATURES: &str = r#"model="{model}",version="{version}",feature=~"{features}""#;
 
 impl Default for PromqlTemplates {
@@ -172,6 +195,22 @@ impl Default for PromqlTemplates {
                  (increase(modeldeck_outcome_total{{{VERSION}}}[{{window}}]))"
             ),
             fairness_gauges: r#"{__name__=~"trustyai_spd|trustyai_dir",model="{model}"}"#.into(),
+            consumer_group_label: "consumergroup".into(),
+            topic_label: "topic".into(),
+            partition_label: "partition".into(),
+            lag_trend_window: "30m".into(),
+            consumer_lag: format!(
+                "sum by ({{group_by}}, topic) (kafka_consumergroup_lag{{{GROUPS}}})"
+            ),
+            consumer_lag_seconds: format!(
+                "max by ({{group_by}}) (kafka_consumergroup_lag_seconds{{{GROUPS}}})"
+            ),
+            consumer_throughput: format!(
+                "sum by ({{group_by}}) (rate(kafka_consumergroup_current_offset{{{GROUPS}}}[{{window}}]))"
+            ),
+            consumer_top_partitions: format!(
+                "topk by ({{group_by}}) (3, kafka_consumergroup_lag{{{GROUPS}}})"
+            ),
         }
     }
 }
@@ -239,6 +278,7 @@ impl PromqlTemplates {
             }
         }
         self.validate_version_label()?;
+        self.validate_streams()?;
         for (name, template, extra) in self.all() {
             let base = if name.starts_with("fleet_") {
                 FLEET_VARS
@@ -514,6 +554,8 @@ pub fn regex_alternation<'a>(values: impl IntoIterator<Item = &'a str>) -> Strin
         .collect();
     parts.join("|")
 }
+
+mod stream;
 
 #[cfg(test)]
 mod tests;
