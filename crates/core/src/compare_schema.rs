@@ -260,11 +260,15 @@ fn judge_column(
             Retyped,
             true,
             format!(
-                "{} {name:?} changed type {} -> {}: clients sending or reading {} fail",
+                "{} {name:?} changed type {} -> {}: {}",
                 part.word(),
                 x.kind,
                 y.kind,
-                x.kind
+                match part {
+                    Input => format!("requests sending {} fail", x.kind),
+                    Output => "clients reading it fail".to_string(),
+                    Param => "requests setting it may fail".to_string(),
+                }
             ),
         ),
         (Input, Some(x), Some(y)) if x.required != y.required => {

@@ -95,6 +95,9 @@ pub enum Action {
     NextVersion,
     /// Promotion detail: the health charts of the next target.
     NextTarget,
+    /// Compare: the training curve of the next (+1) or previous (-1)
+    /// metric both runs logged.
+    CurveMetric(i8),
     /// Switch the lower panel when only one fits (Drift: score over time
     /// / histogram; workload: health charts / events).
     TogglePanel,

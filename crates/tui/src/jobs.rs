@@ -11,6 +11,8 @@ use modeldeck_core::Console;
 use modeldeck_core::card::CardField;
 use modeldeck_core::chart::Marker;
 use modeldeck_core::compare::Comparison;
+use modeldeck_core::compare_curves::CurvePair;
+use modeldeck_core::compare_evidence::CompareEvidence;
 use modeldeck_core::console::{DriftPoint, DriftView, FairnessView, HealthView, RetrainOutcome};
 use modeldeck_core::domain::{
     ClusterEvent, ModelVersion, RetrainRun, RunData, Timestamp, WorkloadRef,
@@ -51,6 +53,18 @@ pub enum Job {
         a: String,
         /// Second version.
         b: String,
+    },
+    /// Schema diff and lineage beside a comparison.
+    CompareEvidence {
+        /// The comparison they belong to.
+        cmp: Box<Comparison>,
+    },
+    /// One metric's training curves in both runs of a comparison.
+    CompareCurve {
+        /// The comparison.
+        cmp: Box<Comparison>,
+        /// Metric key.
+        metric: String,
     },
     /// Recent events of a workload.
     Events {
@@ -186,6 +200,10 @@ pub enum JobSlot {
     Runs,
     /// [`Job::Compare`].
     Compare,
+    /// [`Job::CompareEvidence`].
+    CompareEvidence,
+    /// [`Job::CompareCurve`].
+    CompareCurve,
     /// [`Job::Events`].
     Events,
     /// [`Job::Promotions`].
@@ -221,6 +239,8 @@ impl Job {
             Job::Versions { .. } => JobSlot::Versions,
             Job::Runs { .. } => JobSlot::Runs,
             Job::Compare { .. } => JobSlot::Compare,
+            Job::CompareEvidence { .. } => JobSlot::CompareEvidence,
+            Job::CompareCurve { .. } => JobSlot::CompareCurve,
             Job::Events { .. } => JobSlot::Events,
             Job::Promotions => JobSlot::Promotions,
             Job::Review { .. } => JobSlot::Review,
@@ -256,6 +276,10 @@ pub enum JobOutcome {
     Runs(BTreeMap<String, RunData>),
     /// A comparison.
     Compare(PortResult<Box<Comparison>>),
+    /// Schema diff and lineage (each part may have failed on its own).
+    CompareEvidence(Box<CompareEvidence>),
+    /// A metric's curves in both runs.
+    CompareCurve(PortResult<Box<CurvePair>>),
     /// Events, oldest first.
     Events(PortResult<Vec<ClusterEvent>>),
     /// The promotion list and inbox.
@@ -326,6 +350,12 @@ pub async fn execute_with(
         }
         Job::Compare { model, a, b } => {
             JobOutcome::Compare(console.compare(model, a, b).await.map(Box::new))
+        }
+        Job::CompareEvidence { cmp } => {
+            JobOutcome::CompareEvidence(Box::new(console.compare_evidence(cmp).await))
+        }
+        Job::CompareCurve { cmp, metric } => {
+            JobOutcome::CompareCurve(console.compare_curve(cmp, metric).await.map(Box::new))
         }
         Job::Events { target } => JobOutcome::Events(console.events(target).await),
         Job::Promotions => JobOutcome::Promotions(match promotions {

@@ -391,12 +391,26 @@ pub const PROMOTION: &[Binding] = &[
 ];
 
 /// Compare bindings.
-pub const COMPARE: &[Binding] = &[bind(
-    &[ch('d')],
-    "d",
-    "show differences only / everything",
-    Action::ToggleDiffOnly,
-)];
+pub const COMPARE: &[Binding] = &[
+    bind(
+        &[ch('d')],
+        "d",
+        "show differences only / everything",
+        Action::ToggleDiffOnly,
+    ),
+    bind(
+        &[ch('c')],
+        "c",
+        "training curve of the next metric both runs logged",
+        Action::CurveMetric(1),
+    ),
+    bind(
+        &[ch('C')],
+        "C",
+        "training curve of the previous metric",
+        Action::CurveMetric(-1),
+    ),
+];
 
 /// Workload detail bindings.
 pub const WORKLOAD: &[Binding] = &[

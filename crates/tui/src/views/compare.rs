@@ -1,7 +1,8 @@
 //! The Compare screen: two versions of a model side by side. Metrics show
 //! both values, the delta (B - A) and which side wins given the metric's
 //! direction; params and tags show both values and mark differences. `d`
-//! hides everything that is equal.
+//! hides everything that is equal. Below the metrics: the schema diff and
+//! the data lineage, and a chart of one training curve of both runs.
 
 use crate::action::{Action, Nav};
 use crate::format;
@@ -10,6 +11,12 @@ use crate::theme;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::compare::{Comparison, Direction, MetricDelta, ValueDiff, Winner};
+use modeldeck_core::compare_curves::CurvePair;
+use modeldeck_core::compare_evidence::CompareEvidence;
+
+#[path = "compare_evidence.rs"]
+mod evidence;
+use evidence::EvidenceLine;
 use modeldeck_core::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
@@ -32,6 +39,10 @@ pub struct CompareView {
     result: Fetched<Comparison>,
     diff_only: bool,
     offset: usize,
+    evidence: Fetched<CompareEvidence>,
+    curve: Fetched<CurvePair>,
+    /// Index of the curve's metric in the evidence's `curve_metrics`.
+    curve_at: usize,
 }
 
 /// One line of the comparison.
@@ -41,6 +52,7 @@ enum CompareLine<'a> {
     Value(&'a ValueDiff),
     Note(String),
     Blank,
+    Evidence(EvidenceLine<'a>),
 }
 
 impl CompareView {
@@ -53,6 +65,9 @@ impl CompareView {
             result: Fetched::default(),
             diff_only: false,
             offset: 0,
+            evidence: Fetched::default(),
+            curve: Fetched::default(),
+            curve_at: 0,
         };
         v.refresh(ctx);
         v
@@ -90,10 +105,71 @@ impl CompareView {
                     && self.result.awaits(r.ticket) =>
             {
                 self.result.resolve(res.clone().map(|c| *c), ctx.now);
+                if let Some(c) = &self.result.data {
+                    let t = ctx.request(Job::CompareEvidence {
+                        cmp: Box::new(c.clone()),
+                    });
+                    self.evidence.expect(t);
+                }
+                true
+            }
+            (Job::CompareEvidence { cmp }, JobOutcome::CompareEvidence(ev))
+                if self.evidence.awaits(r.ticket) && self.is_ours(cmp) =>
+            {
+                self.evidence
+                    .resolve(Ok::<_, String>(ev.as_ref().clone()), ctx.now);
+                self.curve_at = self.curve_at.min(ev.curve_metrics.len().saturating_sub(1));
+                self.request_curve(ctx);
+                true
+            }
+            (Job::CompareCurve { cmp, .. }, JobOutcome::CompareCurve(res))
+                if self.curve.awaits(r.ticket) && self.is_ours(cmp) =>
+            {
+                self.curve.resolve(res.clone().map(|c| *c), ctx.now);
                 true
             }
             _ => false,
         }
+    }
+
+    /// True when `cmp` is the comparison shown (same versions and runs;
+    /// not `==`, which a NaN metric would make false).
+    fn is_ours(&self, cmp: &Comparison) -> bool {
+        let key = |c: &Comparison| {
+            (
+                c.model.clone(),
+                c.a.version.version.clone(),
+                c.b.version.version.clone(),
+                c.a.run.as_ref().map(|r| r.run_id.clone()),
+                c.b.run.as_ref().map(|r| r.run_id.clone()),
+            )
+        };
+        self.result.data.as_ref().map(key) == Some(key(cmp))
+    }
+
+    /// Asks for the curve of the chosen metric (none: nothing to ask).
+    fn request_curve(&mut self, ctx: &mut Ctx) {
+        let (Some(c), Some(ev)) = (&self.result.data, &self.evidence.data) else {
+            return;
+        };
+        let Some(metric) = ev.curve_metrics.get(self.curve_at) else {
+            return;
+        };
+        let t = ctx.request(Job::CompareCurve {
+            cmp: Box::new(c.clone()),
+            metric: metric.clone(),
+        });
+        self.curve.expect(t);
+    }
+
+    /// The schema diff and lineage, once they arrived.
+    pub fn evidence(&self) -> Option<&CompareEvidence> {
+        self.evidence.data.as_ref()
+    }
+
+    /// The training curve shown, once it arrived.
+    pub fn curve(&self) -> Option<&CurvePair> {
+        self.curve.data.as_ref()
     }
 
     fn lines(&self) -> Vec<CompareLine<'_>> {
@@ -116,6 +192,12 @@ impl CompareView {
             .filter(|m| !self.diff_only || m.winner != Winner::Tie)
             .collect();
         push_all(&mut out, metrics, CompareLine::Metric, self.diff_only);
+        out.push(CompareLine::Blank);
+        out.extend(
+            evidence::lines(&self.evidence)
+                .into_iter()
+                .map(CompareLine::Evidence),
+        );
         for (title, rows) in [("PARAMS", &c.params), ("TAGS", &c.tags)] {
             out.push(CompareLine::Blank);
             out.push(CompareLine::Section(title));
@@ -132,7 +214,19 @@ impl CompareView {
         let inner = body.inner(Margin::new(1, 1));
         let [_, content] =
             Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
-        content
+        Self::split_chart(content).0
+    }
+
+    /// The table and, when there is room (14 rows or more), the curve
+    /// chart under it (two fifths of the height, at least 7 rows).
+    fn split_chart(content: Rect) -> (Rect, Option<Rect>) {
+        if content.height < 14 {
+            return (content, None);
+        }
+        let h = (content.height * 2 / 5).max(7);
+        let [table, chart] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(content);
+        (table, Some(chart))
     }
 
     /// Reacts to an action while Compare is on top.
@@ -153,6 +247,19 @@ impl CompareView {
             Action::ToggleDiffOnly => {
                 self.diff_only = !self.diff_only;
                 0
+            }
+            Action::CurveMetric(step) => {
+                let n = self
+                    .evidence
+                    .data
+                    .as_ref()
+                    .map_or(0, |e| e.curve_metrics.len());
+                if n > 0 {
+                    let at = self.curve_at as i64 + i64::from(*step);
+                    self.curve_at = at.rem_euclid(n as i64) as usize;
+                    self.request_curve(ctx);
+                }
+                self.offset
             }
             Action::Refresh => {
                 self.refresh(ctx);
@@ -189,7 +296,23 @@ impl CompareView {
         let [head, content] =
             Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
         frame.render_widget(summary(c, &state), head);
-        self.render_lines(frame, content, c);
+        let (table, chart) = Self::split_chart(content);
+        self.render_lines(frame, table, c);
+        if let Some(chart) = chart {
+            let metrics: &[String] = self
+                .evidence
+                .data
+                .as_ref()
+                .map_or(&[], |e| e.curve_metrics.as_slice());
+            if self.evidence.data.is_some() {
+                let (la, lb) = (
+                    format!("v{}", c.a.version.version),
+                    format!("v{}", c.b.version.version),
+                );
+                let chosen = metrics.get(self.curve_at).map_or("", String::as_str);
+                evidence::render_curve(frame, chart, metrics, chosen, &self.curve, (&la, &lb));
+            }
+        }
     }
 
     fn render_lines(&self, frame: &mut Frame, area: Rect, c: &Comparison) {
@@ -214,6 +337,7 @@ impl CompareView {
             Cell::from("WINNER"),
         ])
         .style(theme::header());
+        let last = area.width.saturating_sub(key_w + 2 * val_w + 10 + 4).max(8);
         let rows = lines
             .iter()
             .skip(start)
@@ -224,9 +348,19 @@ impl CompareView {
             Constraint::Length(val_w),
             Constraint::Length(val_w),
             Constraint::Length(10),
-            Constraint::Length(8),
+            Constraint::Length(last),
         ];
         frame.render_widget(Table::new(rows, widths).header(header), area);
+        // Evidence sentences span the row (a table cell would cut them).
+        for (i, l) in lines.iter().skip(start).take(height).enumerate() {
+            if let CompareLine::Evidence(e) = l
+                && let Some(text) = evidence::sentence(e)
+            {
+                let y = area.y + 1 + i as u16;
+                let row = Rect::new(area.x, y, area.width, 1);
+                frame.render_widget(ratatui::widgets::Paragraph::new(text), row);
+            }
+        }
     }
 }
 
@@ -250,9 +384,20 @@ fn widths(lines: &[CompareLine], ha: &str, hb: &str, width: u16) -> (u16, u16) {
                     val = val.max(w(s));
                 }
             }
+            CompareLine::Evidence(_) => {}
             _ => {}
         }
     }
+    let evidence: Vec<&EvidenceLine> = lines
+        .iter()
+        .filter_map(|l| match l {
+            CompareLine::Evidence(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let (ek, ev) = evidence::widths_of(&evidence);
+    key = key.max(ek + 2);
+    val = val.max(ev);
     // Long keys (modeldeck.promotion.request) truncate before values do.
     let key = key.min(32).min((width / 4).max(8));
     // DELTA (10) and WINNER (8) plus four column gaps.
@@ -313,6 +458,7 @@ fn line_row<'a>(l: &CompareLine<'a>, va: &str, vb: &str) -> Row<'static> {
     match l {
         CompareLine::Section(s) => Row::new(vec![Cell::from(*s)]).style(theme::title()),
         CompareLine::Blank => Row::new(vec![Cell::from("")]),
+        CompareLine::Evidence(e) => evidence::row(e),
         CompareLine::Note(n) => Row::new(vec![Cell::from(Line::styled(
             clean(n).into_owned(),
             theme::dim(),
