@@ -100,6 +100,9 @@ pub struct ControllerConfig {
     pub event_ttl: Duration,
     /// Most Events kept at once; the oldest go first.
     pub max_events: usize,
+    /// The time the controllers go by (the wall clock unless a test sets
+    /// a manual one).
+    pub clock: crate::controller::Clock,
 }
 
 impl Default for ControllerConfig {
@@ -111,6 +114,7 @@ impl Default for ControllerConfig {
             log_interval: Duration::from_secs(2),
             event_ttl: Duration::from_secs(3600),
             max_events: 20_000,
+            clock: crate::controller::Clock::system(),
         }
     }
 }

@@ -223,18 +223,32 @@ fn inference_service(w: &Workload, model: &str, version: &str, seed: &mut Seed) 
 fn cron_job(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
     let mut tmpl = pod_template(w, model, version, "batch-scorer");
     tmpl["spec"]["restartPolicy"] = json!("OnFailure");
-    let obj = json!({
+    let mut m = meta(w, model);
+    let has_runs = w.batch.as_ref().is_some_and(|b| !b.runs.is_empty());
+    if has_runs {
+        m["uid"] = json!(cron::uid_of(w));
+    }
+    let mut obj = json!({
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": meta(w, model),
+        "metadata": m,
         "spec": {
             "schedule": w.batch.as_ref().map_or("0 * * * *", |b| b.schedule.as_str()),
             "suspend": w.rollout == RolloutState::Suspended,
-            "jobTemplate": {"spec": {"template": tmpl}},
+            "jobTemplate": {"metadata": {"labels": labels(w, model)}, "spec": {"template": tmpl}},
         },
         "status": cron::status(w),
     });
+    cron::shape_spec(w, &mut obj["spec"]);
+    let runs = cron::run_objects(w, &obj["spec"]["jobTemplate"], |v| {
+        let mut t = pod_template(w, model, v, "batch-scorer");
+        if let Some(l) = t["metadata"]["labels"].as_object_mut() {
+            l.extend(labels(w, model));
+        }
+        t
+    });
     seed.objects.push(obj);
+    seed.objects.extend(runs);
 }
 
 /// The objects (and patches) that represent `workloads` in one cluster.

@@ -161,6 +161,25 @@ impl KubeCluster {
         self.ctx(context)?.client_within(self.budget()).await
     }
 
+    /// Fills the CronJobs' runs from their Jobs (`crate::batch`), each
+    /// context within the call budget.
+    async fn attach_runs(&self, ws: &mut [Workload]) {
+        let contexts: std::collections::BTreeSet<String> = ws
+            .iter()
+            .filter(|w| w.id.kind == modeldeck_core::domain::WorkloadKind::CronJob)
+            .map(|w| w.id.cluster.clone())
+            .collect();
+        for c in contexts {
+            if let Ok(client) = self.client(&c).await {
+                let b = &self.inner.opts.binding;
+                let fill = crate::batch::attach_runs(b, &client, &c, ws);
+                if tokio::time::timeout(self.budget(), fill).await.is_err() {
+                    tracing::warn!(context = %c, "cronjob runs not read within the call budget");
+                }
+            }
+        }
+    }
+
     pub(crate) fn budget(&self) -> Duration {
         self.inner.opts.call_timeout
     }
@@ -270,7 +289,9 @@ impl Cluster for KubeCluster {
             })
             .await;
         if st.iter().any(usable) {
-            return Ok(self.inner.store.list());
+            let mut ws = self.inner.store.list();
+            self.attach_runs(&mut ws).await;
+            return Ok(ws);
         }
         let code = st
             .iter()

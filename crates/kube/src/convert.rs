@@ -5,10 +5,12 @@ use crate::binding::{isvc_versions, template_version};
 use crate::config::BindingConfig;
 use crate::rollout;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
-use modeldeck_core::domain::{BatchStatus, Timestamp, Workload, WorkloadKind, WorkloadRef};
+use modeldeck_core::domain::{
+    BatchRun, BatchStatus, RunOutcome, Timestamp, Workload, WorkloadKind, WorkloadRef,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -121,8 +123,45 @@ pub fn cron_job(b: &BindingConfig, cluster: &str, c: &CronJob) -> Option<Workloa
         active,
         last_schedule: time(status.and_then(|s| s.last_schedule_time.as_ref())),
         last_success: time(status.and_then(|s| s.last_successful_time.as_ref())),
+        runs: Vec::new(),
     });
     Some(w)
+}
+
+/// One run of a CronJob from its Job: start (`status.startTime`, else
+/// creation), end (`completionTime`, else the `Failed` condition's time),
+/// outcome from the `Complete`/`Failed` conditions, and the model version
+/// its pod template names.
+pub fn batch_run(b: &BindingConfig, j: &Job) -> BatchRun {
+    let st = j.status.as_ref();
+    let cond = |t: &str| {
+        st.and_then(|s| s.conditions.as_ref())
+            .and_then(|cs| cs.iter().find(|c| c.type_ == t && c.status == "True"))
+    };
+    let ms =
+        |t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time| Timestamp(t.0.as_millisecond());
+    let (outcome, end) = if let Some(c) = cond("Complete") {
+        let at = st
+            .and_then(|s| s.completion_time.as_ref())
+            .or(c.last_transition_time.as_ref());
+        (RunOutcome::Succeeded, at.map(ms))
+    } else if let Some(c) = cond("Failed") {
+        (RunOutcome::Failed, c.last_transition_time.as_ref().map(ms))
+    } else {
+        (RunOutcome::Running, None)
+    };
+    BatchRun {
+        job: j.metadata.name.clone().unwrap_or_default(),
+        start: st
+            .and_then(|s| s.start_time.as_ref())
+            .map_or_else(|| created(&j.metadata), ms),
+        end,
+        outcome,
+        version: j
+            .spec
+            .as_ref()
+            .and_then(|s| template_version(b, &s.template)),
+    }
 }
 
 /// A bound KServe InferenceService.

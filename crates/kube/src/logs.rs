@@ -117,7 +117,8 @@ async fn list_pods(client: &Client, t: &WorkloadRef) -> PortResult<Vec<Pod>> {
 }
 
 /// The last `lines` lines of the workload's newest started pod (by creation
-/// time, ready or not: during a rollout that is the new version's), at most
+/// time, ready or not: during a rollout that is the new version's; for a
+/// CronJob, the pod of its newest failed Job), at most
 /// [`MAX_NEWEST_TAIL`]. A workload without pods has an empty tail.
 pub async fn newest_tail(
     client: &Client,
@@ -129,7 +130,11 @@ pub async fn newest_tail(
     if lines == 0 {
         return Ok(Vec::new());
     }
-    let pods = list_pods(client, t).await?;
+    let pods = if t.kind == WorkloadKind::CronJob {
+        last_failed_pods(client, t).await?
+    } else {
+        list_pods(client, t).await?
+    };
     let Some(pod) = pods
         .iter()
         .filter(|p| has_log(p))
@@ -155,6 +160,34 @@ pub async fn newest_tail(
         .map_err(|e| from_kube(e, ctx, &format!("reading the log of pod {pod}")))?;
     let all: Vec<String> = text.lines().map(str::to_string).collect();
     Ok(all[all.len().saturating_sub(lines)..].to_vec())
+}
+
+/// The pods of a CronJob's newest failed Job (by start; none when no kept
+/// Job failed): what an on-call engineer reads after a failed run.
+async fn last_failed_pods(client: &Client, t: &WorkloadRef) -> PortResult<Vec<Pod>> {
+    let ctx = t.cluster.as_str();
+    let ns = t.namespace.as_str();
+    let c = Api::<CronJob>::namespaced(client.clone(), ns)
+        .get(&t.name)
+        .await
+        .map_err(|e| from_kube(e, ctx, "reading the cronjob"))?;
+    let jobs = crate::batch::jobs_in(client, ctx, ns).await?;
+    let b = crate::config::BindingConfig::default();
+    let runs = crate::batch::runs_owned_by(&b, &jobs, &c.uid().unwrap_or_default());
+    let Some(failed) = runs
+        .iter()
+        .rev()
+        .find(|r| r.outcome == modeldeck_core::domain::RunOutcome::Failed)
+    else {
+        return Ok(Vec::new());
+    };
+    list_all(
+        &Api::<Pod>::namespaced(client.clone(), ns),
+        ListParams::default().labels(&format!("job-name={}", failed.job)),
+        ctx,
+        "listing pods",
+    )
+    .await
 }
 
 /// Whether a container of `p` has started (a waiting one has no log yet).

@@ -7,8 +7,17 @@
 //! hourly for 7 minutes and always succeeds.
 
 use modeldeck_core::cron::Schedule;
-use modeldeck_core::domain::{BatchStatus, Timestamp, WorkloadKind};
+use modeldeck_core::domain::{BatchRun, BatchStatus, RunOutcome, Timestamp, WorkloadKind};
 use serde::{Deserialize, Serialize};
+
+mod log;
+pub use log::{FAILED_RUN_ERROR, scoring_log};
+
+/// How far back a simulated CronJob's runs are kept (a week and a day, so
+/// a seven-day strip is full).
+pub const RUNS_KEPT_MS: i64 = 8 * 86_400_000;
+/// Seconds after its minute a run's Job starts (the controller's delay).
+pub const START_DELAY_MS: i64 = 4_000;
 
 /// A scenario's `batch = { schedule = "0 2 * * *", failing_runs = 1 }`.
 #[derive(Debug, Clone, Deserialize)]
@@ -19,6 +28,10 @@ pub(crate) struct BatchSpec {
     pub failing_runs: u32,
     #[serde(default = "default_run_minutes")]
     pub run_minutes: u32,
+    /// Earlier runs that failed too, counted back from the world's start
+    /// (1 = the last run due at or before it).
+    #[serde(default)]
+    pub also_failed: Vec<u32>,
 }
 
 fn default_run_minutes() -> u32 {
@@ -35,6 +48,9 @@ pub(crate) struct BatchPlan {
     /// Runs due at or after this time fail.
     pub failing_since: Option<Timestamp>,
     pub run_ms: i64,
+    /// Single earlier runs (by due time) that failed.
+    #[serde(default)]
+    pub failed_also: Vec<Timestamp>,
 }
 
 impl Default for BatchPlan {
@@ -43,8 +59,39 @@ impl Default for BatchPlan {
             schedule: DEFAULT_SCHEDULE.into(),
             failing_since: None,
             run_ms: i64::from(default_run_minutes()) * 60_000,
+            failed_also: Vec::new(),
         }
     }
+}
+
+/// The version `w` served at `t` (from its recorded changes).
+pub(crate) fn version_at(w: &crate::world::WorkloadState, t: Timestamp) -> u32 {
+    let changes = w.changes();
+    match changes.iter().rev().find(|c| c.at <= t) {
+        Some(c) => c.to,
+        None => changes.first().map_or(w.served, |c| c.from),
+    }
+}
+
+/// The last `lines` lines of the log of `w`'s newest failed run's pod at
+/// `now` (empty when no kept run failed).
+pub(crate) fn failed_log_tail(
+    w: &crate::world::WorkloadState,
+    model: &str,
+    now: Timestamp,
+    lines: usize,
+) -> Vec<String> {
+    let Some(plan) = w.batch_plan() else {
+        return Vec::new();
+    };
+    let runs = plan.runs(w.created_at, now, &w.name, |t| version_at(w, t).to_string());
+    let Some(r) = runs.iter().rev().find(|r| r.outcome == RunOutcome::Failed) else {
+        return Vec::new();
+    };
+    let end = r.end.unwrap_or(now);
+    let version = r.version.clone().unwrap_or_default();
+    let log = scoring_log(model, &version, r.start, end, true, true);
+    log[log.len().saturating_sub(lines)..].to_vec()
 }
 
 /// What is wrong with a workload's `batch`, as (field, message).
@@ -71,27 +118,90 @@ pub(crate) fn problem(kind: WorkloadKind, spec: Option<&BatchSpec>) -> Option<(S
 /// The plan for `spec` in a world that starts at `start`.
 pub(crate) fn plan(spec: &BatchSpec, start: Timestamp) -> BatchPlan {
     let run_ms = i64::from(spec.run_minutes) * 60_000;
-    let failing_since = Schedule::parse(&spec.schedule, None)
-        .ok()
-        .filter(|_| spec.failing_runs > 0)
-        .and_then(|s| {
-            // The due time of the n-th last run at or before the start.
-            let mut due = s.prev_at_or_before(start)?;
-            for _ in 1..spec.failing_runs {
-                due = s.prev_at_or_before(due.plus_millis(-60_000))?;
-            }
-            Some(due)
-        });
+    let sched = Schedule::parse(&spec.schedule, None).ok();
+    // The due time of the n-th last run at or before the start.
+    let nth_back = |n: u32| {
+        let s = sched.as_ref()?;
+        let mut due = s.prev_at_or_before(start)?;
+        for _ in 1..n {
+            due = s.prev_at_or_before(due.plus_millis(-60_000))?;
+        }
+        Some(due)
+    };
+    let failing_since = Some(spec.failing_runs)
+        .filter(|&n| n > 0)
+        .and_then(nth_back);
+    let failed_also = spec
+        .also_failed
+        .iter()
+        .filter(|&&n| n > 0)
+        .filter_map(|&n| nth_back(n))
+        .collect();
     BatchPlan {
         schedule: spec.schedule.clone(),
         failing_since,
         run_ms,
+        failed_also,
     }
 }
 
 impl BatchPlan {
     fn fails(&self, due: Timestamp) -> bool {
-        self.failing_since.is_some_and(|f| due >= f)
+        self.failing_since.is_some_and(|f| due >= f) || self.failed_also.contains(&due)
+    }
+
+    /// [`BatchPlan::status`] with the runs of the last [`RUNS_KEPT_MS`]
+    /// (each run's model version from `version_at` its due time).
+    pub fn status_with_runs(
+        &self,
+        suspended: bool,
+        created: Timestamp,
+        now: Timestamp,
+        job_prefix: &str,
+        version_at: impl Fn(Timestamp) -> String,
+    ) -> BatchStatus {
+        let mut st = self.status(suspended, created, now);
+        st.runs = self.runs(created, now, job_prefix, version_at);
+        st
+    }
+
+    /// The runs due after `created` and within [`RUNS_KEPT_MS`] of `now`,
+    /// oldest first; a Job is named `<prefix>-<due minute>` as the CronJob
+    /// controller names it.
+    pub fn runs(
+        &self,
+        created: Timestamp,
+        now: Timestamp,
+        job_prefix: &str,
+        version_at: impl Fn(Timestamp) -> String,
+    ) -> Vec<BatchRun> {
+        let Ok(s) = Schedule::parse(&self.schedule, None) else {
+            return Vec::new();
+        };
+        let from = now.plus_millis(-RUNS_KEPT_MS).max(created);
+        let mut out = Vec::new();
+        let mut due = s.prev_at_or_before(now);
+        while let Some(d) = due.filter(|&d| d >= from) {
+            let start = d.plus_millis(START_DELAY_MS).min(now);
+            let outcome = match self.outcome(d, now) {
+                None => RunOutcome::Running,
+                Some(true) => RunOutcome::Succeeded,
+                Some(false) => RunOutcome::Failed,
+            };
+            out.push(BatchRun {
+                job: format!("{job_prefix}-{}", d.0 / 60_000),
+                start,
+                end: (outcome != RunOutcome::Running).then(|| d.plus_millis(self.run_ms)),
+                outcome,
+                version: Some(version_at(d)),
+            });
+            if out.len() >= 10_000 {
+                break;
+            }
+            due = s.prev_at_or_before(d.plus_millis(-60_000));
+        }
+        out.reverse();
+        out
     }
 
     /// The CronJob's status at `now`, as the CronJob controller would have
@@ -148,6 +258,7 @@ mod tests {
             schedule: "0 2 * * *".into(),
             failing_runs,
             run_minutes: 40,
+            also_failed: Vec::new(),
         }
     }
 
@@ -210,5 +321,41 @@ mod tests {
             "batch.run_minutes"
         );
         assert_eq!(problem(WorkloadKind::CronJob, None), None);
+    }
+
+    #[test]
+    fn a_week_of_runs_with_two_failures() {
+        let spec = BatchSpec {
+            also_failed: vec![5],
+            ..nightly(1)
+        };
+        let p = plan(&spec, t(START));
+        let v = |d: Timestamp| {
+            if d < t("2026-12-03T00:00:00Z") {
+                "6"
+            } else {
+                "7"
+            }
+            .to_string()
+        };
+        let st = p.status_with_runs(false, t(CREATED), t(START), "churn", v);
+        let view = st.view(t(CREATED), t(START));
+        // Nov 28 (outside the strip, kept) to Dec 5.
+        assert_eq!(st.runs.len(), 8);
+        assert_eq!(modeldeck_core::domain::strip(&view.runs), "✓✓✗✓✓✓✗");
+        assert_eq!(view.runs[0].start, t("2026-11-29T02:00:04Z"));
+        assert_eq!(
+            view.runs[2].job,
+            format!("churn-{}", t("2026-12-01T02:00:00Z").0 / 60_000)
+        );
+        assert_eq!(view.runs[6].version.as_deref(), Some("7"));
+        assert_eq!(view.runs[0].version.as_deref(), Some("6"));
+        assert_eq!(view.typical_duration_seconds, Some(40 * 60 - 4));
+        assert_eq!(view.verdict, BatchVerdict::Failed);
+        // Tonight's run is running; its end is unknown.
+        let later = t("2026-12-06T02:10:00Z");
+        let runs = p.runs(t(CREATED), later, "churn", |_| "7".into());
+        let last = runs.last().unwrap();
+        assert_eq!((last.outcome, last.end), (RunOutcome::Running, None));
     }
 }

@@ -209,7 +209,12 @@ impl Cluster for SandboxCluster {
                 .workloads
                 .get(idx)
                 .ok_or_else(|| workload_not_found(target))?;
-            if state.kind == WorkloadKind::CronJob || state.desired == 0 {
+            if state.kind == WorkloadKind::CronJob {
+                let model = w.models.get(state.model as usize).map(|m| m.name.as_str());
+                let model = model.unwrap_or(state.name.as_str());
+                return Ok(crate::batch::failed_log_tail(state, model, w.now, lines));
+            }
+            if state.desired == 0 {
                 return Ok(Vec::new());
             }
             Ok(crate::observe::log_tail(w, state, lines))

@@ -4,7 +4,7 @@
 //! world; it reacts to writes (rollouts progress, aliases move, health
 //! follows the served version) as the clock advances.
 
-mod batch;
+pub mod batch;
 mod clock;
 mod cluster;
 mod drift;

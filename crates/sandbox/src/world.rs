@@ -421,9 +421,10 @@ impl World {
             rollout,
             labels: labels.into(),
             created_at: w.created_at,
-            batch: w
-                .batch_plan()
-                .map(|p| p.status(w.suspended, w.created_at, self.now)),
+            batch: w.batch_plan().map(|p| {
+                let at = |t| crate::batch::version_at(w, t).to_string();
+                p.status_with_runs(w.suspended, w.created_at, self.now, &w.name, at)
+            }),
         }
     }
 }

@@ -12,7 +12,7 @@
 use super::Controller;
 use crate::resources::ids;
 use crate::time::parse_rfc3339;
-use crate::write::{self, now_rfc3339};
+use crate::write;
 use modeldeck_core::domain::Timestamp;
 use serde_json::{Map, Value, json};
 
@@ -94,7 +94,7 @@ fn annotation_i64(tmpl: &Value, key: &str) -> Option<i64> {
         .and_then(|s| s.trim().parse().ok())
 }
 
-fn pod_name(job: &str, uid: &str) -> String {
+pub(crate) fn pod_name(job: &str, uid: &str) -> String {
     let suffix: String = uid
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -103,7 +103,7 @@ fn pod_name(job: &str, uid: &str) -> String {
     format!("{job}-{suffix}")
 }
 
-fn pod_for(job: &Value, pod: &str) -> Value {
+fn pod_for(job: &Value, pod: &str, stamp: &str) -> Value {
     let m = &job["metadata"];
     let tmpl = &job["spec"]["template"];
     let mut spec = tmpl["spec"].clone();
@@ -128,7 +128,7 @@ fn pod_for(job: &Value, pod: &str) -> Value {
         },
         "spec": spec,
         "status": {"phase": "Pending", "qosClass": "BestEffort", "containerStatuses": statuses,
-                   "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now_rfc3339()}]},
+                   "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp}]},
     })
 }
 
@@ -159,10 +159,12 @@ impl Controller {
         }
         let uid = job["metadata"]["uid"].as_str().unwrap_or("").to_string();
         let pod = pod_name(name, &uid);
-        let now = Timestamp::now().0;
-        let stamp = now_rfc3339();
+        let now = self.cfg.clock.now_ms();
+        let stamp = Timestamp(now).rfc3339();
         let Some(p) = self.store.get(ids::PODS, ns, &pod) else {
-            if write::create(&self.store, ids::PODS, ns, pod_for(&job, &pod), false).is_err() {
+            let mut body = pod_for(&job, &pod, &stamp);
+            body["metadata"]["creationTimestamp"] = json!(stamp);
+            if write::seed(&self.store, ids::PODS, body).is_err() {
                 return true;
             }
             self.recorder.record(
@@ -274,8 +276,10 @@ impl Controller {
     }
 }
 
-/// The simulated log of a Job's pod (a training run): a line a second
-/// from its start, up to its end; `None` for pods no Job owns.
+/// The simulated log of a Job's pod: a training run's, a line a second
+/// from its start up to its end, or a batch scorer's (container
+/// `batch-scorer`: `modeldeck_sandbox::batch::scoring_log`, ending with
+/// its error when it failed); `None` for pods no Job owns.
 pub fn training_log(pod: &Value, now_ms: i64) -> Option<Vec<String>> {
     let owned = pod
         .pointer("/metadata/ownerReferences")
@@ -306,6 +310,16 @@ pub fn training_log(pod: &Value, now_ms: i64) -> Option<Vec<String>> {
             .to_string()
     };
     let exit = term.and_then(|t| t["exitCode"].as_i64());
+    if c["name"] == "batch-scorer" {
+        return Some(modeldeck_sandbox::batch::scoring_log(
+            &env("MODEL_NAME"),
+            &env("MODEL_VERSION"),
+            Timestamp(start),
+            Timestamp(end),
+            term.is_some(),
+            exit.is_some_and(|c| c != 0),
+        ));
+    }
     Some(modeldeck_sandbox::retrain::training_log(
         &env("MODEL_NAME"),
         c["image"].as_str().unwrap_or(""),

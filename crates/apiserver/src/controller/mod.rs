@@ -1,9 +1,11 @@
 //! The built-in controllers, run as one loop: Deployments (ReplicaSets,
-//! pods, rolling updates, status), InferenceServices (readiness), and Event
-//! expiry. Work is change-driven: only objects touched since the last pass,
+//! pods, rolling updates, status), InferenceServices (readiness), Jobs and
+//! CronJobs (on the controllers' [`Clock`]), and Event expiry. Work is change-driven: only objects touched since the last pass,
 //! plus those still rolling, are reconciled, so a 10,000-object store idles.
 
+mod clock;
 mod conditions;
+pub mod cronjob;
 mod deployment;
 mod events;
 mod isvc;
@@ -20,6 +22,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
+pub use clock::Clock;
 pub use deployment::REVISION;
 pub use pods::FAIL_ANNOTATION;
 
@@ -121,7 +124,12 @@ impl Controller {
         for rs in self.store.all(ids::REPLICASETS) {
             self.index_rs(&rs, false);
         }
-        for res in [ids::DEPLOYMENTS, ids::INFERENCESERVICES, ids::JOBS] {
+        for res in [
+            ids::DEPLOYMENTS,
+            ids::INFERENCESERVICES,
+            ids::JOBS,
+            ids::CRONJOBS,
+        ] {
             for o in self.store.all(res) {
                 let (ns, n) = key_of(&o);
                 self.dirty.insert((res, ns, n));
@@ -134,7 +142,7 @@ impl Controller {
             self.index_rs(obj, gone);
         }
         match res {
-            ids::DEPLOYMENTS | ids::INFERENCESERVICES | ids::JOBS => {
+            ids::DEPLOYMENTS | ids::INFERENCESERVICES | ids::JOBS | ids::CRONJOBS => {
                 let (ns, n) = key_of(obj);
                 self.dirty.insert((res, ns, n));
             }
@@ -176,6 +184,7 @@ impl Controller {
                 ids::DEPLOYMENTS => self.reconcile_deployment(&ns, &name, settle),
                 ids::INFERENCESERVICES => self.reconcile_isvc(&ns, &name, settle),
                 ids::JOBS => self.reconcile_job(&ns, &name),
+                ids::CRONJOBS => self.reconcile_cronjob(&ns, &name),
                 _ => false,
             };
             let key = (res, ns, name);

@@ -6,6 +6,9 @@ use super::Timestamp;
 use crate::cron::Schedule;
 use serde::{Deserialize, Serialize};
 
+mod runs;
+pub use runs::*;
+
 /// How long after its scheduled minute a run may start before it counts as
 /// missed (the CronJob controller starts runs within seconds).
 pub const MISSED_AFTER_MS: i64 = 5 * 60_000;
@@ -27,6 +30,10 @@ pub struct BatchStatus {
     pub last_schedule: Option<Timestamp>,
     /// When a run last succeeded (`status.lastSuccessfulTime`).
     pub last_success: Option<Timestamp>,
+    /// The runs the cluster still keeps (the CronJob's Jobs, within its
+    /// history limits), in any order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<BatchRun>,
 }
 
 /// How the last run went.
@@ -65,6 +72,9 @@ pub enum BatchVerdict {
     Failed,
     /// A scheduled run did not start.
     Missed,
+    /// The last run took (or the running one has taken) more than
+    /// [`OVERRUN_FACTOR`] times the typical duration.
+    Overran,
     /// Suspended: no run will start.
     Suspended,
     /// Running, succeeded, or not due yet.
@@ -92,6 +102,11 @@ pub struct BatchView {
     pub schedule: String,
     /// Why `next_run` or `missed` could not be computed.
     pub note: Option<String>,
+    /// The runs of the last [`STRIP_DAYS`] days, oldest first.
+    pub runs: Vec<BatchRun>,
+    /// The median duration of the successful runs kept, in seconds
+    /// (`None` with fewer than [`MIN_TYPICAL_RUNS`]).
+    pub typical_duration_seconds: Option<u64>,
 }
 
 impl BatchView {
@@ -100,6 +115,7 @@ impl BatchView {
     pub fn label(&self) -> &'static str {
         match self.verdict {
             BatchVerdict::Missed => "Missed",
+            BatchVerdict::Overran => "Overran",
             BatchVerdict::Suspended => "Suspended",
             _ => self.result.label(),
         }
@@ -115,6 +131,15 @@ impl BatchView {
             .map(|n| format!("next in {}", super::format_age(n, now)));
         let first = match (self.verdict, self.result) {
             (BatchVerdict::Missed, _) => self.missed.map(|m| format!("due {} ago", ago(m))),
+            (BatchVerdict::Overran, _) => self.last().map(|r| {
+                let ran = r.end.unwrap_or(now).0.saturating_sub(r.start.0) / 1000;
+                let usual = self.typical_duration_seconds.unwrap_or(0);
+                format!(
+                    "ran {}, usually {}",
+                    format_duration(u64::try_from(ran).unwrap_or(0)),
+                    format_duration(usual)
+                )
+            }),
             (_, RunResult::Running) => self.last_run.map(|t| format!("for {}", ago(t))),
             _ => self.last_run.map(|t| format!("{} ago", ago(t))),
         };
@@ -124,6 +149,13 @@ impl BatchView {
             (None, Some(b)) => b,
             (None, None) => self.note.clone().unwrap_or_default(),
         }
+    }
+}
+
+impl BatchView {
+    /// The newest run of the strip.
+    pub fn last(&self) -> Option<&BatchRun> {
+        self.runs.last()
     }
 }
 
@@ -155,10 +187,15 @@ impl BatchStatus {
             }
             Err(e) => note = Some(e.to_string()),
         }
+        let typical = typical_duration_seconds(&self.runs);
+        let runs = recent_runs(&self.runs, now);
+        let too_long = runs.last().is_some_and(|r| overran(r, typical, now));
         let verdict = if result == RunResult::Failed {
             BatchVerdict::Failed
         } else if missed.is_some() {
             BatchVerdict::Missed
+        } else if too_long {
+            BatchVerdict::Overran
         } else if self.suspended {
             BatchVerdict::Suspended
         } else {
@@ -173,6 +210,8 @@ impl BatchStatus {
             verdict,
             schedule: self.schedule.clone(),
             note,
+            runs,
+            typical_duration_seconds: typical,
         }
     }
 }
@@ -264,5 +303,48 @@ mod tests {
         let v = bad.view(t(CREATED), t(NOW));
         assert!(v.note.unwrap().contains("4 fields"));
         assert_eq!(v.next_run, None);
+    }
+
+    fn nightly_run(day: u32, minutes: i64, outcome: RunOutcome) -> BatchRun {
+        let start = t(&format!("2026-12-{day:02}T02:00:04Z"));
+        BatchRun {
+            job: format!("scoring-{day}"),
+            start,
+            end: (outcome != RunOutcome::Running).then(|| start.plus_millis(minutes * 60_000)),
+            outcome,
+            version: Some("3".into()),
+        }
+    }
+
+    #[test]
+    fn runs_give_the_strip_the_typical_duration_and_an_overrun() {
+        use RunOutcome::*;
+        let mut runs: Vec<BatchRun> = (1..=4).map(|d| nightly_run(d, 40, Succeeded)).collect();
+        runs.push(nightly_run(5, 3, Failed));
+        let s = BatchStatus {
+            last_schedule: Some(t("2026-12-05T02:00:00Z")),
+            last_success: Some(t("2026-12-04T02:40:04Z")),
+            runs: runs.clone(),
+            ..nightly()
+        };
+        let v = s.view(t(CREATED), t(NOW));
+        assert_eq!(v.verdict, BatchVerdict::Failed);
+        assert_eq!(v.typical_duration_seconds, Some(2400));
+        assert_eq!(strip(&v.runs), "✓✓✓✓✗");
+        // Tonight's run, 2h01m in, is more than 3x the usual 40m.
+        runs.push(nightly_run(6, 0, Running));
+        let s = BatchStatus {
+            last_schedule: Some(t("2026-12-06T02:00:00Z")),
+            active: 1,
+            runs,
+            ..s
+        };
+        let now = t("2026-12-06T04:01:05Z");
+        let v = s.view(t(CREATED), now);
+        assert_eq!((v.verdict, v.label()), (BatchVerdict::Overran, "Overran"));
+        assert_eq!(v.detail(now), "ran 2h01m, usually 40m, next in 21h");
+        assert_eq!(v.runs.len(), 6);
+        let v = s.view(t(CREATED), t("2026-12-06T03:00:00Z"));
+        assert_eq!(v.verdict, BatchVerdict::Ok);
     }
 }

@@ -3,4 +3,4 @@
 /**
  * The on-call verdict on a batch workload, worst first.
  */
-export type BatchVerdict = "failed" | "missed" | "suspended" | "ok";
+export type BatchVerdict = "failed" | "missed" | "overran" | "suspended" | "ok";
