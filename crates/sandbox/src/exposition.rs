@@ -14,7 +14,11 @@
 //!   `modeldeck_prediction_category_total`: the live distributions of
 //!   every version that served rows;
 //! - `modeldeck_outcome_total{model,version,attribute,group,outcome}`,
-//!   the fairness counters of a model with a protected attribute.
+//!   the fairness counters of a model with a protected attribute;
+//! - `kafka_consumergroup_lag`, `kafka_consumergroup_current_offset` and
+//!   `kafka_consumergroup_lag_seconds{cluster,consumergroup,topic,partition}`
+//!   (gauges) of every stream consumer, kafka_exporter's names
+//!   ([`streams`]).
 //!
 //! Counters are cumulative since the exporter's first render (they start
 //! at 0), integrated from the world's rates slice by slice (slices of at
@@ -336,6 +340,7 @@ impl State {
         }
         self.write_features(w, out);
         outcomes::write(w, &self.outcomes, out);
+        streams::write(w, self.until.unwrap_or(w.now), out);
     }
 
     fn write_features(&self, w: &World, out: &mut String) {
@@ -541,6 +546,7 @@ fn sample(out: &mut String, name: &str, labels: &str, value: f64) {
 
 mod history;
 mod outcomes;
+mod streams;
 
 #[cfg(test)]
 mod tests {

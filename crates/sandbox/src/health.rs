@@ -196,6 +196,7 @@ pub(crate) fn health_at(world: &World, w: &WorkloadState, t: Timestamp) -> Healt
     for s in Signal::ALL {
         h.set(s, signal_at(world, w, s, t));
     }
+    h.stream = crate::stream::lag_at(world, w, t);
     h
 }
 

@@ -26,6 +26,7 @@ mod rollout;
 mod scenario;
 mod serving_spec;
 mod shared;
+mod stream;
 mod training;
 mod world;
 

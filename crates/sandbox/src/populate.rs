@@ -107,6 +107,10 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
         };
         let base_rps = spec.rps.unwrap_or_else(|| default_rps(&mut rng, spec.kind));
         let deploys = crate::revisions::deploys(&spec.deploys, start);
+        let stream = spec
+            .stream
+            .as_ref()
+            .map(|s| crate::stream::plan(s, deploys.last().map(|d| d.at)));
         world.workloads.push(WorkloadState {
             cluster: cluster as u16,
             namespace: namespace as u16,
@@ -130,16 +134,19 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
             ),
             key,
             base_rps,
-            extra: (!spec.labels.is_empty() || !deploys.is_empty() || spec.batch.is_some()).then(
-                || {
-                    Box::new(Extra {
-                        labels: spec.labels.clone(),
-                        deploys,
-                        batch: spec.batch.as_ref().map(|b| crate::batch::plan(b, start)),
-                        ..Extra::default()
-                    })
-                },
-            ),
+            extra: (!spec.labels.is_empty()
+                || !deploys.is_empty()
+                || spec.batch.is_some()
+                || stream.is_some())
+            .then(|| {
+                Box::new(Extra {
+                    labels: spec.labels.clone(),
+                    deploys,
+                    batch: spec.batch.as_ref().map(|b| crate::batch::plan(b, start)),
+                    stream,
+                    ..Extra::default()
+                })
+            }),
         });
     }
     world.finish_build();

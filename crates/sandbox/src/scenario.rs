@@ -253,6 +253,7 @@ pub(crate) struct WorkloadSpec {
     #[serde(default)] // past deploys (crate::revisions)
     pub deploys: Vec<crate::revisions::DeploySpec>,
     pub batch: Option<crate::batch::BatchSpec>, // a cron_job's runs (crate::batch)
+    pub stream: Option<crate::stream::StreamSpec>, // a stream_consumer's topic and lag (crate::stream)
 }
 
 fn default_seed() -> u64 {
@@ -580,7 +581,11 @@ impl Scenario {
                 ));
             }
             let problem = crate::revisions::deploys_problem(spec.kind, &spec.deploys)
-                .or_else(|| crate::batch::problem(spec.kind, spec.batch.as_ref()));
+                .or_else(|| crate::batch::problem(spec.kind, spec.batch.as_ref()))
+                .or_else(|| {
+                    let deployed = !spec.deploys.is_empty();
+                    crate::stream::problem(spec.kind, spec.rps, spec.stream.as_ref(), deployed)
+                });
             if let Some((f, m)) = problem {
                 return Err(bad(field(&f), w.span(), m));
             }

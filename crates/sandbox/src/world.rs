@@ -177,6 +177,9 @@ pub(crate) struct Extra {
     /// A CronJob's schedule and failures from the scenario (`crate::batch`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<crate::batch::BatchPlan>,
+    /// A stream consumer's topic and lag from the scenario (`crate::stream`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<crate::stream::StreamPlan>,
 }
 
 /// One workload, compactly.
