@@ -24,11 +24,12 @@ say() { printf 'mlflow.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # Other tests' Python packages, in the same venv (pandas and pyarrow come
-# with MLflow): prometheus_client for integrations/python's exporter.
-PY_EXTRAS=(prometheus-client==0.26.0)
+# with MLflow): prometheus_client for integrations/python's exporter,
+# scikit-learn for the real mlflow.sklearn models of crates/mlflow/tests/live_compare.rs.
+PY_EXTRAS=(prometheus-client==0.26.0 scikit-learn==1.9.1)
 
 extras() {
-  "$VENV/bin/python" -c 'import prometheus_client' 2>/dev/null && return 0
+  "$VENV/bin/python" -c 'import prometheus_client, sklearn' 2>/dev/null && return 0
   say "pip install ${PY_EXTRAS[*]}"
   "$VENV/bin/pip" install -q "${PY_EXTRAS[@]}" >&2
 }
