@@ -310,6 +310,10 @@ pub(super) fn render_curve(
     let y_label = |v: f64| format::metric(Some(v));
     let chart = Chart::new(datasets)
         .block(block)
+        .hidden_legend_constraints((
+            ratatui::layout::Constraint::Ratio(1, 2),
+            ratatui::layout::Constraint::Ratio(1, 2),
+        ))
         .x_axis(
             Axis::default()
                 .bounds([cols.from as f64, cols.to as f64])
