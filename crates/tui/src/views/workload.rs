@@ -2,7 +2,13 @@
 //! what it serves, its replicas, rollout and live health from the snapshot,
 //! its serving-health charts over a window and its recent cluster events,
 //! read by jobs (both at once on tall terminals, `tab` switches
-//! otherwise). Enter opens its model's versions, `D` its drift.
+//! otherwise). Enter opens its model's versions, `D` its drift. A CronJob
+//! shows its schedule, a seven-day strip of runs, the last run against the
+//! typical duration and the last failed run's log instead of serving
+//! health ([`batch`]).
+
+#[path = "workload_batch.rs"]
+mod batch;
 
 use crate::action::Action;
 use crate::app::Screen;
@@ -16,7 +22,7 @@ use crate::views::versions::VersionsView;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::Snapshot;
-use modeldeck_core::domain::{ClusterEvent, Workload, WorkloadRef};
+use modeldeck_core::domain::{ClusterEvent, Workload, WorkloadKind, WorkloadRef};
 use modeldeck_core::fleet::fleet_row;
 use modeldeck_core::text::clean;
 use ratatui::Frame;
@@ -60,6 +66,8 @@ pub struct WorkloadView {
     health: HealthPanel,
     /// On short terminals: the health charts instead of the events.
     show_health: bool,
+    /// A CronJob's last failed run's log tail.
+    log: Fetched<Vec<String>>,
 }
 
 impl WorkloadView {
@@ -76,6 +84,7 @@ impl WorkloadView {
             dirty: true,
             health,
             show_health: false,
+            log: Fetched::default(),
         };
         v.refresh(ctx);
         v
@@ -96,7 +105,22 @@ impl WorkloadView {
             target: self.target.clone(),
         });
         self.events.expect(t);
+        if self.is_batch() {
+            let t = ctx.request(Job::Activity {
+                targets: vec![self.target.clone()],
+            });
+            self.log.expect(t);
+        }
         self.seen_rv = find(ctx.snap, &self.target).map(|w| w.resource_version.clone());
+    }
+
+    fn is_batch(&self) -> bool {
+        self.target.kind == WorkloadKind::CronJob
+    }
+
+    /// A CronJob's failed-run log tail, as last read.
+    pub fn batch_log(&self) -> Option<&[String]> {
+        self.log.data.as_deref()
     }
 
     /// A new snapshot: re-reads events when the workload changed.
@@ -115,6 +139,16 @@ impl WorkloadView {
             {
                 self.events.resolve(res.clone(), ctx.now);
                 self.dirty = true;
+                true
+            }
+            (Job::Activity { targets }, JobOutcome::Activity(a))
+                if targets.first() == Some(&self.target) && self.log.awaits(r.ticket) =>
+            {
+                let logs = a
+                    .iter()
+                    .find(|x| x.target == self.target)
+                    .map_or_else(|| Ok(Vec::new()), |x| x.logs.clone());
+                self.log.resolve(logs, ctx.now);
                 true
             }
             _ => self.health.on_result(r, ctx),
@@ -152,6 +186,17 @@ impl WorkloadView {
         let inner = body.inner(Margin::new(1, 1));
         let [detail, lower] =
             Layout::vertical([Constraint::Length(DETAIL_LINES), Constraint::Min(0)]).areas(inner);
+        if self.is_batch() {
+            // The failed run's log where the health charts would be.
+            let rows = if body.height >= BOTH_FROM {
+                HEALTH_ROWS
+            } else {
+                lower.height / 2
+            };
+            let [log, events] =
+                Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(lower);
+            return (detail, Some(log), Some(events));
+        }
         if body.height >= BOTH_FROM {
             let [health, events] =
                 Layout::vertical([Constraint::Length(HEALTH_ROWS), Constraint::Min(0)])
@@ -180,6 +225,9 @@ impl WorkloadView {
                 return Transition::Flash(self.health.step_window(*step, ctx));
             }
             Action::TogglePanel => {
+                if self.is_batch() {
+                    return Transition::Flash("a batch job's run log and events both show".into());
+                }
                 if ctx.body.height >= BOTH_FROM {
                     return Transition::Flash("health and events both show at this height".into());
                 }
@@ -220,8 +268,13 @@ impl WorkloadView {
         frame.render_widget(panel::block(title), area);
         let (detail, health, events) = self.areas(area);
         frame.render_widget(Paragraph::new(detail_lines(rc, t)), detail);
-        if let Some(h) = health {
-            self.health.render(frame, h, rc.now.0);
+        let batch_view = find(rc.snap, t)
+            .filter(|_| self.is_batch())
+            .and_then(|w| fleet_row(rc.snap, w).batch);
+        match (health, &batch_view) {
+            (Some(h), Some(b)) => batch::render_log(frame, h, b, &self.log),
+            (Some(h), None) if !self.is_batch() => self.health.render(frame, h, rc.now.0),
+            _ => {}
         }
         let Some(events) = events else {
             return;
@@ -284,6 +337,61 @@ fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
         |c| format!("v{} at {}%", c.version, c.traffic_percent),
     );
     let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let rollout = field(
+        "Rollout",
+        match &r.rollout_detail {
+            Some(d) => format!("{} ({d})", r.rollout),
+            None => r.rollout.clone(),
+        },
+    );
+    let labels = field(
+        "Labels",
+        if labels.is_empty() {
+            "-".into()
+        } else {
+            labels.join(" ")
+        },
+    );
+    let created = field(
+        "Created",
+        format!(
+            "{} ({} ago)",
+            r.created_at.rfc3339(),
+            format::age(rc.now, r.created_at)
+        ),
+    );
+    if let Some(b) = &r.batch {
+        let mut lines = vec![
+            Line::from(
+                [
+                    field(
+                        "Model",
+                        format!("{}{aliases}", r.model.as_deref().unwrap_or("- (not bound)")),
+                    ),
+                    field("Version", format::version(r.version.as_deref())),
+                ]
+                .concat(),
+            ),
+            Line::from(
+                [
+                    field(
+                        "Active",
+                        match r.ready {
+                            0 => "no run".to_string(),
+                            n => format!("{n} running"),
+                        },
+                    ),
+                    rollout,
+                ]
+                .concat(),
+            ),
+        ];
+        lines.extend(batch::lines(b, rc.now));
+        lines.push(Line::from(labels));
+        lines.push(Line::from(created));
+        lines.truncate(usize::from(DETAIL_LINES));
+        return lines;
+    }
     let mut lines = vec![
         [
             field(
@@ -295,13 +403,7 @@ fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
         .concat(),
         [
             field("Replicas", format!("{}/{} ready", r.ready, r.desired)),
-            field(
-                "Rollout",
-                match &r.rollout_detail {
-                    Some(d) => format!("{} ({d})", r.rollout),
-                    None => r.rollout.clone(),
-                },
-            ),
+            rollout,
         ]
         .concat(),
         field("Canary", canary),
@@ -312,22 +414,8 @@ fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
         ]
         .concat(),
         field("Drift", format::drift(r.drift, r.drift_psi)),
-        field(
-            "Labels",
-            if labels.is_empty() {
-                "-".into()
-            } else {
-                labels.join(" ")
-            },
-        ),
-        field(
-            "Created",
-            format!(
-                "{} ({} ago)",
-                r.created_at.rfc3339(),
-                format::age(rc.now, r.created_at)
-            ),
-        ),
+        labels,
+        created,
     ];
     lines.truncate(usize::from(DETAIL_LINES));
     lines.into_iter().map(Line::from).collect()

@@ -106,13 +106,20 @@ pub fn strip(runs: &[BatchRun]) -> String {
     runs.iter().map(|r| r.outcome.symbol()).collect()
 }
 
-/// A duration in seconds as people read it (`42s`, `7m`, `1h05m`).
+/// A duration in seconds as people read it (`42s`, `7m05s`, `40m`,
+/// `1h05m`); from ten minutes on, to the nearest minute.
 pub fn format_duration(secs: u64) -> String {
     match secs {
         s if s < 60 => format!("{s}s"),
-        s if s < 600 && s % 60 != 0 => format!("{}m{:02}s", s / 60, s % 60),
-        s if s < 3600 => format!("{}m", s / 60),
-        s => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s if s < 600 => format!("{}m{:02}s", s / 60, s % 60),
+        s => {
+            let m = (s + 30) / 60;
+            if m < 60 {
+                format!("{m}m")
+            } else {
+                format!("{}h{:02}m", m / 60, m % 60)
+            }
+        }
     }
 }
 
@@ -192,6 +199,8 @@ mod tests {
         assert_eq!(format_duration(42), "42s");
         assert_eq!(format_duration(125), "2m05s");
         assert_eq!(format_duration(2400), "40m");
+        assert_eq!(format_duration(2396), "40m");
+        assert_eq!(format_duration(120), "2m00s");
         assert_eq!(format_duration(3900), "1h05m");
     }
 }
