@@ -132,6 +132,12 @@ fn status_json_has_the_documented_fields() {
                 ["failed", "missed", "suspended", "ok"].contains(&s(&b["verdict"])),
                 "{w}"
             );
+        } else if s(&w["kind"]) == "stream_consumer" && w.get("stream").is_some() {
+            // Consumer lag: its fields are checked in cli_stream.rs.
+            let mut want = WORKLOAD_FIELDS.to_vec();
+            want.push("stream");
+            assert_eq!(keys(w), sorted(&want), "{w}");
+            assert!(rollouts.contains(&s(&w["rollout"])), "{w}");
         } else {
             assert_eq!(keys(w), sorted(WORKLOAD_FIELDS), "{w}");
             assert!(rollouts.contains(&s(&w["rollout"])), "{w}");

@@ -540,7 +540,7 @@ fn parse_backend(s: &str) -> Result<Backend, String> {
 fn parse_column(s: &str) -> Result<FleetColumn, String> {
     FleetColumn::parse(s).ok_or_else(|| {
         "expected one of cluster, namespace, name, kind, model, version, ready, rollout, \
-         rps, p99, errors, drift, age"
+         rps, p99, errors, drift, lag, age"
             .to_string()
     })
 }

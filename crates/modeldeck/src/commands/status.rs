@@ -157,6 +157,11 @@ pub struct WorkloadDoc {
     /// A CronJob's last run, next run and verdict (times in Unix ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<modeldeck_core::domain::BatchView>,
+    /// A stream consumer's lag: group, topic, messages and seconds behind
+    /// (null when the exporter gives no seconds), trend, throughput, top
+    /// partitions and the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<modeldeck_core::domain::StreamLag>,
 }
 
 impl From<FleetRow> for WorkloadDoc {
@@ -182,6 +187,7 @@ impl From<FleetRow> for WorkloadDoc {
             drift: r.drift,
             labels: r.labels,
             batch: r.batch,
+            stream: r.stream,
         }
     }
 }
@@ -258,7 +264,9 @@ fn backend_doc(snap: &Snapshot, b: Backend) -> BackendDoc {
 }
 
 fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
-    let mut t = Table::new(&[
+    // LAG only when a consumer has lag, as in the TUI.
+    let lag = doc.workloads.iter().any(|w| w.stream.is_some());
+    let mut headers = vec![
         "CONTEXT",
         "NAMESPACE",
         "NAME",
@@ -272,8 +280,12 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
         ">P99MS",
         ">ERR%",
         ">DRIFT",
-        ">AGE",
-    ]);
+    ];
+    if lag {
+        headers.push(">LAG");
+    }
+    headers.push(">AGE");
+    let mut t = Table::new(&headers);
     for w in &doc.workloads {
         let ready_paint = if w.ready < w.desired {
             Paint::Yellow
@@ -294,7 +306,7 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
             DriftStatus::Warning => Paint::Yellow,
             _ => Paint::None,
         };
-        t.row(vec![
+        let mut cells = vec![
             w.cluster.as_str().into(),
             w.namespace.as_str().into(),
             w.name.as_str().into(),
@@ -311,11 +323,15 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
                 Some(v) => Cell::painted(fixed(v, 3), drift_paint),
                 None => Cell::missing(),
             },
-            Cell::new(format_age(
-                snap.at,
-                modeldeck_core::domain::Timestamp(w.created_at_ms),
-            )),
-        ]);
+        ];
+        if lag {
+            cells.push(lag_cell(w.stream.as_ref()));
+        }
+        cells.push(Cell::new(format_age(
+            snap.at,
+            modeldeck_core::domain::Timestamp(w.created_at_ms),
+        )));
+        t.row(cells);
     }
     let mut out = t.render(color);
     out.push_str(&match &doc.filter {
@@ -344,6 +360,25 @@ fn render(doc: &StatusDoc, snap: &Snapshot, color: bool) -> String {
     out.push('\n');
     out.push_str(&b.render(color));
     out
+}
+
+/// `2.2M ↑ 40m`: messages behind, the trend, and seconds behind when known.
+fn lag_cell(s: Option<&modeldeck_core::domain::StreamLag>) -> Cell {
+    use modeldeck_core::domain::{StreamVerdict, format_lag_seconds, format_messages};
+    let Some(s) = s else {
+        return Cell::missing();
+    };
+    let mut text = format!("{} {}", format_messages(s.lag_messages), s.trend.arrow());
+    if let Some(secs) = s.lag_seconds {
+        text.push(' ');
+        text.push_str(&format_lag_seconds(secs));
+    }
+    let paint = match s.verdict {
+        StreamVerdict::Behind => Paint::Red,
+        StreamVerdict::Growing | StreamVerdict::High => Paint::Yellow,
+        StreamVerdict::Ok => Paint::None,
+    };
+    Cell::painted(text, paint)
 }
 
 fn capitalize(s: &str) -> String {
