@@ -129,6 +129,29 @@ export const tests = [
     },
   },
   {
+    name: 'the link the app was started with (take_open) opens the promotion; sandbox means the simulated world',
+    async run({ page, base, fx }) {
+      await page.addInitScript((id) => {
+        window.__ipc.world.startLink = { promotion_id: id, profile: 'sandbox' };
+      }, fx.PROMOTION_ID);
+      await page.goto(`${base}#/inbox`);
+      await page.getByTestId('promotion-title').waitFor();
+      assert.equal(new URL(page.url()).hash, `#/promotion/${encodeURIComponent(fx.PROMOTION_ID)}`);
+      assert.equal((await calls(page, 'take_open')).length, 1);
+      // The fixture's session is the simulated world already: nothing to switch.
+      assert.deepEqual(await calls(page, 'open_profile'), []);
+      // From a configured profile, a `sandbox` link opens the simulated world (null), not a profile named so.
+      await page.waitForFunction(() => window.__ipc.listening('open') > 0);
+      await page.evaluate((id) => window.__ipc.emit('open', { promotion_id: id, profile: 'prod-eu' }), fx.PROMOTION_ID);
+      await page.waitForFunction(() => window.__ipc.calls.filter((c) => c.cmd === 'open_profile').length === 1);
+      await page.evaluate((id) => window.__ipc.emit('open', { promotion_id: id, profile: 'sandbox' }), fx.PROMOTION_ID);
+      await page.waitForFunction(() => window.__ipc.calls.filter((c) => c.cmd === 'open_profile').length === 2);
+      assert.deepEqual((await calls(page, 'open_profile')).map((c) => c.args), [{ name: 'prod-eu' }, { name: null }]);
+      await page.getByTestId('promotion-title').waitFor();
+      assert.deepEqual([...(await calls(page, 'approve')), ...(await calls(page, 'reject'))], []);
+    },
+  },
+  {
     name: 'promotion detail shows the evidence and what may be done',
     async run({ page, base, out, fx }) {
       await openInbox(page, base);

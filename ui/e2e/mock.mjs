@@ -67,6 +67,12 @@ export function installMock(world) {
         return `/home/reviewer/Downloads/${args.fileName}.${args.format}`;
       case 'audit':
         return world.audit;
+      case 'take_open': {
+        // The start link a test put in the world, taken once.
+        const open = world.startLink ?? null;
+        world.startLink = null;
+        return open;
+      }
       case 'plugin:event|listen': {
         const list = listeners.get(args.event) ?? [];
         const id = nextId++;

@@ -179,6 +179,14 @@ export function onInbox(handler: (items: InboxItem[]) => void): Promise<Unlisten
   return on('inbox', handler);
 }
 
+/**
+ * The promotion a deep link asked to open before this window listened (the
+ * link the app was started with), once: a second call gives `null`.
+ */
+export function takeOpen(): Promise<OpenEvent | null> {
+  return call('take_open', {});
+}
+
 /** Calls `handler` when a deep link asks to open a promotion. */
 export function onOpen(handler: (e: OpenEvent) => void): Promise<UnlistenFn> {
   return on('open', handler);

@@ -77,6 +77,9 @@ class AppState {
         })
         .catch(() => undefined),
     ]);
+    // The link the app was started with arrived before anything listened.
+    const start = await ipc.takeOpen().catch(() => null);
+    if (start) await this.openDeepLink(start.promotion_id, start.profile ?? null);
   }
 
   async loadSession(): Promise<void> {
@@ -122,7 +125,9 @@ class AppState {
 
   async openDeepLink(id: string, profile: string | null): Promise<void> {
     if (profile !== null && this.session !== null && profile !== this.session.profile) {
-      await this.switchProfile(profile);
+      // `sandbox` names the simulated world, unless a configured profile has that name.
+      const simulated = profile === 'sandbox' && !this.session.profiles.includes(profile);
+      await this.switchProfile(simulated ? null : profile);
     }
     this.go({ screen: 'promotion', id });
   }
