@@ -184,16 +184,25 @@ async fn a_cluster_without_logs_says_so_in_the_detail() {
     let world = world_with(POLICY, Altered::no_logs).await;
     let mut t = world.harness(200, 50).await;
     world.open_detail(&mut t).await;
-    let screen = t.draw();
+    let mut screen = t.draw();
+    assert!(
+        screen.contains("approvals are identity-bound on every target cluster"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not identity-bound"), "{screen}");
+    // The log tail is below the targets and what the promotion changes in
+    // them: scroll to it.
+    for _ in 0..40 {
+        if screen.contains("logs unsupported here") {
+            break;
+        }
+        t.type_str("j");
+        screen = t.draw();
+    }
     assert!(
         screen.contains("logs unsupported here: this cluster adapter cannot read pod logs"),
         "{screen}"
     );
     // Events still arrive.
     assert!(screen.contains("Recent events"), "{screen}");
-    assert!(
-        screen.contains("approvals are identity-bound on every target cluster"),
-        "{screen}"
-    );
-    assert!(!screen.contains("not identity-bound"), "{screen}");
 }

@@ -15,6 +15,7 @@ use modeldeck_core::domain::{
     TargetChange, Timestamp, WorkloadRef,
 };
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
+use modeldeck_core::serving_diff::ServingChanges;
 use modeldeck_promotion::service::RollbackReport;
 use modeldeck_promotion::{ExecuteOptions, NewPromotion, PromotionStatus};
 use serde::Serialize;
@@ -37,6 +38,10 @@ pub struct PromotionDoc {
     pub problems: Vec<String>,
     /// For a promoted promotion: where the world no longer matches it.
     pub drift: Vec<String>,
+    /// While it waits for approval or execution (`promote status`): per
+    /// target, what serving the candidate changes in its spec (empty in
+    /// lists, and once executing or ended).
+    pub serving_changes: Vec<ServingChanges>,
     /// The deep link that opens it in Modeldeck Desktop
     /// (`modeldeck://promotion/<id>?profile=<p>`).
     pub link: String,
@@ -54,6 +59,7 @@ impl PromotionDoc {
             not_counted: s.not_counted,
             problems: s.problems,
             drift: s.drift,
+            serving_changes: s.serving_changes,
         }
     }
 }
@@ -404,6 +410,38 @@ fn approval_line(a: &Approval) -> String {
     )
 }
 
+/// `what changes in production:` with each target's changed fields as
+/// `path: before -> after` (`(none)` for a field added or removed).
+fn serving_section(changes: &[ServingChanges]) -> String {
+    let Some(first) = changes.first() else {
+        return String::new();
+    };
+    let mut out = format!(
+        "what changes in production (serving v{}):\n",
+        clean(&first.candidate)
+    );
+    let side = |v: &Option<String>| {
+        v.as_deref()
+            .map_or("(none)".to_string(), |x| clean(x).into_owned())
+    };
+    for s in changes {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            clean(&s.target.to_string()),
+            clean(&s.summary())
+        ));
+        for c in &s.changes {
+            out.push_str(&format!(
+                "    {}: {} -> {}\n",
+                clean(&c.path),
+                side(&c.before),
+                side(&c.after)
+            ));
+        }
+    }
+    out
+}
+
 fn render_one(d: &PromotionDoc) -> String {
     let p = &d.promotion;
     let mut out = format!(
@@ -429,6 +467,7 @@ fn render_one(d: &PromotionDoc) -> String {
     for t in &p.targets {
         out.push_str(&format!("  {t}\n"));
     }
+    out.push_str(&serving_section(&d.serving_changes));
     out.push_str("gates:\n");
     out.push_str(&gates_table(&p.gates));
     out.push_str("\napprovals:\n");

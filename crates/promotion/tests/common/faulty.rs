@@ -301,6 +301,18 @@ impl Cluster for Faulty {
         )
         .await
     }
+    // Not counted among the calls faults are injected at: a read that
+    // writes nothing, so the existing fault indices keep their meaning.
+    async fn preview_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+    ) -> PortResult<modeldeck_core::serving_diff::ServingChanges> {
+        self.inner
+            .cluster
+            .preview_served_version(target, version)
+            .await
+    }
     async fn set_served_version(
         &self,
         target: &WorkloadRef,

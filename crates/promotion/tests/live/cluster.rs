@@ -236,6 +236,13 @@ impl Cluster for UserCluster {
             .set_served_version(target, version, expected_rv)
             .await
     }
+    async fn preview_served_version(
+        &self,
+        target: &WorkloadRef,
+        version: &str,
+    ) -> PortResult<modeldeck_core::serving_diff::ServingChanges> {
+        self.cur().0.preview_served_version(target, version).await
+    }
     async fn set_canary(
         &self,
         target: &WorkloadRef,

@@ -69,6 +69,13 @@ impl Cluster for Altered {
     ) -> PortResult<Workload> {
         self.inner.set_served_version(t, v, rv).await
     }
+    async fn preview_served_version(
+        &self,
+        t: &WorkloadRef,
+        v: &str,
+    ) -> PortResult<modeldeck_core::serving_diff::ServingChanges> {
+        self.inner.preview_served_version(t, v).await
+    }
     async fn whoami(&self, c: &str) -> PortResult<Identity> {
         self.inner.whoami(c).await
     }

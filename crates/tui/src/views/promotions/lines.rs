@@ -1,6 +1,7 @@
 //! The text of a promotion's detail, as lines: the left column (summary,
 //! progress, actions, gates, approvals, evidence) and the right one
-//! (targets' live state, recent events, log tails). Every string from the
+//! (targets' live state, what the promotion changes in their specs
+//! (`serving.rs`; after the gates in one column), recent events, log tails). Every string from the
 //! registry or the cluster goes through `clean`.
 
 use super::PromoState;
@@ -126,6 +127,10 @@ pub(super) fn left(x: &Ctx) -> Vec<Line<'static>> {
     out.push(Line::raw(""));
     gates(rv, &mut out);
     out.push(Line::raw(""));
+    // One column: after the gates (the right column's place is far below).
+    if !x.two {
+        out.extend(super::serving::lines(&rv.status.serving_changes, x.width));
+    }
     if !x.two {
         model_card(x, &mut out);
         out.push(Line::raw(""));
@@ -424,6 +429,12 @@ pub(super) fn right(x: &Ctx) -> Vec<Line<'static>> {
         ));
     }
     out.push(Line::raw(""));
+    if x.two {
+        out.extend(super::serving::lines(
+            &x.review.status.serving_changes,
+            x.width,
+        ));
+    }
     activity(x, &mut out);
     out
 }

@@ -12,6 +12,7 @@ pub mod detail;
 pub mod dialog;
 pub mod identity;
 mod lines;
+mod serving;
 pub(crate) mod wrap;
 
 use crate::action::Action;
