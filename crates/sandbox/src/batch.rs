@@ -19,7 +19,9 @@ pub const RUNS_KEPT_MS: i64 = 8 * 86_400_000;
 /// Seconds after its minute a run's Job starts (the controller's delay).
 pub const START_DELAY_MS: i64 = 4_000;
 
-/// A scenario's `batch = { schedule = "0 2 * * *", failing_runs = 1 }`.
+/// A scenario's `batch = { schedule = "0 2 * * *", failing_runs = 1 }`
+/// (the last `failing_runs` runs finished by the world's start, and every
+/// later one, fail; so do those `also_failed` counts back).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BatchSpec {
@@ -29,7 +31,7 @@ pub(crate) struct BatchSpec {
     #[serde(default = "default_run_minutes")]
     pub run_minutes: u32,
     /// Earlier runs that failed too, counted back from the world's start
-    /// (1 = the last run due at or before it).
+    /// (1 = the last run finished by then).
     #[serde(default)]
     pub also_failed: Vec<u32>,
 }
@@ -119,10 +121,12 @@ pub(crate) fn problem(kind: WorkloadKind, spec: Option<&BatchSpec>) -> Option<(S
 pub(crate) fn plan(spec: &BatchSpec, start: Timestamp) -> BatchPlan {
     let run_ms = i64::from(spec.run_minutes) * 60_000;
     let sched = Schedule::parse(&spec.schedule, None).ok();
-    // The due time of the n-th last run at or before the start.
+    // The due time of the n-th last run that had finished by the start (a
+    // world opened while tonight's run is in flight still has last
+    // night's failure to show).
     let nth_back = |n: u32| {
         let s = sched.as_ref()?;
-        let mut due = s.prev_at_or_before(start)?;
+        let mut due = s.prev_at_or_before(start.plus_millis(-run_ms))?;
         for _ in 1..n {
             due = s.prev_at_or_before(due.plus_millis(-60_000))?;
         }
@@ -357,5 +361,25 @@ mod tests {
         let runs = p.runs(t(CREATED), later, "churn", |_| "7".into());
         let last = runs.last().unwrap();
         assert_eq!((last.outcome, last.end), (RunOutcome::Running, None));
+    }
+
+    #[test]
+    fn a_world_opened_during_tonights_run_still_shows_last_nights_failure() {
+        let spec = BatchSpec {
+            also_failed: vec![5],
+            ..nightly(1)
+        };
+        let start = t("2026-12-06T02:12:00Z");
+        let p = plan(&spec, start);
+        assert_eq!(p.failing_since, Some(t("2026-12-05T02:00:00Z")));
+        let view = p
+            .status_with_runs(false, t(CREATED), start, "churn", |_| "7".into())
+            .view(t(CREATED), start);
+        assert_eq!(modeldeck_core::domain::strip(&view.runs), "✓✗✓✓✓✗…");
+        // Tonight's run fails too once it ends.
+        assert_eq!(
+            p.outcome(t("2026-12-06T02:00:00Z"), t("2026-12-06T03:00:00Z")),
+            Some(false)
+        );
     }
 }

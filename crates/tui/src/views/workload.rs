@@ -376,7 +376,7 @@ fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
                 [
                     field(
                         "Active",
-                        match r.ready {
+                        match w.batch.as_ref().map_or(r.ready, |b| b.active) {
                             0 => "no run".to_string(),
                             n => format!("{n} running"),
                         },

@@ -94,7 +94,7 @@ fn last_run(b: &BatchView, now: Timestamp) -> Line<'static> {
         |t| format!("typical {}", format_duration(t)),
     );
     let verb = if r.outcome == RunOutcome::Running {
-        "running for"
+        "for"
     } else {
         "ran"
     };
@@ -127,7 +127,11 @@ pub(super) fn last_failed(b: &BatchView) -> Option<&BatchRun> {
 /// long lines wrapped (the error is the line that matters).
 pub(super) fn render_log(frame: &mut Frame, area: Rect, b: &BatchView, log: &Fetched<Vec<String>>) {
     let title = match last_failed(b) {
-        Some(r) => format!(" Log of the last failed run ({}) ", clean(&r.job)),
+        Some(r) => format!(
+            " Log of the failed run of {} UTC ({}) ",
+            short(r.start),
+            clean(&r.job)
+        ),
         None => " Log of the last failed run ".to_string(),
     };
     let block = Block::new()
