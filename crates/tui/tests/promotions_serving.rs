@@ -69,7 +69,7 @@ async fn detail_shows_what_changes_in_production_before_approval() {
             screen.contains(&format!("What changes in production (serving v{version})")),
             "{screen}"
         );
-        assert!(screen.contains("3 fields change"), "{screen}");
+        assert!(screen.contains("3 fields change each"), "{screen}");
         assert!(screen.contains("[modeldeck.io/model-version]"), "{screen}");
         snap(&mut t, "promotion_detail_serving_changes", w, h);
     }

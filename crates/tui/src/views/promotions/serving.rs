@@ -31,18 +31,39 @@ pub(super) fn lines(changes: &[ServingChanges], width: u16) -> Vec<Line<'static>
         ),
         theme::title(),
     )];
+    // Targets whose changes are the same field for field (replicas of one
+    // model server in several clusters) share one list.
+    let mut groups: Vec<(Vec<&ServingChanges>, &ServingChanges)> = Vec::new();
     for s in changes {
-        let (summary, style) = if s.unavailable.is_some() {
-            (s.summary(), theme::warn())
+        match groups.iter_mut().find(|(_, g)| {
+            g.changes == s.changes
+                && g.already_on_candidate == s.already_on_candidate
+                && g.unavailable == s.unavailable
+        }) {
+            Some((members, _)) => members.push(s),
+            None => groups.push((vec![s], s)),
+        }
+    }
+    for (members, s) in groups {
+        let style = if s.unavailable.is_some() {
+            theme::warn()
         } else if s.already_on_candidate {
-            (s.summary(), theme::dim())
+            theme::dim()
         } else {
-            (s.summary(), theme::text())
+            theme::text()
         };
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}", c(&s.target.to_string())), theme::key()),
-            Span::styled(format!("  {}", c(&summary)), style),
-        ]));
+        let last = members.len() - 1;
+        for (i, m) in members.iter().enumerate() {
+            let mut spans = vec![Span::styled(
+                format!("  {}", c(&m.target.to_string())),
+                theme::key(),
+            )];
+            if i == last {
+                let each = if last > 0 { " each" } else { "" };
+                spans.push(Span::styled(format!("  {}{each}", c(&s.summary())), style));
+            }
+            out.push(Line::from(spans));
+        }
         for ch in &s.changes {
             let path = format!("    {} ", c(&ch.path));
             let values = vec![
