@@ -370,7 +370,7 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
 fn rollout_rank(r: &FleetRow) -> u8 {
     let rollout = match r.rollout.as_str() {
         "Degraded" | "Failed" => 0,
-        "Missed" => 1,
+        "Missed" | "Overran" => 1,
         "Progressing" => 2,
         "Paused" | "Suspended" => 3,
         "Running" => 4,
