@@ -169,6 +169,14 @@ export const tests = [
       assert.match(await page.getByTestId('gates').innerText(), /PSI 0\.14 on 380 rows/);
       assert.match(await page.getByTestId('model-card').innerText(), /Card-not-present fraud scoring/);
       assert.match(await page.getByTestId('targets').innerText(), /prod-eu\/risk\/fraud-api/);
+      // What the promotion changes in production, per target, as Rust computed it.
+      const serving = page.getByTestId('serving-changes');
+      assert.equal(await serving.locator(':scope > li').count(), 2);
+      const servingText = await serving.innerText();
+      assert.match(servingText, /prod-eu\/risk\/fraud-api\s+Deployment\s+2 fields change/i);
+      assert.match(servingText, /env\[MODEL_URI\]\s+models:\/fraud-detector\/7\s+models:\/fraud-detector\/8/);
+      assert.match(servingText, /spec\.predictor\.canaryTrafficPercent\s+10\s+\(none\)/);
+      assert.match(servingText, /spec\.predictor\.model\.storageUri\s+models:\/fraud-detector\/7\s+models:\/fraud-detector\/8/);
       // Allowed actions from review.actions; blocked ones show Rust's reason.
       assert.equal(await page.getByTestId('action-approve').isEnabled(), true);
       assert.equal(await page.getByTestId('action-execute').isDisabled(), true);
@@ -268,6 +276,7 @@ export const tests = [
       await page.getByTestId('promotion-title').waitFor();
       assert.ok((await page.getByTestId('promotion-title').textContent()).includes(payload));
       assert.ok((await page.getByTestId('compare-tags').innerText()).includes(payload), 'the tag shows as text');
+      assert.ok((await page.getByTestId('serving-changes').innerText()).includes(`models:/${payload}/3`), 'the storage URI shows as text');
       await page.getByTestId('nav-fleet').click();
       await page.getByTestId('fleet-row').first().waitFor();
       assert.ok((await page.getByTestId('fleet-row').nth(3).innerText()).includes(payload));

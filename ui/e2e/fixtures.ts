@@ -18,6 +18,7 @@ import type {
   PromotionDetail,
   PromotionStatus,
   Review,
+  ServingChanges,
   SessionInfo,
 } from '../src/lib/types';
 import type { Promotion } from '../src/lib/gen/Promotion';
@@ -91,8 +92,38 @@ function promotionOf(id: string, model: string, version: string, prev: string, a
   };
 }
 
+/** What serving the candidate changes in each target, as `promote status` reads it. */
+function servingOf(p: Promotion): ServingChanges[] {
+  const uri = (v: string) => `models:/${p.model}/${v}`;
+  return p.targets.map((target) => ({
+    target,
+    candidate: p.version,
+    changes:
+      target.kind === 'inference_service'
+        ? [
+            { path: 'metadata.annotations[modeldeck.io/model-version]', before: p.previous_version, after: p.version },
+            { path: 'spec.predictor.canaryTrafficPercent', before: '10', after: null },
+            { path: 'spec.predictor.model.storageUri', before: uri(p.previous_version ?? ''), after: uri(p.version) },
+          ]
+        : [
+            { path: 'spec.template.metadata.annotations[modeldeck.io/model-version]', before: p.previous_version, after: p.version },
+            { path: 'spec.template.spec.containers[model-server].env[MODEL_URI]', before: uri(p.previous_version ?? ''), after: uri(p.version) },
+          ],
+    already_on_candidate: false,
+    unavailable: null,
+  }));
+}
+
 function statusOf(p: Promotion): PromotionStatus {
-  return { promotion: p, phase: null, outcome: null, not_counted: [], problems: [], drift: [] };
+  return {
+    promotion: p,
+    phase: null,
+    outcome: null,
+    not_counted: [],
+    problems: [],
+    drift: [],
+    serving_changes: p.state === 'requested' || p.state === 'approved' ? servingOf(p) : [],
+  };
 }
 
 export const PROMOTION_ID = 'fraud-detector-8-champion-1733407200';

@@ -29,6 +29,7 @@ export type { OpenEvent } from './gen/OpenEvent';
 export type { PromotionDetail } from './gen/PromotionDetail';
 export type { PromotionStatus } from './gen/PromotionStatus';
 export type { Review } from './gen/Review';
+export type { ServingChanges } from './gen/ServingChanges';
 export type { RollbackReport } from './gen/RollbackReport';
 export type { SessionInfo } from './gen/SessionInfo';
 export type { Signal } from './gen/Signal';

@@ -2,6 +2,7 @@
 import type { ExecutionPhase } from "./ExecutionPhase";
 import type { Promotion } from "./Promotion";
 import type { PromotionOutcome } from "./PromotionOutcome";
+import type { ServingChanges } from "./ServingChanges";
 
 /**
  * A promotion with what a reviewer or operator needs around it: a read
@@ -32,4 +33,10 @@ problems: Array<string>,
 /**
  * For a Promoted promotion: where the world no longer matches it.
  */
-drift: Array<string>, };
+drift: Array<string>, 
+/**
+ * While it waits (Requested, Approved): what serving the candidate
+ * would change in each target's spec, from the cluster adapter's own
+ * patch builder; empty once executing or ended, and in lists.
+ */
+serving_changes: Array<ServingChanges>, };
