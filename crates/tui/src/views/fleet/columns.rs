@@ -42,6 +42,10 @@ pub enum Col {
     Lag,
     /// Age.
     Age,
+    /// p99 latency, or a stream consumer's lag: P99MS and LAG in one
+    /// column when the terminal has no room for LAG beside the other
+    /// health columns (never in [`Col::ALL`]).
+    P99OrLag,
 }
 
 impl Col {
@@ -82,6 +86,7 @@ impl Col {
             Col::Drift => "DRIFT",
             Col::Lag => "LAG",
             Col::Age => "AGE",
+            Col::P99OrLag => "P99/LAG",
         }
     }
 
@@ -103,6 +108,7 @@ impl Col {
             Col::Drift => FleetColumn::Drift,
             Col::Lag => FleetColumn::Lag,
             Col::Age => FleetColumn::Age,
+            Col::P99OrLag => FleetColumn::P99,
         })
     }
 
@@ -118,8 +124,10 @@ impl Col {
             Col::Errors => 74,
             Col::Drift => 73,
             // A consumer's one health number; the column is there only when
-            // a stream consumer is (see `Widths::streams`).
-            Col::Lag => 76,
+            // a stream consumer is (see `Widths::streams`). Below the other
+            // health columns: without room, LAG shares P99's column.
+            Col::Lag => 72,
+            Col::P99OrLag => 75,
             // Core too: same-named workloads in two contexts must not look
             // alike when there is room; on 80 columns health wins and
             // `:ctx` scopes instead.
@@ -136,7 +144,7 @@ impl Col {
     pub fn right(self) -> bool {
         matches!(
             self,
-            Col::Ready | Col::Rps | Col::P99 | Col::Errors | Col::Lag | Col::Age
+            Col::Ready | Col::Rps | Col::P99 | Col::Errors | Col::Lag | Col::Age | Col::P99OrLag
         )
     }
 
@@ -176,6 +184,7 @@ impl Col {
             Col::Errors => Some(6),
             Col::Drift => Some(10),
             Col::Lag => Some(7),
+            Col::P99OrLag => Some(7),
             Col::Age => Some(4),
             _ => None,
         }
@@ -261,20 +270,61 @@ impl Widths {
 
     /// The columns that fit in `available` cells, with their specs.
     /// `hidden` columns (scoped away) are never shown; the sort column is
-    /// always shown so its arrow is.
+    /// always shown so its arrow is. When a stream consumer has lag but
+    /// LAG does not fit beside the other health columns, P99MS becomes
+    /// [`Col::P99OrLag`] (`P99/LAG`) rather than dropping lag or drift.
     pub fn layout(
         &self,
         available: u16,
         hidden: &[Col],
         sort: Option<(FleetColumn, bool)>,
     ) -> Vec<(Col, ColumnSpec)> {
+        let cols = self.fit(available, hidden, sort, false);
+        let shown = |c: Col| cols.iter().any(|(x, _)| *x == c);
+        if !self.streams || shown(Col::Lag) || !shown(Col::P99) {
+            return cols;
+        }
+        self.fit(available, hidden, sort, true)
+            .into_iter()
+            .map(|(c, mut spec)| {
+                if c == Col::P99 {
+                    spec.title = Col::P99OrLag.title();
+                    (Col::P99OrLag, spec)
+                } else {
+                    (c, spec)
+                }
+            })
+            .collect()
+    }
+
+    fn fit(
+        &self,
+        available: u16,
+        hidden: &[Col],
+        sort: Option<(FleetColumn, bool)>,
+        merged: bool,
+    ) -> Vec<(Col, ColumnSpec)> {
         let sorted = |c: Col| sort.is_some_and(|(s, _)| c.sort_key() == Some(s));
         let claims: Vec<table::Claim> = Col::ALL
             .iter()
             .map(|&c| {
-                let desired = self.cells[c as usize];
+                let desired = match c {
+                    // The title whole, without room for an arrow unless
+                    // sorted by it: two cells wider than P99MS would cost DRIFT.
+                    Col::P99 if merged && sorted(c) => base_width(Col::P99OrLag),
+                    Col::P99 if merged => Col::P99OrLag.title().len() as u16,
+                    // READY gives up its arrow room too (`2/5` fits under
+                    // `READY`): together the one cell DRIFT needs.
+                    Col::Ready
+                        if merged && !sorted(c) && self.cells[c as usize] == base_width(c) =>
+                    {
+                        base_width(c) - 1
+                    }
+                    _ => self.cells[c as usize],
+                };
                 let short = self.short(c).filter(|s| s.needed);
-                let priority = if hidden.contains(&c) || (c == Col::Lag && !self.streams) {
+                let no_lag = c == Col::Lag && (!self.streams || merged);
+                let priority = if hidden.contains(&c) || no_lag {
                     0
                 } else if sorted(c) {
                     u8::MAX
@@ -289,6 +339,7 @@ impl Widths {
                     // The short title without room for a sort arrow: an
                     // identity claim is as narrow as its values allow.
                     Some(s) => s.min.max(short_title(c).len() as u16),
+                    None if merged && matches!(c, Col::P99 | Col::Ready) => desired,
                     None => c.min().max(base_width(c)),
                 };
                 table::Claim {
@@ -367,6 +418,8 @@ pub fn text(c: Col, r: &FleetRow, now: modeldeck_core::domain::Timestamp) -> Str
         },
         Col::Rps => format::float(r.rps, 1),
         Col::P99 => format::float(r.p99_ms, 0),
+        Col::P99OrLag if r.stream.is_some() => text(Col::Lag, r, now),
+        Col::P99OrLag => text(Col::P99, r, now),
         Col::Errors => format::float(r.error_pct, 2),
         Col::Drift => format::drift(r.drift, r.drift_psi),
         Col::Lag => match &r.stream {

@@ -174,6 +174,7 @@ fn cell_style(c: Col, r: &FleetRow) -> Style {
             DriftStatus::Unknown => theme::dim(),
         },
         Col::Errors if r.error_pct.is_some_and(|e| e >= 1.0) => theme::error(),
+        Col::P99OrLag if r.stream.is_some() => cell_style(Col::Lag, r),
         Col::Lag => match r.stream.as_ref().map(|s| s.verdict) {
             Some(StreamVerdict::Behind) => theme::error(),
             Some(StreamVerdict::Growing | StreamVerdict::High) => theme::warn(),
