@@ -47,8 +47,15 @@ pub struct ServingChanges {
 impl ServingChanges {
     /// The changes of `target` from `before` to `after` (the object with
     /// the patch applied). No change at all reads as already on the candidate.
+    /// Values go through [`mask_userinfo`]: a URI in an env entry may carry
+    /// credentials, which are never shown.
     pub fn of(target: WorkloadRef, candidate: &str, before: &Value, after: &Value) -> Self {
-        let changes = diff_specs(before, after);
+        let mut changes = diff_specs(before, after);
+        for c in &mut changes {
+            for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                *v = mask_userinfo(v);
+            }
+        }
         ServingChanges {
             target,
             candidate: candidate.to_string(),
@@ -82,6 +89,29 @@ impl ServingChanges {
             n => format!("{n} fields change"),
         }
     }
+}
+
+/// `text` with the user info of every URL in it (`scheme://user:pass@host`)
+/// replaced by `***`, so a credential in a model URI is never displayed.
+pub fn mask_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Applies a JSON merge patch (RFC 7386) to `target`, as the API server

@@ -135,3 +135,18 @@ fn summaries_say_what_a_table_shows() {
     let u = ServingChanges::unavailable(target(), "7", "workload not found");
     assert_eq!(u.summary(), "cannot tell: workload not found");
 }
+
+#[test]
+fn credentials_in_uris_are_masked() {
+    assert_eq!(
+        mask_userinfo("s3://AKIA:secret@minio:9000/models/7 and https://u@h/x"),
+        "s3://***@minio:9000/models/7 and https://***@h/x"
+    );
+    assert_eq!(mask_userinfo("models:/fraud/7"), "models:/fraud/7");
+    assert_eq!(mask_userinfo("a@b https://h/p@q"), "a@b https://h/p@q");
+    let before = json!({"env": [{"name": "MODEL_URI", "value": "https://bob:hunter2@reg/m/6"}]});
+    let after = json!({"env": [{"name": "MODEL_URI", "value": "models:/m/7"}]});
+    let s = ServingChanges::of(target(), "7", &before, &after);
+    assert_eq!(s.changes[0].before.as_deref(), Some("https://***@reg/m/6"));
+    assert!(!format!("{s:?}").contains("hunter2"));
+}
