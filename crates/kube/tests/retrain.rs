@@ -89,10 +89,16 @@ fn order(model: &str, reason: &str) -> RetrainOrder {
     }
 }
 
+/// The Jobs not made by a schedule (the seeded world's nightly scoring
+/// runs carry the CronJob controller's scheduled-timestamp annotation).
 fn jobs(s: &ApiServerHandle) -> Vec<Value> {
     s.store()
         .all(ids::JOBS)
         .iter()
+        .filter(|j| {
+            j["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"]
+                .is_null()
+        })
         .map(|j| (**j).clone())
         .collect()
 }
