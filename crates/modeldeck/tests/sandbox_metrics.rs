@@ -15,7 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use modeldeck_apiserver::serve::MetricsEndpoint;
-use modeldeck_core::domain::{MetricsTarget, Signal, WorkloadKind};
+use modeldeck_core::domain::{LagTrend, MetricsTarget, Signal, WorkloadKind};
 use modeldeck_core::drift::{LiveCounts, LiveSample, ReferenceProfile};
 use modeldeck_core::ports::Metrics;
 use modeldeck_prometheus::{
@@ -343,6 +343,57 @@ async fn a_real_prometheus_scraping_the_sandbox_sees_the_worlds_numbers() {
             t.workload
         );
     }
+
+    // Consumer lag (issue 14): the fraud consumer falling behind, read by
+    // the default kafka_exporter templates from the scraped exposition,
+    // equals the world's own (its group from the consumer-group label).
+    let scorer = workloads
+        .iter()
+        .find(|w| w.id.name == "fraud-stream-scorer")
+        .unwrap();
+    let target = MetricsTarget::from(scorer);
+    let real = prom_metrics
+        .fleet_health(std::slice::from_ref(&target))
+        .await
+        .unwrap()[&target.workload]
+        .stream
+        .clone()
+        .expect("lag from Prometheus");
+    let own = sb
+        .backends()
+        .metrics
+        .fleet_health(std::slice::from_ref(&target))
+        .await
+        .unwrap()[&target.workload]
+        .stream
+        .clone()
+        .unwrap();
+    assert_eq!(real.group, "fraud-scoring");
+    assert_eq!(real.topic, own.topic);
+    // The last scrape is at most a couple of seconds old: 250 msg/s growth.
+    let near = |a: f64, b: f64, rel: f64| (a / b - 1.0).abs() < rel;
+    assert!(
+        near(real.lag_messages, own.lag_messages, 0.01),
+        "{real:?} vs {own:?}"
+    );
+    assert!(near(
+        real.lag_seconds.unwrap(),
+        own.lag_seconds.unwrap(),
+        0.01
+    ));
+    assert!(
+        near(real.throughput.unwrap(), own.throughput.unwrap(), 0.05),
+        "{real:?}"
+    );
+    assert_eq!(real.trend, LagTrend::Growing, "{real:?}");
+    // The older half of the window is the backfill at a 5-minute step,
+    // which Prometheus holds flat between samples (a staircase): its least
+    // squares slope is near the world's 250 msg/s, not exact.
+    assert!(near(real.slope_per_s.unwrap(), 250.0, 0.15), "{real:?}");
+    assert_eq!(
+        real.top_partitions[0].partition,
+        own.top_partitions[0].partition
+    );
 
     // Hostile names: Prometheus stored the label value as written.
     let q = r#"modeldeck_feature_missing_total{model="hostile-model"}"#;
