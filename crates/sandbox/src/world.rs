@@ -409,6 +409,16 @@ impl World {
             labels.extend(e.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         let (rollout, ready) = crate::rollout::status(w, self.now);
+        let batch = w.batch_plan().map(|p| {
+            let at = |t| crate::batch::version_at(w, t).to_string();
+            p.status_with_runs(w.suspended, w.created_at, self.now, &w.name, at)
+        });
+        // A CronJob's pods are its runs in flight (as the cluster adapter
+        // reads `status.active`).
+        let (ready, desired) = match &batch {
+            Some(b) => (b.active, b.active),
+            None => (ready, w.desired),
+        };
         Workload {
             id: self.workload_ref(w),
             uid: uid(mix(self.seed, w.key)),
@@ -420,14 +430,11 @@ impl World {
                 traffic_percent: c.percent,
             }),
             ready_replicas: ready,
-            desired_replicas: w.desired,
+            desired_replicas: desired,
             rollout,
             labels: labels.into(),
             created_at: w.created_at,
-            batch: w.batch_plan().map(|p| {
-                let at = |t| crate::batch::version_at(w, t).to_string();
-                p.status_with_runs(w.suspended, w.created_at, self.now, &w.name, at)
-            }),
+            batch,
         }
     }
 }

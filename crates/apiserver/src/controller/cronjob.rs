@@ -166,15 +166,18 @@ impl Controller {
             let too_late = |d: Timestamp| deadline.is_some_and(|s| now.0 - d.0 > s * 1000);
             if let Some(d) = due {
                 if too_late(d) {
-                    let msg = format!("Missed scheduled time to start a job: {}", d.rfc3339());
-                    self.recorder.record(
-                        &cj,
-                        "Warning",
-                        "MissSchedule",
-                        &msg,
-                        "cronjob-controller",
-                    );
-                    last_schedule = Some(d.0);
+                    // As the real controller: the miss is reported (here once
+                    // per time) and `lastScheduleTime` stays as it was.
+                    if self.missed.insert((uid.clone(), d.0)) {
+                        let msg = format!("Missed scheduled time to start a job: {}", d.rfc3339());
+                        self.recorder.record(
+                            &cj,
+                            "Warning",
+                            "MissSchedule",
+                            &msg,
+                            "cronjob-controller",
+                        );
+                    }
                 } else {
                     match spec["concurrencyPolicy"].as_str().unwrap_or("Allow") {
                         "Forbid" if !active.is_empty() => {

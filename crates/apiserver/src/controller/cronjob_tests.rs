@@ -266,3 +266,33 @@ fn replace_deletes_the_running_job() {
         .collect();
     assert_eq!(names, ["2026-12-05T02:05:00Z"]);
 }
+
+#[test]
+fn a_run_past_its_starting_deadline_is_missed_not_started() {
+    let spec = json!({"schedule": "0 * * * *", "startingDeadlineSeconds": 60});
+    let mut r = Rig::new("2026-12-05T01:59:00Z", spec);
+    r.step(0);
+    // The controller was away from 02:00 to 02:05: too late to start.
+    r.step(6 * MIN);
+    r.step(MIN);
+    assert!(r.jobs().is_empty());
+    assert!(
+        r.cronjob()["status"].get("lastScheduleTime").is_none(),
+        "{}",
+        r.cronjob()["status"]
+    );
+    let missed = r
+        .store
+        .all(ids::EVENTS)
+        .iter()
+        .filter(|e| e["reason"] == "MissSchedule")
+        .count();
+    assert_eq!(missed, 1);
+    // The next hour starts on time.
+    r.run_until("2026-12-05T03:00:00Z");
+    assert_eq!(r.jobs().len(), 1);
+    assert_eq!(
+        r.cronjob()["status"]["lastScheduleTime"],
+        "2026-12-05T03:00:00Z"
+    );
+}

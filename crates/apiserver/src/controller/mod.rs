@@ -45,6 +45,8 @@ pub struct Controller {
     rx: broadcast::Receiver<Signal>,
     /// Whether the first full scan happened.
     scanned: bool,
+    /// CronJob uid and schedule time of each run reported missed.
+    missed: BTreeSet<(String, i64)>,
 }
 
 fn controller_uid(obj: &Value) -> Option<String> {
@@ -97,6 +99,7 @@ impl Controller {
             rs_by_owner: HashMap::new(),
             rx,
             scanned: false,
+            missed: BTreeSet::new(),
         }
     }
 
