@@ -220,37 +220,6 @@ fn inference_service(w: &Workload, model: &str, version: &str, seed: &mut Seed) 
     seed.objects.push(obj);
 }
 
-fn cron_job(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
-    let mut tmpl = pod_template(w, model, version, "batch-scorer");
-    tmpl["spec"]["restartPolicy"] = json!("OnFailure");
-    let mut m = meta(w, model);
-    let has_runs = w.batch.as_ref().is_some_and(|b| !b.runs.is_empty());
-    if has_runs {
-        m["uid"] = json!(cron::uid_of(w));
-    }
-    let mut obj = json!({
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": m,
-        "spec": {
-            "schedule": w.batch.as_ref().map_or("0 * * * *", |b| b.schedule.as_str()),
-            "suspend": w.rollout == RolloutState::Suspended,
-            "jobTemplate": {"metadata": {"labels": labels(w, model)}, "spec": {"template": tmpl}},
-        },
-        "status": cron::status(w),
-    });
-    cron::shape_spec(w, &mut obj["spec"]);
-    let runs = cron::run_objects(w, &obj["spec"]["jobTemplate"], |v| {
-        let mut t = pod_template(w, model, v, "batch-scorer");
-        if let Some(l) = t["metadata"]["labels"].as_object_mut() {
-            l.extend(labels(w, model));
-        }
-        t
-    });
-    seed.objects.push(obj);
-    seed.objects.extend(runs);
-}
-
 /// The objects (and patches) that represent `workloads` in one cluster.
 pub fn from_workloads(workloads: &[Workload]) -> Seed {
     from_workloads_with(workloads, &Histories::new())
@@ -282,7 +251,7 @@ pub fn from_workloads_with(workloads: &[Workload], histories: &Histories) -> See
                 }
             }
             WorkloadKind::InferenceService => inference_service(w, &model, &version, &mut seed),
-            WorkloadKind::CronJob => cron_job(w, &model, &version, &mut seed),
+            WorkloadKind::CronJob => cron::cron_job(w, &model, &version, &mut seed),
         }
     }
     seed

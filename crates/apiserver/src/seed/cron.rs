@@ -7,9 +7,12 @@
 //! the duration and outcome later runs have (`run-seconds`: the typical
 //! duration; `exit-code` 1 while the last finished run failed).
 
+use super::Seed;
 use crate::controller::cronjob::SCHEDULED_ANNOTATION;
 use crate::controller::job::{EXIT_CODE_ANNOTATION, RUN_SECONDS_ANNOTATION, pod_name};
-use modeldeck_core::domain::{BatchRun, RunOutcome, Timestamp, Workload, typical_duration_seconds};
+use modeldeck_core::domain::{
+    BatchRun, RolloutState, RunOutcome, Timestamp, Workload, typical_duration_seconds,
+};
 use serde_json::{Map, Value, json};
 
 /// History limits of a seeded CronJob with runs (a week of nightly runs).
@@ -206,4 +209,36 @@ fn run_pair(w: &Workload, r: &BatchRun, tmpl: Value) -> (Value, Value) {
         "status": pod_status,
     });
     (job, pod)
+}
+
+/// A CronJob, and the Jobs and pods of its recorded runs.
+pub(super) fn cron_job(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
+    let mut tmpl = super::pod_template(w, model, version, "batch-scorer");
+    tmpl["spec"]["restartPolicy"] = json!("OnFailure");
+    let mut m = super::meta(w, model);
+    let has_runs = w.batch.as_ref().is_some_and(|b| !b.runs.is_empty());
+    if has_runs {
+        m["uid"] = json!(uid_of(w));
+    }
+    let mut obj = json!({
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": m,
+        "spec": {
+            "schedule": w.batch.as_ref().map_or("0 * * * *", |b| b.schedule.as_str()),
+            "suspend": w.rollout == RolloutState::Suspended,
+            "jobTemplate": {"metadata": {"labels": super::labels(w, model)}, "spec": {"template": tmpl}},
+        },
+        "status": status(w),
+    });
+    shape_spec(w, &mut obj["spec"]);
+    let runs = run_objects(w, &obj["spec"]["jobTemplate"], |v| {
+        let mut t = super::pod_template(w, model, v, "batch-scorer");
+        if let Some(l) = t["metadata"]["labels"].as_object_mut() {
+            l.extend(super::labels(w, model));
+        }
+        t
+    });
+    seed.objects.push(obj);
+    seed.objects.extend(runs);
 }
