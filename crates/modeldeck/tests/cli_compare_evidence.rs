@@ -70,8 +70,14 @@ fn changes(schema: &Value) -> Vec<(String, String, String, bool)> {
 fn schema_changes_follow_the_signatures() {
     for (model, want) in [
         ("fraud-detector", ("input", "hour_of_day", "added", true)),
-        ("demand-forecaster", ("input", "day_of_week", "retyped", true)),
-        ("recsys-ranker", ("input", "category_affinity", "added", false)),
+        (
+            "demand-forecaster",
+            ("input", "day_of_week", "retyped", true),
+        ),
+        (
+            "recsys-ranker",
+            ("input", "category_affinity", "added", false),
+        ),
     ] {
         let c = json(&["compare", model, "champion", "challenger"]);
         let schema = &c["schema"];
@@ -100,7 +106,11 @@ fn lineage_pairs_datasets_by_context_and_compares_digests() {
     let all_same = rows.iter().all(|r| r["same"] == true);
     assert_eq!(
         l["verdict"],
-        if all_same { "same_data" } else { "different_data" }
+        if all_same {
+            "same_data"
+        } else {
+            "different_data"
+        }
     );
     // A version compared with itself trained on the same data.
     let same = json(&["compare", "fraud-detector", "champion", "champion"]);
@@ -143,7 +153,10 @@ fn curves_end_at_the_runs_final_values() {
             let h = curve[side].as_array().unwrap();
             assert!(h.len() > 100, "{key} {side}: {}", h.len());
             let steps: Vec<i64> = h.iter().map(|p| p[0].as_i64().unwrap()).collect();
-            assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{key} {side} steps unsorted");
+            assert!(
+                steps.windows(2).all(|w| w[0] <= w[1]),
+                "{key} {side} steps unsorted"
+            );
             assert_eq!(h.last().unwrap()[1], m[side], "{key} {side}");
         }
     }
@@ -157,7 +170,11 @@ fn curves_end_at_the_runs_final_values() {
         "no_such_metric",
     ]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("no_such_metric") && r.stderr.contains("auc"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no_such_metric") && r.stderr.contains("auc"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -174,7 +191,10 @@ fn table_shows_schema_and_data_sections() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let out = &r.stdout;
     assert!(out.contains("schema: 2 changed"), "{out}");
-    assert!(out.contains("day_of_week") && out.contains("retyped"), "{out}");
+    assert!(
+        out.contains("day_of_week") && out.contains("retyped"),
+        "{out}"
+    );
     assert!(out.contains("string -> long"), "{out}");
     assert!(out.contains("data: different data"), "{out}");
     assert!(out.contains("curve rmse: A 400 steps"), "{out}");
