@@ -2,14 +2,19 @@
 //! screen): latency p50/p95/p99, request rate and error ratio, read at a
 //! step that fits the panel's width (never more than 11,000 points per
 //! series), with the model's deploys, approvals, promotions and rollbacks
-//! as markers. Windows 1 h / 6 h / 24 h / 7 d (`w`/`W`).
+//! as markers. Windows 1 h / 6 h / 24 h / 7 d (`w`/`W`). A stream
+//! consumer adds its consumer lag over the last 30 minutes (the history
+//! the fleet health read, as of the panel's last refresh) with its trend
+//! and verdict in the title.
 
 use crate::jobs::{Job, JobOutcome, JobResult};
 use crate::views::{Ctx, Fetched};
 use crate::widgets::chart::{ChartSeries, ChartState, TimeChart, series_color};
 use modeldeck_core::chart::Marker;
 use modeldeck_core::console::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, HealthView};
-use modeldeck_core::domain::{Signal, WorkloadRef};
+use modeldeck_core::domain::{
+    LagThresholds, Signal, StreamLag, WorkloadRef, format_lag_seconds, format_messages,
+};
 use modeldeck_core::drift::text;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -29,6 +34,8 @@ pub struct HealthPanel {
     window: usize,
     view: Fetched<HealthView>,
     markers: Fetched<Vec<Marker>>,
+    /// A stream consumer's lag and its history, from the snapshot.
+    lag: Option<StreamLag>,
 }
 
 impl HealthPanel {
@@ -44,6 +51,7 @@ impl HealthPanel {
             window,
             view: Fetched::default(),
             markers: Fetched::default(),
+            lag: None,
         };
         p.refresh(ctx);
         p
@@ -69,6 +77,11 @@ impl HealthPanel {
 
     /// Re-reads the series (and the markers).
     pub(crate) fn refresh(&mut self, ctx: &mut Ctx) {
+        self.lag = ctx
+            .snap
+            .health
+            .get(&self.target)
+            .and_then(|h| h.stream.clone());
         let columns = u32::from(ctx.body.width.saturating_sub(14)).max(20);
         let t = ctx.request(Job::Health {
             target: self.target.clone(),
@@ -274,6 +287,63 @@ impl HealthPanel {
                 points: err,
                 color,
             });
+        }
+        if let Some(lag) = &self.lag {
+            let points: Vec<(i64, f64)> = lag.history.iter().map(|(t, v)| (t.0, *v)).collect();
+            let (from, to) = match (points.first(), points.last()) {
+                (Some(a), Some(b)) => (a.0, b.0),
+                _ => (now - 1_800_000, now),
+            };
+            let verdict = lag.judge(&LagThresholds::default());
+            let seconds = lag
+                .lag_seconds
+                .map_or_else(|| "s unknown".to_string(), format_lag_seconds);
+            // Short enough for a half-width chart at 80 columns.
+            let title = format!(
+                " lag {} {} ({seconds}) {} ",
+                format_messages(lag.lag_messages),
+                lag.trend.arrow(),
+                verdict.label(),
+            );
+            let group = format!("group {}", modeldeck_core::text::clean(&lag.group));
+            let color = match verdict {
+                modeldeck_core::domain::StreamVerdict::Behind => Color::LightRed,
+                modeldeck_core::domain::StreamVerdict::Ok => series_color(0),
+                _ => Color::Yellow,
+            };
+            let chart = TimeChart::new(&title, from, to)
+                .unit("msgs")
+                .series(ChartSeries {
+                    label: &group,
+                    points: &points,
+                    color,
+                });
+            let areas: Vec<Rect> = if area.width >= 150 {
+                Layout::horizontal([
+                    Constraint::Percentage(30),
+                    Constraint::Percentage(20),
+                    Constraint::Percentage(20),
+                    Constraint::Percentage(30),
+                ])
+                .split(area)
+                .to_vec()
+            } else {
+                let [top, bottom] =
+                    Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
+                        .areas(area);
+                let [a, d] =
+                    Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                        .areas(top);
+                let [b, c] =
+                    Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                        .areas(bottom);
+                vec![a, b, c, d]
+            };
+            frame.render_widget(&latency, areas[0]);
+            frame.render_widget(&traffic, areas[1]);
+            frame.render_widget(&errs, areas[2]);
+            frame.render_widget(&chart, areas[3]);
+            return;
         }
         if area.width >= 150 {
             let [a, b, c] = Layout::horizontal([
