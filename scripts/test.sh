@@ -88,7 +88,7 @@ step "desktop app end to end: WebKitWebDriver drives the built app (simulated wo
 # Ignored in the plain run because it needs a display and WebKitWebDriver,
 # both of which this script provides.
 xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo nextest run -p modeldeck-desktop --locked --test webdriver --run-ignored only
+  cargo nextest run -p modeldeck-desktop --locked --test webdriver --test deep_link_review --run-ignored only
 
 step "generated TypeScript types match the Rust types"
 # The test run above regenerated ui/src/lib/gen from the Rust types (ts-rs).
