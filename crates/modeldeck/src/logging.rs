@@ -33,15 +33,17 @@ pub fn init() -> Result<WorkerGuard, String> {
         _ => (EnvFilter::new("info"), None),
     };
     // kube-client logs an error answer's raw body at debug ("Unsuccessful
-    // data error parse: ..."), kube-runtime's watcher the raw Status at
-    // debug (at warn for a 403), and a server may echo the request's
+    // data error parse: ..."), and the raw body of a 2xx answer it cannot
+    // decode at warn (a proxy's login page quoting the token:
+    // tests/e2e_failures_more.rs); kube-runtime's watcher the raw Status at
+    // debug (at warn for a 403). A server may echo the request's
     // Authorization header or quote the token in them: those two targets
-    // stay quiet unless the directive names them. The adapter logs the
-    // same failures itself, scrubbed (tests/e2e_token_leak.rs).
+    // stay quiet (errors only) unless the directive names them. The adapter
+    // logs the same failures itself, scrubbed (tests/e2e_token_leak.rs).
     let named = std::env::var("MODELDECK_LOG").unwrap_or_default();
     let mut filter = filter;
     for (target, directive) in [
-        ("kube_client", "kube_client::client=info"),
+        ("kube_client", "kube_client::client=error"),
         ("kube_runtime", "kube_runtime::watcher=error"),
     ] {
         if !named.contains(target)
