@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "take_open",
     "metric_history",
     "save_chart",
+    "compare_evidence",
+    "compare_curve",
 ];
 
 fn main() {

@@ -5,11 +5,13 @@
 //! `git diff --exit-code ui/src/lib/gen` stays clean.
 
 use crate::error::DesktopError;
+use crate::evidence::EvidenceView;
 use crate::views::{
     AuditView, ExecutionReport, HealthChart, InboxItem, OpenEvent, PromotionDetail, RollbackReport,
     SessionInfo, SnapshotEvent,
 };
 use modeldeck_core::compare::Comparison;
+use modeldeck_core::compare_curves::CurvePair;
 use modeldeck_core::domain::ModelVersion;
 use modeldeck_core::fleet::FleetRow;
 use modeldeck_core::version_metrics::MetricHistory;
@@ -98,6 +100,21 @@ pub const COMMAND_SIGNATURES: &[Signature] = &[
         ],
         "string",
     ),
+    (
+        "compare_evidence",
+        &[("model", "string"), ("a", "string"), ("b", "string")],
+        "EvidenceView",
+    ),
+    (
+        "compare_curve",
+        &[
+            ("model", "string"),
+            ("a", "string"),
+            ("b", "string"),
+            ("metric", "string"),
+        ],
+        "CurvePair",
+    ),
 ];
 
 /// `(event, payload TS type)`.
@@ -134,6 +151,8 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     SnapshotEvent::export_all(&cfg)?;
     OpenEvent::export_all(&cfg)?;
     MetricHistory::export_all(&cfg)?;
+    EvidenceView::export_all(&cfg)?;
+    CurvePair::export_all(&cfg)?;
     std::fs::write(dir.join("commands.ts"), commands_ts())?;
     Ok(())
 }

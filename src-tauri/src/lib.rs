@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod links;
 pub mod markers;
@@ -48,6 +49,8 @@ pub const COMMANDS: &[&str] = &[
     "take_open",
     "metric_history",
     "save_chart",
+    "compare_evidence",
+    "compare_curve",
 ];
 
 /// The app over the runtime `R`, its first session chosen by the
@@ -83,6 +86,8 @@ pub fn configure<R: Runtime>(
             commands::take_open,
             model_charts::metric_history,
             save_chart::save_chart,
+            evidence::compare_evidence,
+            evidence::compare_curve,
         ])
         .setup(move |app| {
             let desk = tauri::async_runtime::block_on(Desk::open(opts))?;

@@ -26,6 +26,7 @@ import type { Approval } from '../src/lib/gen/Approval';
 import type { ActionCheck } from '../src/lib/gen/ActionCheck';
 import type { HealthSeries } from '../src/lib/gen/HealthSeries';
 import type { Timestamp } from '../src/lib/gen/Timestamp';
+import { curvesOf, evidenceOf } from './fixtures-evidence';
 
 /** The XSS payload put in a model name and a model tag. */
 export const XSS = '<img src=x onerror=window.__pwned=1><script>window.__pwned=1</script>';
@@ -485,6 +486,8 @@ export function world(fleetSize: number) {
     versions,
     metricHistory,
     comparison,
+    evidence: evidenceOf(XSS),
+    curves: curvesOf(NOW, XSS),
     audit,
     promotions: { 'fraud-detector': [statusOf(main)] } as Record<string, PromotionStatus[]>,
   };

@@ -54,6 +54,12 @@ export function installMock(world) {
         return world.versions[args.model] ?? fail('not_found', `no model ${args.model}`);
       case 'compare':
         return world.comparison;
+      case 'compare_evidence':
+        return world.evidence;
+      case 'compare_curve': {
+        const c = world.curves[args.metric];
+        return c ? c : fail('not_found', `metric "${args.metric}" is not logged by both runs; both have: logloss, auc`);
+      }
       case 'metric_history': {
         const h = world.metricHistory[args.model]?.[args.metric ?? ''];
         return h ?? fail('not_found', `no model ${args.model}`);

@@ -24,6 +24,8 @@ import type {
   SessionInfo,
   SnapshotEvent,
 } from './types';
+import type { CurvePair } from './gen/CurvePair';
+import type { EvidenceView } from './gen/EvidenceView';
 
 export { IpcError, normalizeError } from './errors';
 
@@ -108,6 +110,20 @@ export function versions(model: string): Promise<ModelVersion[]> {
 /** Versions `a` and `b` of `model` compared (deltas and winners computed in Rust). */
 export function compare(model: string, a: string, b: string): Promise<Comparison> {
   return call('compare', { model, a, b });
+}
+
+/**
+ * The schema diff and data lineage of versions `a` and `b` of `model`, and
+ * the metrics both runs have a history of (each part read, and its error
+ * given, separately in Rust).
+ */
+export function compareEvidence(model: string, a: string, b: string): Promise<EvidenceView> {
+  return call('compare_evidence', { model, a, b });
+}
+
+/** The training curve of `metric` in the runs of versions `a` and `b` of `model`, oldest step first. */
+export function compareCurve(model: string, a: string, b: string, metric: string): Promise<CurvePair> {
+  return call('compare_curve', { model, a, b, metric });
 }
 
 /**
