@@ -144,6 +144,7 @@ impl Session {
                         profile: "sandbox".into(),
                         sandbox: true,
                         clock: world.world.clock(),
+                        policies: promotions::sandbox_policies()?,
                         ..ConsoleOptions::default()
                     },
                 );
@@ -184,6 +185,7 @@ impl Session {
                         sandbox: false,
                         drift_warn: profile.drift.warn,
                         drift_alert: profile.drift.alert,
+                        policies: policies.clone(),
                         ..ConsoleOptions::default()
                     },
                 );

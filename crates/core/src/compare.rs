@@ -2,6 +2,7 @@
 //! direction-aware delta and a winner, params and tags diffed.
 
 use crate::domain::{ModelVersion, RunData};
+use crate::policy::MetricRule;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -81,6 +82,12 @@ pub struct MetricDelta {
     pub direction: Direction,
     /// Verdict.
     pub winner: Winner,
+    /// The relative tolerance the promotion policy's metric gate gives this
+    /// metric (0.005 = 0.5 %), which also decided the tie here; absent when
+    /// the policy names no gate on it (the console's tie tolerance applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub gate_tolerance: Option<f64>,
 }
 
 /// A param or tag compared.
@@ -150,6 +157,20 @@ pub fn compare(
     overrides: &BTreeMap<String, Direction>,
     tolerance: f64,
 ) -> Comparison {
+    compare_by_policy(a, b, overrides, tolerance, &[])
+}
+
+/// As [`compare`], with the promotion policy's metric gates: a metric a
+/// rule names takes the rule's direction (when it gives one) and the rule's
+/// tolerance, the same numbers the gate judges with, and carries that
+/// tolerance in [`MetricDelta::gate_tolerance`].
+pub fn compare_by_policy(
+    a: Side,
+    b: Side,
+    overrides: &BTreeMap<String, Direction>,
+    tolerance: f64,
+    rules: &[MetricRule],
+) -> Comparison {
     let empty = RunData::default();
     let ra = a.run.as_ref().unwrap_or(&empty);
     let rb = b.run.as_ref().unwrap_or(&empty);
@@ -159,8 +180,12 @@ pub fn compare(
         .map(|k| {
             let va = ra.metrics.get(k).copied();
             let vb = rb.metrics.get(k).copied();
-            let direction = direction_of(k, overrides);
-            let (delta, winner) = judge(va, vb, direction, tolerance);
+            let rule = rules.iter().find(|r| &r.name == k);
+            let direction = rule
+                .and_then(|r| r.direction)
+                .unwrap_or_else(|| direction_of(k, overrides));
+            let gate_tolerance = rule.map(|r| r.tolerance);
+            let (delta, winner) = judge(va, vb, direction, gate_tolerance.unwrap_or(tolerance));
             MetricDelta {
                 key: k.clone(),
                 a: va,
@@ -168,6 +193,7 @@ pub fn compare(
                 delta,
                 direction,
                 winner,
+                gate_tolerance,
             }
         })
         .collect();
@@ -257,6 +283,76 @@ mod tests {
             Winner::Unknown
         );
         assert_eq!(judge(None, Some(1.0), h, 0.001).1, Winner::Unknown);
+    }
+
+    fn side(version: &str, metrics: &[(&str, f64)]) -> Side {
+        Side {
+            version: ModelVersion {
+                model: "fraud".into(),
+                version: version.into(),
+                run_id: Some(format!("run-{version}")),
+                source: String::new(),
+                status: crate::domain::VersionStatus::Ready,
+                aliases: Vec::new(),
+                tags: BTreeMap::new(),
+                description: None,
+                user: None,
+                created_at: crate::domain::Timestamp(0),
+            },
+            run: Some(RunData {
+                metrics: metrics
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), *v))
+                    .collect(),
+                ..RunData::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn policy_gates_give_their_direction_and_tolerance() {
+        let a = side("7", &[("auc", 0.900), ("score", 10.0), ("recall", 0.70)]);
+        let b = side("8", &[("auc", 0.901), ("score", 12.0), ("recall", 0.71)]);
+        let rules = [
+            // 0.1 % better is within a 0.5 % gate tolerance: a tie, as the gate says.
+            MetricRule {
+                name: "auc".into(),
+                direction: None,
+                tolerance: 0.005,
+            },
+            // The policy says lower is better: 12 loses to 10.
+            MetricRule {
+                name: "score".into(),
+                direction: Some(Direction::LowerIsBetter),
+                tolerance: 0.0,
+            },
+        ];
+        let c = compare_by_policy(a.clone(), b.clone(), &BTreeMap::new(), 0.0001, &rules);
+        let m = |k: &str| {
+            c.metrics
+                .iter()
+                .find(|m| m.key == k)
+                .cloned()
+                .unwrap_or_else(|| panic!("{k}"))
+        };
+        assert_eq!(
+            (m("auc").winner, m("auc").gate_tolerance),
+            (Winner::Tie, Some(0.005))
+        );
+        assert_eq!(m("score").direction, Direction::LowerIsBetter);
+        assert_eq!(
+            (m("score").winner, m("score").gate_tolerance),
+            (Winner::A, Some(0.0))
+        );
+        // A metric no gate names keeps the name's direction and the tie tolerance.
+        assert_eq!(
+            (m("recall").winner, m("recall").gate_tolerance),
+            (Winner::B, None)
+        );
+        // Without the policy the same numbers read differently.
+        let plain = compare(a, b, &BTreeMap::new(), 0.0001);
+        let p = |k: &str| plain.metrics.iter().find(|m| m.key == k).map(|m| m.winner);
+        assert_eq!((p("auc"), p("score")), (Some(Winner::B), Some(Winner::B)));
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub struct ConsoleOptions {
     pub metric_directions: BTreeMap<String, Direction>,
     /// Relative difference under which two metrics tie.
     pub tie_tolerance: f64,
+    /// The promotion policies: a comparison judges the metrics a model's
+    /// policy gates on with the gate's direction and tolerance.
+    pub policies: crate::policy::PolicySet,
 }
 
 impl Default for ConsoleOptions {
@@ -88,6 +91,7 @@ impl Default for ConsoleOptions {
             drift_alert: crate::domain::DriftStatus::DEFAULT_ALERT,
             metric_directions: BTreeMap::new(),
             tie_tolerance: 0.001,
+            policies: crate::policy::PolicySet::default(),
         }
     }
 }
@@ -505,11 +509,13 @@ impl Console {
     pub async fn compare(&self, model: &str, a: &str, b: &str) -> PortResult<Comparison> {
         let (sa, sb) =
             tokio::try_join!(self.version_detail(model, a), self.version_detail(model, b))?;
-        Ok(compare::compare(
+        let opts = &self.inner.opts;
+        Ok(compare::compare_by_policy(
             sa,
             sb,
-            &self.inner.opts.metric_directions,
-            self.inner.opts.tie_tolerance,
+            &opts.metric_directions,
+            opts.tie_tolerance,
+            &opts.policies.for_model(model).metrics,
         ))
     }
 

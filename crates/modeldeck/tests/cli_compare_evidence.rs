@@ -199,3 +199,24 @@ fn table_shows_schema_and_data_sections() {
     assert!(out.contains("data: different data"), "{out}");
     assert!(out.contains("curve rmse: A 400 steps"), "{out}");
 }
+
+/// The metrics the sandbox policy gates on (auc within 0.2 %, log_loss
+/// exactly) carry the gate's tolerance, and a difference within it is a
+/// tie, as the gate judges; the others keep the tie tolerance.
+#[test]
+fn gate_metrics_carry_the_policy_tolerance() {
+    let c = json(&["compare", "fraud-detector", "champion", "challenger"]);
+    let metric = |k: &str| {
+        c["metrics"]
+            .as_array()
+            .and_then(|ms| ms.iter().find(|m| m["key"] == k))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {k} in {c}"))
+    };
+    assert_eq!(metric("auc")["gate_tolerance"], 0.002);
+    assert_eq!(metric("log_loss")["gate_tolerance"], 0.0);
+    assert_eq!(metric("log_loss")["direction"], "lower_is_better");
+    assert!(metric("accuracy")["gate_tolerance"].is_null());
+    // v8's auc gain (+0.0055 on 0.9005, 0.61 %) is beyond 0.2 %: B wins.
+    assert_eq!(metric("auc")["winner"], "b");
+}

@@ -101,6 +101,9 @@ pub struct MetricDoc {
     pub direction: Direction,
     /// `a`, `b`, `tie` or `unknown`.
     pub winner: Winner,
+    /// The promotion policy's tolerance for this metric's gate (relative,
+    /// 0.005 = 0.5 %), which decided the tie; `null` when no gate names it.
+    pub gate_tolerance: Option<f64>,
 }
 
 /// Resolves both references and prints the comparison.
@@ -198,6 +201,7 @@ fn metric_doc(m: MetricDelta) -> MetricDoc {
         delta_pct,
         direction: m.direction,
         winner: m.winner,
+        gate_tolerance: m.gate_tolerance,
     }
 }
 
@@ -217,7 +221,14 @@ fn render(doc: &CompareDoc, color: bool) -> String {
         side_label(&doc.b)
     );
     let mut t = Table::new(&[
-        "METRIC", ">A", ">B", ">DELTA", ">DELTA%", "BETTER", "WINNER",
+        "METRIC",
+        ">A",
+        ">B",
+        ">DELTA",
+        ">DELTA%",
+        "BETTER",
+        ">GATE TOL",
+        "WINNER",
     ]);
     for m in &doc.metrics {
         let (winner, paint) = match m.winner {
@@ -239,6 +250,7 @@ fn render(doc: &CompareDoc, color: bool) -> String {
                 format!("{}%", signed((p * 100.0).round() / 100.0))
             }),
             better.into(),
+            Cell::opt(m.gate_tolerance, |t| format!("±{}%", metric(t * 100.0))),
             Cell::painted(winner, paint),
         ]);
     }

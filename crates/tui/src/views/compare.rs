@@ -481,6 +481,11 @@ fn line_row<'a>(l: &CompareLine<'a>, va: &str, vb: &str) -> Row<'static> {
                 Winner::Tie => ("= tie".to_string(), theme::dim()),
                 Winner::Unknown => ("?".to_string(), theme::warn()),
             };
+            // The policy's gate on this metric judged with its own tolerance.
+            let winner = match m.gate_tolerance {
+                Some(t) => format!("{winner}  gate ±{}%", (t * 1e5).round() / 1e3),
+                None => winner,
+            };
             let delta_style = match m.winner {
                 Winner::B => theme::ok(),
                 Winner::A => theme::error(),

@@ -29,4 +29,10 @@ direction: Direction,
 /**
  * Verdict.
  */
-winner: Winner, };
+winner: Winner, 
+/**
+ * The relative tolerance the promotion policy's metric gate gives this
+ * metric (0.005 = 0.5 %), which also decided the tie here; absent when
+ * the policy names no gate on it (the console's tie tolerance applies).
+ */
+gate_tolerance?: number, };
