@@ -11,7 +11,8 @@ import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installMock } from './mock.mjs';
-import { tests } from './app.e2e.mjs';
+import { tests as appTests } from './app.e2e.mjs';
+import { tests as evidenceTests } from './evidence.e2e.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'e2e', 'out');
@@ -74,7 +75,7 @@ async function main() {
 
   let failed = 0;
   t0 = Date.now();
-  for (const test of tests) {
+  for (const test of [...appTests, ...evidenceTests]) {
     if (only && !test.name.includes(only)) continue;
     const started = Date.now();
     const context = await browser.newContext({
