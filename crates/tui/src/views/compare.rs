@@ -364,6 +364,15 @@ impl CompareView {
     }
 }
 
+/// A metric's key cell: its name, its direction, and the tolerance of the
+/// policy's gate on it when there is one (the number the gate judges with).
+fn metric_label(m: &MetricDelta, arrow: char) -> String {
+    match m.gate_tolerance {
+        Some(t) => format!("{} {arrow} gate ±{}%", m.key, (t * 1e5).round() / 1e3),
+        None => format!("{} {arrow}", m.key),
+    }
+}
+
 /// Key column and value column widths: as wide as the content, values
 /// shrinking first when the terminal is narrow.
 fn widths(lines: &[CompareLine], ha: &str, hb: &str, width: u16) -> (u16, u16) {
@@ -373,7 +382,7 @@ fn widths(lines: &[CompareLine], ha: &str, hb: &str, width: u16) -> (u16, u16) {
     for l in lines {
         match l {
             CompareLine::Metric(m) => {
-                key = key.max(w(&m.key) + 2);
+                key = key.max(w(&metric_label(m, '↑')));
                 val = val
                     .max(w(&format::metric(m.a)))
                     .max(w(&format::metric(m.b)));
@@ -481,18 +490,13 @@ fn line_row<'a>(l: &CompareLine<'a>, va: &str, vb: &str) -> Row<'static> {
                 Winner::Tie => ("= tie".to_string(), theme::dim()),
                 Winner::Unknown => ("?".to_string(), theme::warn()),
             };
-            // The policy's gate on this metric judged with its own tolerance.
-            let winner = match m.gate_tolerance {
-                Some(t) => format!("{winner}  gate ±{}%", (t * 1e5).round() / 1e3),
-                None => winner,
-            };
             let delta_style = match m.winner {
                 Winner::B => theme::ok(),
                 Winner::A => theme::error(),
                 _ => theme::dim(),
             };
             Row::new(vec![
-                Cell::from(clean(&format!("{} {arrow}", m.key)).into_owned()),
+                Cell::from(clean(&metric_label(m, arrow)).into_owned()),
                 Cell::from(Span::styled(format::metric(m.a), win(Winner::A))),
                 Cell::from(Span::styled(format::metric(m.b), win(Winner::B))),
                 Cell::from(Line::styled(format::delta(m.delta), delta_style).right_aligned()),
