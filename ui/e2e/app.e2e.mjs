@@ -161,7 +161,9 @@ export const tests = [
       assert.deepEqual(await calls(page, 'promotion'), [{ cmd: 'promotion', args: { id: fx.inbox[0].status.promotion.id } }]);
       // Metrics with Rust's deltas and winners.
       const metrics = await page.getByTestId('compare-metrics').innerText();
-      assert.match(metrics, /auc\s+0\.9188\s+0\.9312\s+\+0\.0124\s+Challenger/);
+      assert.match(metrics, /auc\s+0\.9188\s+0\.9312\s+\+0\.0124\s+gate ±0\.2%\s+Challenger/);
+      // Only the metric the policy gates on carries the gate's tolerance.
+      assert.equal(await page.getByTestId('gate-tolerance').count(), 1);
       assert.match(metrics, /logloss\s+0\.212\s+0\.219\s+\+0\.007\s+Champion/);
       assert.match(await page.getByTestId('compare-params').innerText(), /max_depth\s+6\s+8/);
       // Gates with their numbers, the card, the targets.

@@ -201,7 +201,7 @@ function comparisonOf(model: string, tagB: string): Comparison {
     a: { version: a, run: { run_id: 'run-7', metrics: { auc: 0.9188, latency_p99_ms: 44.8, logloss: 0.212 }, params: { max_depth: '6', learning_rate: '0.1' }, tags: {}, started_at: null } },
     b: { version: b, run: { run_id: 'run-8f2c', metrics: { auc: 0.9312, latency_p99_ms: 41.2, logloss: 0.219 }, params: { max_depth: '8', learning_rate: '0.1' }, tags: {}, started_at: null } },
     metrics: [
-      { key: 'auc', a: 0.9188, b: 0.9312, delta: 0.0124, direction: 'higher_is_better', winner: 'b' },
+      { key: 'auc', a: 0.9188, b: 0.9312, delta: 0.0124, direction: 'higher_is_better', winner: 'b', gate_tolerance: 0.002 },
       { key: 'latency_p99_ms', a: 44.8, b: 41.2, delta: -3.6, direction: 'lower_is_better', winner: 'b' },
       { key: 'logloss', a: 0.212, b: 0.219, delta: 0.007, direction: 'lower_is_better', winner: 'a' },
     ],
