@@ -96,10 +96,12 @@ pub enum Action {
     /// Promotion detail: the health charts of the next target.
     NextTarget,
     /// Compare: the training curve of the next (+1) or previous (-1)
-    /// metric both runs logged.
+    /// metric both runs logged; Versions: the next or previous metric
+    /// charted across the versions.
     CurveMetric(i8),
     /// Switch the lower panel when only one fits (Drift: score over time
-    /// / histogram; workload: health charts / events).
+    /// / histogram; workload: health charts / events; Versions: the
+    /// metric chart / the table).
     TogglePanel,
     /// Drift: start a retraining run of the model.
     Retrain,

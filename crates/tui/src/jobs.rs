@@ -20,6 +20,7 @@ use modeldeck_core::domain::{
 use modeldeck_core::drift::ReferenceProfile;
 use modeldeck_core::error::{ErrorCode, PortResult};
 use modeldeck_core::report::ErrorReport;
+use modeldeck_core::version_metrics::{self, MetricHistory};
 use modeldeck_promotion::{Promotions, Review};
 
 pub use crate::promo_jobs::{Act, Acted, PromoLists, PromoRow, TargetActivity};
@@ -65,6 +66,13 @@ pub enum Job {
         cmp: Box<Comparison>,
         /// Metric key.
         metric: String,
+    },
+    /// One metric across every version of a model (the Versions chart).
+    MetricHistory {
+        /// Registered model.
+        model: String,
+        /// Metric key (`None`: the first one any run logged).
+        metric: Option<String>,
     },
     /// Recent events of a workload.
     Events {
@@ -204,6 +212,8 @@ pub enum JobSlot {
     CompareEvidence,
     /// [`Job::CompareCurve`].
     CompareCurve,
+    /// [`Job::MetricHistory`].
+    MetricHistory,
     /// [`Job::Events`].
     Events,
     /// [`Job::Promotions`].
@@ -241,6 +251,7 @@ impl Job {
             Job::Compare { .. } => JobSlot::Compare,
             Job::CompareEvidence { .. } => JobSlot::CompareEvidence,
             Job::CompareCurve { .. } => JobSlot::CompareCurve,
+            Job::MetricHistory { .. } => JobSlot::MetricHistory,
             Job::Events { .. } => JobSlot::Events,
             Job::Promotions => JobSlot::Promotions,
             Job::Review { .. } => JobSlot::Review,
@@ -280,6 +291,8 @@ pub enum JobOutcome {
     CompareEvidence(Box<CompareEvidence>),
     /// A metric's curves in both runs.
     CompareCurve(PortResult<Box<CurvePair>>),
+    /// A metric across a model's versions.
+    MetricHistory(PortResult<Box<MetricHistory>>),
     /// Events, oldest first.
     Events(PortResult<Vec<ClusterEvent>>),
     /// The promotion list and inbox.
@@ -357,6 +370,11 @@ pub async fn execute_with(
         Job::CompareCurve { cmp, metric } => {
             JobOutcome::CompareCurve(console.compare_curve(cmp, metric).await.map(Box::new))
         }
+        Job::MetricHistory { model, metric } => JobOutcome::MetricHistory(
+            version_metrics::read(console, model, metric.as_deref())
+                .await
+                .map(Box::new),
+        ),
         Job::Events { target } => JobOutcome::Events(console.events(target).await),
         Job::Promotions => JobOutcome::Promotions(match promotions {
             Some(svc) => p::lists(svc).await,

@@ -332,6 +332,14 @@ pub const VERSIONS: &[Binding] = &[
         Action::RequestPromotion,
     ),
     bind(&[ch('d')], "d", "model card: show / hide", Action::Describe),
+    bind(&[ch('m')], "m", "next metric chart", Action::CurveMetric(1)),
+    bind(&[ch('M')], "M", "previous metric", Action::CurveMetric(-1)),
+    bind(
+        &[code(KeyCode::Tab)],
+        "tab",
+        "metric chart across versions: show / hide (shown instead of the table if small)",
+        Action::TogglePanel,
+    ),
 ];
 
 /// Promotions list bindings.

@@ -4,7 +4,8 @@
 //! Space marks versions, `c` (or Enter) compares two marked versions, or
 //! the selected one against the champion; `d` shows the selected version's
 //! model card (drawn from the list at once, then from the version and run
-//! read by a job, with the promotion policy's required fields).
+//! read by a job, with the promotion policy's required fields). A chart of
+//! one metric across the versions sits under the table (`versions_chart`).
 
 use crate::action::Action;
 use crate::app::Screen;
@@ -15,8 +16,13 @@ use crate::views::compare::CompareView;
 use crate::views::cursor::Cursor;
 use crate::views::table;
 use crate::views::text_table::{CellText, TextColumn, TextTable, column};
+#[path = "versions_chart.rs"]
+mod chart;
+#[path = "versions_rows.rs"]
+mod rows;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
+use chart::MetricChart;
 use modeldeck_core::Snapshot;
 use modeldeck_core::domain::{ModelVersion, RegisteredModel, RunData, VersionStatus};
 use modeldeck_core::filter::{Filter, FilterError};
@@ -25,6 +31,7 @@ use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use rows::row;
 use std::collections::BTreeMap;
 
 const COLUMNS: [TextColumn; 7] = [
@@ -43,19 +50,6 @@ const MESSAGES: Messages<'static> = Messages {
     failed: "Cannot list versions",
 };
 
-/// Metrics shown first when a run has them.
-const KEY_METRICS: [&str; 9] = [
-    "auc",
-    "accuracy",
-    "f1",
-    "precision",
-    "recall",
-    "rmse",
-    "mae",
-    "loss",
-    "val_loss",
-];
-
 /// Versions state for one model.
 #[derive(Debug)]
 pub struct VersionsView {
@@ -72,6 +66,7 @@ pub struct VersionsView {
     marks: Vec<String>,
     dirty: bool,
     card: CardPanel,
+    chart: MetricChart,
 }
 
 impl VersionsView {
@@ -92,6 +87,7 @@ impl VersionsView {
             marks: Vec::new(),
             dirty: true,
             card: CardPanel::default(),
+            chart: MetricChart::default(),
         };
         v.refresh(ctx);
         v
@@ -140,6 +136,8 @@ impl VersionsView {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
+        // The chart first: the versions' answer is the last request filed.
+        self.chart.request(&self.model, ctx);
         let ticket = ctx.request(Job::Versions {
             model: self.model.clone(),
         });
@@ -163,9 +161,19 @@ impl VersionsView {
         &self.card
     }
 
+    /// Versions listed (0 until they arrive: no chart yet).
+    fn any(&self) -> usize {
+        self.versions.data.as_ref().map_or(0, Vec::len)
+    }
+
+    /// The metric charted across the versions, once it arrived.
+    pub fn metric_history(&self) -> Option<&modeldeck_core::version_metrics::MetricHistory> {
+        self.chart.history()
+    }
+
     /// Takes a job answer if it is the one this view waits for.
     pub(crate) fn on_result(&mut self, r: &JobResult, ctx: &mut Ctx) -> bool {
-        if self.card.on_result(r, ctx) {
+        if self.card.on_result(r, ctx) || self.chart.on_result(r, &self.model, ctx) {
             return true;
         }
         match (&r.job, &r.outcome) {
@@ -270,6 +278,20 @@ impl VersionsView {
 
     fn handle_table(&mut self, action: &Action, ctx: &mut Ctx) -> Transition {
         let (table_body, _) = self.card.split(ctx.body);
+        let any = self.any();
+        let shared = (table_body.unwrap_or(ctx.body), any);
+        if let Some(t) = self.chart.handle(action, &self.model, shared, ctx) {
+            return t;
+        }
+        let table_body = match table_body.map(|b| self.chart.split(b, any).0) {
+            Some(None) if matches!(action, Action::Refresh) => {
+                self.refresh(ctx);
+                return Transition::Stay;
+            }
+            Some(None) => return Transition::Flash("tab: back to the table".into()),
+            Some(Some(t)) => Some(t),
+            None => None,
+        };
         let Some(table_body) = table_body else {
             // The card shows instead of the table: keys scroll it.
             match action {
@@ -368,8 +390,13 @@ impl VersionsView {
     /// Draws the Versions panel and, when shown, the card.
     pub(crate) fn render(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
         let (table, card) = self.card.split(area);
-        if let Some(t) = table {
-            self.render_table(frame, t, rc);
+        if let Some((t, c)) = table.map(|t| self.chart.split(t, self.any())) {
+            if let Some(t) = t {
+                self.render_table(frame, t, rc, c.is_none() && self.any() > 0);
+            }
+            if let Some(c) = c {
+                self.chart.render(frame, c);
+            }
         }
         if let Some(c) = card {
             self.render_card(frame, c, rc, table.is_none());
@@ -397,7 +424,8 @@ impl VersionsView {
         self.card.draw(frame, area, d);
     }
 
-    fn render_table(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
+    /// `hint`: the metric chart is hidden (`tab` shows it).
+    fn render_table(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx, hint: bool) {
         let mut title = vec![
             Span::styled(" Versions", theme::title()),
             Span::styled(format!("({})", clean(&self.model)), theme::key()),
@@ -425,6 +453,9 @@ impl VersionsView {
                 format!("</{}> ", clean(self.filter.source())),
                 theme::warn(),
             ));
+        }
+        if hint {
+            title.push(Span::styled("tab: chart ", theme::dim()));
         }
         frame.render_widget(panel::block(title), area);
         let state = self.state(rc.snap);
@@ -512,55 +543,6 @@ fn status_label(s: VersionStatus) -> &'static str {
     }
 }
 
-/// Up to three metrics: well-known ones first, then alphabetical.
-pub(crate) fn key_metrics(run: &RunData) -> String {
-    let mut picked: Vec<(&str, f64)> = KEY_METRICS
-        .iter()
-        .filter_map(|k| run.metrics.get(*k).map(|v| (*k, *v)))
-        .collect();
-    for (k, v) in &run.metrics {
-        if picked.len() >= 3 {
-            break;
-        }
-        if !picked.iter().any(|(p, _)| p == k) {
-            picked.push((k, *v));
-        }
-    }
-    picked.truncate(3);
-    picked
-        .iter()
-        .map(|(k, v)| format!("{k}={}", crate::format::metric(Some(*v))))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn row(v: &ModelVersion, marked: bool, serving: usize, run: Option<&RunData>) -> Vec<CellText> {
-    let mark = if marked { "✓ " } else { "  " };
-    let tags: Vec<String> = v.tags.iter().map(|(k, val)| format!("{k}={val}")).collect();
-    let metrics = match (run, &v.run_id) {
-        (Some(r), _) => key_metrics(r),
-        (None, Some(_)) => "…".to_string(),
-        (None, None) => "- (no run)".to_string(),
-    };
-    vec![
-        CellText::text(&format!("{mark}v{}", v.version)),
-        CellText::text(&if v.aliases.is_empty() {
-            "-".to_string()
-        } else {
-            v.aliases.join(",")
-        }),
-        CellText::text(status_label(v.status)),
-        CellText::Text(serving.to_string()),
-        CellText::Age(v.created_at),
-        CellText::text(&metrics),
-        CellText::text(&if tags.is_empty() {
-            "-".to_string()
-        } else {
-            tags.join(" ")
-        }),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,15 +553,5 @@ mod tests {
         assert_eq!(order_pair("6", "7", Some("7")), ("7".into(), "6".into()));
         assert_eq!(order_pair("9", "10", None), ("9".into(), "10".into()));
         assert_eq!(order_pair("10", "9", None), ("9".into(), "10".into()));
-    }
-
-    #[test]
-    fn key_metrics_prefer_known_names() {
-        let mut run = RunData::default();
-        run.metrics.insert("zeta".into(), 1.0);
-        run.metrics.insert("f1".into(), 0.5);
-        run.metrics.insert("auc".into(), 0.9);
-        run.metrics.insert("alpha".into(), 2.0);
-        assert_eq!(key_metrics(&run), "auc=0.9000 f1=0.5000 alpha=2.0000");
     }
 }
