@@ -319,13 +319,14 @@ fn draw(frame: &mut Frame, inner: Rect, h: &MetricHistory) {
             labels.push((x, y, text.join(" ")));
         }
     }
-    for (x, y, text) in labels {
+    // The newest first: they sit at the right edge, with fewer places.
+    for (x, y, text) in labels.into_iter().rev() {
         let tw = (text.chars().count() as u16).min(plot.width);
         let fit = |x0: u16| x0.max(plot.x).min(plot.right() - tw);
         let free = |r: u16, x0: u16, used: &[(u16, u16, u16)]| {
             !used
                 .iter()
-                .any(|&(ur, a, b)| ur == r && x0 <= b + 1 && a <= x0 + tw)
+                .any(|&(ur, a, b)| ur == r && x0 <= b + 2 && a <= x0 + tw + 1)
         };
         // Nearest rows first, above before below.
         let rows = (1..plot.height).flat_map(|d| [y.checked_sub(d), Some(y + d)]);
