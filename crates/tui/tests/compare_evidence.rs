@@ -9,37 +9,13 @@
 mod common;
 
 use common::Harness;
-use common::fixture::{self, NOW};
+use common::demo::{run_jobs, world};
+use common::fixture::{self};
 use modeldeck_core::compare_evidence::CompareEvidence;
 use modeldeck_core::compare_schema::ChangeKind;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
-use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::app::Screen;
 use modeldeck_tui::jobs::{Job, JobOutcome};
-use modeldeck_tui::{Action, jobs};
-
-async fn world() -> (Sandbox, Console) {
-    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
-    let console = Console::new(
-        sb.backends(),
-        ConsoleOptions {
-            profile: "demo".into(),
-            sandbox: true,
-            clock: sb.clock(),
-            ..Default::default()
-        },
-    );
-    console.refresh_all().await;
-    (sb, console)
-}
-
-async fn run_jobs(t: &mut Harness, console: &Console) {
-    while let Some(req) = t.requests.pop() {
-        let r = jobs::execute(console, req).await;
-        t.act(Action::JobDone(Box::new(r)));
-    }
-}
 
 fn compare_view(t: &Harness) -> &modeldeck_tui::views::compare::CompareView {
     match t.app.stack().last() {

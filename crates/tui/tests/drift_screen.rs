@@ -8,40 +8,17 @@
 mod common;
 
 use common::Harness;
+use common::demo::{run_jobs, world};
 use common::fixture::NOW;
 use crossterm::event::KeyCode;
+use modeldeck_core::Console;
 use modeldeck_core::chart::MarkerKind;
 use modeldeck_core::domain::Signal;
-use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::app::Screen;
 use modeldeck_tui::keymap::ScreenKind;
 use modeldeck_tui::views::drift::DriftScreen;
-use modeldeck_tui::{Action, jobs};
 
 const HOUR: i64 = 3_600_000;
-
-async fn world() -> (Sandbox, Console) {
-    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
-    let console = Console::new(
-        sb.backends(),
-        ConsoleOptions {
-            profile: "demo".into(),
-            sandbox: true,
-            clock: sb.clock(),
-            ..Default::default()
-        },
-    );
-    console.refresh_all().await;
-    (sb, console)
-}
-
-async fn run_jobs(t: &mut Harness, console: &Console) {
-    while let Some(req) = t.requests.pop() {
-        let r = jobs::execute(console, req).await;
-        t.act(Action::JobDone(Box::new(r)));
-    }
-}
 
 async fn harness(console: &Console, w: u16, h: u16) -> Harness {
     let mut t = Harness::new((*console.snapshot()).clone(), w, h);

@@ -10,41 +10,20 @@
 mod common;
 
 use common::Harness;
+use common::demo::{run_jobs, world};
 use common::fixture::NOW;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use modeldeck_core::error::Backend;
 use modeldeck_core::{Console, ConsoleOptions};
 use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::keymap::ScreenKind;
-use modeldeck_tui::{Action, TuiOptions, jobs};
+use modeldeck_tui::{Action, TuiOptions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::Duration;
 
-async fn world() -> (Sandbox, Console) {
-    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
-    let console = Console::new(
-        sb.backends(),
-        ConsoleOptions {
-            profile: "demo".into(),
-            sandbox: true,
-            clock: sb.clock(),
-            ..Default::default()
-        },
-    );
-    console.refresh_all().await;
-    (sb, console)
-}
-
 /// Runs every job the app asked for against the console, feeding the
 /// answers back, until it asks for nothing more.
-async fn run_jobs(t: &mut Harness, console: &Console) {
-    while let Some(req) = t.requests.pop() {
-        let r = jobs::execute(console, req).await;
-        t.act(Action::JobDone(Box::new(r)));
-    }
-}
-
 async fn harness(console: &Console, w: u16, h: u16) -> Harness {
     let mut t = Harness::new((*console.snapshot()).clone(), w, h);
     t.app.settle();

@@ -9,35 +9,10 @@
 mod common;
 
 use common::Harness;
-use common::fixture::NOW;
+use common::demo::{run_jobs, world};
 use crossterm::event::KeyCode;
-use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_tui::app::Screen;
 use modeldeck_tui::keymap::ScreenKind;
-use modeldeck_tui::{Action, jobs};
-
-async fn world() -> (Sandbox, Console) {
-    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
-    let console = Console::new(
-        sb.backends(),
-        ConsoleOptions {
-            profile: "demo".into(),
-            sandbox: true,
-            clock: sb.clock(),
-            ..Default::default()
-        },
-    );
-    console.refresh_all().await;
-    (sb, console)
-}
-
-async fn run_jobs(t: &mut Harness, console: &Console) {
-    while let Some(req) = t.requests.pop() {
-        let r = jobs::execute(console, req).await;
-        t.act(Action::JobDone(Box::new(r)));
-    }
-}
 
 #[tokio::test]
 async fn the_fraud_consumer_falling_behind() {

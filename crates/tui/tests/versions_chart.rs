@@ -10,39 +10,16 @@
 mod common;
 
 use common::Harness;
-use common::fixture::NOW;
+use common::demo::{run_jobs, world};
 use crossterm::event::KeyCode;
+use modeldeck_core::Console;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
 use modeldeck_core::version_metrics::{self, MetricHistory};
-use modeldeck_core::{Console, ConsoleOptions};
-use modeldeck_sandbox::{ClockMode, Sandbox};
+use modeldeck_sandbox::Sandbox;
 use modeldeck_tui::app::Screen;
 use modeldeck_tui::jobs::{Job, JobOutcome};
-use modeldeck_tui::{Action, jobs};
 
 const MODEL: &str = "fraud-detector";
-
-async fn world() -> (Sandbox, Console) {
-    let sb = Sandbox::demo_with(42, ClockMode::Virtual { start: NOW }).unwrap();
-    let console = Console::new(
-        sb.backends(),
-        ConsoleOptions {
-            profile: "demo".into(),
-            sandbox: true,
-            clock: sb.clock(),
-            ..Default::default()
-        },
-    );
-    console.refresh_all().await;
-    (sb, console)
-}
-
-async fn run_jobs(t: &mut Harness, console: &Console) {
-    while let Some(req) = t.requests.pop() {
-        let r = jobs::execute(console, req).await;
-        t.act(Action::JobDone(Box::new(r)));
-    }
-}
 
 fn history(t: &Harness) -> &MetricHistory {
     match t.app.stack().last() {

@@ -2,6 +2,7 @@
 //! harness that drives an `App` through keys and draws it on a TestBackend.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod fixture;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
