@@ -84,7 +84,7 @@ step "tests"
 xvfb-run -a -s "-screen 0 1280x800x24" \
   scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
 
-step "desktop app end to end: WebKitWebDriver drives the built app (simulated world)"
+step "desktop app end to end: WebKitWebDriver drives the built app (simulated world; and a deep link on a real profile: served API server, real MLflow, the on-call TUI in tmux)"
 # Ignored in the plain run because it needs a display and WebKitWebDriver,
 # both of which this script provides.
 xvfb-run -a -s "-screen 0 1280x800x24" \

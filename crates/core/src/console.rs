@@ -2,7 +2,7 @@
 //! one live [`Snapshot`] in a tokio watch channel, and answers commands.
 //! Data flows one way: backends -> ports -> console -> snapshot -> views.
 
-use crate::compare::{self, Comparison, Direction, Side};
+use crate::compare::{self, Comparison, Side};
 use crate::domain::*;
 use crate::error::{Backend, BackendError, ErrorCode, PartialFailure, PortResult};
 use crate::ports::{Cluster, Metrics, Registry};
@@ -16,11 +16,14 @@ use tokio::task::JoinHandle;
 mod drift;
 mod fairness;
 mod health;
+mod options;
 mod retrain;
 mod state;
+
 pub use drift::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range};
 pub use fairness::{FairnessNote, FairnessRow, FairnessSource, FairnessView, overall_verdict};
 pub use health::{HEALTH_SIGNALS, HealthSeries, HealthView, ServedVersion};
+pub use options::ConsoleOptions;
 pub use retrain::{
     AuditSink, RETRAIN_ACTION, RetrainOrder, RetrainOutcome, pick_retrain_source, retrain_access,
 };
@@ -44,55 +47,6 @@ impl std::fmt::Debug for Backends {
             .field("registry", &self.registry.describe())
             .field("metrics", &self.metrics.describe())
             .finish()
-    }
-}
-
-/// How a console behaves.
-#[derive(Debug, Clone)]
-pub struct ConsoleOptions {
-    /// Profile name shown in the status bar.
-    pub profile: String,
-    /// True when the backends are the simulated sandbox.
-    pub sandbox: bool,
-    /// Source of "now".
-    pub clock: SharedClock,
-    /// Re-list interval for a cluster port that cannot notify changes.
-    pub cluster_poll: Duration,
-    /// Registry poll interval.
-    pub registry_poll: Duration,
-    /// Metrics poll interval.
-    pub metrics_poll: Duration,
-    /// Timeout of every single port call.
-    pub call_timeout: Duration,
-    /// PSI at which drift is a warning.
-    pub drift_warn: f64,
-    /// PSI at which drift is an alert.
-    pub drift_alert: f64,
-    /// Metric direction overrides for comparisons.
-    pub metric_directions: BTreeMap<String, Direction>,
-    /// Relative difference under which two metrics tie.
-    pub tie_tolerance: f64,
-    /// The promotion policies: a comparison judges the metrics a model's
-    /// policy gates on with the gate's direction and tolerance.
-    pub policies: crate::policy::PolicySet,
-}
-
-impl Default for ConsoleOptions {
-    fn default() -> Self {
-        ConsoleOptions {
-            profile: "default".into(),
-            sandbox: false,
-            clock: Arc::new(SystemClock),
-            cluster_poll: Duration::from_secs(2),
-            registry_poll: Duration::from_secs(15),
-            metrics_poll: Duration::from_secs(10),
-            call_timeout: Duration::from_secs(10),
-            drift_warn: crate::domain::DriftStatus::DEFAULT_WARN,
-            drift_alert: crate::domain::DriftStatus::DEFAULT_ALERT,
-            metric_directions: BTreeMap::new(),
-            tie_tolerance: 0.001,
-            policies: crate::policy::PolicySet::default(),
-        }
     }
 }
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use modeldeck_core::console::Backends;
 use modeldeck_core::domain::*;
 use modeldeck_core::error::{Backend, BackendError, ErrorCode, PortResult};
-use modeldeck_core::ports::{Cluster, Metrics, Registry};
+use modeldeck_core::ports::{Cluster, Registry};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -569,44 +569,6 @@ impl Registry for Faulty {
     }
 }
 
-#[async_trait]
-impl Metrics for Faulty {
-    fn describe(&self) -> String {
-        self.inner.metrics.describe()
-    }
-    async fn fleet_health(
-        &self,
-        targets: &[MetricsTarget],
-    ) -> PortResult<BTreeMap<WorkloadRef, Health>> {
-        self.run(
-            Backend::Metrics,
-            "fleet_health",
-            String::new(),
-            self.inner.metrics.fleet_health(targets),
-        )
-        .await
-    }
-    async fn signal_range(
-        &self,
-        target: &MetricsTarget,
-        signal: Signal,
-        range: TimeRange,
-    ) -> PortResult<Series> {
-        self.run(
-            Backend::Metrics,
-            "signal_range",
-            target.to_string(),
-            self.inner.metrics.signal_range(target, signal, range),
-        )
-        .await
-    }
-    async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {
-        self.run(
-            Backend::Metrics,
-            "feature_drift",
-            target.to_string(),
-            self.inner.metrics.feature_drift(target),
-        )
-        .await
-    }
-}
+// The metrics port, wrapped the same way.
+#[path = "faulty_metrics.rs"]
+mod metrics_port;

@@ -440,4 +440,6 @@ pub async fn fairness_gate(
 }
 
 #[cfg(test)]
+mod policy_tests;
+#[cfg(test)]
 mod tests;
