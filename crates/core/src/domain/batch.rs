@@ -140,7 +140,20 @@ impl BatchView {
                     format_duration(usual)
                 )
             }),
-            (_, RunResult::Running) => self.last_run.map(|t| format!("for {}", ago(t))),
+            (_, RunResult::Running) => self.last_run.map(|t| {
+                // A run in flight must not hide that the one before it failed.
+                match self
+                    .runs
+                    .iter()
+                    .rev()
+                    .find(|r| r.outcome != RunOutcome::Running)
+                {
+                    Some(prev) if prev.outcome == RunOutcome::Failed => {
+                        format!("for {}, last failed {} ago", ago(t), ago(prev.start))
+                    }
+                    _ => format!("for {}", ago(t)),
+                }
+            }),
             _ => self.last_run.map(|t| format!("{} ago", ago(t))),
         };
         match (first, next) {
@@ -343,6 +356,21 @@ mod tests {
         let v = s.view(t(CREATED), now);
         assert_eq!((v.verdict, v.label()), (BatchVerdict::Overran, "Overran"));
         assert_eq!(v.detail(now), "ran 2h01m, usually 40m, next in 21h");
+        // Ten minutes in, tonight's run shows as Running and still names
+        // last night's failure; once a run succeeded it does not.
+        let now = t("2026-12-06T02:10:05Z");
+        let v = s.view(t(CREATED), now);
+        assert_eq!(v.label(), "Running");
+        assert_eq!(v.detail(now), "for 10m, last failed 24h ago, next in 23h");
+        let mut ok = s.runs.clone();
+        ok.insert(ok.len() - 1, nightly_run(5, 40, Succeeded));
+        ok.retain(|r| !(r.job == "scoring-5" && r.outcome == Failed));
+        let v = BatchStatus {
+            runs: ok,
+            ..s.clone()
+        }
+        .view(t(CREATED), now);
+        assert_eq!(v.detail(now), "for 10m, next in 23h");
         assert_eq!(v.runs.len(), 6);
         let v = s.view(t(CREATED), t("2026-12-06T03:00:00Z"));
         assert_eq!(v.verdict, BatchVerdict::Ok);
