@@ -424,19 +424,7 @@ impl Metrics for PrometheusMetrics {
 /// `None` keeps the template's window (also when it is not a plain
 /// `<n><s|m|h|d|w>` duration).
 pub(crate) fn rate_window(template_window: &str, step_ms: i64) -> Option<String> {
-    let w = template_window.trim();
-    let split = w.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = w.split_at(split);
-    let n: i64 = n.parse().ok()?;
-    let unit_ms = match unit {
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        "w" => 604_800_000,
-        _ => return None,
-    };
-    let window_ms = n.checked_mul(unit_ms)?;
+    let window_ms = crate::templates::duration_ms(template_window)?;
     (step_ms > window_ms).then(|| format!("{}s", (step_ms + 999) / 1000))
 }
 

@@ -555,6 +555,24 @@ pub fn regex_alternation<'a>(values: impl IntoIterator<Item = &'a str>) -> Strin
     parts.join("|")
 }
 
+/// A plain duration (`90s`, `30m`, `2h`, `1d`, `1w`) in milliseconds; `None`
+/// for anything else (`1h30m`, `$__rate_interval`) and for zero.
+pub(crate) fn duration_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 604_800_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms).filter(|ms| *ms > 0)
+}
+
 mod stream;
 
 #[cfg(test)]

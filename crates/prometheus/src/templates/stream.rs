@@ -6,7 +6,7 @@
 //! labels results are joined on (the cluster label first when one is set,
 //! then `consumer_group_label`), `{window}` the rate window.
 
-use super::{PromqlTemplates, TemplateError, err, placeholders};
+use super::{PromqlTemplates, TemplateError, duration_ms, err, placeholders};
 
 const STREAM_VARS: &[&str] = &["groups", "group_by", "window"];
 
@@ -85,22 +85,6 @@ impl PromqlTemplates {
         }
         Ok(())
     }
-}
-
-/// A plain duration (`30m`, `2h`, `90s`, `1d`) in milliseconds.
-pub(crate) fn duration_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().ok()?;
-    let unit_ms = match unit {
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return None,
-    };
-    n.checked_mul(unit_ms).filter(|ms| *ms > 0)
 }
 
 #[cfg(test)]
