@@ -13,9 +13,15 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export MODELDECK_CACHE="${MODELDECK_CACHE:-$ROOT/.cache}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# One clean build per run: incremental state (tens of GB across ~180 test
+# binaries) buys nothing here and once filled the CI machine's disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 mkdir -p "$MODELDECK_CACHE"
 t0=$(date +%s)
-step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
+step() {
+  printf '\n==> [%4ss] %s (disk free: %s)\n' "$(( $(date +%s) - t0 ))" "$*" \
+    "$(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')"
+}
 
 step "system packages"
 need=()
