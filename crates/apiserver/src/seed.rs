@@ -6,6 +6,7 @@
 //! the workload's rollout state.
 
 mod cron;
+pub mod scale;
 
 use crate::controller::FAIL_ANNOTATION;
 use crate::defaults::apply_defaults;
