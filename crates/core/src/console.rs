@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod bound;
 mod drift;
 mod fairness;
 mod health;
@@ -329,7 +330,12 @@ impl Console {
     pub async fn refresh_cluster(&self) -> bool {
         let c = self.inner.backends.cluster.clone();
         let r = self
-            .bounded(Backend::Cluster, "listing workloads", c.list_workloads())
+            .bounded_progress(
+                Backend::Cluster,
+                "listing workloads",
+                c.changed(),
+                c.list_workloads(),
+            )
             .await;
         let partial = if r.is_ok() {
             c.partial_failures()

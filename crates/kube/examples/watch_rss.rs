@@ -4,10 +4,13 @@
 //! for the given number of seconds. `scripts/bench/watch-rss.sh` restarts
 //! the API server meanwhile, which makes the watchers relist.
 //!
-//! `cargo run --release -p modeldeck-kube --example watch_rss -- KUBECONFIG SECONDS`
+//! With `all` as third argument, every context of the kubeconfig
+//! (`scripts/bench/scale-10x.sh`: 10 contexts).
+//!
+//! `cargo run --release -p modeldeck-kube --example watch_rss -- KUBECONFIG SECONDS [all]`
 
 use modeldeck_core::ports::Cluster;
-use modeldeck_kube::{KubeCluster, KubeOptions};
+use modeldeck_kube::{Contexts, KubeCluster, KubeOptions};
 use std::time::{Duration, Instant};
 
 fn rss_kib() -> u64 {
@@ -30,8 +33,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .ok_or("usage: watch_rss KUBECONFIG SECONDS")?
         .parse()?;
+    let contexts = match args.next().as_deref() {
+        Some("all") => Contexts::All,
+        None => Contexts::Current,
+        Some(other) => return Err(format!("third argument: `{other}` (only `all`)").into()),
+    };
     let cluster = KubeCluster::connect(KubeOptions {
         kubeconfig: vec![kubeconfig.into()],
+        contexts,
         ..KubeOptions::default()
     })
     .map_err(|e| e.message)?;

@@ -1,7 +1,8 @@
 //! [`KubeCluster`]: the `Cluster` port over several kubeconfig contexts.
 //! Construction reads the kubeconfig and returns at once; every context
 //! connects and watches in its own tasks. Reads answer from memory; every
-//! user-initiated call is bounded by `call_timeout`.
+//! user-initiated call is bounded by `call_timeout`, and so is every page
+//! of a listing (not the whole listing: 10,000 objects may take longer).
 
 use crate::access;
 use crate::config::{Contexts, KubeOptions, read_kubeconfig};
@@ -161,23 +162,27 @@ impl KubeCluster {
         self.ctx(context)?.client_within(self.budget()).await
     }
 
-    /// Fills the CronJobs' runs from their Jobs (`crate::batch`), each
-    /// context within the call budget.
+    /// Fills the CronJobs' runs from their Jobs (`crate::batch`), every
+    /// context at once, each within the call budget.
     async fn attach_runs(&self, ws: &mut [Workload]) {
-        let contexts: std::collections::BTreeSet<String> = ws
-            .iter()
-            .filter(|w| w.id.kind == modeldeck_core::domain::WorkloadKind::CronJob)
-            .map(|w| w.id.cluster.clone())
-            .collect();
-        for c in contexts {
-            if let Ok(client) = self.client(&c).await {
-                let b = &self.inner.opts.binding;
-                let fill = crate::batch::attach_runs(b, &client, &c, ws);
-                if tokio::time::timeout(self.budget(), fill).await.is_err() {
-                    tracing::warn!(context = %c, "cronjob runs not read within the call budget");
+        let fills = ws
+            .chunk_by_mut(|a, b| a.id.cluster == b.id.cluster)
+            .filter(|chunk| {
+                chunk
+                    .iter()
+                    .any(|w| w.id.kind == modeldeck_core::domain::WorkloadKind::CronJob)
+            })
+            .map(|chunk| async move {
+                let c = chunk[0].id.cluster.clone();
+                if let Ok(client) = self.client(&c).await {
+                    let b = &self.inner.opts.binding;
+                    let fill = crate::batch::attach_runs(b, &client, &c, chunk);
+                    if tokio::time::timeout(self.budget(), fill).await.is_err() {
+                        tracing::warn!(context = %c, "cronjob runs not read within the call budget");
+                    }
                 }
-            }
-        }
+            });
+        futures::future::join_all(fills).await;
     }
 
     pub(crate) fn budget(&self) -> Duration {
@@ -197,30 +202,49 @@ impl KubeCluster {
         self.inner.contexts.iter().map(|c| c.status()).collect()
     }
 
+    /// Waits until `done` holds, or until no context has made progress
+    /// (a page of a listing, a phase change) for `idle`: a listing that
+    /// keeps answering is waited for however long it takes, a silent one
+    /// ends the wait `idle` after its last sign of life (or after the call
+    /// began, whichever is later).
     async fn wait_until(
         &self,
-        timeout: Duration,
+        idle: Duration,
         done: impl Fn(&[ContextStatus]) -> bool,
     ) -> Vec<ContextStatus> {
         let mut rx = self.inner.store.subscribe();
-        let deadline = tokio::time::Instant::now() + timeout;
+        let began = std::time::Instant::now();
         loop {
             let st = self.context_status();
             if done(&st) {
                 return st;
             }
-            if tokio::time::timeout_at(deadline, rx.changed())
-                .await
-                .is_err()
-            {
+            let last = self
+                .inner
+                .contexts
+                .iter()
+                .map(|c| c.last_progress())
+                .fold(began, std::cmp::max);
+            // Half an `idle` of grace: a listing whose page is late by
+            // `idle` reports its own timeout first (the watcher's bound).
+            let deadline = tokio::time::Instant::from_std(last + idle + idle / 2);
+            if tokio::time::Instant::now() >= deadline {
+                return st;
+            }
+            // A change ends the sleep early; the deadline is computed
+            // again from the newest progress either way.
+            if let Ok(Err(_)) = tokio::time::timeout_at(deadline, rx.changed()).await {
                 return self.context_status();
             }
         }
     }
 
-    /// Waits (at most `timeout`) until no context is still connecting.
-    pub async fn wait_ready(&self, timeout: Duration) -> Vec<ContextStatus> {
-        self.wait_until(timeout, |st| {
+    /// Waits until no context is still connecting, or until none has made
+    /// progress for `idle` (see [`KubeCluster::wait_until`]): a context
+    /// listing a large cluster page by page is waited for, a silent one
+    /// is not.
+    pub async fn wait_ready(&self, idle: Duration) -> Vec<ContextStatus> {
+        self.wait_until(idle, |st| {
             st.iter().all(|s| s.phase != ContextPhase::Connecting)
         })
         .await
@@ -277,18 +301,22 @@ impl Cluster for KubeCluster {
         Some(self.inner.store.subscribe())
     }
 
-    /// Workloads of every context that listed. Waits (within the call
-    /// timeout) for the first context to list; fails only when no context
-    /// could, naming each context's error.
+    /// Workloads of every context that listed, and the pages of those
+    /// still listing. Waits for the first page (as long as the listings
+    /// make progress: each page within the call timeout); fails only when
+    /// no context could list, naming each context's error.
     async fn list_workloads(&self) -> PortResult<Vec<Workload>> {
         let usable =
             |s: &ContextStatus| matches!(s.phase, ContextPhase::Ready | ContextPhase::Degraded);
+        let store = &self.inner.store;
         let st = self
             .wait_until(self.budget(), |st| {
-                st.iter().any(usable) || st.iter().all(|s| s.phase == ContextPhase::Failed)
+                st.iter().any(usable)
+                    || !store.is_empty()
+                    || st.iter().all(|s| s.phase == ContextPhase::Failed)
             })
             .await;
-        if st.iter().any(usable) {
+        if st.iter().any(usable) || !store.is_empty() {
             let mut ws = self.inner.store.list();
             self.attach_runs(&mut ws).await;
             return Ok(ws);

@@ -11,7 +11,8 @@ use modeldeck_core::error::{BackendError, ErrorCode, PortResult};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// Where a context stands.
@@ -69,6 +70,11 @@ pub struct Ctx {
     client: watch::Sender<Slot>,
     state: Mutex<State>,
     notify: Arc<WorkloadStore>,
+    /// When the context was made: the origin of `progress`.
+    born: Instant,
+    /// Milliseconds after `born` of the latest sign of life of a listing
+    /// (a page's objects, a finished list, an error answer).
+    progress: AtomicU64,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -94,7 +100,22 @@ impl Ctx {
                 since: Timestamp::now(),
             }),
             notify,
+            born: Instant::now(),
+            progress: AtomicU64::new(0),
         }
+    }
+
+    /// Records a sign of life (a page of a listing arrived): waits bounded
+    /// by "no progress for so long" start again from now.
+    pub fn progressed(&self) {
+        let ms = self.born.elapsed().as_millis() as u64;
+        self.progress.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// When this context last showed progress ([`Ctx::progressed`]), or
+    /// when it was made.
+    pub fn last_progress(&self) -> Instant {
+        self.born + Duration::from_millis(self.progress.load(Ordering::Relaxed))
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {

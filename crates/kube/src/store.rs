@@ -116,6 +116,54 @@ impl WorkloadStore {
         }
     }
 
+    /// Inserts or replaces a page of a (re)list in progress: its rows show
+    /// at once, before the listing ends ([`WorkloadStore::finish_list`]).
+    pub fn upsert_page(&self, scope: &Scope, items: Vec<(String, String, Workload)>) {
+        let changed = {
+            let mut m = self.map.write().unwrap_or_else(|e| e.into_inner());
+            let mut changed = false;
+            for (ns, n, w) in items {
+                let k = key(scope, &ns, &n);
+                if m.get(&k) != Some(&w) {
+                    m.insert(k, w);
+                    changed = true;
+                }
+            }
+            changed
+        };
+        if changed {
+            self.bump();
+        }
+    }
+
+    /// Ends a (re)list whose pages went in by [`WorkloadStore::upsert_page`]:
+    /// upserts the last `items`, then drops whatever the scope holds that
+    /// the listing did not name (`seen`: namespace and name of every
+    /// object listed, the last items included).
+    pub fn finish_list(
+        &self,
+        scope: &Scope,
+        items: Vec<(String, String, Workload)>,
+        seen: &std::collections::HashSet<(String, String)>,
+    ) {
+        self.upsert_page(scope, items);
+        let removed = {
+            let mut m = self.map.write().unwrap_or_else(|e| e.into_inner());
+            let gone: Vec<Key> = m
+                .keys()
+                .filter(|k| in_scope(k, scope) && !seen.contains(&(k.2.clone(), k.3.clone())))
+                .cloned()
+                .collect();
+            for k in &gone {
+                m.remove(k);
+            }
+            !gone.is_empty()
+        };
+        if removed {
+            self.bump();
+        }
+    }
+
     /// Every workload, sorted by cluster, namespace, kind, name.
     pub fn list(&self) -> Vec<Workload> {
         let m = self.map.read().unwrap_or_else(|e| e.into_inner());
@@ -205,5 +253,26 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["a"]
         );
+    }
+
+    #[test]
+    fn pages_show_at_once_and_the_end_drops_the_unlisted() {
+        let s = WorkloadStore::default();
+        let rx = s.subscribe();
+        let a = Scope {
+            context: "a".into(),
+            source: Source::Deployments,
+            namespace: None,
+        };
+        s.replace(&a, vec![("ml".into(), "old".into(), w("a", "old", "1"))]);
+        let n = *rx.borrow();
+        s.upsert_page(&a, vec![("ml".into(), "x".into(), w("a", "x", "1"))]);
+        assert_eq!(s.len(), 2, "the first page shows before the listing ends");
+        assert!(*rx.borrow() > n, "a page is a change");
+        let seen: std::collections::HashSet<(String, String)> =
+            [("ml".into(), "x".into()), ("ml".into(), "y".into())].into();
+        s.finish_list(&a, vec![("ml".into(), "y".into(), w("a", "y", "1"))], &seen);
+        let names: Vec<String> = s.list().into_iter().map(|w| w.id.name).collect();
+        assert_eq!(names, ["x", "y"], "`old` was not listed again");
     }
 }

@@ -2,6 +2,8 @@
 //! probe the server, find out whether KServe is installed, and run one
 //! watcher per (source, namespace) that feeds the workload store. kube's
 //! watcher re-lists after 410 Gone and backs off on errors by itself.
+//! A listing is bounded page by page (`call_timeout` for each page, not
+//! for the whole listing), and its rows reach the store page by page.
 
 use crate::config::KubeOptions;
 use crate::context::Ctx;
@@ -70,6 +72,17 @@ pub async fn build_client(kc: Kubeconfig, ctx: &Ctx, opts: &KubeOptions) -> Opti
     }
 }
 
+/// Objects per list request (kube's watcher default too): rows reach the
+/// store a page at a time.
+pub const PAGE_SIZE: u32 = 500;
+
+/// A (re)list in progress: the page being read and every object named so far.
+#[derive(Default)]
+struct Listing {
+    page: Vec<(String, String, Workload)>,
+    seen: std::collections::HashSet<(String, String)>,
+}
+
 async fn watch_source<K, F>(
     api: Api<K>,
     scope: Scope,
@@ -77,40 +90,97 @@ async fn watch_source<K, F>(
     ctx: Arc<Ctx>,
     store: Arc<WorkloadStore>,
     convert: F,
+    page_timeout: Duration,
 ) where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     F: Fn(&K) -> Option<Workload>,
 {
     ctx.started(&scope);
-    let cfg = watcher::Config::default().labels(&label);
     let what = format!("watching {:?}", scope.source);
-    let stream = watcher(api, cfg).default_backoff();
-    futures::pin_mut!(stream);
-    let mut buffer: Option<Vec<(String, String, Workload)>> = None;
-    while let Some(ev) = stream.next().await {
+    loop {
+        let cfg = watcher::Config::default()
+            .labels(&label)
+            .page_size(PAGE_SIZE);
+        let stream = watcher(api.clone(), cfg).default_backoff();
+        futures::pin_mut!(stream);
+        let stalled = follow(&mut stream, &scope, &ctx, &store, &convert, page_timeout).await;
+        let Some(listed) = stalled else { return };
+        // Each page is bounded, not the listing: this one stalled. Say so
+        // (the context fails now, in bounded time) and list again.
+        ctx.failed(
+            Some(&scope),
+            crate::error::cluster_error(
+                modeldeck_core::error::ErrorCode::Timeout,
+                &ctx.name,
+                format!(
+                    "{what}: no page of the listing within {} ms ({listed} objects listed before it stalled); listing again",
+                    page_timeout.as_millis()
+                ),
+            ),
+        );
+        tokio::time::sleep(page_timeout.min(Duration::from_secs(5))).await;
+    }
+}
+
+/// Feeds the store from one watcher stream. While a (re)list is in
+/// progress, every wait for the next page is bounded by `page_timeout`
+/// (not the whole listing: a long listing that keeps answering goes on);
+/// returns `Some(objects listed)` when a page did not come in time, `None`
+/// when the stream ended. Pages go to the store as they come.
+async fn follow<S, K, F>(
+    stream: &mut std::pin::Pin<&mut S>,
+    scope: &Scope,
+    ctx: &Ctx,
+    store: &WorkloadStore,
+    convert: &F,
+    page_timeout: Duration,
+) -> Option<usize>
+where
+    S: futures::Stream<Item = Result<watcher::Event<K>, watcher::Error>>,
+    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    F: Fn(&K) -> Option<Workload>,
+{
+    let what = format!("watching {:?}", scope.source);
+    // The watcher lists first; after an error it backs off (unbounded: the
+    // error already reached the context) before it lists again.
+    let mut listing: Option<Listing> = Some(Listing::default());
+    let mut backing_off = false;
+    loop {
+        let ev = match (&listing, backing_off) {
+            (Some(l), false) => match tokio::time::timeout(page_timeout, stream.next()).await {
+                Ok(ev) => ev,
+                Err(_) => return Some(l.seen.len()),
+            },
+            _ => stream.next().await,
+        }?;
+        ctx.progressed();
+        backing_off = false;
         match ev {
-            Ok(watcher::Event::Init) => buffer = Some(Vec::new()),
+            Ok(watcher::Event::Init) => listing = Some(Listing::default()),
             Ok(watcher::Event::InitApply(o)) => {
+                let l = listing.get_or_insert_with(Listing::default);
+                let (ns, name) = (o.namespace().unwrap_or_default(), o.name_any());
+                l.seen.insert((ns.clone(), name.clone()));
                 if let Some(w) = convert(&o) {
-                    buffer.get_or_insert_with(Vec::new).push((
-                        o.namespace().unwrap_or_default(),
-                        o.name_any(),
-                        w,
-                    ));
+                    l.page.push((ns, name, w));
+                }
+                if l.page.len() >= PAGE_SIZE as usize {
+                    store.upsert_page(scope, std::mem::take(&mut l.page));
                 }
             }
             Ok(watcher::Event::InitDone) => {
-                store.replace(&scope, buffer.take().unwrap_or_default());
-                ctx.synced(&scope);
+                let l = listing.take().unwrap_or_default();
+                store.finish_list(scope, l.page, &l.seen);
+                ctx.synced(scope);
             }
             Ok(watcher::Event::Apply(o)) => store.apply(
-                &scope,
+                scope,
                 &o.namespace().unwrap_or_default(),
                 &o.name_any(),
                 convert(&o),
             ),
             Ok(watcher::Event::Delete(o)) => store.apply(
-                &scope,
+                scope,
                 &o.namespace().unwrap_or_default(),
                 &o.name_any(),
                 None,
@@ -119,6 +189,7 @@ async fn watch_source<K, F>(
                 tracing::debug!(context = %ctx.name, source = ?scope.source, "watch expired (410), re-listing");
             }
             Err(e) => {
+                backing_off = true;
                 tracing::debug!(context = %ctx.name, source = ?scope.source, error = %crate::error::scrub(&e.to_string()), "watch error");
                 let ke = match e {
                     watcher::Error::InitialListFailed(k)
@@ -127,7 +198,7 @@ async fn watch_source<K, F>(
                     watcher::Error::WatchError(s) => kube::Error::Api(s),
                     other => {
                         ctx.failed(
-                            Some(&scope),
+                            Some(scope),
                             crate::error::cluster_error(
                                 modeldeck_core::error::ErrorCode::MalformedResponse,
                                 &ctx.name,
@@ -137,7 +208,7 @@ async fn watch_source<K, F>(
                         continue;
                     }
                 };
-                ctx.failed_kube(Some(&scope), ke, &what);
+                ctx.failed_kube(Some(scope), ke, &what);
             }
         }
     }
@@ -202,6 +273,7 @@ pub async fn run_context(
             ctx.clone(),
             store.clone(),
             move |d: &Deployment| convert::deployment(&b, &c, d),
+            opts.call_timeout,
         )));
         let (b, c) = (opts.binding.clone(), ctx.name.clone());
         tasks.push(tokio::spawn(watch_source(
@@ -211,6 +283,7 @@ pub async fn run_context(
             ctx.clone(),
             store.clone(),
             move |j: &CronJob| convert::cron_job(&b, &c, j),
+            opts.call_timeout,
         )));
     }
     if opts.inference_services {
@@ -265,6 +338,7 @@ pub async fn run_context(
                     ctx2.clone(),
                     store2.clone(),
                     move |o: &DynamicObject| convert::inference_service(&b, &c, o),
+                    opts2.call_timeout,
                 ));
             }
             futures::future::join_all(inner).await;
