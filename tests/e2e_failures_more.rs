@@ -1,7 +1,8 @@
 //! More failure cases of `docs/bad-input.md` through the real binary, with
 //! the same checks as `tests/e2e_failures.rs` (`tests/failures`): one
 //! backend of a profile on the REAL world at a time is pointed at a silent
-//! server (read timeout after the connection), well-formed JSON of the
+//! server (read timeout after the connection), a closed port (connection
+//! refused), well-formed JSON of the
 //! wrong shape, a body shorter than its Content-Length, `https://` to a
 //! plain port, a 200 HTML login page quoting the token, another product's
 //! HTML 404, a 401 or a 409, while the other two stay real. A planted token
@@ -38,7 +39,7 @@ fn error_body(which: Which, status: u16) -> String {
     }
 }
 
-/// The eight cases against `which`, each with its own server.
+/// The nine cases against `which`, each with its own server (or port).
 async fn cases(which: Which) -> Vec<Case> {
     let mut out = Vec::new();
     // Read timeout: connects, reads the request, never answers. The
@@ -47,7 +48,7 @@ async fn cases(which: Which) -> Vec<Case> {
     let s = Server::start(Reply::Silent).await;
     let codes: &[&str] = match which {
         // A watch's list may notice first ("deadline has elapsed"), as for
-        // the blackholed host (docs/bad-input.md, gap 9).
+        // the blackholed host (docs/bad-input.md, "What is still not tested here", item 6).
         Which::Cluster => &["timeout", "unreachable"],
         _ => &["timeout"],
     };
@@ -57,6 +58,22 @@ async fn cases(which: Which) -> Vec<Case> {
         codes,
         &["timed out", "timeout", "within", "deadline has elapsed"],
     ));
+    // A closed port: bound, then let go, so the connection is refused
+    // (docs/bad-input.md: metrics refusing with the other backends real).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    out.push(Case {
+        what: "a closed port (connection refused)",
+        url: format!("http://127.0.0.1:{port}"),
+        names: format!("127.0.0.1:{port}"),
+        codes: &["unreachable"],
+        says: &["refused", "connect", "cannot reach"],
+        server: None,
+        hole: None,
+    });
     // Well-formed JSON, the wrong shape: an array for every call.
     let s = Server::start(Reply::http("200 OK", "application/json", "[]")).await;
     out.push(Case::served(
@@ -115,11 +132,20 @@ async fn cases(which: Which) -> Vec<Case> {
          <body><h2>HTTP ERROR 404 Not Found</h2><p>Powered by Jetty://</p></body></html>",
     ))
     .await;
+    // For the registry that is not "no such model" (exit 3) but "not an
+    // MLflow server at <url>" (`unsupported`, exit 4).
+    let (codes, says): (&'static [&'static str], &'static [&'static str]) = match which {
+        Which::Registry => (
+            &["unsupported"],
+            &["not an mlflow server at http://127.0.0.1:"],
+        ),
+        _ => (&["not_found"], &["404", "not found", "no such"]),
+    };
     out.push(Case::served(
         "another product's HTTP API (HTML 404)",
         s,
-        &["not_found"],
-        &["404", "not found", "no such"],
+        codes,
+        says,
     ));
     let ct = match which {
         Which::Cluster => "application/json",

@@ -518,6 +518,71 @@ async fn planted_secrets_never_leak_from_any_command_log_journal_or_screen() {
         report.push((s.name, sums));
     }
 
+    // 6. and 7. The kubeconfig's other secrets, each against an echoing
+    //    API server: a basic-auth password, and a tokenFile's token (read
+    //    by kube's auth layer at request time, not held in the config).
+    for (tag, secret, slot) in [
+        (
+            "kubebasic",
+            planted("KubePassword"),
+            "kubeconfig basic-auth password",
+        ),
+        (
+            "kubetokenfile",
+            planted("KubeTokenFile"),
+            "kubeconfig tokenFile",
+        ),
+    ] {
+        let kube = Server::start(Reply::Echo).await;
+        let user_yaml = if tag == "kubebasic" {
+            format!("    username: leak-user\n    password: {secret}\n")
+        } else {
+            let f = dir.join(format!("token-{tag}"));
+            std::fs::write(&f, format!("{secret}\n")).unwrap();
+            format!("    tokenFile: {}\n", f.display())
+        };
+        let kc = dir.join(format!("kubeconfig-{tag}"));
+        std::fs::write(
+            &kc,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: leak\n  cluster:\n    server: {}\n\
+                 users:\n- name: leak\n  user:\n{user_yaml}contexts:\n- name: {ctx}\n  context:\n    \
+                 cluster: leak\n    user: leak\ncurrent-context: {ctx}\n",
+                kube.url(),
+                ctx = real::CLUSTER,
+            ),
+        )
+        .unwrap();
+        let config = write_config(&dir, tag, &kc, (&w.mlflow, ""), (&w.prom_url, ""));
+        let mut needles = Needles::default();
+        if tag == "kubebasic" {
+            needles.basic(slot, "leak-user", &secret);
+        } else {
+            needles.token(slot, &secret);
+        }
+        let s = Scenario {
+            name: if tag == "kubebasic" {
+                "echoing API server, kubeconfig basic auth"
+            } else {
+                "echoing API server, kubeconfig tokenFile"
+            },
+            w: &w,
+            config,
+            env: Vec::new(),
+            needles,
+            out: TempDir::new(&format!("leak-{tag}")),
+            model: model.clone(),
+        };
+        let sums = tokio::task::block_in_place(|| s.check());
+        let sent = if tag == "kubebasic" {
+            basic_form("leak-user", &secret)
+        } else {
+            secret.clone()
+        };
+        was_sent(&kube, &sent, slot);
+        report.push((s.name, sums));
+    }
+
     for (name, (commands, screens, files, bytes)) in report {
         eprintln!(
             "{name}: {commands} runs, {screens} TUI screens, {files} files, {bytes} bytes of output and files searched: no secret"

@@ -199,7 +199,8 @@ pub async fn run(w: &World, config: &Path, args: &[&str]) -> common::Run {
 
 /// The exit code of `models` when the registry fails with `code`: 3 for
 /// `not_found` (`crates/modeldeck/src/failure.rs` maps every registry
-/// `not_found` to "not found", docs/cli.md), 4 for the others.
+/// `not_found` to "not found", docs/cli.md), 4 for the others (another
+/// product's HTML 404 is `unsupported`, so 4).
 fn models_exit(code: &str) -> i32 {
     if code == "not_found" { 3 } else { 4 }
 }

@@ -143,13 +143,83 @@ pub fn read_kubeconfig(paths: &[PathBuf]) -> PortResult<Kubeconfig> {
         if from_env.iter().any(|p| !p.as_os_str().is_empty()) {
             return merge_files(&from_env);
         }
-        return Kubeconfig::read().map_err(|e| {
-            config_error(format!(
-                "cannot read the kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"
-            ))
-        });
+        let home = std::env::var_os("HOME")
+            .or_else(|| std::env::var_os("USERPROFILE"))
+            .ok_or_else(|| {
+                config_error(
+                    "cannot find the kubeconfig: no $KUBECONFIG, and no home directory for ~/.kube/config"
+                        .into(),
+                )
+            })?;
+        return merge_files(&[PathBuf::from(home).join(".kube").join("config")]);
     }
     merge_files(paths)
+}
+
+/// Reads one kubeconfig file with kube-rs, guarded: kube-client 5.0.0
+/// panics on a file that starts with a UTF-16 byte-order mark and has an
+/// odd number of bytes (it reads the text two bytes at a time), so such a
+/// file is refused here first. Parse errors name the file and the line and
+/// column, never the file's text: the YAML parser's message quotes the
+/// surrounding lines and the offending value, and a kubeconfig's lines
+/// hold bearer tokens and passwords.
+fn read_one(path: &Path) -> PortResult<Kubeconfig> {
+    let bad =
+        |why: String| config_error(format!("cannot read kubeconfig {}: {why}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    if let [0xFF, 0xFE, rest @ ..] | [0xFE, 0xFF, rest @ ..] = bytes.as_slice()
+        && rest.len() % 2 == 1
+    {
+        return Err(bad(format!(
+            "it starts with a UTF-16 byte-order mark but has an odd number of bytes ({}), so it is not UTF-16 text",
+            bytes.len()
+        )));
+    }
+    drop(bytes);
+    Kubeconfig::read_from(path).map_err(|e| bad(describe_kubeconfig_error(&e)))
+}
+
+/// A kube-rs kubeconfig error as one line without any of the file's values.
+pub(crate) fn describe_kubeconfig_error(e: &kube::config::KubeconfigError) -> String {
+    match e {
+        kube::config::KubeconfigError::Parse(p) => {
+            let text = p.without_snippet().to_string();
+            let first = text.lines().next().unwrap_or("").trim();
+            let mut out = format!("not valid kubeconfig YAML ({})", mask_quoted(first));
+            if let Some(at) = p.location().filter(|_| !first.contains(" at line ")) {
+                out.push_str(&format!(" at line {}, column {}", at.line(), at.column()));
+            }
+            out
+        }
+        other => mask_quoted(other.to_string().lines().next().unwrap_or("")),
+    }
+}
+
+/// `text` with every quoted span ("…", `…`, and '…' opened after a
+/// non-alphanumeric character) replaced by `…`: a parser quotes the values
+/// it refused, and a kubeconfig's values may be secrets.
+fn mask_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut prev_alnum = false;
+    while let Some(c) = chars.next() {
+        let opens = matches!(c, '"' | '`') || (c == '\'' && !prev_alnum);
+        if opens {
+            out.push(c);
+            out.push('…');
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+            }
+            out.push(c);
+            prev_alnum = false;
+        } else {
+            prev_alnum = c.is_alphanumeric();
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn merge_files(paths: &[PathBuf]) -> PortResult<Kubeconfig> {
@@ -164,8 +234,7 @@ fn merge_files(paths: &[PathBuf]) -> PortResult<Kubeconfig> {
             tracing::debug!(path = %path.display(), "kubeconfig file missing; skipped as kubectl does");
             continue;
         }
-        let mut next = Kubeconfig::read_from(path)
-            .map_err(|e| config_error(format!("cannot read kubeconfig {}: {e}", path.display())))?;
+        let mut next = read_one(path)?;
         // kubectl takes the first non-empty value: an empty current-context
         // sets nothing.
         if next.current_context.as_deref() == Some("") {

@@ -31,6 +31,17 @@ pub(crate) fn register_secrets(auth: &kube::config::AuthInfo) {
         .map(|s| s.trim().to_string())
         .filter(|s| s.len() >= 4)
         .collect();
+    // A `tokenFile`'s token is read by kube's auth layer at request time,
+    // so it is not in `auth`: read it here, as that layer will.
+    if let Some(token) = v
+        .get("tokenFile")
+        .and_then(|p| p.as_str())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| t.len() >= 4)
+    {
+        found.push(token);
+    }
     if let (Some(user), Some(pw)) = (
         v.get("username").and_then(|s| s.as_str()),
         v.get("password").and_then(|s| s.as_str()),

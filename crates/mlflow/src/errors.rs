@@ -117,6 +117,23 @@ pub(crate) fn from_status(status: StatusCode, ctype: &str, body: &[u8], location
             }
         }
     };
+    // A 404 without MLflow's envelope on its REST API: the route does not
+    // exist. Real MLflow answers a missing model, version or alias there
+    // with its JSON envelope, so this is not "no such model" (exit 3) but a
+    // server that is not MLflow, or one too old for this call. (`/version`
+    // and the artifact routes keep `not_found`: older servers lack the
+    // first, and a missing file is a plain 404.)
+    let (code, msg) = if status == StatusCode::NOT_FOUND
+        && envelope.is_none()
+        && location.contains("/2.0/mlflow/")
+    {
+        (
+            ErrorCode::Unsupported,
+            format!("not an MLflow server at {}: {msg}", server_of(location)),
+        )
+    } else {
+        (code, msg)
+    };
     let msg = if matches!(code, ErrorCode::Unauthenticated) {
         format!(
             "{msg} (check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN)"
@@ -130,6 +147,15 @@ pub(crate) fn from_status(status: StatusCode, ctype: &str, body: &[u8], location
         mlflow_code: envelope.as_ref().map(|e| e.error_code.clone()),
         server_message: envelope.map(|e| e.message),
     }
+}
+
+/// The server part of an endpoint URL: what comes before MLflow's API
+/// prefix (`/api/2.0/mlflow/…` or `/ajax-api/…`), else the URL itself.
+fn server_of(location: &str) -> &str {
+    ["/api/2.0/", "/ajax-api/"]
+        .iter()
+        .find_map(|p| location.find(p).map(|i| &location[..i]))
+        .unwrap_or(location)
 }
 
 /// A 2xx answer whose JSON could not be decoded.

@@ -22,8 +22,16 @@ fn json_envelope_keeps_mlflow_code() {
 fn html_404_is_a_missing_route() {
     let body = b"<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server.</p>";
     let f = from_status(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body, LOC);
-    assert_eq!(f.error.code, ErrorCode::NotFound);
+    // Not "no such model": the server is not MLflow (or too old).
+    assert_eq!(f.error.code, ErrorCode::Unsupported);
     assert!(f.is_missing_route());
+    assert!(
+        f.error
+            .message
+            .starts_with("not an MLflow server at http://127.0.0.1:5000: HTTP 404"),
+        "{}",
+        f.error.message
+    );
     assert!(
         f.error.message.contains("no such API route"),
         "{}",

@@ -36,7 +36,7 @@ fn leak_check(e: &modeldeck_core::BackendError, c: &MlflowClient) {
 }
 
 #[tokio::test]
-async fn html_404_is_not_found_and_says_no_such_route() {
+async fn html_404_is_not_an_mlflow_server_and_says_no_such_route() {
     let page = b"<!doctype html><html><title>404 Not Found</title><h1>Not Found</h1></html>";
     let s = Server::start(Reply::http(
         "404 Not Found",
@@ -46,8 +46,15 @@ async fn html_404_is_not_found_and_says_no_such_route() {
     .await;
     let c = client(&s.url(), |_| {});
     let e = c.search_models(None).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::NotFound, "{e}");
+    assert_eq!(e.code, ErrorCode::Unsupported, "{e}");
     assert!(e.message.contains("no such API route"), "{e}");
+    assert!(
+        e.message.starts_with(&format!(
+            "not an MLflow server at {}",
+            s.url().trim_end_matches('/')
+        )),
+        "{e}"
+    );
     assert!(
         e.location
             .as_deref()

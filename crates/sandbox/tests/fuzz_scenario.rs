@@ -3,8 +3,10 @@
 //! generator (a valid scenario with random line mutations: lines removed or
 //! duplicated, wrong types, huge numbers, NaN, deep nesting, hostile strings
 //! with control and bidi characters, truncation). Properties: no panic; an
-//! error with a message; each case finishes in bounded time (a huge count
-//! must be refused, not generated).
+//! error with a message bounded by the input's size. A huge count must be
+//! refused, not generated (the scenario's own limits, e.g. at most 500
+//! versions): `scripts/bench/fuzz.sh` measures each property's wall time and
+//! peak RSS; no test here times anything.
 //!
 //! Cases per property: `MODELDECK_PROPTEST_CASES` (default 256, for CI; the
 //! benchmark run in `docs/benchmarks.md` uses 100,000).
@@ -15,7 +17,6 @@ use modeldeck_core::domain::Timestamp;
 use modeldeck_sandbox::{ClockMode, Sandbox};
 use modeldeck_testkit::fuzz::*;
 use proptest::prelude::*;
-use std::time::{Duration, Instant};
 
 const START: ClockMode = ClockMode::Virtual {
     start: Timestamp(1_795_856_400_000),
@@ -56,7 +57,6 @@ fn own_lines() -> BoxedStrategy<String> {
 }
 
 fn check(text: &str) -> Result<(), TestCaseError> {
-    let t = Instant::now();
     match Sandbox::from_scenario(text, START) {
         Ok(_) => {}
         Err(e) => {
@@ -65,11 +65,6 @@ fn check(text: &str) -> Result<(), TestCaseError> {
             prop_assert!(msg.len() <= 8 * text.len() + 4096, "{} bytes", msg.len());
         }
     }
-    prop_assert!(
-        t.elapsed() < Duration::from_secs(5),
-        "{:?} for {text:?}",
-        t.elapsed()
-    );
     Ok(())
 }
 
