@@ -185,6 +185,7 @@ impl Session {
                         sandbox: false,
                         drift_warn: profile.drift.warn,
                         drift_alert: profile.drift.alert,
+                        lag: profile.lag,
                         policies: policies.clone(),
                         ..ConsoleOptions::default()
                     },

@@ -23,7 +23,7 @@ mod state;
 
 pub use drift::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, DriftPoint, DriftView, drift_chart_range};
 pub use fairness::{FairnessNote, FairnessRow, FairnessSource, FairnessView, overall_verdict};
-pub use health::{HEALTH_SIGNALS, HealthSeries, HealthView, ServedVersion};
+pub use health::{HEALTH_SIGNALS, HealthSeries, HealthView, LagSeries, ServedVersion};
 pub use options::ConsoleOptions;
 pub use retrain::{
     AuditSink, RETRAIN_ACTION, RetrainOrder, RetrainOutcome, pick_retrain_source, retrain_access,
@@ -135,6 +135,9 @@ pub struct Snapshot {
     pub models: Arc<Vec<RegisteredModel>>,
     /// Latest health per workload.
     pub health: Arc<BTreeMap<WorkloadRef, Health>>,
+    /// Rows scored per run of each batch workload, by Job name
+    /// ([`crate::ports::Metrics::batch_rows`]).
+    pub batch_rows: Arc<BTreeMap<WorkloadRef, BTreeMap<String, f64>>>,
     /// Cluster backend status.
     pub cluster: BackendStatus,
     /// Registry backend status.
@@ -145,11 +148,20 @@ pub struct Snapshot {
     pub drift_warn: f64,
     /// PSI alert threshold.
     pub drift_alert: f64,
+    /// The profile's consumer lag thresholds (each workload may set its
+    /// own: [`Snapshot::lag_thresholds`]).
+    pub lag: crate::domain::LagSettings,
     /// When this snapshot was made (console clock).
     pub at: Timestamp,
 }
 
 impl Snapshot {
+    /// The consumer lag thresholds in force for `w`: its own labels over
+    /// the profile's over the defaults ([`crate::domain::LagThresholds::resolve`]).
+    pub fn lag_thresholds(&self, w: &Workload) -> crate::domain::AppliedLagThresholds {
+        crate::domain::LagThresholds::resolve(&self.lag, &w.labels)
+    }
+
     /// A registered model by name.
     pub fn model(&self, name: &str) -> Option<&RegisteredModel> {
         self.models
@@ -230,11 +242,13 @@ impl Console {
             workloads: Arc::new(Vec::new()),
             models: Arc::new(Vec::new()),
             health: Arc::new(BTreeMap::new()),
+            batch_rows: Arc::new(BTreeMap::new()),
             cluster: BackendStatus::new(backends.cluster.clusters().join(",")),
             registry: BackendStatus::new(backends.registry.describe()),
             metrics: BackendStatus::new(backends.metrics.describe()),
             drift_warn: opts.drift_warn,
             drift_alert: opts.drift_alert,
+            lag: opts.lag,
             at: opts.clock.now(),
         };
         let (tx, _rx) = watch::channel(Arc::new(snap));
@@ -371,14 +385,37 @@ impl Console {
             .map(MetricsTarget::from)
             .collect();
         let m = self.inner.backends.metrics.clone();
-        let res = self
-            .bounded(
+        let batch: Vec<MetricsTarget> = targets
+            .iter()
+            .filter(|t| !t.runs.is_empty())
+            .cloned()
+            .collect();
+        let rows = async {
+            if batch.is_empty() {
+                return Ok(BTreeMap::new());
+            }
+            self.bounded(
+                Backend::Metrics,
+                "reading rows scored per batch run",
+                m.batch_rows(&batch),
+            )
+            .await
+        };
+        let (res, rows) = tokio::join!(
+            self.bounded(
                 Backend::Metrics,
                 "reading fleet health",
                 m.fleet_health(&targets),
-            )
-            .await;
-        self.record(Backend::Metrics, res, |s, h| s.health = Arc::new(h))
+            ),
+            rows
+        );
+        // Rows are an extra: when they cannot be read the runs show none,
+        // and the health read alone says whether the backend is up.
+        let res = res.map(|h| (h, rows.unwrap_or_default()));
+        self.record(Backend::Metrics, res, |s, (h, rows)| {
+            s.health = Arc::new(h);
+            s.batch_rows = Arc::new(rows);
+        })
     }
 
     /// One full pass: cluster and registry concurrently, then metrics for

@@ -348,15 +348,24 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
     row.drift_psi = health.and_then(|h| h.drift_max);
     row.drift = DriftStatus::from_psi(row.drift_psi, snap.drift_warn, snap.drift_alert);
     row.stream = match health.and_then(|h| h.stream.as_ref()) {
-        Some(s) if w.id.kind == WorkloadKind::StreamConsumer => Some(crate::domain::StreamLag {
-            verdict: s.judge(&crate::domain::LagThresholds::default()),
-            history: Vec::new(),
-            ..s.clone()
-        }),
+        Some(s) if w.id.kind == WorkloadKind::StreamConsumer => {
+            let applied = snap.lag_thresholds(w);
+            Some(crate::domain::StreamLag {
+                verdict: s.judge(&applied.thresholds()),
+                thresholds: Some(applied),
+                history: Vec::new(),
+                ..s.clone()
+            })
+        }
         _ => None,
     };
     if let Some(b) = &w.batch {
-        let view = b.view(w.created_at, snap.at);
+        let mut view = b.view(w.created_at, snap.at);
+        if let Some(rows) = snap.batch_rows.get(&w.id) {
+            for r in &mut view.runs {
+                r.rows = rows.get(&r.job).copied();
+            }
+        }
         row.rollout = view.label().to_string();
         row.rollout_detail = Some(view.detail(snap.at));
         row.batch = Some(view);

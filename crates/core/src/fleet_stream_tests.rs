@@ -56,6 +56,7 @@ fn lag(group: &str, messages: f64, seconds: Option<f64>, trend: LagTrend) -> Str
         }],
         // Adapters leave the verdict to the core: this one is wrong on purpose.
         verdict: StreamVerdict::Ok,
+        thresholds: None,
         history: vec![(Timestamp(0), messages), (Timestamp(60_000), messages)],
     }
 }
@@ -141,6 +142,8 @@ fn snapshot() -> Snapshot {
         metrics: status(),
         drift_warn: 0.1,
         drift_alert: 0.25,
+        lag: Default::default(),
+        batch_rows: Default::default(),
         at: Timestamp(0),
     }
 }
@@ -216,4 +219,68 @@ fn sorting_by_lag_puts_the_worst_verdict_first_and_rows_without_lag_last() {
     sort_rows(&mut rows, FleetColumn::Lag, false);
     assert_eq!(&names(&rows)[..3], ["steady", "growing", "behind"]);
     assert_eq!(FleetColumn::parse("LAG"), Some(FleetColumn::Lag));
+}
+
+/// The profile's thresholds, then a workload's own labels, change the
+/// verdict the row carries, and the row says which thresholds it used.
+#[test]
+fn thresholds_from_the_profile_and_the_workload_labels_judge_the_row() {
+    use crate::domain::{LagSettings, MAX_LAG_MESSAGES_LABEL, ThresholdSource};
+    let verdict = |snap: &Snapshot, n: &str| {
+        let rows = fleet_rows(snap);
+        let s = rows
+            .iter()
+            .find(|r| r.name == n)
+            .unwrap()
+            .stream
+            .clone()
+            .unwrap();
+        (s.verdict, s.thresholds.unwrap())
+    };
+    // "steady" lags 800 messages (seconds unknown): fine by default.
+    let mut snap = snapshot();
+    let (v, th) = verdict(&snap, "steady");
+    assert_eq!(v, StreamVerdict::Ok);
+    assert_eq!(th.max_messages, 100_000.0);
+    assert_eq!(th.max_messages_from, ThresholdSource::Default);
+    // A strict profile: 500 messages is the most this team tolerates.
+    snap.lag = LagSettings {
+        max_seconds: None,
+        max_messages: Some(500.0),
+    };
+    let (v, th) = verdict(&snap, "steady");
+    assert_eq!(v, StreamVerdict::High);
+    assert_eq!(th.max_messages_from, ThresholdSource::Profile);
+    // The workload's own label wins over the profile; a bad one is named.
+    let mut ws = (*snap.workloads).clone();
+    for w in ws.iter_mut() {
+        if w.id.name == "steady" {
+            w.labels = Arc::new(BTreeMap::from([(
+                MAX_LAG_MESSAGES_LABEL.to_string(),
+                "5000".to_string(),
+            )]));
+        }
+        if w.id.name == "growing" {
+            w.labels = Arc::new(BTreeMap::from([(
+                MAX_LAG_MESSAGES_LABEL.to_string(),
+                "lots".to_string(),
+            )]));
+        }
+    }
+    snap.workloads = Arc::new(ws);
+    let (v, th) = verdict(&snap, "steady");
+    assert_eq!(v, StreamVerdict::Ok);
+    assert_eq!(
+        (th.max_messages, th.max_messages_from),
+        (5000.0, ThresholdSource::Workload)
+    );
+    let (v, th) = verdict(&snap, "growing");
+    assert_eq!(v, StreamVerdict::Behind, "9,000 over the profile's 500");
+    assert_eq!(th.max_messages_from, ThresholdSource::Profile);
+    assert!(th.problems[0].contains("\"lots\""), "{:?}", th.problems);
+    let rows = fleet_rows(&snap);
+    let json = serde_json::to_value(rows.iter().find(|r| r.name == "growing").unwrap()).unwrap();
+    assert_eq!(json["stream"]["thresholds"]["max_messages"], 500.0);
+    assert_eq!(json["stream"]["thresholds"]["max_messages_from"], "profile");
+    assert!(json["stream"]["thresholds"]["problems"][0].is_string());
 }

@@ -100,6 +100,8 @@ fn snapshot(n: usize, sorted: bool) -> Snapshot {
         metrics: status(),
         drift_warn: 0.1,
         drift_alert: 0.25,
+        lag: Default::default(),
+        batch_rows: Default::default(),
         at: Timestamp(0),
     }
 }

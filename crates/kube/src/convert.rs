@@ -161,6 +161,7 @@ pub fn batch_run(b: &BindingConfig, j: &Job) -> BatchRun {
             .spec
             .as_ref()
             .and_then(|s| template_version(b, &s.template)),
+        rows: None,
     }
 }
 

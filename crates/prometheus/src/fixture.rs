@@ -348,6 +348,7 @@ pub fn workloads() -> Vec<FixtureWorkload> {
     ]
 }
 
+pub mod batch;
 mod feature_render;
 mod features;
 mod render;

@@ -20,6 +20,7 @@ use modeldeck_core::ports::Metrics;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+mod batch_rows;
 mod by_version;
 mod fairness;
 mod live;
@@ -345,6 +346,21 @@ impl Metrics for PrometheusMetrics {
         range: TimeRange,
     ) -> PortResult<Vec<(String, Series)>> {
         self.range_by_version(target, signal, range).await
+    }
+
+    async fn batch_rows(
+        &self,
+        targets: &[MetricsTarget],
+    ) -> PortResult<BTreeMap<WorkloadRef, BTreeMap<String, f64>>> {
+        self.rows_per_run(targets).await
+    }
+
+    async fn stream_lag_range(
+        &self,
+        target: &MetricsTarget,
+        range: TimeRange,
+    ) -> PortResult<Series> {
+        self.lag_range(target, range).await
     }
 
     async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {

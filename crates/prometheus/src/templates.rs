@@ -123,6 +123,11 @@ pub struct PromqlTemplates {
     pub consumer_throughput: String,
     /// The most lagging partitions, a few series per `{group_by}`.
     pub consumer_top_partitions: String,
+    /// Rows a batch workload scored: a counter's series selector (no
+    /// function around it: it is read as `<selector>[<span>]` and cut by
+    /// the runs' windows); `{model}`, `{namespace}`, `{workload}`,
+    /// `{cluster}` available.
+    pub batch_rows: String,
 }
 
 const ONE: &str = r#"namespace="{namespace}",workload="{workload}""#;
@@ -211,6 +216,7 @@ impl Default for PromqlTemplates {
             consumer_top_partitions: format!(
                 "topk by ({{group_by}}) (3, kafka_consumergroup_lag{{{GROUPS}}})"
             ),
+            batch_rows: r#"modeldeck_batch_rows_total{model="{model}"}"#.into(),
         }
     }
 }
@@ -279,6 +285,7 @@ impl PromqlTemplates {
         }
         self.validate_version_label()?;
         self.validate_streams()?;
+        self.validate_batch()?;
         for (name, template, extra) in self.all() {
             let base = if name.starts_with("fleet_") {
                 FLEET_VARS
@@ -573,6 +580,7 @@ pub(crate) fn duration_ms(s: &str) -> Option<i64> {
     n.checked_mul(unit_ms).filter(|ms| *ms > 0)
 }
 
+mod batch;
 mod stream;
 
 #[cfg(test)]

@@ -225,3 +225,57 @@ async fn overridden_templates_are_used_and_seconds_can_be_left_unknown() {
     assert_eq!(s.lag_messages, lag);
     assert_eq!(s.history.len(), 31, "the step is the window over 30: 20 s");
 }
+
+/// The lag over a detail's own window: what PromQL's range query of the
+/// summed lag gives at the same start, end and step, for a 6-hour window
+/// at 5 minutes (the fleet read keeps only 30 minutes). A group without
+/// series, and a workload that is not a consumer, give an empty series.
+#[tokio::test]
+async fn lag_over_a_range_equals_promql_at_the_same_step() {
+    let (m, fx) = port(PromqlTemplates::default()).await;
+    let c = client();
+    let end = fx.timestamp(SAMPLES - 1);
+    let range = TimeRange {
+        start: fx.timestamp(0),
+        end,
+        step_ms: 300_000,
+    };
+    for (target, group) in [
+        (
+            consumer("payments-scorer").with_group(GROWING_GROUP),
+            GROWING_GROUP,
+        ),
+        (consumer(STEADY_GROUP), STEADY_GROUP),
+    ] {
+        let got = m.stream_lag_range(&target, range).await.unwrap();
+        let rq = modeldeck_prometheus::RangeQuery::clamped(range.start, end, 300_000).unwrap();
+        let want = c
+            .query_range(
+                &format!("sum(kafka_consumergroup_lag{{consumergroup=\"{group}\"}})"),
+                &rq,
+            )
+            .await
+            .unwrap()
+            .data;
+        assert_eq!(want.len(), 1, "{group}");
+        let want: Vec<(Timestamp, f64)> = want[0].samples.iter().map(|p| (p.at, p.value)).collect();
+        assert!(want.len() > 31, "{group}: more than the fleet's 30 minutes");
+        assert_eq!(got.points, want, "{group}");
+    }
+    let silent = m
+        .stream_lag_range(&consumer("no-such-group"), range)
+        .await
+        .unwrap();
+    assert!(silent.points.is_empty());
+    let deploy = MetricsTarget::bare(WorkloadRef {
+        kind: WorkloadKind::Deployment,
+        ..consumer(STEADY_GROUP).workload
+    });
+    assert!(
+        m.stream_lag_range(&deploy, range)
+            .await
+            .unwrap()
+            .points
+            .is_empty()
+    );
+}

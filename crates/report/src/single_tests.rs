@@ -37,6 +37,7 @@ fn view(name: &str) -> HealthView {
             end: Timestamp(T0 + 119 * STEP),
             step_ms: STEP,
         },
+        lag: None,
         signals: vec![
             series(Signal::LatencyP50, |i| 0.010 + (i % 7) as f64 * 0.001),
             series(Signal::LatencyP95, |i| 0.030 + (i % 5) as f64 * 0.002),

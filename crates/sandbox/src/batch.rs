@@ -11,6 +11,7 @@ use modeldeck_core::domain::{BatchRun, BatchStatus, RunOutcome, Timestamp, Workl
 use serde::{Deserialize, Serialize};
 
 mod log;
+pub(crate) mod rows;
 pub use log::{FAILED_RUN_ERROR, scoring_log};
 
 /// How far back a simulated CronJob's runs are kept (a week and a day, so
@@ -34,6 +35,10 @@ pub(crate) struct BatchSpec {
     /// (1 = the last run finished by then).
     #[serde(default)]
     pub also_failed: Vec<u32>,
+    /// Rows a successful run scores (about; its pod exports
+    /// `modeldeck_batch_rows_total`); none: no rows counter.
+    #[serde(default)]
+    pub rows_per_run: Option<u64>,
 }
 
 fn default_run_minutes() -> u32 {
@@ -53,6 +58,9 @@ pub(crate) struct BatchPlan {
     /// Single earlier runs (by due time) that failed.
     #[serde(default)]
     pub failed_also: Vec<Timestamp>,
+    /// Rows a successful run scores ([`rows`]).
+    #[serde(default)]
+    pub rows_per_run: Option<u64>,
 }
 
 impl Default for BatchPlan {
@@ -62,6 +70,7 @@ impl Default for BatchPlan {
             failing_since: None,
             run_ms: i64::from(default_run_minutes()) * 60_000,
             failed_also: Vec::new(),
+            rows_per_run: None,
         }
     }
 }
@@ -146,11 +155,12 @@ pub(crate) fn plan(spec: &BatchSpec, start: Timestamp) -> BatchPlan {
         failing_since,
         run_ms,
         failed_also,
+        rows_per_run: spec.rows_per_run,
     }
 }
 
 impl BatchPlan {
-    fn fails(&self, due: Timestamp) -> bool {
+    pub(crate) fn fails(&self, due: Timestamp) -> bool {
         self.failing_since.is_some_and(|f| due >= f) || self.failed_also.contains(&due)
     }
 
@@ -198,6 +208,7 @@ impl BatchPlan {
                 end: (outcome != RunOutcome::Running).then(|| d.plus_millis(self.run_ms)),
                 outcome,
                 version: Some(version_at(d)),
+                rows: None,
             });
             if out.len() >= 10_000 {
                 break;
@@ -263,6 +274,7 @@ mod tests {
             failing_runs,
             run_minutes: 40,
             also_failed: Vec::new(),
+            rows_per_run: None,
         }
     }
 

@@ -341,6 +341,7 @@ impl State {
         self.write_features(w, out);
         outcomes::write(w, &self.outcomes, out);
         streams::write(w, self.until.unwrap_or(w.now), out);
+        batch::write(w, self.until.unwrap_or(w.now), out);
     }
 
     fn write_features(&self, w: &World, out: &mut String) {
@@ -544,6 +545,7 @@ fn sample(out: &mut String, name: &str, labels: &str, value: f64) {
     let _ = writeln!(out, "{name}{{{labels}}} {}", num(value));
 }
 
+mod batch;
 mod history;
 mod outcomes;
 mod streams;

@@ -144,6 +144,41 @@ impl Metrics for SandboxMetrics {
         })
     }
 
+    async fn batch_rows(
+        &self,
+        targets: &[MetricsTarget],
+    ) -> PortResult<BTreeMap<WorkloadRef, BTreeMap<String, f64>>> {
+        self.shared.call(Backend::Metrics, |w| {
+            let now = w.now;
+            Ok(targets
+                .iter()
+                .filter_map(|t| {
+                    let state = w.workloads.get(w.workload_index(&t.workload)?)?;
+                    let rows = crate::batch::rows::rows_by_job(state, now);
+                    (!rows.is_empty()).then(|| (t.workload.clone(), rows))
+                })
+                .collect())
+        })
+    }
+
+    async fn stream_lag_range(
+        &self,
+        target: &MetricsTarget,
+        range: TimeRange,
+    ) -> PortResult<Series> {
+        let target = &target.workload;
+        self.shared.call(Backend::Metrics, |w| {
+            let (state, points) = ranged(w, target, range)?;
+            let mut out = Vec::with_capacity(points);
+            for_steps(w, state, range, |t| {
+                if let Some(v) = crate::stream::lag_total_at(state, t) {
+                    out.push((t, v));
+                }
+            });
+            Ok(Series { points: out })
+        })
+    }
+
     async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>> {
         let target = &target.workload;
         self.shared.call(Backend::Metrics, |w| {

@@ -214,17 +214,24 @@ pub(crate) fn partitions_at(w: &WorkloadState, t: Timestamp) -> Vec<PartitionAt>
         .collect()
 }
 
+/// Messages `w` is behind at `t`, summed over its partitions (`None` for
+/// other kinds).
+pub(crate) fn lag_total_at(w: &WorkloadState, t: Timestamp) -> Option<f64> {
+    let plan = w.stream_plan()?;
+    Some(
+        (0..plan.partitions)
+            .map(|p| partition_at(w, &plan, p, t).0)
+            .sum(),
+    )
+}
+
 /// The consumer lag of `w` at `t` (`None` for other kinds), with its
 /// history over [`TREND_WINDOW_MS`] and the trend; the verdict is left to
 /// the core.
 pub(crate) fn lag_at(_world: &World, w: &WorkloadState, t: Timestamp) -> Option<StreamLag> {
     let plan = w.stream_plan()?;
     let parts = partitions_at(w, t);
-    let total = |t: Timestamp| -> f64 {
-        (0..plan.partitions)
-            .map(|p| partition_at(w, &plan, p, t).0)
-            .sum()
-    };
+    let total = |t: Timestamp| -> f64 { lag_total_at(w, t).unwrap_or(0.0) };
     let mut top: Vec<PartitionLag> = parts
         .iter()
         .map(|p| PartitionLag {

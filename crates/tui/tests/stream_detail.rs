@@ -49,3 +49,73 @@ async fn the_fraud_consumer_falling_behind() {
         insta::assert_snapshot!(format!("stream_detail_{w}x{h}"), t.terminal.backend());
     }
 }
+
+/// The lag chart follows the detail's window (w/W) as the latency, traffic
+/// and error charts do: its span and step are the panel's, not the last 30
+/// minutes of the fleet read. Over 24 hours and 7 days the chart reaches
+/// back before last deploy (the lag was steady and low), up to now (1.8M).
+#[tokio::test]
+async fn the_lag_chart_follows_the_detail_window() {
+    let (_sb, console) = world().await;
+    let mut t = Harness::new((*console.snapshot()).clone(), 120, 32);
+    t.app.settle();
+    run_jobs(&mut t, &console).await;
+    t.type_str("/fraud-stream");
+    t.key(KeyCode::Enter);
+    t.type_str("d");
+    run_jobs(&mut t, &console).await;
+    t.key(KeyCode::Tab);
+    run_jobs(&mut t, &console).await;
+    let snap = console.snapshot();
+    let now = snap.at.0;
+    let created = snap
+        .workloads
+        .iter()
+        .find(|w| w.id.name == "fraud-stream-scorer")
+        .expect("the consumer")
+        .created_at
+        .0;
+    let mut spans = Vec::new();
+    for key in [None, Some('W'), Some('W'), Some('w'), Some('w'), Some('w')] {
+        if let Some(k) = key {
+            t.type_str(&k.to_string());
+            run_jobs(&mut t, &console).await;
+        }
+        let Some(Screen::Workload(v)) = t.app.stack().last() else {
+            panic!("the workload detail on top");
+        };
+        let panel = v.health();
+        let window = panel.window_ms();
+        let step = panel.data().expect("the health view read").range.step_ms;
+        let (points, from, to) = panel.lag_points(now).expect("a consumer's lag");
+        assert_eq!(to - from, window, "the chart spans the panel's window");
+        assert_eq!(to, now);
+        let first = points.first().expect("lag points").0;
+        let last = points.last().expect("lag points").0;
+        let start = from.max(created);
+        assert!(
+            first - start < step,
+            "from the window's start: {first} vs {start}"
+        );
+        assert!(to - last < step, "up to now: {last} vs {to}");
+        for pair in points.windows(2) {
+            assert_eq!(pair[1].0 - pair[0].0, step, "at the panel's step");
+        }
+        // Behind by 1.8M messages now; steady, under 100k, before the deploy
+        // 40 minutes ago (every window is at least an hour).
+        assert!(points.last().unwrap().1 > 1_000_000.0, "{points:?}");
+        assert!(points[0].1 < 100_000.0, "{window}: {:?}", &points[..3]);
+        spans.push(window);
+    }
+    assert_eq!(
+        spans,
+        [
+            86_400_000,
+            21_600_000,
+            3_600_000,
+            21_600_000,
+            86_400_000,
+            604_800_000
+        ]
+    );
+}

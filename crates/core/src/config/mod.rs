@@ -80,10 +80,26 @@ pub fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
 
 /// Parses settings text; `path` only names the file in errors.
 pub fn parse_file(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::Parse {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         message: e.to_string().trim().replace('\n', " "),
-    })
+    })?;
+    for (name, p) in &file.profiles {
+        if let Some((field, v)) = p.lag.invalid() {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: format!(
+                    "profile {name:?}: lag.{field} = {v} must be a positive number (of {})",
+                    if field == "max_seconds" {
+                        "seconds"
+                    } else {
+                        "messages"
+                    }
+                ),
+            });
+        }
+    }
+    Ok(file)
 }
 
 /// Picks a profile from the file and layers the environment over it.

@@ -34,6 +34,10 @@ pub struct Profile {
     pub binding: BindingSettings,
     /// Drift thresholds.
     pub drift: DriftSettings,
+    /// Consumer lag thresholds of stream consumers (`[profiles.<name>.lag]`
+    /// `max_seconds`, `max_messages`); a workload's own labels win over
+    /// them ([`LagThresholds::resolve`](crate::domain::LagThresholds::resolve)).
+    pub lag: crate::domain::LagSettings,
     /// Per-model promotion policies (glob on model name -> policy; `"*"`
     /// or `"default"` is the default), checked when the file is read and
     /// turned into a [`PolicySet`](crate::policy::PolicySet) by
@@ -53,6 +57,7 @@ impl Default for Profile {
             metrics: EndpointSettings::default(),
             binding: BindingSettings::default(),
             drift: DriftSettings::default(),
+            lag: crate::domain::LagSettings::default(),
             policies: BTreeMap::new(),
             promql: BTreeMap::new(),
         }

@@ -80,3 +80,40 @@ fn init_writes_once() {
     assert!(load_file(&path).unwrap().profiles.contains_key("prod"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn lag_thresholds_in_a_profile_are_read_and_bad_ones_named() {
+    let text = "[profiles.prod.lag]\nmax_seconds = 600\n[profiles.dev.lag]\nmax_messages = 5e3\n";
+    let f = parse_file(text, Path::new("c.toml")).unwrap();
+    let prod = resolve(&f, Path::new("c.toml"), Some("prod"), &BTreeMap::new()).unwrap();
+    assert_eq!(prod.lag.max_seconds, Some(600.0));
+    assert_eq!(prod.lag.max_messages, None);
+    assert_eq!(f.profiles["dev"].lag.max_messages, Some(5000.0));
+    for (bad, field) in [
+        ("max_seconds = -5", "lag.max_seconds = -5"),
+        ("max_messages = 0", "lag.max_messages = 0"),
+        ("max_seconds = nan", "lag.max_seconds = NaN"),
+        ("max_messages = inf", "lag.max_messages = inf"),
+    ] {
+        let text = format!("[profiles.team.lag]\n{bad}\n");
+        let e = parse_file(&text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml"), "{e}");
+        assert!(e.contains("profile \"team\""), "{e}");
+        assert!(e.contains(field), "{e}");
+        assert!(e.contains("must be a positive number"), "{e}");
+    }
+    // A string or an unknown field is the TOML parser's error, with its place.
+    let e = parse_file(
+        "[profiles.p.lag]\nmax_seconds = \"5m\"\n",
+        Path::new("c.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("max_seconds"), "{e}");
+    let e = parse_file("[profiles.p.lag]\nmax_minutes = 5\n", Path::new("c.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("max_minutes"), "{e}");
+}

@@ -4,6 +4,10 @@
 //! of [`crate::chart::step_ms`]: at most two points per chart column and
 //! never more than Prometheus' 11,000 per series.
 //!
+//! A stream consumer's view also carries its consumer lag over the same
+//! range and step ([`HealthView::lag`], `Metrics::stream_lag_range`), so
+//! its lag chart follows the detail's window like the other charts.
+//!
 //! Per-version series: when the workload serves two versions (a canary and
 //! its stable one), each signal is also read through
 //! `Metrics::signal_range_by_version`, one series per version
@@ -92,6 +96,22 @@ pub struct HealthView {
     pub range: TimeRange,
     /// One entry per [`HEALTH_SIGNALS`] signal, in that order.
     pub signals: Vec<HealthSeries>,
+    /// A stream consumer's lag over the same range; absent for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub lag: Option<LagSeries>,
+}
+
+/// A stream consumer's consumer lag over a health view's range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LagSeries {
+    /// Messages behind, summed over the group's partitions, at the range's
+    /// step (steps without data absent).
+    pub series: Series,
+    /// Why it could not be read (`unsupported` from a backend that reads
+    /// lag only at an instant), when it could not.
+    pub error: Option<BackendError>,
 }
 
 impl HealthView {
@@ -167,8 +187,33 @@ impl Console {
                 )
             }
         };
+        let lag = async {
+            if target.kind != crate::domain::WorkloadKind::StreamConsumer {
+                return None;
+            }
+            let r = self
+                .bounded(
+                    Backend::Metrics,
+                    "reading a consumer lag series",
+                    m.stream_lag_range(&mt, range),
+                )
+                .await;
+            Some(match r {
+                Ok(series) => LagSeries {
+                    series,
+                    error: None,
+                },
+                Err(e) => LagSeries {
+                    series: Series::default(),
+                    error: Some(e),
+                },
+            })
+        };
         let [a, b, c, d, e] = HEALTH_SIGNALS;
-        let (a, b, c, d, e) = tokio::join!(read(a), read(b), read(c), read(d), read(e));
+        let ((a, b, c, d, e), lag) = tokio::join!(
+            async { tokio::join!(read(a), read(b), read(c), read(d), read(e)) },
+            lag
+        );
         let mut note = None;
         let mut signals = Vec::with_capacity(HEALTH_SIGNALS.len());
         for (mut hs, v) in [a, b, c, d, e] {
@@ -203,6 +248,7 @@ impl Console {
             per_version_note: if per_version { None } else { note },
             range,
             signals,
+            lag,
         })
     }
 

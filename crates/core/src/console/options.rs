@@ -28,6 +28,8 @@ pub struct ConsoleOptions {
     pub drift_warn: f64,
     /// PSI at which drift is an alert.
     pub drift_alert: f64,
+    /// The profile's consumer lag thresholds.
+    pub lag: crate::domain::LagSettings,
     /// Metric direction overrides for comparisons.
     pub metric_directions: BTreeMap<String, Direction>,
     /// Relative difference under which two metrics tie.
@@ -49,6 +51,7 @@ impl Default for ConsoleOptions {
             call_timeout: Duration::from_secs(10),
             drift_warn: DriftStatus::DEFAULT_WARN,
             drift_alert: DriftStatus::DEFAULT_ALERT,
+            lag: crate::domain::LagSettings::default(),
             metric_directions: BTreeMap::new(),
             tie_tolerance: 0.001,
             policies: crate::policy::PolicySet::default(),

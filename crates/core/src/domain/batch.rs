@@ -14,7 +14,7 @@ pub use runs::*;
 pub const MISSED_AFTER_MS: i64 = 5 * 60_000;
 
 /// A CronJob's schedule and run record, as its object states them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchStatus {
     /// `spec.schedule`, as written.
@@ -82,7 +82,7 @@ pub enum BatchVerdict {
 }
 
 /// What a front end shows for a batch workload at one moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchView {
     /// How the last run went.
@@ -326,6 +326,7 @@ mod tests {
             end: (outcome != RunOutcome::Running).then(|| start.plus_millis(minutes * 60_000)),
             outcome,
             version: Some("3".into()),
+            rows: None,
         }
     }
 

@@ -23,6 +23,23 @@ pub struct MetricsTarget {
     /// name ([`MetricsTarget::consumer_group`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// A batch workload's runs the cluster keeps (its Jobs), for the rows
+    /// each scored ([`Metrics::batch_rows`](crate::ports::Metrics::batch_rows));
+    /// empty for other kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<RunWindow>,
+}
+
+/// One run of a batch workload as the metrics port sees it: its Job and
+/// when it ran (`end` `None`: still running, up to the read time).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RunWindow {
+    /// The Job's name.
+    pub job: String,
+    /// When it started.
+    pub start: super::Timestamp,
+    /// When it ended.
+    pub end: Option<super::Timestamp>,
 }
 
 impl MetricsTarget {
@@ -32,6 +49,7 @@ impl MetricsTarget {
             workload,
             model: Some(model.into()),
             group: None,
+            runs: Vec::new(),
         }
     }
 
@@ -42,6 +60,7 @@ impl MetricsTarget {
             workload,
             model: None,
             group: None,
+            runs: Vec::new(),
         }
     }
 }
@@ -67,6 +86,16 @@ impl From<&Workload> for MetricsTarget {
             workload: w.id.clone(),
             model: w.model.clone(),
             group: w.labels.get(super::CONSUMER_GROUP_LABEL).cloned(),
+            runs: w
+                .batch
+                .iter()
+                .flat_map(|b| &b.runs)
+                .map(|r| RunWindow {
+                    job: r.job.clone(),
+                    start: r.start,
+                    end: r.end,
+                })
+                .collect(),
         }
     }
 }

@@ -112,6 +112,163 @@ impl Default for LagThresholds {
     }
 }
 
+/// The workload label (or annotation) that sets its own
+/// [`LagThresholds::max_seconds`], a positive number of seconds.
+pub const MAX_LAG_SECONDS_LABEL: &str = "modeldeck.io/max-lag-seconds";
+/// The workload label (or annotation) that sets its own
+/// [`LagThresholds::max_messages`], a positive number of messages.
+pub const MAX_LAG_MESSAGES_LABEL: &str = "modeldeck.io/max-lag-messages";
+
+/// A profile's `[profiles.<name>.lag]` table: either threshold may be left
+/// out (the default stands for it).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LagSettings {
+    /// Seconds behind over which a consumer's lag is high.
+    pub max_seconds: Option<f64>,
+    /// Messages behind over which a consumer's lag is high.
+    pub max_messages: Option<f64>,
+}
+
+impl LagSettings {
+    /// The first value that is not a positive finite number, as
+    /// `(field, value)` (a profile is checked with this when it is read).
+    pub fn invalid(&self) -> Option<(&'static str, f64)> {
+        [
+            ("max_seconds", self.max_seconds),
+            ("max_messages", self.max_messages),
+        ]
+        .into_iter()
+        .find_map(|(f, v)| v.filter(|v| !positive(*v)).map(|v| (f, v)))
+    }
+}
+
+/// Where a threshold in force came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ThresholdSource {
+    /// The built-in default ([`LagThresholds::default`]).
+    #[default]
+    Default,
+    /// The profile's `lag` table.
+    Profile,
+    /// The workload's own label or annotation.
+    Workload,
+}
+
+/// The thresholds a verdict was made against, where each came from, and
+/// what was wrong with a value that was set but could not be used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AppliedLagThresholds {
+    /// Seconds behind over which the lag is high.
+    pub max_seconds: f64,
+    /// Messages behind over which the lag is high (used when the exporter
+    /// gives no seconds).
+    pub max_messages: f64,
+    /// Where `max_seconds` came from.
+    pub max_seconds_from: ThresholdSource,
+    /// Where `max_messages` came from.
+    pub max_messages_from: ThresholdSource,
+    /// Values set but unusable (each names the label or profile field and
+    /// the value, and says what stands instead); empty when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<Vec<String>>"))]
+    pub problems: Vec<String>,
+}
+
+impl AppliedLagThresholds {
+    /// The two numbers, for [`StreamLag::judge`].
+    pub fn thresholds(&self) -> LagThresholds {
+        LagThresholds {
+            max_seconds: self.max_seconds,
+            max_messages: self.max_messages,
+        }
+    }
+}
+
+fn positive(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+impl LagThresholds {
+    /// The thresholds in force for one consumer: the workload's own
+    /// `modeldeck.io/max-lag-seconds` / `modeldeck.io/max-lag-messages`
+    /// (in `labels`: its labels, and annotations if the caller has them,
+    /// merged) win over the profile's `lag` table, which wins over
+    /// [`LagThresholds::default`]. Each field is resolved on its own.
+    ///
+    /// A value that is not a positive finite number (`"abc"`, `"-5"`,
+    /// `"NaN"`, `"1e999"`, an empty string) is not used: the next source
+    /// stands for it and [`AppliedLagThresholds::problems`] says which
+    /// label or profile field held what. Never panics; hostile values are
+    /// cleaned and cut to 40 characters in the message.
+    ///
+    /// This is the one place thresholds are decided: the Fleet, the TUI,
+    /// `status -o json` and the promotion step all call it.
+    pub fn resolve(
+        profile: &LagSettings,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> AppliedLagThresholds {
+        let d = LagThresholds::default();
+        let mut problems = Vec::new();
+        let mut pick =
+            |label: &str, field: &str, unit: &str, from_profile: Option<f64>, default: f64| {
+                let (fallback, source) = match from_profile {
+                    Some(v) if positive(v) => (v, ThresholdSource::Profile),
+                    Some(v) => {
+                        problems.push(format!(
+                        "profile lag.{field} = {v} is not a positive number of {unit}; using the \
+                         default {default}"
+                    ));
+                        (default, ThresholdSource::Default)
+                    }
+                    None => (default, ThresholdSource::Default),
+                };
+                let Some(raw) = labels.get(label) else {
+                    return (fallback, source);
+                };
+                match raw.trim().parse::<f64>() {
+                    Ok(v) if positive(v) => (v, ThresholdSource::Workload),
+                    _ => {
+                        let shown: String = crate::text::clean(raw).chars().take(40).collect();
+                        let from = match source {
+                            ThresholdSource::Profile => "the profile's",
+                            _ => "the default",
+                        };
+                        problems.push(format!(
+                            "label {label} = {shown:?} is not a positive number of {unit}; using \
+                         {from} {fallback}"
+                        ));
+                        (fallback, source)
+                    }
+                }
+            };
+        let (max_seconds, max_seconds_from) = pick(
+            MAX_LAG_SECONDS_LABEL,
+            "max_seconds",
+            "seconds",
+            profile.max_seconds,
+            d.max_seconds,
+        );
+        let (max_messages, max_messages_from) = pick(
+            MAX_LAG_MESSAGES_LABEL,
+            "max_messages",
+            "messages",
+            profile.max_messages,
+            d.max_messages,
+        );
+        AppliedLagThresholds {
+            max_seconds,
+            max_messages,
+            max_seconds_from,
+            max_messages_from,
+            problems,
+        }
+    }
+}
+
 /// The lag of one partition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -147,6 +304,11 @@ pub struct StreamLag {
     pub top_partitions: Vec<PartitionLag>,
     /// The verdict ([`StreamLag::judge`]).
     pub verdict: StreamVerdict,
+    /// The thresholds the verdict was made against
+    /// ([`LagThresholds::resolve`]); absent until a front end judges it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub thresholds: Option<AppliedLagThresholds>,
     /// The lag over the trend window (time, messages), oldest first; left
     /// out of tables and JSON rows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -94,3 +94,115 @@ fn numbers_read_short() {
     assert_eq!(format_lag_seconds(1_200.0), "20m");
     assert_eq!(format_lag_seconds(12_600.0), "3.5h");
 }
+
+fn labels(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn thresholds_resolve_workload_over_profile_over_default() {
+    let none = LagSettings::default();
+    let a = LagThresholds::resolve(&none, &labels(&[]));
+    assert_eq!(a.thresholds(), LagThresholds::default());
+    assert_eq!(a.max_seconds_from, ThresholdSource::Default);
+    assert!(a.problems.is_empty());
+    let profile = LagSettings {
+        max_seconds: Some(900.0),
+        max_messages: Some(5_000.0),
+    };
+    let a = LagThresholds::resolve(&profile, &labels(&[]));
+    assert_eq!((a.max_seconds, a.max_messages), (900.0, 5_000.0));
+    assert_eq!(a.max_messages_from, ThresholdSource::Profile);
+    // Each field on its own: the workload sets seconds, the profile messages.
+    let a = LagThresholds::resolve(&profile, &labels(&[(MAX_LAG_SECONDS_LABEL, " 60 ")]));
+    assert_eq!((a.max_seconds, a.max_messages), (60.0, 5_000.0));
+    assert_eq!(a.max_seconds_from, ThresholdSource::Workload);
+    assert_eq!(a.max_messages_from, ThresholdSource::Profile);
+    let a = LagThresholds::resolve(&none, &labels(&[(MAX_LAG_MESSAGES_LABEL, "2.5e6")]));
+    assert_eq!((a.max_seconds, a.max_messages), (300.0, 2_500_000.0));
+    // The verdict follows: 400 s behind is high by default, fine at 600.
+    let s = StreamLag {
+        lag_messages: 10.0,
+        lag_seconds: Some(400.0),
+        trend: LagTrend::Steady,
+        ..StreamLag::default()
+    };
+    assert_eq!(s.judge(&a.thresholds()), StreamVerdict::High);
+    let a = LagThresholds::resolve(&none, &labels(&[(MAX_LAG_SECONDS_LABEL, "600")]));
+    assert_eq!(s.judge(&a.thresholds()), StreamVerdict::Ok);
+}
+
+#[test]
+fn hostile_threshold_labels_fall_back_and_are_named() {
+    let profile = LagSettings {
+        max_seconds: Some(900.0),
+        max_messages: None,
+    };
+    let long = format!("9{}", "x".repeat(5000));
+    for bad in [
+        "abc",
+        "-5",
+        "0",
+        "NaN",
+        "inf",
+        "1e999",
+        "",
+        "5m",
+        "\u{1b}[31m7",
+        &long,
+    ] {
+        let a = LagThresholds::resolve(
+            &profile,
+            &labels(&[(MAX_LAG_SECONDS_LABEL, bad), (MAX_LAG_MESSAGES_LABEL, bad)]),
+        );
+        assert_eq!(
+            (a.max_seconds, a.max_messages),
+            (900.0, 100_000.0),
+            "{bad:?}"
+        );
+        assert_eq!(a.max_seconds_from, ThresholdSource::Profile);
+        assert_eq!(a.max_messages_from, ThresholdSource::Default);
+        assert_eq!(a.problems.len(), 2, "{bad:?}");
+        assert!(
+            a.problems[0].contains(MAX_LAG_SECONDS_LABEL),
+            "{:?}",
+            a.problems
+        );
+        assert!(
+            a.problems[0].contains("using the profile's 900"),
+            "{:?}",
+            a.problems
+        );
+        assert!(
+            a.problems[1].contains(MAX_LAG_MESSAGES_LABEL),
+            "{:?}",
+            a.problems
+        );
+        assert!(
+            a.problems[1].contains("using the default 100000"),
+            "{:?}",
+            a.problems
+        );
+        for p in &a.problems {
+            assert!(p.len() < 200, "{p}");
+            assert!(!p.contains('\u{1b}'), "{p}");
+        }
+    }
+    // A profile value built in code that is not positive falls back too.
+    let bad = LagSettings {
+        max_seconds: Some(f64::NAN),
+        max_messages: Some(-1.0),
+    };
+    let a = LagThresholds::resolve(&bad, &labels(&[]));
+    assert_eq!(a.thresholds(), LagThresholds::default());
+    assert_eq!(a.problems.len(), 2);
+    assert!(
+        a.problems[0].contains("profile lag.max_seconds"),
+        "{:?}",
+        a.problems
+    );
+    assert_eq!(bad.invalid().map(|(f, _)| f), Some("max_seconds"));
+}

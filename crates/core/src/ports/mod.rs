@@ -413,6 +413,40 @@ pub trait Metrics: Send + Sync {
         ))
     }
 
+    /// A stream consumer's lag over `range`: messages behind, summed over
+    /// its consumer group's topics and partitions at each step (the
+    /// workload's detail charts it over the detail's own window). Steps
+    /// without data are absent. Adapters that cannot answer `Unsupported`
+    /// (the default); front ends then show the fleet read's short history.
+    async fn stream_lag_range(
+        &self,
+        target: &MetricsTarget,
+        range: TimeRange,
+    ) -> PortResult<Series> {
+        let _ = range;
+        Err(crate::error::BackendError::new(
+            crate::error::Backend::Metrics,
+            crate::error::ErrorCode::Unsupported,
+            format!(
+                "{}: this metrics backend cannot read consumer lag over a range",
+                target.workload
+            ),
+        ))
+    }
+
+    /// Rows each run of the batch workloads among `targets` scored (by
+    /// Job name), from [`MetricsTarget::runs`]: the increase of the rows
+    /// counter over each run's window. A run without samples is absent
+    /// (unknown, not 0). Adapters without the counter answer empty (the
+    /// default).
+    async fn batch_rows(
+        &self,
+        targets: &[MetricsTarget],
+    ) -> PortResult<BTreeMap<WorkloadRef, BTreeMap<String, f64>>> {
+        let _ = targets;
+        Ok(BTreeMap::new())
+    }
+
     /// Per-feature drift of the model a workload serves.
     async fn feature_drift(&self, target: &MetricsTarget) -> PortResult<Vec<FeatureDrift>>;
 

@@ -17,7 +17,9 @@ use super::{PrometheusMetrics, port_error};
 use crate::step::RangeQuery;
 use crate::templates::{regex_alternation, render};
 use crate::wire::{InstantSeries, Labels};
-use modeldeck_core::domain::{MetricsTarget, PartitionLag, StreamLag, Timestamp, WorkloadRef};
+use modeldeck_core::domain::{
+    MetricsTarget, PartitionLag, Series, StreamLag, TimeRange, Timestamp, WorkloadRef,
+};
 use modeldeck_core::error::PortResult;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -185,6 +187,55 @@ impl PrometheusMetrics {
             e.set_trend_from_history();
         }
         Ok(out)
+    }
+}
+
+impl PrometheusMetrics {
+    /// `target`'s consumer lag over `range` (the `consumer_lag` template
+    /// as a range query at the range's step, clamped to the point limit),
+    /// its topics summed at each step; empty when the workload is not a
+    /// stream consumer or has no lag series.
+    pub(super) async fn lag_range(
+        &self,
+        target: &MetricsTarget,
+        range: TimeRange,
+    ) -> PortResult<Series> {
+        let t = &self.templates;
+        let Some(group) = target.consumer_group() else {
+            return Ok(Series::default());
+        };
+        let vars = [
+            ("groups", regex_alternation([group])),
+            ("group_by", t.group_by_clause()),
+            ("window", t.window.clone()),
+        ];
+        let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let q = render(&t.consumer_lag, &refs);
+        let rq = RangeQuery::clamped(range.start, range.end, range.step_ms.max(1))
+            .map_err(|e| port_error(e, "consumer_lag"))?;
+        let data = self
+            .client
+            .query_range(&q, &rq)
+            .await
+            .map_err(|e| port_error(e, "consumer_lag"))?
+            .data;
+        let index = GroupIndex {
+            by_group: BTreeMap::from([(group, vec![&target.workload])]),
+            group_label: &t.consumer_group_label,
+            cluster_label: &t.cluster_label,
+        };
+        let mut steps: BTreeMap<Timestamp, f64> = BTreeMap::new();
+        for s in data {
+            if index.lookup(&s.labels).is_empty() {
+                continue;
+            }
+            for p in s.samples.iter().filter(|p| p.value.is_finite()) {
+                *steps.entry(p.at).or_insert(0.0) += p.value;
+            }
+        }
+        Ok(Series {
+            points: steps.into_iter().collect(),
+        })
     }
 }
 

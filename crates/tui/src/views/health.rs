@@ -3,9 +3,10 @@
 //! step that fits the panel's width (never more than 11,000 points per
 //! series), with the model's deploys, approvals, promotions and rollbacks
 //! as markers. Windows 1 h / 6 h / 24 h / 7 d (`w`/`W`). A stream
-//! consumer adds its consumer lag over the last 30 minutes (the history
-//! the fleet health read, as of the panel's last refresh) with its trend
-//! and verdict in the title.
+//! consumer adds its consumer lag over the same window and step (read with
+//! the other series; the fleet read's last 30 minutes until it arrives, or
+//! from a backend that cannot read lag over a range) with its trend and
+//! verdict (against its own thresholds) in the title.
 
 use crate::jobs::{Job, JobOutcome, JobResult};
 use crate::views::{Ctx, Fetched};
@@ -13,7 +14,8 @@ use crate::widgets::chart::{ChartSeries, ChartState, TimeChart, series_color};
 use modeldeck_core::chart::Marker;
 use modeldeck_core::console::{DEFAULT_DRIFT_WINDOW, DRIFT_WINDOWS, HealthView};
 use modeldeck_core::domain::{
-    LagThresholds, Signal, StreamLag, WorkloadRef, format_lag_seconds, format_messages,
+    AppliedLagThresholds, LagThresholds, Signal, StreamLag, WorkloadRef, format_lag_seconds,
+    format_messages,
 };
 use modeldeck_core::drift::text;
 use ratatui::Frame;
@@ -36,6 +38,8 @@ pub struct HealthPanel {
     markers: Fetched<Vec<Marker>>,
     /// A stream consumer's lag and its history, from the snapshot.
     lag: Option<StreamLag>,
+    /// The lag thresholds in force for it (its labels, the profile's).
+    lag_thresholds: Option<AppliedLagThresholds>,
 }
 
 impl HealthPanel {
@@ -52,6 +56,7 @@ impl HealthPanel {
             view: Fetched::default(),
             markers: Fetched::default(),
             lag: None,
+            lag_thresholds: None,
         };
         p.refresh(ctx);
         p
@@ -82,6 +87,12 @@ impl HealthPanel {
             .health
             .get(&self.target)
             .and_then(|h| h.stream.clone());
+        let snap = &ctx.snap;
+        self.lag_thresholds = snap
+            .workloads
+            .binary_search_by(|w| w.id.cmp(&self.target))
+            .ok()
+            .map(|i| snap.lag_thresholds(&snap.workloads[i]));
         let columns = u32::from(ctx.body.width.saturating_sub(14)).max(20);
         let t = ctx.request(Job::Health {
             target: self.target.clone(),
@@ -131,6 +142,27 @@ impl HealthPanel {
             }
             _ => false,
         }
+    }
+
+    /// The lag chart's points and its span: the lag over the panel's own
+    /// window and step ([`HealthView::lag`]) once read; until then, or
+    /// from a backend that reads lag only at an instant, the fleet read's
+    /// history (its last 30 minutes).
+    /// `None` when the workload is not a consumer with lag.
+    pub fn lag_points(&self, now: i64) -> Option<(Vec<(i64, f64)>, i64, i64)> {
+        let lag = self.lag.as_ref()?;
+        if let Some(v) = &self.view.data
+            && let Some(l) = v.lag.as_ref().filter(|l| l.error.is_none())
+        {
+            let points = l.series.points.iter().map(|(t, v)| (t.0, *v)).collect();
+            return Some((points, v.range.start.0, v.range.end.0));
+        }
+        let points: Vec<(i64, f64)> = lag.history.iter().map(|(t, v)| (t.0, *v)).collect();
+        let (from, to) = match (points.first(), points.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => (now - 1_800_000, now),
+        };
+        Some((points, from, to))
     }
 
     /// Draws latency, traffic and errors: side by side when `area` is
@@ -288,13 +320,12 @@ impl HealthPanel {
                 color,
             });
         }
-        if let Some(lag) = &self.lag {
-            let points: Vec<(i64, f64)> = lag.history.iter().map(|(t, v)| (t.0, *v)).collect();
-            let (from, to) = match (points.first(), points.last()) {
-                (Some(a), Some(b)) => (a.0, b.0),
-                _ => (now - 1_800_000, now),
-            };
-            let verdict = lag.judge(&LagThresholds::default());
+        if let (Some(lag), Some((points, from, to))) = (&self.lag, self.lag_points(now)) {
+            let th = self
+                .lag_thresholds
+                .as_ref()
+                .map_or_else(LagThresholds::default, |a| a.thresholds());
+            let verdict = lag.judge(&th);
             let seconds = lag
                 .lag_seconds
                 .map_or_else(|| "s unknown".to_string(), format_lag_seconds);

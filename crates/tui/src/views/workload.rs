@@ -387,8 +387,13 @@ fn detail_lines(rc: &RenderCtx, target: &WorkloadRef) -> Vec<Line<'static>> {
             ),
         ];
         lines.extend(batch::lines(b, rc.now));
-        lines.push(Line::from(labels));
-        lines.push(Line::from(created));
+        if lines.len() + 2 > usize::from(DETAIL_LINES) {
+            // The rows line took one: labels and creation share the last.
+            lines.push(Line::from([labels, created].concat()));
+        } else {
+            lines.push(Line::from(labels));
+            lines.push(Line::from(created));
+        }
         lines.truncate(usize::from(DETAIL_LINES));
         return lines;
     }

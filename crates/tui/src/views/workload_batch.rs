@@ -8,7 +8,7 @@
 use crate::theme;
 use crate::views::Fetched;
 use modeldeck_core::domain::{
-    BatchRun, BatchView, RunOutcome, Timestamp, format_age, format_duration,
+    BatchRun, BatchView, RunOutcome, Timestamp, format_age, format_duration, format_messages,
 };
 use modeldeck_core::text::clean;
 use ratatui::Frame;
@@ -79,7 +79,26 @@ pub(super) fn lines(b: &BatchView, now: Timestamp) -> Vec<Line<'static>> {
         ));
         strip.push(Span::raw("  "));
     }
-    vec![Line::from(sched), Line::from(strip), last_run(b, now)]
+    let mut out = vec![Line::from(sched), Line::from(strip)];
+    // Rows scored, under each run of the strip, when the rows counter has
+    // data for any run (`-`: none for that run, e.g. its pod died first).
+    if b.runs.iter().any(|r| r.rows.is_some()) {
+        let mut rows = vec![label("Rows")];
+        for r in &b.runs {
+            let cell = r.rows.map_or_else(|| "-".to_string(), format_messages);
+            rows.push(Span::styled(
+                format!("{cell:<9}"),
+                if r.rows.is_some() {
+                    theme::text()
+                } else {
+                    theme::dim()
+                },
+            ));
+        }
+        out.push(Line::from(rows));
+    }
+    out.push(last_run(b, now));
+    out
 }
 
 fn last_run(b: &BatchView, now: Timestamp) -> Line<'static> {

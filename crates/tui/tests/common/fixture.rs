@@ -329,6 +329,7 @@ pub fn churn_lag() -> modeldeck_core::domain::StreamLag {
             part("1", 42_000.0),
         ],
         verdict: StreamVerdict::Ok,
+        thresholds: None,
         history: (0..30)
             .map(|i| {
                 (
@@ -355,6 +356,8 @@ pub fn ready() -> Snapshot {
         metrics: ok_status("https://prometheus.internal"),
         drift_warn: 0.1,
         drift_alert: 0.25,
+        lag: Default::default(),
+        batch_rows: Default::default(),
         at: NOW,
     }
 }

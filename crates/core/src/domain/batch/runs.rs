@@ -39,7 +39,7 @@ impl RunOutcome {
 }
 
 /// One run of a batch workload (one Job of a CronJob).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchRun {
     /// The Job's name.
@@ -53,6 +53,13 @@ pub struct BatchRun {
     pub outcome: RunOutcome,
     /// The model version its pod template named, if bound.
     pub version: Option<String>,
+    /// Rows scored in the run: the increase of the rows counter
+    /// (`modeldeck_batch_rows_total{model,version}` by convention) over the
+    /// run's start..end, as PromQL's `increase` gives it (counter resets
+    /// handled); `None` when the metrics backend has no samples for it
+    /// (never an invented 0).
+    #[serde(default)]
+    pub rows: Option<f64>,
 }
 
 impl BatchRun {
@@ -139,6 +146,7 @@ mod tests {
             end: (outcome != RunOutcome::Running).then(|| start.plus_millis(minutes * 60_000)),
             outcome,
             version: Some("7".into()),
+            rows: None,
         }
     }
 
