@@ -52,7 +52,11 @@ pub const COMMAND_SIGNATURES: &[Signature] = &[
     ),
     (
         "execute",
-        &[("id", "string"), ("confirmInconclusive?", "boolean | null")],
+        &[
+            ("id", "string"),
+            ("confirmInconclusive?", "boolean | null"),
+            ("runNow?", "boolean | null"),
+        ],
         "ExecutionReport",
     ),
     (

@@ -167,17 +167,22 @@ pub async fn reject(desk: State<'_, Desk>, id: String, comment: String) -> DeskR
     review_after(&s, &id).await
 }
 
-/// Executes (`modeldeck promote execute [--confirm-inconclusive]`).
+/// Executes (`modeldeck promote execute [--confirm-inconclusive]
+/// [--run-now]`); `run_now` is refused by the service unless every target
+/// is a CronJob.
 #[tauri::command]
 pub async fn execute(
     desk: State<'_, Desk>,
     id: String,
     confirm_inconclusive: Option<bool>,
+    run_now: Option<bool>,
 ) -> DeskResult<ExecutionReport> {
     required("execute", "the promotion id", &id)?;
     let s = desk.session();
     let opts = ExecuteOptions {
         confirm_inconclusive: confirm_inconclusive.unwrap_or(false),
+        run_now: run_now.unwrap_or(false),
+        ..ExecuteOptions::default()
     };
     Ok(service(&s)?.execute(&id, opts).await?.into())
 }

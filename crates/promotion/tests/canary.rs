@@ -180,6 +180,7 @@ async fn a_crash_at_any_call_of_a_canary_execution_resumes_or_compensates() {
                     &id,
                     ExecuteOptions {
                         confirm_inconclusive: true,
+                        ..ExecuteOptions::default()
                     },
                 )
                 .await;

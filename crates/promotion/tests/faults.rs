@@ -172,6 +172,7 @@ async fn run_case(c: Case, n: u64, at_offset: Option<u64>) -> Result<Path, Strin
                 &id,
                 ExecuteOptions {
                     confirm_inconclusive: true,
+                    ..ExecuteOptions::default()
                 },
             )
             .await;

@@ -161,6 +161,7 @@ async fn run_case(c: Case, n: u64) -> Result<Run, String> {
                 &id,
                 ExecuteOptions {
                     confirm_inconclusive: true,
+                    ..ExecuteOptions::default()
                 },
             )
             .await,
@@ -401,6 +402,7 @@ async fn backend_down_for_30_s(backend: &str) {
             &id,
             ExecuteOptions {
                 confirm_inconclusive: true,
+                ..ExecuteOptions::default()
             },
         )
         .await;

@@ -162,6 +162,7 @@ async fn inconclusive_after_deploy(w: &World, confirm: bool) {
                 &id,
                 ExecuteOptions {
                     confirm_inconclusive: true,
+                    ..ExecuteOptions::default()
                 },
             )
             .await
@@ -222,6 +223,7 @@ async fn inconclusive_before_execution(w: &World) {
             &id,
             ExecuteOptions {
                 confirm_inconclusive: true,
+                ..ExecuteOptions::default()
             },
         )
         .await

@@ -379,6 +379,7 @@ async fn inconclusive_gates_pause_for_a_human_on_real_backends() {
             &id,
             ExecuteOptions {
                 confirm_inconclusive: true,
+                ..ExecuteOptions::default()
             },
         )
         .await

@@ -23,6 +23,7 @@ pub mod retrain;
 mod revisions;
 mod rng;
 mod rollout;
+mod run_now;
 mod scenario;
 mod serving_spec;
 mod shared;

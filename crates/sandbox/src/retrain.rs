@@ -85,7 +85,9 @@ pub(crate) fn start(
     source: &RetrainSource,
     request: &RetrainRequest,
 ) -> PortResult<RetrainRun> {
-    if !sources(world, &request.model).iter().any(|s| s == source) {
+    if !sources(world, &request.model).iter().any(|s| s == source)
+        && crate::run_now::cronjob(world, source).is_none()
+    {
         return Err(BackendError::not_found(
             Backend::Cluster,
             format!(
@@ -151,6 +153,9 @@ pub(crate) fn status(world: &World, run: &RetrainRun, lines: usize) -> PortResul
         .and_then(|t| t.parse::<i64>().ok());
     let real = wall_start.map_or(0, |t| Timestamp::now().0 - t);
     let now = created.plus_millis((world.now.0 - created.0).max(real));
+    if let Some(out) = crate::run_now::status(world, run, created, now, lines) {
+        return Ok(out);
+    }
     let start = created.plus_millis(PENDING_MS);
     let end = start.plus_millis(RUNNING_MS);
     let mut out = run.clone();

@@ -54,6 +54,8 @@ pub enum Act {
         text: String,
         /// Execute: the user confirmed inconclusive gates.
         confirm_inconclusive: bool,
+        /// Execute: start one run of each CronJob target now (`r`).
+        run_now: bool,
     },
 }
 
@@ -143,6 +145,7 @@ pub async fn act(svc: &Promotions, act: &Act) -> Acted {
             action,
             text,
             confirm_inconclusive,
+            run_now,
         } => {
             let result = match action {
                 ActionKind::Approve => svc.approve(id, text).await.map(|p| decided("approved", &p)),
@@ -151,6 +154,8 @@ pub async fn act(svc: &Promotions, act: &Act) -> Acted {
                 ActionKind::Execute => {
                     let opts = ExecuteOptions {
                         confirm_inconclusive: *confirm_inconclusive,
+                        run_now: *run_now,
+                        ..ExecuteOptions::default()
                     };
                     svc.execute(id, opts)
                         .await

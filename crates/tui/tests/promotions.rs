@@ -309,6 +309,7 @@ async fn a_refused_action_crosses_the_job_boundary_with_its_code() {
         action: ActionKind::Approve,
         text: String::new(),
         confirm_inconclusive: false,
+        run_now: false,
     };
     let done = modeldeck_tui::promo_jobs::act(&world.svc, &act).await;
     let e = done.result.unwrap_err();

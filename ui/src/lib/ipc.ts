@@ -87,9 +87,15 @@ export function reject(id: string, comment: string): Promise<Review> {
 /**
  * Executes an approved promotion. `confirmInconclusive`: the user confirmed
  * the inconclusive gates the execute check's note names (`null`: not asked).
+ * `runNow`: start one run of each CronJob target right after the patch and
+ * follow it (a failed run rolls back); only for all-CronJob promotions.
  */
-export function execute(id: string, confirmInconclusive: boolean | null = null): Promise<ExecutionReport> {
-  return call('execute', { id, confirmInconclusive });
+export function execute(
+  id: string,
+  confirmInconclusive: boolean | null = null,
+  runNow: boolean | null = null,
+): Promise<ExecutionReport> {
+  return call('execute', { id, confirmInconclusive, runNow });
 }
 
 /** Rolls back a promoted (or executing) promotion. */

@@ -69,6 +69,17 @@ pub struct ExecuteArgs {
     /// Go on although some gates are inconclusive (you looked at them).
     #[arg(long)]
     pub confirm_inconclusive: bool,
+    /// CronJob targets only: after patching the job template, start one run
+    /// now (a Job made as `kubectl create job --from=cronjob/<name>` makes
+    /// it, audited) and follow it to its end; if it fails the template is
+    /// rolled back (exit 6).
+    #[arg(long)]
+    pub run_now: bool,
+    /// Wait for stream consumer targets' verification (lag back under its
+    /// threshold within 15 minutes of the execution); if it fails the
+    /// promotion is rolled back (exit 6).
+    #[arg(long)]
+    pub wait: bool,
     /// Output options.
     #[command(flatten)]
     pub out: OutputArgs,

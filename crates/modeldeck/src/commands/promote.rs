@@ -16,7 +16,7 @@ use modeldeck_core::domain::{
 };
 use modeldeck_core::error::{Backend, BackendError, ErrorCode};
 use modeldeck_core::serving_diff::ServingChanges;
-use modeldeck_promotion::service::RollbackReport;
+use modeldeck_promotion::service::{RollbackReport, Verification};
 use modeldeck_promotion::{ExecuteOptions, NewPromotion, PromotionStatus};
 use serde::Serialize;
 
@@ -42,6 +42,9 @@ pub struct PromotionDoc {
     /// target, what serving the candidate changes in its spec (empty in
     /// lists, and once executing or ended).
     pub serving_changes: Vec<ServingChanges>,
+    /// Once executed (`promote status`): per CronJob or stream consumer
+    /// target, whether the new version is verified (empty in lists).
+    pub verification: Vec<Verification>,
     /// The deep link that opens it in Modeldeck Desktop
     /// (`modeldeck://promotion/<id>?profile=<p>`).
     pub link: String,
@@ -60,6 +63,7 @@ impl PromotionDoc {
             problems: s.problems,
             drift: s.drift,
             serving_changes: s.serving_changes,
+            verification: s.verification,
         }
     }
 }
@@ -90,6 +94,9 @@ pub struct ExecuteDoc {
     pub gates: Vec<GateResult>,
     /// What happened.
     pub note: String,
+    /// Per CronJob or stream consumer target, its verification after the
+    /// execution (as `promote status` shows it).
+    pub verification: Vec<Verification>,
 }
 
 /// `rollback`.
@@ -259,19 +266,30 @@ async fn execute(s: &Session, a: &ExecuteArgs) -> Result<Exit, Failure> {
             &a.id,
             ExecuteOptions {
                 confirm_inconclusive: a.confirm_inconclusive,
+                run_now: a.run_now,
+                wait: a.wait,
             },
         )
         .await?;
+    let verification = match s.promotions()?.status(&r.id).await {
+        Ok(st) => st.verification,
+        Err(e) => {
+            tracing::warn!(promotion = %r.id, error = %e, "verification not read");
+            Vec::new()
+        }
+    };
     let doc = ExecuteDoc {
         id: r.id,
         state: r.state,
         wrote: r.wrote,
         gates: r.gates,
         note: r.note,
+        verification,
     };
     Printer::new(a.out).print(&doc, |_| {
         let mut out = format!("{}: {:?}; {}\n", doc.id, doc.state, doc.note);
         out.push_str(&gates_table(&doc.gates));
+        out.push_str(&verification_section(&doc.verification));
         out
     })?;
     Ok(Exit::Ok)
@@ -468,6 +486,7 @@ fn render_one(d: &PromotionDoc) -> String {
         out.push_str(&format!("  {t}\n"));
     }
     out.push_str(&serving_section(&d.serving_changes));
+    out.push_str(&verification_section(&d.verification));
     out.push_str("gates:\n");
     out.push_str(&gates_table(&p.gates));
     out.push_str("\napprovals:\n");
@@ -493,6 +512,27 @@ fn render_one(d: &PromotionDoc) -> String {
                 .map(|r| format!(": {}", clean(r)))
                 .unwrap_or_default()
         ));
+    }
+    out
+}
+
+/// `verification:` and one line per target (with a failed run's log tail);
+/// empty when there is nothing to verify.
+fn verification_section(v: &[Verification]) -> String {
+    if v.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("verification:\n");
+    for e in v {
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            e.state.label(),
+            e.target,
+            clean(&e.detail)
+        ));
+        for l in &e.log_tail {
+            out.push_str(&format!("    | {}\n", clean(l)));
+        }
     }
     out
 }

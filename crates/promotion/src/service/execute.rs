@@ -26,6 +26,15 @@ use serde_json::json;
 pub struct ExecuteOptions {
     /// A human has looked at the inconclusive gates and says go on.
     pub confirm_inconclusive: bool,
+    /// After patching a CronJob target, start one run of it at once (a Job
+    /// as `kubectl create job --from=cronjob/...` makes it), audited and
+    /// followed to its end; a failed run rolls the promotion back. Only
+    /// for promotions whose targets are all CronJobs.
+    pub run_now: bool,
+    /// After the rollout, wait for the verification of stream consumer
+    /// targets (lag back under its threshold within the window); a failed
+    /// verification rolls the promotion back.
+    pub wait: bool,
 }
 
 /// What an execution did.
@@ -130,6 +139,20 @@ impl Promotions {
             });
         }
         super::ledger::require_bound(&obs, policy)?;
+        if opts.run_now
+            && let Some(t) = r
+                .targets
+                .iter()
+                .find(|t| t.kind != modeldeck_core::domain::WorkloadKind::CronJob)
+        {
+            return Err(PromotionError::Invalid {
+                field: "--run-now".into(),
+                reason: format!(
+                    "{t} is a {}, not a CronJob: only a CronJob target can run now",
+                    t.kind
+                ),
+            });
+        }
         self.require(actor, "patch", patch_resource, &r.targets)
             .await?;
         if tally.valid.len() < policy.min_approvals as usize {

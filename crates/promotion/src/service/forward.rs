@@ -235,6 +235,13 @@ impl Promotions {
             })
             .collect();
         self.follow_rollout(&watches, policy).await?;
+        if opts.run_now {
+            self.run_now(l, exec, actor, policy.rollout_poll.0).await?;
+        }
+        if opts.wait {
+            self.wait_for_lag(&r.targets, exec.started_at, policy.rollout_poll.0)
+                .await?;
+        }
         if !resumed_pause && !policy.bake.0.is_zero() {
             self.pause.pause(policy.bake.0).await;
         }

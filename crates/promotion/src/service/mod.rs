@@ -20,6 +20,8 @@ mod request;
 mod review;
 mod rollback;
 mod rollout;
+mod run_now;
+mod verify;
 
 pub use approvals::{Problem, Tally};
 pub use execute::{ExecuteOptions, ExecutionReport};
@@ -28,6 +30,11 @@ pub use load::Observed;
 pub use query::{HistoryEvent, HistoryKind, PromotionStatus, ServedPeriod, served_at};
 pub use request::NewPromotion;
 pub use rollback::RollbackReport;
+pub use run_now::{RUN_NOW_TIMEOUT, RunRecord, run_key};
+pub use verify::{
+    LAG_WINDOW, Verification, VerificationState, batch_entry, first_run_after, lag_thresholds_for,
+    stream_entry,
+};
 
 use crate::error::{PromotionError, Result};
 use crate::journal::Journal;

@@ -36,6 +36,11 @@ pub struct PromotionStatus {
     /// would change in each target's spec, from the cluster adapter's own
     /// patch builder; empty once executing or ended, and in lists.
     pub serving_changes: Vec<ServingChanges>,
+    /// Once executed: per CronJob or stream consumer target, whether the
+    /// new version is verified (the first run after the execution, or the
+    /// run-now Job, succeeded with it; the consumer lag is back under its
+    /// threshold), still waiting, or failed.
+    pub verification: Vec<super::verify::Verification>,
 }
 
 impl Promotions {
@@ -111,7 +116,9 @@ impl Promotions {
                 }
             }
         }
+        let verification = self.verification(l, state, &obs.workloads).await;
         Ok(PromotionStatus {
+            verification,
             promotion: super::load::to_promotion(l, state, gate_values),
             phase: if state == PromotionState::Executing {
                 l.tags.exec.as_ref().map(|e| e.phase.into())
@@ -152,7 +159,8 @@ impl Promotions {
     }
 
     /// Every promotion of `model` (or of every model), newest first, with
-    /// the approval checklist but without live metric gates (cheap).
+    /// the approval checklist but without live metric gates or the
+    /// verification (cheap).
     pub async fn list(&self, model: Option<&str>) -> Result<Vec<PromotionStatus>> {
         let models: Vec<String> = match model {
             Some(m) => vec![m.to_string()],
@@ -206,6 +214,7 @@ impl Promotions {
                         problems: l.tags.problems.clone(),
                         drift: Vec::new(),
                         serving_changes: Vec::new(),
+                        verification: Vec::new(),
                     });
                 }
             }

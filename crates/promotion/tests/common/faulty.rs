@@ -453,6 +453,28 @@ impl Cluster for Faulty {
         )
         .await
     }
+    async fn start_retrain(
+        &self,
+        source: &RetrainSource,
+        request: &RetrainRequest,
+    ) -> PortResult<RetrainRun> {
+        self.run(
+            Backend::Cluster,
+            "start_retrain",
+            source.to_string(),
+            self.inner.cluster.start_retrain(source, request),
+        )
+        .await
+    }
+    async fn retrain_status(&self, run: &RetrainRun, log_lines: usize) -> PortResult<RetrainRun> {
+        self.run(
+            Backend::Cluster,
+            "retrain_status",
+            run.to_string(),
+            self.inner.cluster.retrain_status(run, log_lines),
+        )
+        .await
+    }
     async fn whoami(&self, cluster: &str) -> PortResult<Identity> {
         self.run(
             Backend::Cluster,

@@ -27,7 +27,7 @@ export type Commands = {
   promotion: { args: { id: string }; result: PromotionDetail };
   approve: { args: { id: string, comment: string }; result: Review };
   reject: { args: { id: string, comment: string }; result: Review };
-  execute: { args: { id: string, confirmInconclusive?: boolean | null }; result: ExecutionReport };
+  execute: { args: { id: string, confirmInconclusive?: boolean | null, runNow?: boolean | null }; result: ExecutionReport };
   rollback: { args: { id: string, reason: string }; result: RollbackReport };
   fleet: { args: {  }; result: Array<FleetRow> };
   versions: { args: { model: string }; result: Array<ModelVersion> };

@@ -305,6 +305,13 @@ impl PromotionView {
             p.requested_by
         );
         let mut dialog = Dialog::action(&self.id, a, &what, check.note.as_deref());
+        if !p.targets.is_empty()
+            && p.targets
+                .iter()
+                .all(|t| t.kind == modeldeck_core::domain::WorkloadKind::CronJob)
+        {
+            dialog = dialog.with_run_now();
+        }
         if matches!(a, ActionKind::Approve | ActionKind::Execute)
             && let Some(u) = Unbound::of(p)
         {

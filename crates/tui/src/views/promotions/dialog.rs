@@ -47,7 +47,19 @@ pub enum DialogAct {
         action: ActionKind,
         /// Execute despite inconclusive gates (the dialog showed them).
         confirm_inconclusive: bool,
+        /// Execute: `None` when run-now is not offered (a target is not a
+        /// CronJob); else whether `r` switched it on.
+        run_now: Option<bool>,
     },
+}
+
+/// The dialog line saying what `r` does, by its state.
+fn run_now_line(on: bool) -> String {
+    if on {
+        "[x] r: run now: after the patch, start one Job from each CronJob and follow it; a failed run rolls back".into()
+    } else {
+        "[ ] r: run now (otherwise the next scheduled run verifies the new version)".into()
+    }
 }
 
 /// An open dialog.
@@ -118,6 +130,7 @@ impl Dialog {
                 id: id.to_string(),
                 action,
                 confirm_inconclusive: note.is_some() && action == ActionKind::Execute,
+                run_now: None,
             },
             title: format!("{title} promotion {id}?"),
             lines,
@@ -174,8 +187,35 @@ impl Dialog {
         }
     }
 
+    /// Offers run-now (`r` toggles it) on an execute dialog: for a
+    /// promotion whose targets are all CronJobs.
+    pub fn with_run_now(mut self) -> Dialog {
+        if let DialogAct::On {
+            action: ActionKind::Execute,
+            run_now,
+            ..
+        } = &mut self.act
+        {
+            *run_now = Some(false);
+            self.lines.push(run_now_line(false));
+        }
+        self
+    }
+
     /// Applies a key.
     pub fn key(&mut self, k: PromptKey) -> DialogStep {
+        if let (PromptKey::Insert('r'), true) = (&k, self.fields.is_empty())
+            && let DialogAct::On {
+                run_now: Some(on), ..
+            } = &mut self.act
+        {
+            *on = !*on;
+            let line = run_now_line(*on);
+            if let Some(l) = self.lines.iter_mut().find(|l| l.contains("r: run now")) {
+                *l = line;
+            }
+            return DialogStep::Open;
+        }
         let field = self.fields.get_mut(self.active);
         match k {
             PromptKey::Insert(c) => {
@@ -251,6 +291,7 @@ impl Dialog {
                 id,
                 action,
                 confirm_inconclusive,
+                run_now,
             } => Act::On {
                 id: id.clone(),
                 action: *action,
@@ -260,6 +301,7 @@ impl Dialog {
                     .map(|f| f.value.trim().to_string())
                     .unwrap_or_default(),
                 confirm_inconclusive: *confirm_inconclusive,
+                run_now: run_now.unwrap_or(false),
             },
         };
         DialogStep::Confirmed(act)
@@ -383,6 +425,30 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn r_switches_run_now_on_an_execute_of_cronjobs_only() {
+        let mut d = Dialog::action("p1", ActionKind::Execute, "m v2", None).with_run_now();
+        assert!(d.lines.iter().any(|l| l.starts_with("[ ] r: run now")));
+        assert_eq!(d.key(PromptKey::Insert('r')), DialogStep::Open);
+        assert!(d.lines.iter().any(|l| l.starts_with("[x] r: run now")));
+        assert!(matches!(
+            d.key(PromptKey::Submit),
+            DialogStep::Confirmed(Act::On { run_now: true, .. })
+        ));
+        // Not offered: `r` does nothing and nothing runs now.
+        let mut d = Dialog::action("p1", ActionKind::Execute, "m v2", None);
+        assert_eq!(d.key(PromptKey::Insert('r')), DialogStep::Open);
+        assert!(!d.lines.iter().any(|l| l.contains("run now")));
+        assert!(matches!(
+            d.key(PromptKey::Submit),
+            DialogStep::Confirmed(Act::On { run_now: false, .. })
+        ));
+        // An approval's comment takes `r` as a letter.
+        let mut d = Dialog::action("p1", ActionKind::Approve, "m v2", None).with_run_now();
+        typed(&mut d, "rr");
+        assert_eq!(d.fields[0].value, "rr");
     }
 
     #[test]

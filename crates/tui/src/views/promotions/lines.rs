@@ -123,6 +123,7 @@ pub(super) fn left(x: &Ctx) -> Vec<Line<'static>> {
     }
     progress(x, &mut out);
     out.push(Line::raw(""));
+    out.extend(super::verification::lines(&rv.status.verification));
     actions(x, &mut out);
     out.push(Line::raw(""));
     gates(rv, &mut out);

@@ -13,6 +13,7 @@ pub mod dialog;
 pub mod identity;
 mod lines;
 mod serving;
+mod verification;
 pub(crate) mod wrap;
 
 use crate::action::Action;

@@ -1,0 +1,406 @@
+//! The verification step of batch and streaming targets, as Argo
+//! Rollouts' analysis would judge them: a CronJob is verified when a run
+//! that started after the execution ran the new version and succeeded (the
+//! next scheduled run, or the audited immediate run `--run-now` made, see
+//! `run_now.rs`); a stream consumer when its consumer lag is back under its
+//! threshold, failed when it is still over it once the verification window
+//! after the execution has passed. Online targets (Deployments, KServe) are
+//! verified by the execution itself (rollout Available, post-deploy gates)
+//! and get no entry.
+
+use super::Promotions;
+use super::load::Loaded;
+use super::run_now::{RunRecord, read_run};
+use modeldeck_core::domain::{
+    BatchRun, LagThresholds, MetricsTarget, PromotionState, RetrainPhase, RunOutcome, StreamLag,
+    Timestamp, Workload, WorkloadKind, WorkloadRef, format_lag_seconds, format_messages,
+};
+use serde::Serialize;
+use std::time::Duration;
+
+/// How long after the execution a consumer's lag may stay over its
+/// threshold before the verification fails.
+pub const LAG_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Lines of a failed run's log kept in a verification entry.
+pub const LOG_TAIL_LINES: usize = 10;
+
+/// The consumer-lag thresholds a promotion verifies `workload` against.
+/// The one place the promotion crate gets them: `LagThresholds::default()`
+/// for now; per-profile and per-label thresholds (config) are wired in
+/// here, and nowhere else, when they land.
+pub fn lag_thresholds_for(workload: &Workload) -> LagThresholds {
+    let _ = workload;
+    LagThresholds::default()
+}
+
+/// Where one target's verification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum VerificationState {
+    /// Nothing to judge yet (no run since the execution; lag over the
+    /// threshold inside the window).
+    Waiting,
+    /// The run that verifies is in flight.
+    Running,
+    /// Verified: the run succeeded with the new version; the lag is under
+    /// its threshold.
+    Verified,
+    /// The run failed; the lag is still over its threshold after the window.
+    Failed,
+}
+
+impl VerificationState {
+    /// The word shown in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            VerificationState::Waiting => "waiting",
+            VerificationState::Running => "running",
+            VerificationState::Verified => "verified",
+            VerificationState::Failed => "failed",
+        }
+    }
+}
+
+/// One target's verification (`promote status` JSON `verification[]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Verification {
+    /// The target.
+    pub target: WorkloadRef,
+    /// `next_run` (a CronJob's first run after the execution), `run_now`
+    /// (the immediate run the execution made), or `lag` (a consumer).
+    pub check: String,
+    /// Where it stands.
+    pub state: VerificationState,
+    /// In words: "waiting for the next run at ...", "lag 1.8M over ...".
+    pub detail: String,
+    /// The Job that verifies (batch).
+    pub job: Option<String>,
+    /// When that run started (batch).
+    pub run_started: Option<Timestamp>,
+    /// When the next scheduled run is due, while waiting for it (batch).
+    pub next_run: Option<Timestamp>,
+    /// The failed run's pod log, last lines (batch).
+    pub log_tail: Vec<String>,
+    /// Consumer lag now, messages summed over partitions (stream).
+    pub lag_messages: Option<f64>,
+    /// Consumer lag now, seconds, when the exporter gives it (stream).
+    pub lag_seconds: Option<f64>,
+    /// The thresholds judged against (stream).
+    pub threshold: Option<LagThresholds>,
+    /// When the verification window ends (stream).
+    pub window_ends: Option<Timestamp>,
+}
+
+impl Verification {
+    fn new(target: &WorkloadRef, check: &str, state: VerificationState, detail: String) -> Self {
+        Verification {
+            target: target.clone(),
+            check: check.into(),
+            state,
+            detail,
+            job: None,
+            run_started: None,
+            next_run: None,
+            log_tail: Vec::new(),
+            lag_messages: None,
+            lag_seconds: None,
+            threshold: None,
+            window_ends: None,
+        }
+    }
+}
+
+/// The entry of a CronJob target from an immediate run's record.
+pub(crate) fn from_run(target: &WorkloadRef, rec: &RunRecord, version: &str) -> Verification {
+    let run = &rec.run;
+    let (state, what) = match run.phase {
+        RetrainPhase::Succeeded => (VerificationState::Verified, "succeeded"),
+        RetrainPhase::Failed => (VerificationState::Failed, "failed"),
+        RetrainPhase::Running => (VerificationState::Running, "is running"),
+        RetrainPhase::Pending => (VerificationState::Running, "is pending"),
+    };
+    let mut detail = format!("run-now job {} {what} with v{version}", run.name);
+    if let Some(m) = run
+        .message
+        .as_deref()
+        .filter(|_| run.phase == RetrainPhase::Failed)
+    {
+        detail.push_str(&format!(": {m}"));
+    }
+    let mut v = Verification::new(target, "run_now", state, detail);
+    v.job = Some(run.name.clone());
+    v.run_started = run.started_at.or(run.created_at);
+    v.log_tail = rec.log_tail.clone();
+    v
+}
+
+/// The first run of `runs` that started at or after `since` and ran
+/// `version`.
+pub fn first_run_after<'a>(
+    runs: &'a [BatchRun],
+    since: Timestamp,
+    version: &str,
+) -> Option<&'a BatchRun> {
+    runs.iter()
+        .filter(|r| r.start >= since && r.version.as_deref() == Some(version))
+        .min_by_key(|r| r.start)
+}
+
+/// The entry of a CronJob target judged by its scheduled runs (without a
+/// log tail: the caller reads it for a failed run).
+pub fn batch_entry(w: &Workload, since: Timestamp, version: &str, now: Timestamp) -> Verification {
+    let t = &w.id;
+    let Some(b) = &w.batch else {
+        return Verification::new(
+            t,
+            "next_run",
+            VerificationState::Waiting,
+            "no run record read for this CronJob yet".into(),
+        );
+    };
+    if let Some(r) = first_run_after(&b.runs, since, version) {
+        let (state, what) = match r.outcome {
+            RunOutcome::Succeeded => (VerificationState::Verified, "succeeded"),
+            RunOutcome::Failed => (VerificationState::Failed, "failed"),
+            RunOutcome::Running => (VerificationState::Running, "is running"),
+        };
+        let mut v = Verification::new(
+            t,
+            "next_run",
+            state,
+            format!(
+                "run {} (started {}) {what} with v{version}",
+                r.job,
+                r.start.rfc3339()
+            ),
+        );
+        v.job = Some(r.job.clone());
+        v.run_started = Some(r.start);
+        return v;
+    }
+    let view = b.view(w.created_at, now);
+    let detail = match view.next_run {
+        Some(n) => format!("waiting for the next run at {}", n.rfc3339()),
+        None if b.suspended => "waiting for the next run: the CronJob is suspended".into(),
+        None => format!(
+            "waiting for the next run ({})",
+            view.note
+                .as_deref()
+                .unwrap_or("its time could not be computed")
+        ),
+    };
+    let mut v = Verification::new(t, "next_run", VerificationState::Waiting, detail);
+    v.next_run = view.next_run;
+    v
+}
+
+/// The entry of a stream consumer with `lag` now (`None`: no lag series).
+pub fn stream_entry(
+    w: &Workload,
+    lag: Option<&StreamLag>,
+    since: Timestamp,
+    now: Timestamp,
+    window: Duration,
+) -> Verification {
+    let t = &w.id;
+    let th = lag_thresholds_for(w);
+    let ends = since.plus_millis(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+    let limit = |l: &StreamLag| match l.lag_seconds {
+        Some(s) if s.is_finite() => format!(
+            "lag {} (threshold {})",
+            format_lag_seconds(s),
+            format_lag_seconds(th.max_seconds)
+        ),
+        _ => format!(
+            "lag {} messages (threshold {})",
+            format_messages(l.lag_messages),
+            format_messages(th.max_messages)
+        ),
+    };
+    let mut v = match lag {
+        None if now >= ends => Verification::new(
+            t,
+            "lag",
+            VerificationState::Failed,
+            format!(
+                "no consumer lag series for the group {} minutes after the execution",
+                window.as_secs() / 60
+            ),
+        ),
+        None => Verification::new(
+            t,
+            "lag",
+            VerificationState::Waiting,
+            format!(
+                "no consumer lag series yet; the window ends at {}",
+                ends.rfc3339()
+            ),
+        ),
+        Some(l) if !l.over(&th) => Verification::new(
+            t,
+            "lag",
+            VerificationState::Verified,
+            format!("{} is back under its threshold", limit(l)),
+        ),
+        Some(l) if now >= ends => Verification::new(
+            t,
+            "lag",
+            VerificationState::Failed,
+            format!(
+                "{} is still over its threshold {} minutes after the execution",
+                limit(l),
+                window.as_secs() / 60
+            ),
+        ),
+        Some(l) => Verification::new(
+            t,
+            "lag",
+            VerificationState::Waiting,
+            format!(
+                "{} is over its threshold; the window ends at {}",
+                limit(l),
+                ends.rfc3339()
+            ),
+        ),
+    };
+    if let Some(l) = lag {
+        v.lag_messages = Some(l.lag_messages);
+        v.lag_seconds = l.lag_seconds;
+    }
+    v.threshold = Some(th);
+    v.window_ends = Some(ends);
+    v
+}
+
+impl Promotions {
+    /// The consumer lag of `w` now, from the metrics port.
+    pub(crate) async fn lag_of(&self, w: &Workload) -> Result<Option<StreamLag>, String> {
+        let asked = MetricsTarget::from(w);
+        let health = self
+            .backends
+            .metrics
+            .fleet_health(&[asked])
+            .await
+            .map_err(|e| format!("cannot read the consumer lag of {}: {e}", w.id))?;
+        Ok(health.get(&w.id).and_then(|h| h.stream.clone()))
+    }
+
+    /// One entry per batch or streaming target of an executed (or
+    /// executing, or rolled back) promotion; empty before execution.
+    pub(crate) async fn verification(
+        &self,
+        l: &Loaded,
+        state: PromotionState,
+        workloads: &std::collections::BTreeMap<WorkloadRef, Workload>,
+    ) -> Vec<Verification> {
+        let Some(exec) = &l.tags.exec else {
+            return Vec::new();
+        };
+        if matches!(
+            state,
+            PromotionState::Requested | PromotionState::Approved | PromotionState::Cancelled
+        ) {
+            return Vec::new();
+        }
+        let r = &l.request;
+        let since = exec.started_at;
+        let now = self.now();
+        let mut out = Vec::new();
+        for (i, tp) in exec.plan.targets.iter().enumerate() {
+            let t = &tp.target;
+            match t.kind {
+                WorkloadKind::CronJob => {
+                    if let Some(rec) = read_run(&l.version.tags, &l.id, i) {
+                        out.push(from_run(t, &rec, &r.version));
+                        continue;
+                    }
+                    if state == PromotionState::RolledBack {
+                        continue;
+                    }
+                    let Some(w) = workloads.get(t) else {
+                        out.push(Verification::new(
+                            t,
+                            "next_run",
+                            VerificationState::Failed,
+                            format!("{t} no longer exists"),
+                        ));
+                        continue;
+                    };
+                    let mut v = batch_entry(w, since, &r.version, now);
+                    if v.state == VerificationState::Failed {
+                        match self.backends.cluster.log_tail(t, LOG_TAIL_LINES).await {
+                            Ok(lines) => v.log_tail = lines,
+                            Err(e) => v.log_tail = vec![format!("(log not read: {e})")],
+                        }
+                    }
+                    out.push(v);
+                }
+                WorkloadKind::StreamConsumer if state != PromotionState::RolledBack => {
+                    let Some(w) = workloads.get(t) else {
+                        continue;
+                    };
+                    let v = match self.lag_of(w).await {
+                        Ok(lag) => stream_entry(w, lag.as_ref(), since, now, LAG_WINDOW),
+                        Err(e) => Verification::new(t, "lag", VerificationState::Waiting, e),
+                    };
+                    out.push(v);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Waits until every stream consumer target's lag is under its
+    /// threshold; `Err` when one is still over it when the window after
+    /// `since` ends (the caller compensates).
+    pub(crate) async fn wait_for_lag(
+        &self,
+        targets: &[WorkloadRef],
+        since: Timestamp,
+        poll: Duration,
+    ) -> Result<Vec<String>, String> {
+        let streams: Vec<&WorkloadRef> = targets
+            .iter()
+            .filter(|t| t.kind == WorkloadKind::StreamConsumer)
+            .collect();
+        let mut verified = Vec::new();
+        for t in streams {
+            let budget = LAG_WINDOW.as_millis() / poll.as_millis().max(1) + 2;
+            let mut polls = 0u128;
+            loop {
+                let all = self
+                    .backends
+                    .cluster
+                    .list_workloads()
+                    .await
+                    .map_err(|e| format!("cannot read the cluster: {e}"))?;
+                let w = all
+                    .iter()
+                    .find(|w| &w.id == t)
+                    .ok_or_else(|| format!("{t} disappeared during the verification"))?;
+                let lag = self.lag_of(w).await?;
+                let v = stream_entry(w, lag.as_ref(), since, self.now(), LAG_WINDOW);
+                polls += 1;
+                match v.state {
+                    VerificationState::Verified => {
+                        verified.push(format!("{t}: {}", v.detail));
+                        break;
+                    }
+                    VerificationState::Failed => return Err(format!("{t}: {}", v.detail)),
+                    _ if polls >= budget => {
+                        return Err(format!("{t}: {} (gave up polling)", v.detail));
+                    }
+                    _ => self.pause.pause(poll).await,
+                }
+            }
+        }
+        Ok(verified)
+    }
+}
+
+#[cfg(test)]
+mod tests;
