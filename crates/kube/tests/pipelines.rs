@@ -205,7 +205,7 @@ async fn a_workflow_in_every_phase_and_a_user_who_may_not_list_them() {
         .iter()
         .map(|r| (r.job.clone(), r.outcome, r.version.clone()))
         .collect();
-    outcomes.sort();
+    outcomes.sort_by(|a, b| a.0.cmp(&b.0));
     let v = |s: &str| Some(s.to_string());
     assert_eq!(
         outcomes,
