@@ -292,6 +292,7 @@ pub static RESOURCES: &[ResourceType] = &[
     },
     argo::WORKFLOW_TEMPLATES,
     argo::WORKFLOWS,
+    argo::CRON_WORKFLOWS,
 ];
 
 /// Index of a resource type in [`RESOURCES`].

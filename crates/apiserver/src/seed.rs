@@ -5,8 +5,11 @@
 //! `storageUri`), plus patches that give it a revision history and put it in
 //! the workload's rollout state.
 
+mod argo;
 mod cron;
 pub mod scale;
+
+pub use argo::crd as argo_crd;
 
 use crate::controller::FAIL_ANNOTATION;
 use crate::defaults::apply_defaults;
@@ -253,6 +256,7 @@ pub fn from_workloads_with(workloads: &[Workload], histories: &Histories) -> See
             }
             WorkloadKind::InferenceService => inference_service(w, &model, &version, &mut seed),
             WorkloadKind::CronJob => cron::cron_job(w, &model, &version, &mut seed),
+            WorkloadKind::Pipeline => argo::pipeline(w, &model, &version, &mut seed),
         }
     }
     seed

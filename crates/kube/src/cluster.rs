@@ -37,6 +37,7 @@ struct Inner {
     store: Arc<WorkloadStore>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     ledger: LedgerCache,
+    argo: crate::argo::ArgoState,
 }
 
 impl Drop for Inner {
@@ -136,6 +137,7 @@ impl KubeCluster {
                 store,
                 tasks: Mutex::new(tasks),
                 ledger: LedgerCache::default(),
+                argo: crate::argo::ArgoState::default(),
             }),
         })
     }
@@ -183,6 +185,26 @@ impl KubeCluster {
                 }
             });
         futures::future::join_all(fills).await;
+    }
+
+    /// Adds the Argo pipelines (`crate::argo`) of each usable context,
+    /// each within the call budget.
+    async fn add_pipelines(&self, contexts: &[String], ws: &mut Vec<Workload>) {
+        let namespaces: Vec<Option<String>> = match &self.inner.opts.namespaces {
+            Some(list) => list.iter().cloned().map(Some).collect(),
+            None => vec![None],
+        };
+        for c in contexts {
+            let Ok(client) = self.client(c).await else {
+                continue;
+            };
+            let b = &self.inner.opts.binding;
+            let list = self.inner.argo.pipelines(b, &client, c, &namespaces);
+            match tokio::time::timeout(self.budget(), list).await {
+                Ok(p) => ws.extend(p),
+                Err(_) => tracing::warn!(context = %c, "pipelines not read within the call budget"),
+            }
+        }
     }
 
     pub(crate) fn budget(&self) -> Duration {
@@ -289,12 +311,28 @@ impl Cluster for KubeCluster {
 
     /// Contexts that failed (never listed) or degraded (listed, failing
     /// now: their workloads are stale) while others answer.
+    /// A context whose user may not list Argo pipelines is one more entry
+    /// (its other workloads are current).
     fn partial_failures(&self) -> Vec<PartialFailure> {
-        self.context_status()
-            .into_iter()
+        let status = self.context_status();
+        let mut out: Vec<PartialFailure> = status
+            .iter()
             .filter(|s| matches!(s.phase, ContextPhase::Failed | ContextPhase::Degraded))
-            .map(|s| failure_of(&s, ErrorCode::Unreachable, "not answering".into()))
-            .collect()
+            .map(|s| failure_of(s, ErrorCode::Unreachable, "not answering".into()))
+            .collect();
+        for (context, error) in self.inner.argo.refusals() {
+            let server = status
+                .iter()
+                .find(|s| s.context == context)
+                .and_then(|s| s.server.clone());
+            out.push(PartialFailure {
+                context,
+                server,
+                error,
+                stale: false,
+            });
+        }
+        out
     }
 
     fn changed(&self) -> Option<watch::Receiver<u64>> {
@@ -319,6 +357,12 @@ impl Cluster for KubeCluster {
         if st.iter().any(usable) || !store.is_empty() {
             let mut ws = self.inner.store.list();
             self.attach_runs(&mut ws).await;
+            let ready: Vec<String> = st
+                .iter()
+                .filter(|s| usable(s))
+                .map(|s| s.context.clone())
+                .collect();
+            self.add_pipelines(&ready, &mut ws).await;
             return Ok(ws);
         }
         let code = st

@@ -198,6 +198,10 @@ async fn children(
                 .collect();
             Ok(("CronJob".into(), vec![("Job", jobs)]))
         }
+        WorkloadKind::Pipeline => {
+            let names = crate::argo::workflow_names(client, ctx, t).await?;
+            Ok(("CronWorkflow".into(), vec![("Workflow", names)]))
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod access;
+pub mod argo;
 pub mod batch;
 pub mod binding;
 pub mod cap;

@@ -98,6 +98,14 @@ async fn list_pods(client: &Client, t: &WorkloadRef) -> PortResult<Vec<Pod>> {
             }
             format!("job-name in ({})", names.join(","))
         }
+        WorkloadKind::Pipeline => {
+            let names = crate::argo::workflow_names(client, ctx, t).await?;
+            if names.is_empty() {
+                return Ok(Vec::new());
+            }
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            format!("{} in ({})", crate::argo::WORKFLOW_LABEL, names.join(","))
+        }
     };
     let mut pods = list_all(
         &Api::<Pod>::namespaced(client.clone(), ns),
@@ -132,6 +140,8 @@ pub async fn newest_tail(
     }
     let pods = if t.kind == WorkloadKind::CronJob {
         last_failed_pods(client, t).await?
+    } else if t.kind == WorkloadKind::Pipeline {
+        crate::argo::last_failed_pods(client, t).await?
     } else {
         list_pods(client, t).await?
     };

@@ -69,6 +69,14 @@ async fn involved(
             .map_err(|e| from_kube(e, ctx, &what))?;
             ("serving.kserve.io/v1beta1", "InferenceService", o.metadata)
         }
+        WorkloadKind::Pipeline => {
+            let ar = crate::argo::cron_workflow_resource();
+            let o = Api::<DynamicObject>::namespaced_with(client.clone(), &t.namespace, &ar)
+                .get(&t.name)
+                .await
+                .map_err(|e| from_kube(e, ctx, &what))?;
+            ("argoproj.io/v1alpha1", "CronWorkflow", o.metadata)
+        }
     };
     Ok((
         api_version.into(),

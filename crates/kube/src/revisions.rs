@@ -65,7 +65,7 @@ pub async fn collect(client: &Client, ctx: &str, t: &WorkloadRef) -> PortResult<
                 .map(Option::unwrap_or_default)
         }
         WorkloadKind::InferenceService => inference_service(client, ctx, t).await,
-        WorkloadKind::CronJob => Ok(Vec::new()),
+        WorkloadKind::CronJob | WorkloadKind::Pipeline => Ok(Vec::new()),
     }
 }
 

@@ -119,7 +119,15 @@ pub async fn plan_served_version(
     let ctx = t.cluster.as_str();
     let what = format!("patching {} {}/{}", t.kind, t.namespace, t.name);
     let rv_of = |cur: Option<String>| expected_rv.map(String::from).or(cur).unwrap_or_default();
+    if let Some(why) = t.kind.version_not_patched() {
+        return Err(cluster_error(
+            ErrorCode::Unsupported,
+            ctx,
+            format!("{what}: {why}"),
+        ));
+    }
     match t.kind {
+        WorkloadKind::Pipeline => unreachable_pipeline(ctx, &what),
         WorkloadKind::Deployment | WorkloadKind::StreamConsumer => {
             let api: Api<Deployment> = Api::namespaced(client.clone(), &t.namespace);
             let cur = api
@@ -254,7 +262,17 @@ pub async fn set_served_version(
                 .map_err(|e| conflict_or(e, ctx, &what, rv))?;
             convert::inference_service(b, ctx, &o).ok_or_else(unbound)
         }
+        WorkloadKind::Pipeline => unreachable_pipeline(ctx, &what),
     }
+}
+
+/// A pipeline is refused before any read (`WorkloadKind::version_not_patched`).
+fn unreachable_pipeline<T>(ctx: &str, what: &str) -> PortResult<T> {
+    Err(cluster_error(
+        ErrorCode::Unsupported,
+        ctx,
+        format!("{what}: pipelines are not patched"),
+    ))
 }
 
 #[cfg(test)]

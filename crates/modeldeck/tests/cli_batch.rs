@@ -83,3 +83,41 @@ fn the_nightly_jobs_runs_and_typical_duration() {
     let last = runs.last().unwrap()["start"].as_i64().unwrap();
     assert_eq!(b["last_run"].as_i64().unwrap() / 60_000, last / 60_000);
 }
+
+/// The demo's weekly Argo pipeline (`kind` `pipeline`) carries the same
+/// `batch` object: last week's run failed, the next is due next Sunday.
+#[test]
+fn the_weekly_pipeline_is_a_batch_workload() {
+    let st = json(&["status"]);
+    let w = st["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "ltv-retrain-pipeline")
+        .expect("the demo's weekly pipeline");
+    assert_eq!(w["kind"], "pipeline");
+    assert_eq!(w["model"], "ltv-estimator");
+    let b = &w["batch"];
+    assert_eq!(b["schedule"], "0 3 * * 0");
+    let at = st["at_ms"].as_i64().unwrap();
+    let week = 7 * 86_400_000;
+    let next = b["next_run"].as_i64().unwrap();
+    assert!(next > at && next <= at + week, "{b}");
+    let runs = b["runs"].as_array().unwrap();
+    assert!(
+        !runs.is_empty() && runs.len() <= 2,
+        "a week of a weekly run: {b}"
+    );
+    let last = runs.last().unwrap();
+    assert_eq!(last["outcome"], "failed", "{b}");
+    assert!(last["version"].is_string(), "{last}");
+    assert_eq!(
+        last["end"].as_i64().unwrap() - last["start"].as_i64().unwrap(),
+        95 * 60_000 - 4_000,
+        "95-minute runs: {last}"
+    );
+    assert_eq!(
+        (b["verdict"].as_str(), w["rollout"].as_str()),
+        (Some("failed"), Some("failed"))
+    );
+}

@@ -108,10 +108,10 @@ pub(crate) fn failed_log_tail(
 /// What is wrong with a workload's `batch`, as (field, message).
 pub(crate) fn problem(kind: WorkloadKind, spec: Option<&BatchSpec>) -> Option<(String, String)> {
     let spec = spec?;
-    if kind != WorkloadKind::CronJob {
+    if !kind.is_batch() {
         return Some((
             "batch".into(),
-            "only a cron_job has a batch schedule".into(),
+            "only a cron_job or a pipeline has a batch schedule".into(),
         ));
     }
     if let Err(e) = Schedule::parse(&spec.schedule, None) {

@@ -82,7 +82,9 @@ impl Cluster for SandboxCluster {
                         .collect()
                 })
                 .unwrap_or_default();
-            if let Some(plan) = state.batch_plan().filter(|_| !state.suspended) {
+            // Events of a CronJob's runs (a pipeline's Workflows report none here).
+            let cron = state.kind == WorkloadKind::CronJob;
+            if let Some(plan) = state.batch_plan().filter(|_| !state.suspended && cron) {
                 out.extend(cron_events(state, &plan, since, w.now));
                 out.sort_by_key(|e| e.at);
             }
@@ -114,6 +116,7 @@ impl Cluster for SandboxCluster {
                 .get(idx)
                 .ok_or_else(|| workload_not_found(target))?;
             check_rv(state, target, expected_rv)?;
+            refuse_unpatched(state, target)?;
             let number = version_number(w, state, target, version)?;
             let now = w.now;
             rollout::start(w, idx, number, now);
@@ -136,6 +139,7 @@ impl Cluster for SandboxCluster {
                 .workloads
                 .get(idx)
                 .ok_or_else(|| workload_not_found(target))?;
+            refuse_unpatched(state, target)?;
             let number = version_number(w, state, target, version)?;
             Ok(crate::serving_spec::preview(w, state, target, number))
         })
@@ -209,7 +213,7 @@ impl Cluster for SandboxCluster {
                 .workloads
                 .get(idx)
                 .ok_or_else(|| workload_not_found(target))?;
-            if state.kind == WorkloadKind::CronJob {
+            if state.kind.is_batch() {
                 let model = w.models.get(state.model as usize).map(|m| m.name.as_str());
                 let model = model.unwrap_or(state.name.as_str());
                 return Ok(crate::batch::failed_log_tail(state, model, w.now, lines));
@@ -347,6 +351,20 @@ fn version_number(
             )
             .at(target.to_string())
         })
+}
+
+/// A kind whose version Modeldeck does not patch (a pipeline) is refused
+/// with the reason, as the kube adapter refuses it.
+fn refuse_unpatched(state: &crate::world::WorkloadState, target: &WorkloadRef) -> PortResult<()> {
+    match state.kind.version_not_patched() {
+        Some(why) => Err(BackendError::new(
+            Backend::Cluster,
+            ErrorCode::Unsupported,
+            format!("{target} was not changed: {why}"),
+        )
+        .at(target.to_string())),
+        None => Ok(()),
+    }
 }
 
 /// The last run of a CronJob (if it started within the events' hour), as

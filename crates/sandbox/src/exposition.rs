@@ -34,7 +34,7 @@ use crate::drift::{self, live};
 use crate::health;
 use crate::shared::Shared;
 use crate::world::World;
-use modeldeck_core::domain::{Signal, Timestamp, WorkloadKind};
+use modeldeck_core::domain::{Signal, Timestamp};
 use modeldeck_core::drift::{Distribution, FeatureProfile, LiveCounts};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -177,7 +177,7 @@ impl State {
         let secs = dt_ms as f64 / 1000.0;
         let mid = a.plus_millis(dt_ms / 2);
         for (state, c) in w.workloads.iter().zip(self.workloads.iter_mut()) {
-            if state.kind == WorkloadKind::CronJob || state.created_at > mid {
+            if state.kind.is_batch() || state.created_at > mid {
                 continue;
             }
             let at = |s| health::signal_at(w, state, s, mid);
@@ -251,7 +251,7 @@ impl State {
             .workloads
             .iter()
             .zip(&self.workloads)
-            .filter(|(s, _)| s.kind != WorkloadKind::CronJob)
+            .filter(|(s, _)| !s.kind.is_batch())
             .map(|(s, c)| {
                 let labels = format!(
                     "cluster=\"{}\",model=\"{}\",namespace=\"{}\",workload=\"{}\"",
@@ -328,11 +328,10 @@ impl State {
                 "Population stability index of each feature of the served version (simulated).",
             );
         }
-        for ((l, _), s) in workloads.iter().zip(
-            w.workloads
-                .iter()
-                .filter(|s| psi && s.kind != WorkloadKind::CronJob),
-        ) {
+        for ((l, _), s) in workloads
+            .iter()
+            .zip(w.workloads.iter().filter(|s| psi && !s.kind.is_batch()))
+        {
             for f in health::feature_drift_at(w, s, w.now) {
                 let labels = format!("{l},feature=\"{}\"", esc(&f.feature));
                 sample(out, "model_feature_drift_psi", &labels, f.psi);

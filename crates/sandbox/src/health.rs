@@ -7,7 +7,7 @@
 
 use crate::rng::{mix, smooth_noise};
 use crate::world::{Model, Traits, WorkloadState, World};
-use modeldeck_core::domain::{FeatureDrift, Health, Signal, Timestamp, WorkloadKind};
+use modeldeck_core::domain::{FeatureDrift, Health, Signal, Timestamp};
 
 const DAY_MS: f64 = 86_400_000.0;
 
@@ -135,7 +135,7 @@ fn signal_of(
     only: Option<u32>,
 ) -> Option<f64> {
     let model = world.models.get(w.model as usize)?;
-    let batch = w.kind == WorkloadKind::CronJob;
+    let batch = w.kind.is_batch();
     let key = mix(w.key, signal as u64 + 1);
     let load = diurnal(w.key, t);
     // The whole workload, or one version's share and traits.

@@ -19,6 +19,7 @@ pub(crate) fn object_of(w: &WorkloadState) -> String {
         WorkloadKind::Deployment | WorkloadKind::StreamConsumer => "Deployment",
         WorkloadKind::InferenceService => "InferenceService",
         WorkloadKind::CronJob => "CronJob",
+        WorkloadKind::Pipeline => "CronWorkflow",
     };
     format!("{kind}/{}", w.name)
 }

@@ -100,7 +100,7 @@ pub(crate) fn from_scenario(scenario: &Scenario, seed: Option<u64>, start: Times
         );
         let mut rng = Rng::new(key);
         let rv = world.next_rv();
-        let desired = if spec.kind == WorkloadKind::CronJob {
+        let desired = if spec.kind.is_batch() {
             0
         } else {
             spec.replicas
@@ -339,6 +339,6 @@ pub(crate) fn default_rps(rng: &mut Rng, kind: WorkloadKind) -> f64 {
             rng.range_f64(20.0, 600.0).round()
         }
         WorkloadKind::StreamConsumer => rng.range_f64(200.0, 3000.0).round(),
-        WorkloadKind::CronJob => 0.0,
+        WorkloadKind::CronJob | WorkloadKind::Pipeline => 0.0,
     }
 }

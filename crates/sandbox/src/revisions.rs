@@ -68,7 +68,7 @@ pub(crate) fn deploys_problem(
     if deploys.is_empty() {
         return None;
     }
-    if kind == WorkloadKind::CronJob {
+    if kind.is_batch() {
         return Some((
             "deploys".into(),
             "a cron_job has no rollout history; deploys are for deployments, \
@@ -223,7 +223,7 @@ impl History {
 
 /// The rollout history of `w`, oldest first (at most [`MAX_REVISIONS`]).
 pub(crate) fn history(world: &World, w: &WorkloadState) -> Vec<Revision> {
-    if w.kind == WorkloadKind::CronJob {
+    if w.kind.is_batch() {
         return Vec::new();
     }
     let model = world.models.get(w.model as usize);

@@ -19,7 +19,7 @@ const MAX_EVENTS: usize = 200;
 
 /// Rollout state and ready replicas of `w` at the world's time `now`.
 pub(crate) fn status(w: &WorkloadState, now: Timestamp) -> (RolloutState, u32) {
-    if w.kind == WorkloadKind::CronJob {
+    if w.kind.is_batch() {
         let state = if w.suspended {
             RolloutState::Suspended
         } else {
@@ -81,7 +81,7 @@ pub(crate) fn start(world: &mut World, idx: usize, to: u32, now: Timestamp) -> b
         WorkloadKind::InferenceService => (REVISION_MS, desired.max(1)),
         _ => (STEP_MS, desired.div_ceil(4).max(1)),
     };
-    let rolls = kind != WorkloadKind::CronJob && desired > 0;
+    let rolls = !kind.is_batch() && desired > 0;
     let duration_ms = if rolls {
         step_ms * i64::from(desired.div_ceil(surge).max(1))
     } else {

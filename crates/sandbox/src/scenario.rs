@@ -573,11 +573,11 @@ impl Scenario {
                     "the binding label modeldeck.io/model comes from `model`; do not set it in labels".into(),
                 ));
             }
-            if spec.suspended && spec.kind != WorkloadKind::CronJob {
+            if spec.suspended && !spec.kind.is_batch() {
                 return Err(bad(
                     field("suspended"),
                     w.span(),
-                    "only a cron_job can be suspended".into(),
+                    "only a cron_job or a pipeline can be suspended".into(),
                 ));
             }
             let problem = crate::revisions::deploys_problem(spec.kind, &spec.deploys)

@@ -214,7 +214,7 @@ impl WorkloadState {
     /// A CronJob's batch plan (the scenario's, else hourly and healthy);
     /// `None` for other kinds.
     pub fn batch_plan(&self) -> Option<std::borrow::Cow<'_, crate::batch::BatchPlan>> {
-        if self.kind != WorkloadKind::CronJob {
+        if !self.kind.is_batch() {
             return None;
         }
         Some(match self.extra.as_deref().and_then(|e| e.batch.as_ref()) {
@@ -457,7 +457,7 @@ pub(crate) fn backend_slot(b: Backend) -> usize {
 fn component(kind: WorkloadKind) -> &'static str {
     match kind {
         WorkloadKind::Deployment | WorkloadKind::InferenceService => "online-inference",
-        WorkloadKind::CronJob => "batch-scoring",
+        WorkloadKind::CronJob | WorkloadKind::Pipeline => "batch-scoring",
         WorkloadKind::StreamConsumer => "stream-scoring",
     }
 }

@@ -279,12 +279,16 @@ impl Controller {
 /// The simulated log of a Job's pod: a training run's, a line a second
 /// from its start up to its end, or a batch scorer's (container
 /// `batch-scorer`: `modeldeck_sandbox::batch::scoring_log`, ending with
-/// its error when it failed); `None` for pods no Job owns.
+/// its error when it failed; an Argo Workflow's `main` step container
+/// likewise); `None` for pods no Job or Workflow owns.
 pub fn training_log(pod: &Value, now_ms: i64) -> Option<Vec<String>> {
     let owned = pod
         .pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)
-        .is_some_and(|rs| rs.iter().any(|r| r["kind"] == "Job"));
+        .is_some_and(|rs| {
+            rs.iter()
+                .any(|r| r["kind"] == "Job" || r["kind"] == "Workflow")
+        });
     if !owned {
         return None;
     }
@@ -310,7 +314,8 @@ pub fn training_log(pod: &Value, now_ms: i64) -> Option<Vec<String>> {
             .to_string()
     };
     let exit = term.and_then(|t| t["exitCode"].as_i64());
-    if c["name"] == "batch-scorer" {
+    // An Argo step's container is `main`: a pipeline's scoring step.
+    if c["name"] == "batch-scorer" || c["name"] == "main" {
         return Some(modeldeck_sandbox::batch::scoring_log(
             &env("MODEL_NAME"),
             &env("MODEL_VERSION"),

@@ -1,4 +1,5 @@
-//! Argo Workflows' `WorkflowTemplate` and `Workflow` (argoproj.io/v1alpha1),
+//! Argo Workflows' `WorkflowTemplate`, `Workflow` and `CronWorkflow`
+//! (argoproj.io/v1alpha1),
 //! served like the modeldeck.io types: only while their
 //! CustomResourceDefinition is installed. Stored as sent (no Argo
 //! controller runs here: a Workflow keeps whatever status it is given), so
@@ -33,6 +34,22 @@ pub const WORKFLOWS: ResourceType = ResourceType {
         "workflows",
         "workflow",
         "Workflow",
+        true,
+    )
+};
+
+/// `cronworkflows.argoproj.io`: a schedule of Workflows (the Fleet's
+/// pipelines). Stored as sent, like the others.
+pub const CRON_WORKFLOWS: ResourceType = ResourceType {
+    short_names: &["cwf", "cronwf"],
+    generation: true,
+    strategic: false,
+    ..res(
+        "argoproj.io",
+        "v1alpha1",
+        "cronworkflows",
+        "cronworkflow",
+        "CronWorkflow",
         true,
     )
 };

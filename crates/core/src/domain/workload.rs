@@ -18,24 +18,52 @@ pub enum WorkloadKind {
     CronJob,
     /// A long-running streaming consumer (a Deployment or StatefulSet reading a topic).
     StreamConsumer,
+    /// A scheduled pipeline: an Argo Workflows `CronWorkflow`
+    /// (`argoproj.io/v1alpha1`) whose runs are Workflows; a batch workload
+    /// like a CronJob (same `batch` record), but its version lives in the
+    /// workflow spec, not in a pod template.
+    Pipeline,
 }
 
 impl WorkloadKind {
     /// All kinds, in display order.
-    pub const ALL: [WorkloadKind; 4] = [
+    pub const ALL: [WorkloadKind; 5] = [
         WorkloadKind::Deployment,
         WorkloadKind::InferenceService,
         WorkloadKind::CronJob,
         WorkloadKind::StreamConsumer,
+        WorkloadKind::Pipeline,
     ];
 
-    /// Short label for tables (`deploy`, `isvc`, `cronjob`, `stream`).
+    /// Short label for tables (`deploy`, `isvc`, `cronjob`, `stream`,
+    /// `pipeline`).
     pub fn short(self) -> &'static str {
         match self {
             WorkloadKind::Deployment => "deploy",
             WorkloadKind::InferenceService => "isvc",
             WorkloadKind::CronJob => "cronjob",
             WorkloadKind::StreamConsumer => "stream",
+            WorkloadKind::Pipeline => "pipeline",
+        }
+    }
+
+    /// Whether it runs on a schedule and has a `batch` record (CronJob,
+    /// Pipeline).
+    pub fn is_batch(self) -> bool {
+        matches!(self, WorkloadKind::CronJob | WorkloadKind::Pipeline)
+    }
+
+    /// Why Modeldeck does not change this kind's model version, when it
+    /// does not (a promotion is refused with this reason).
+    pub fn version_not_patched(self) -> Option<&'static str> {
+        match self {
+            WorkloadKind::Pipeline => Some(
+                "a pipeline's model version is chosen by its workflow (its \
+                 workflowSpec and the templates it references), not by one field \
+                 Modeldeck could patch; change the CronWorkflow where it is \
+                 defined and its next run uses the new version",
+            ),
+            _ => None,
         }
     }
 }

@@ -10,7 +10,7 @@ use modeldeck_core::drift::text::parse_window;
 pub struct HealthArgs {
     /// The workload: `name`, `namespace/name`, `context/namespace/name` or
     /// `context/namespace/kind/name` (kind as in `status`: deploy, isvc,
-    /// cronjob, stream).
+    /// cronjob, stream, pipeline).
     pub workload: String,
     /// Window ending now: `1h`, `6h`, `24h`, `7d`, or `<N>m`, `<N>h`,
     /// `<N>d` (at most 90d).

@@ -286,5 +286,7 @@ pub fn patch_resource_of(
         K::Deployment | K::StreamConsumer => ("apps", "deployments"),
         K::InferenceService => ("serving.kserve.io", "inferenceservices"),
         K::CronJob => ("batch", "cronjobs"),
+        // Never patched (refused with the reason); named for access checks.
+        K::Pipeline => ("argoproj.io", "cronworkflows"),
     }
 }

@@ -22,7 +22,7 @@ use crate::views::versions::VersionsView;
 use crate::views::{Ctx, Fetched, RenderCtx, Transition};
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::Snapshot;
-use modeldeck_core::domain::{ClusterEvent, Workload, WorkloadKind, WorkloadRef};
+use modeldeck_core::domain::{ClusterEvent, Workload, WorkloadRef};
 use modeldeck_core::fleet::fleet_row;
 use modeldeck_core::text::clean;
 use ratatui::Frame;
@@ -115,7 +115,7 @@ impl WorkloadView {
     }
 
     fn is_batch(&self) -> bool {
-        self.target.kind == WorkloadKind::CronJob
+        self.target.kind.is_batch()
     }
 
     /// A CronJob's failed-run log tail, as last read.

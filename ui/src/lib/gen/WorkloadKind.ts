@@ -3,4 +3,4 @@
 /**
  * The kinds of workload Modeldeck binds to a registered model.
  */
-export type WorkloadKind = "deployment" | "inference_service" | "cron_job" | "stream_consumer";
+export type WorkloadKind = "deployment" | "inference_service" | "cron_job" | "stream_consumer" | "pipeline";
