@@ -131,6 +131,7 @@ pub fn workflow_run(b: &BindingConfig, o: &DynamicObject) -> BatchRun {
         end: ts(d.pointer("/status/finishedAt")).filter(|_| outcome != RunOutcome::Running),
         outcome,
         version: spec_version(b, d.get("spec").unwrap_or(&Value::Null), &ann),
+        rows: None,
     }
 }
 

@@ -21,7 +21,10 @@ use std::time::Duration;
 const NS: &str = "commerce";
 const NAME: &str = "ltv-retrain-pipeline";
 
-fn key(rs: &[BatchRun]) -> Vec<(String, i64, Option<i64>, RunOutcome, Option<String>)> {
+/// A run as (name, start, end, outcome, version), for comparing.
+type RunKey = (String, i64, Option<i64>, RunOutcome, Option<String>);
+
+fn key(rs: &[BatchRun]) -> Vec<RunKey> {
     rs.iter()
         .map(|r| {
             (

@@ -304,6 +304,7 @@ impl Live {
             WorkloadKind::Deployment | WorkloadKind::StreamConsumer => ("apps/v1", "Deployment"),
             WorkloadKind::InferenceService => ("serving.kserve.io/v1beta1", "InferenceService"),
             WorkloadKind::CronJob => ("batch/v1", "CronJob"),
+            WorkloadKind::Pipeline => ("argoproj.io/v1alpha1", "CronWorkflow"),
         };
         s.get(api, kind, &t.namespace, &t.name)
             .unwrap_or_else(|| panic!("{t} is not on its API server"))

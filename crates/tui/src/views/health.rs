@@ -22,6 +22,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 
+/// A lag chart's points (Unix ms, messages) and its span's start and end (Unix ms).
+pub type LagPoints = (Vec<(i64, f64)>, i64, i64);
 /// Columns asked for when the panel's width is not known yet.
 const DEFAULT_COLUMNS: u32 = 200;
 
@@ -144,12 +146,12 @@ impl HealthPanel {
         }
     }
 
-    /// The lag chart's points and its span: the lag over the panel's own
+    /// The lag chart's points and its span (see [`LagPoints`]): the lag over the panel's own
     /// window and step ([`HealthView::lag`]) once read; until then, or
     /// from a backend that reads lag only at an instant, the fleet read's
     /// history (its last 30 minutes).
     /// `None` when the workload is not a consumer with lag.
-    pub fn lag_points(&self, now: i64) -> Option<(Vec<(i64, f64)>, i64, i64)> {
+    pub fn lag_points(&self, now: i64) -> Option<LagPoints> {
         let lag = self.lag.as_ref()?;
         if let Some(v) = &self.view.data
             && let Some(l) = v.lag.as_ref().filter(|l| l.error.is_none())
