@@ -26,4 +26,12 @@ outcome: RunOutcome,
 /**
  * The model version its pod template named, if bound.
  */
-version: string | null, };
+version: string | null, 
+/**
+ * Rows scored in the run: the increase of the rows counter
+ * (`modeldeck_batch_rows_total{model,version}` by convention) over the
+ * run's start..end, as PromQL's `increase` gives it (counter resets
+ * handled); `None` when the metrics backend has no samples for it
+ * (never an invented 0).
+ */
+rows: number | null, };

@@ -3,6 +3,7 @@ import type { ExecutionPhase } from "./ExecutionPhase";
 import type { Promotion } from "./Promotion";
 import type { PromotionOutcome } from "./PromotionOutcome";
 import type { ServingChanges } from "./ServingChanges";
+import type { Verification } from "./Verification";
 
 /**
  * A promotion with what a reviewer or operator needs around it: a read
@@ -39,4 +40,11 @@ drift: Array<string>,
  * would change in each target's spec, from the cluster adapter's own
  * patch builder; empty once executing or ended, and in lists.
  */
-serving_changes: Array<ServingChanges>, };
+serving_changes: Array<ServingChanges>, 
+/**
+ * Once executed: per CronJob or stream consumer target, whether the
+ * new version is verified (the first run after the execution, or the
+ * run-now Job, succeeded with it; the consumer lag is back under its
+ * threshold), still waiting, or failed.
+ */
+verification: Array<Verification>, };
