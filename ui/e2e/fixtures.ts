@@ -124,6 +124,7 @@ function statusOf(p: Promotion): PromotionStatus {
     problems: [],
     drift: [],
     serving_changes: p.state === 'requested' || p.state === 'approved' ? servingOf(p) : [],
+    verification: [],
   };
 }
 
