@@ -1,6 +1,5 @@
-//! The facade both front ends hold. A [`Console`] owns the three ports, keeps
-//! one live [`Snapshot`] in a tokio watch channel, and answers commands.
-//! Data flows one way: backends -> ports -> console -> snapshot -> views.
+//! The facade both front ends hold: a [`Console`] owns the three ports, keeps one live [`Snapshot`]
+//! in a tokio watch channel and answers commands (backends -> ports -> console -> snapshot -> views).
 
 use crate::compare::{self, Comparison, Side};
 use crate::domain::*;
@@ -12,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
 mod bound;
 mod drift;
 mod fairness;
