@@ -25,13 +25,16 @@ pub const LAG_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Lines of a failed run's log kept in a verification entry.
 pub const LOG_TAIL_LINES: usize = 10;
 
-/// The consumer-lag thresholds a promotion verifies `workload` against.
-/// The one place the promotion crate gets them: `LagThresholds::default()`
-/// for now; per-profile and per-label thresholds (config) are wired in
-/// here, and nowhere else, when they land.
+/// The consumer-lag thresholds a promotion verifies `workload` against,
+/// decided as the Fleet decides them ([`LagThresholds::resolve`]): the
+/// workload's `modeldeck.io/max-lag-*` labels over the defaults. The
+/// profile's `[lag]` settings are not yet passed to the promotion service.
 pub fn lag_thresholds_for(workload: &Workload) -> LagThresholds {
-    let _ = workload;
-    LagThresholds::default()
+    LagThresholds::resolve(
+        &modeldeck_core::domain::LagSettings::default(),
+        &workload.labels,
+    )
+    .thresholds()
 }
 
 /// Where one target's verification stands.
