@@ -5,8 +5,13 @@
 //! annotations, `cronjob.kubernetes.io/instantiate: manual`, an owner
 //! reference to the CronJob), audited (who, which Job), recorded in a tag
 //! on the candidate version (`<prefix><id>/run/<target index>`, which
-//! `promote status` reads) and followed to its end. A failed run is an
+//! `promote status` shows) and followed to its end. A failed run is an
 //! execution failure: the caller compensates (the template goes back).
+//!
+//! The tag is a mirror anyone who can write registry tags can edit: which
+//! Job verifies comes from the journal (`batch.run_now`), how it went from
+//! the cluster (or, once the Job is gone, the journal's
+//! `batch.run_finished`), never from the tag.
 
 use super::Promotions;
 use super::audit::Event;
@@ -14,8 +19,8 @@ use super::load::Loaded;
 use super::review::describe;
 use crate::tags::{self, ExecRecord};
 use modeldeck_core::domain::{
-    RetrainPhase, RetrainRequest, RetrainRun, RetrainSource, RetrainSourceKind, Timestamp,
-    WorkloadKind,
+    RetrainPhase, RetrainRequest, RetrainRun, RetrainRunKind, RetrainSource, RetrainSourceKind,
+    Timestamp, WorkloadKind, WorkloadRef,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -60,6 +65,89 @@ pub(crate) fn read_run(
     serde_json::from_str(v).ok()
 }
 
+/// The immediate run of one target as the journal records it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct JournaledRun {
+    /// The Job the execution started (`batch.run_now`), as created.
+    pub run: RetrainRun,
+    /// The same Job as it ended (`batch.run_finished`), once it has.
+    pub finished: Option<RetrainRun>,
+}
+
+/// The last run-now of `t` in promotion `id` among `lines` (of the
+/// journal): the Job started and, when journalled, how it ended.
+pub(crate) fn journaled_run(
+    lines: &[crate::journal::JournalLine],
+    id: &str,
+    model: &str,
+    t: &WorkloadRef,
+) -> Option<JournaledRun> {
+    let mut found: Option<JournaledRun> = None;
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().map(str::to_string);
+    for line in lines {
+        let rec = &line.record;
+        if rec.promotion.as_deref() != Some(id) {
+            continue;
+        }
+        let after = &rec.entry.after;
+        match rec.entry.action.as_str() {
+            "batch.run_now" if rec.entry.outcome == "ok" => {
+                let ours = text(after, "cluster").as_deref() == Some(t.cluster.as_str())
+                    && text(after, "namespace").as_deref() == Some(t.namespace.as_str())
+                    && text(after, "from_cronjob").as_deref() == Some(t.name.as_str());
+                let Some(name) = text(after, "job").filter(|_| ours) else {
+                    continue;
+                };
+                let created = serde_json::from_value::<Timestamp>(after["created_at"].clone())
+                    .unwrap_or(rec.entry.at);
+                let run = RetrainRun {
+                    cluster: t.cluster.clone(),
+                    namespace: t.namespace.clone(),
+                    name,
+                    kind: RetrainRunKind::Job,
+                    source: t.name.clone(),
+                    model: model.to_string(),
+                    uid: text(after, "uid").unwrap_or_default(),
+                    dry_run: false,
+                    phase: RetrainPhase::Pending,
+                    active: 0,
+                    succeeded: 0,
+                    failed: 0,
+                    created_at: Some(created),
+                    started_at: None,
+                    completed_at: None,
+                    message: None,
+                    pod: None,
+                    log_tail: Vec::new(),
+                };
+                found = Some(JournaledRun {
+                    run,
+                    finished: None,
+                });
+            }
+            "batch.run_finished" => {
+                let Some(j) = found
+                    .as_mut()
+                    .filter(|j| text(after, "job").as_deref() == Some(j.run.name.as_str()))
+                else {
+                    continue;
+                };
+                let Ok(phase) = serde_json::from_value::<RetrainPhase>(after["phase"].clone())
+                else {
+                    continue;
+                };
+                let mut done = j.run.clone();
+                done.phase = phase;
+                done.message = text(after, "message");
+                done.completed_at = Some(rec.entry.at);
+                j.finished = Some(done);
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 impl Promotions {
     async fn write_run(&self, l: &Loaded, index: usize, rec: &RunRecord) -> Result<(), String> {
         let mut rec = rec.clone();
@@ -97,19 +185,34 @@ impl Promotions {
             if t.kind != WorkloadKind::CronJob {
                 continue;
             }
-            // A resumed execution follows the run it already started.
-            let fresh = self
-                .backends
-                .registry
-                .get_version(&r.model, &r.version)
-                .await
-                .map_err(|e| format!("cannot read the run record: {e}"))?;
-            let run = match read_run(&fresh.tags, &l.id, i) {
-                Some(rec) if rec.run.phase == RetrainPhase::Succeeded => {
-                    notes.push(format!("run-now job {} succeeded", rec.run.name));
+            // A resumed execution follows the run it already started, as
+            // the journal (never the editable tag) records it.
+            let journaled = self.journaled_run(&l.id, &r.model, t);
+            if journaled.is_none() {
+                let fresh = self
+                    .backends
+                    .registry
+                    .get_version(&r.model, &r.version)
+                    .await
+                    .map_err(|e| format!("cannot read the run record: {e}"))?;
+                if let Some(rec) = read_run(&fresh.tags, &l.id, i) {
+                    tracing::warn!(promotion = %l.id, target = %t, job = %rec.run.name, "a run-now tag the journal does not back: ignored");
+                    notes.push(format!(
+                        "ignored tag run/{i}: it names job {} ({}), which the journal \
+                         records no run-now of",
+                        rec.run.name,
+                        rec.run.phase.as_str()
+                    ));
+                }
+            }
+            let run = match journaled {
+                Some(j)
+                    if j.finished.as_ref().map(|f| f.phase) == Some(RetrainPhase::Succeeded) =>
+                {
+                    notes.push(format!("run-now job {} succeeded", j.run.name));
                     continue;
                 }
-                Some(rec) => rec.run,
+                Some(j) => j.run,
                 None => {
                     let source = RetrainSource {
                         cluster: t.cluster.clone(),
@@ -148,6 +251,7 @@ impl Promotions {
                             serde_json::Value::Null,
                             json!({ "job": run.name, "namespace": run.namespace,
                                     "cluster": run.cluster, "uid": run.uid,
+                                    "created_at": run.created_at,
                                     "from_cronjob": t.name, "version": r.version }),
                         );
                     self.audit(ev).await.map_err(|e| e.to_string())?;
@@ -197,6 +301,23 @@ impl Promotions {
             notes.push(format!("run-now job {} succeeded", done.name));
         }
         Ok(notes)
+    }
+
+    /// The run-now of `t` in promotion `id` this service's journal
+    /// records (`None` also when the journal cannot be read).
+    pub(crate) fn journaled_run(
+        &self,
+        id: &str,
+        model: &str,
+        t: &WorkloadRef,
+    ) -> Option<JournaledRun> {
+        match self.journal.read() {
+            Ok(lines) => journaled_run(&lines, id, model, t),
+            Err(e) => {
+                tracing::warn!(promotion = %id, error = %e, "journal not read for the run-now record");
+                None
+            }
+        }
     }
 
     /// `run` re-read every `poll` until it has finished.

@@ -2,7 +2,9 @@
 //! Rollouts' analysis would judge them: a CronJob is verified when a run
 //! that started after the execution ran the new version and succeeded (the
 //! next scheduled run, or the audited immediate run `--run-now` made, see
-//! `run_now.rs`); a stream consumer when its consumer lag is back under its
+//! `run_now.rs`: the Job the journal says it started, judged by what the
+//! cluster says about it, never by the registry tag that mirrors it); a
+//! stream consumer when its consumer lag is back under its
 //! threshold, failed when it is still over it once the verification window
 //! after the execution has passed. Online targets (Deployments, KServe) are
 //! verified by the execution itself (rollout Available, post-deploy gates)
@@ -10,10 +12,10 @@
 
 use super::Promotions;
 use super::load::Loaded;
-use super::run_now::{RunRecord, read_run};
+use super::run_now::{JournaledRun, RunRecord, read_run};
 use modeldeck_core::domain::{
-    BatchRun, LagThresholds, MetricsTarget, PromotionState, RetrainPhase, RunOutcome, StreamLag,
-    Timestamp, Workload, WorkloadKind, WorkloadRef, format_lag_seconds, format_messages,
+    BatchRun, LagThresholds, MetricsTarget, PromotionState, RetrainPhase, RetrainRun, RunOutcome,
+    StreamLag, Timestamp, Workload, WorkloadKind, WorkloadRef, format_lag_seconds, format_messages,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -138,6 +140,37 @@ pub(crate) fn from_run(target: &WorkloadRef, rec: &RunRecord, version: &str) -> 
     v.run_started = run.started_at.or(run.created_at);
     v.log_tail = rec.log_tail.clone();
     v
+}
+
+/// Why the run tag `run/<index>` is not believed about `run` (the Job the
+/// journal says the execution started, as the cluster or the journal says
+/// it went), or `None` when it agrees.
+pub(crate) fn tag_disagrees(index: usize, tag: &RunRecord, run: &RetrainRun) -> Option<String> {
+    if tag.run.name != run.name || (!run.uid.is_empty() && tag.run.uid != run.uid) {
+        return Some(format!(
+            "tag run/{index} names job {} but the execution started job {}: the tag is not trusted",
+            tag.run.name, run.name
+        ));
+    }
+    (tag.run.phase.is_done() && tag.run.phase != run.phase).then(|| {
+        format!(
+            "tag run/{index} says job {} {} but it {}: the tag is not trusted",
+            run.name,
+            tag.run.phase.as_str(),
+            run.phase.as_str()
+        )
+    })
+}
+
+/// Why the run tag `run/<index>` counts for nothing when the journal
+/// records no run-now of its target.
+pub(crate) fn tag_unbacked(index: usize, tag: &RunRecord) -> String {
+    format!(
+        "tag run/{index} claims run-now job {} {}, but the journal records no run-now of \
+         this target: the tag is not trusted",
+        tag.run.name,
+        tag.run.phase.as_str()
+    )
 }
 
 /// The first run of `runs` that started at or after `since` and ran
@@ -316,11 +349,21 @@ impl Promotions {
             let t = &tp.target;
             match t.kind {
                 WorkloadKind::CronJob => {
-                    if let Some(rec) = read_run(&l.version.tags, &l.id, i) {
-                        out.push(from_run(t, &rec, &r.version));
+                    let tag = read_run(&l.version.tags, &l.id, i);
+                    if let Some(j) = self.journaled_run(&l.id, &r.model, t) {
+                        out.push(self.run_now_entry(t, i, &j, tag.as_ref(), &r.version).await);
                         continue;
                     }
+                    let doubt = tag.as_ref().map(|rec| tag_unbacked(i, rec));
                     if state == PromotionState::RolledBack {
+                        if let Some(d) = doubt {
+                            out.push(Verification::new(
+                                t,
+                                "run_now",
+                                VerificationState::Waiting,
+                                d,
+                            ));
+                        }
                         continue;
                     }
                     let Some(w) = workloads.get(t) else {
@@ -339,6 +382,9 @@ impl Promotions {
                             Err(e) => v.log_tail = vec![format!("(log not read: {e})")],
                         }
                     }
+                    if let Some(d) = doubt {
+                        v.detail.push_str(&format!("; {d}"));
+                    }
                     out.push(v);
                 }
                 WorkloadKind::StreamConsumer if state != PromotionState::RolledBack => {
@@ -355,6 +401,80 @@ impl Promotions {
             }
         }
         out
+    }
+
+    /// The entry of CronJob target `t` (index `index`) whose run-now the
+    /// journal records as `j`: the verdict is what the cluster says about
+    /// that Job now or, when the cluster cannot say (the Job is gone), how
+    /// the journal says it ended. The tag only adds its log tail when it
+    /// agrees, and is named as a problem when it does not.
+    async fn run_now_entry(
+        &self,
+        t: &WorkloadRef,
+        index: usize,
+        j: &JournaledRun,
+        tag: Option<&RunRecord>,
+        version: &str,
+    ) -> Verification {
+        let mut problems = Vec::new();
+        let seen = match self
+            .backends
+            .cluster
+            .retrain_status(&j.run, LOG_TAIL_LINES)
+            .await
+        {
+            Ok(now) if j.run.uid.is_empty() || now.uid == j.run.uid => Some(now),
+            Ok(now) => {
+                problems.push(format!(
+                    "the cluster's job {} has uid {}, not the {} the execution started",
+                    now.name, now.uid, j.run.uid
+                ));
+                None
+            }
+            Err(e) => {
+                problems.push(format!("job {} not read from the cluster: {e}", j.run.name));
+                None
+            }
+        };
+        let from_cluster = seen.is_some();
+        let Some(run) = seen.or_else(|| j.finished.clone()) else {
+            problems.insert(
+                0,
+                format!(
+                    "run-now job {} with v{version}: no outcome known",
+                    j.run.name
+                ),
+            );
+            if let Some(d) = tag.and_then(|rec| tag_disagrees(index, rec, &j.run)) {
+                problems.push(d);
+            }
+            let mut v = Verification::new(
+                t,
+                "run_now",
+                VerificationState::Waiting,
+                problems.join("; "),
+            );
+            v.job = Some(j.run.name.clone());
+            return v;
+        };
+        let disagrees = tag.and_then(|rec| tag_disagrees(index, rec, &run));
+        let log_tail = match tag {
+            _ if from_cluster => run.log_tail.clone(),
+            Some(rec) if disagrees.is_none() => rec.log_tail.clone(),
+            _ => Vec::new(),
+        };
+        problems.extend(disagrees);
+        let rec = RunRecord {
+            run,
+            log_tail,
+            by: String::new(),
+            at: self.now(),
+        };
+        let mut v = from_run(t, &rec, version);
+        for p in problems {
+            v.detail.push_str(&format!("; {p}"));
+        }
+        v
     }
 
     /// Waits until every stream consumer target's lag is under its
