@@ -90,11 +90,15 @@ pub fn slo_gates(
         .filter_map(|(name, max, label, unit)| max.map(|m| (name, m, label, unit)))
         .map(|(name, max, label, unit)| {
             if scoped.is_empty() {
-                return gate(
-                    name,
-                    GateStatus::Pending,
-                    format!("no live canary of v{candidate}; checked after deploy"),
-                );
+                let why = match scope {
+                    SloScope::Canary => {
+                        format!("no live canary of v{candidate}; checked after deploy")
+                    }
+                    SloScope::PostDeploy => {
+                        "no target left to judge (each batch target was verified by its run)".into()
+                    }
+                };
+                return gate(name, GateStatus::Pending, why);
             }
             let health = match health {
                 Err(e) => return gate(name, GateStatus::Fail, format!("metrics unavailable: {e}")),

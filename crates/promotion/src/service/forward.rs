@@ -14,7 +14,7 @@ use super::rollout::Watch;
 use crate::error::{PromotionError, Result};
 use crate::gates::{self, Contenders, SloScope};
 use crate::tags::{self, ExecRecord, OutcomeRecord, Phase, TagKind, TargetOutcome};
-use modeldeck_core::domain::{GateResult, PromotionState};
+use modeldeck_core::domain::{GateResult, PromotionState, WorkloadKind};
 use modeldeck_core::error::ErrorCode;
 use serde_json::json;
 
@@ -245,7 +245,7 @@ impl Promotions {
         if !resumed_pause && !policy.bake.0.is_zero() {
             self.pause.pause(policy.bake.0).await;
         }
-        let post = self.post_deploy_gates(l).await;
+        let post = self.post_deploy_gates(l, opts.run_now).await;
         let (failed, inconclusive) = gates::blocking(&post);
         if !failed.is_empty() {
             let words: Vec<String> = failed
@@ -260,15 +260,24 @@ impl Promotions {
         Ok(Forward::Done(post))
     }
 
-    /// The SLO gates on every target, after deploy.
-    pub(crate) async fn post_deploy_gates(&self, l: &Loaded) -> Vec<GateResult> {
+    /// The SLO gates on every target, after deploy. A CronJob that
+    /// `--run-now` ran to success is verified by that run (it serves no
+    /// requests to judge); without a run, its gates stay inconclusive and
+    /// a human decides.
+    pub(crate) async fn post_deploy_gates(&self, l: &Loaded, ran_now: bool) -> Vec<GateResult> {
         let r = &l.request;
         let policy = self.policies.for_model(&r.model);
         let contenders = Contenders {
             candidate: (l.version.clone(), Ok(None)),
             champion: None,
         };
-        let targets: Vec<_> = r.targets.iter().cloned().map(gates::Target::new).collect();
+        let targets: Vec<_> = r
+            .targets
+            .iter()
+            .filter(|t| !(ran_now && t.kind == WorkloadKind::CronJob))
+            .cloned()
+            .map(gates::Target::new)
+            .collect();
         gates::evaluate(
             &self.backends,
             policy,

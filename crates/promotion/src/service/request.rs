@@ -325,20 +325,32 @@ impl Promotions {
 
 fn resolve_targets(input: &NewPromotion, all: &[Workload]) -> Result<Vec<WorkloadRef>> {
     if input.targets.is_empty() {
-        let mut found: Vec<WorkloadRef> = all
+        let bound: Vec<&Workload> = all
             .iter()
             .filter(|w| w.model.as_deref() == Some(input.model.as_str()))
+            .collect();
+        // A pipeline picks its version in its workflow: the alias move
+        // reaches it at its next run, it is not a patch target.
+        let mut found: Vec<WorkloadRef> = bound
+            .iter()
+            .filter(|w| w.id.kind.version_not_patched().is_none())
             .map(|w| w.id.clone())
             .collect();
         found.sort();
         if found.is_empty() {
-            return Err(invalid(
-                "targets",
-                format!(
+            let why = match bound.first() {
+                Some(w) => format!(
+                    "model {:?} is bound only to {} ({})",
+                    tags::shorten(&input.model, 200),
+                    w.id,
+                    w.id.kind.version_not_patched().unwrap_or_default()
+                ),
+                None => format!(
                     "no workload is bound to model {:?} (label modeldeck.io/model)",
                     tags::shorten(&input.model, 200)
                 ),
-            ));
+            };
+            return Err(invalid("targets", why));
         }
         return Ok(found);
     }
@@ -358,6 +370,9 @@ fn resolve_targets(input: &NewPromotion, all: &[Workload]) -> Result<Vec<Workloa
                     input.model
                 ),
             ));
+        }
+        if let Some(why) = t.kind.version_not_patched() {
+            return Err(invalid("targets", format!("{t} is not patched: {why}")));
         }
         if !out.contains(t) {
             out.push(t.clone());
