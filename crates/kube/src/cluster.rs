@@ -194,6 +194,7 @@ impl KubeCluster {
             Some(list) => list.iter().cloned().map(Some).collect(),
             None => vec![None],
         };
+        let before = ws.len();
         for c in contexts {
             let Ok(client) = self.client(c).await else {
                 continue;
@@ -204,6 +205,10 @@ impl KubeCluster {
                 Ok(p) => ws.extend(p),
                 Err(_) => tracing::warn!(context = %c, "pipelines not read within the call budget"),
             }
+        }
+        // The list is in id order, as the store gives it, pipelines included.
+        if ws.len() > before {
+            ws.sort_by(|a, b| a.id.cmp(&b.id));
         }
     }
 

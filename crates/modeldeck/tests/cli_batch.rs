@@ -42,7 +42,7 @@ fn the_nightly_jobs_runs_and_typical_duration() {
     for r in runs {
         assert_eq!(
             keys(r),
-            sorted(&["job", "start", "end", "outcome", "version"])
+            sorted(&["job", "start", "end", "outcome", "version", "rows"])
         );
         let start = r["start"].as_i64().unwrap();
         assert!(start > prev && start > at - 7 * day && start <= at, "{r}");

@@ -44,9 +44,9 @@ fn versions(dir: &TempDir) -> (String, String) {
         .find(|w| w["name"] == "churn-batch-scoring")
         .expect("the demo's nightly job")
         .clone();
-    let broken = w["served_version"]
+    let broken = w["version"]
         .as_str()
-        .unwrap_or_else(|| panic!("no served_version: {w}"))
+        .unwrap_or_else(|| panic!("no version: {w}"))
         .to_string();
     let good = if broken == "4" { "3" } else { "4" };
     (broken, good.to_string())
@@ -197,6 +197,27 @@ fn run_now_on_a_deployment_is_refused_and_a_lagging_consumer_rolls_back_under_wa
     );
     assert_eq!(st["state"], "approved", "nothing was written: {st}");
 
+    // The demo world has dana's open promotion of fraud-detector v8 (to
+    // every target): one open promotion per model, so bob rejects it first.
+    let open = ok(&sb(&dir, &["promote", "list", "-o", "json"]), "list");
+    for p in open["promotions"].as_array().unwrap() {
+        if p["model"] == "fraud-detector" {
+            let pid = p["id"].as_str().unwrap();
+            let r = sb(
+                &dir,
+                &[
+                    "--sandbox-user",
+                    "bob",
+                    "promote",
+                    "reject",
+                    pid,
+                    "-m",
+                    "not now",
+                ],
+            );
+            assert_eq!(r.code, 0, "rejecting {pid}: {}{}", r.stdout, r.stderr);
+        }
+    }
     let id = requested_and_approved(&dir, "fraud-detector", "8", "fraud-stream-scorer");
     let r = sb(&dir, &["promote", "execute", &id, "--wait"]);
     assert_eq!(r.code, 6, "{}{}", r.stdout, r.stderr);

@@ -37,6 +37,7 @@ fn a_stream_consumer_has_the_documented_stream_object() {
                 "trend",
                 "slope_per_s",
                 "top_partitions",
+                "thresholds",
                 "verdict"
             ]),
             "{s}"

@@ -321,7 +321,7 @@ async fn a_real_prometheus_scraping_the_sandbox_sees_the_worlds_numbers() {
     let workloads = sb.backends().cluster.list_workloads().await.unwrap();
     let targets: Vec<MetricsTarget> = workloads
         .iter()
-        .filter(|w| w.id.kind != WorkloadKind::CronJob)
+        .filter(|w| !w.id.kind.is_batch())
         .filter_map(|w| Some(MetricsTarget::new(w.id.clone(), w.model.clone()?)))
         .collect();
     assert!(targets.len() >= 10, "{}", targets.len());

@@ -17,8 +17,8 @@ async fn an_alias_move_shows_in_the_next_snapshot() {
     console.refresh_all().await;
     let snap = console.snapshot();
     assert_eq!(snap.models.len(), 12);
-    assert_eq!(snap.workloads.len(), 18);
-    assert_eq!(snap.health.len(), 18);
+    assert_eq!(snap.workloads.len(), 19);
+    assert_eq!(snap.health.len(), 19);
     let fraud = snap.model("fraud-detector").unwrap();
     assert_eq!(fraud.aliases.get("champion").map(String::as_str), Some("7"));
 

@@ -84,10 +84,10 @@ async fn fleet_health_is_asked_with_each_workloads_model() {
     console.refresh_all().await;
     let snap = console.snapshot();
     let want: Vec<MetricsTarget> = snap.workloads.iter().map(MetricsTarget::from).collect();
-    assert_eq!(want.len(), 18);
+    assert_eq!(want.len(), 19);
     assert!(want.iter().all(|t| t.model.is_some()), "{want:?}");
     assert_eq!(recorder.take(), want);
-    assert_eq!(snap.health.len(), 18);
+    assert_eq!(snap.health.len(), 19);
 }
 
 #[tokio::test]

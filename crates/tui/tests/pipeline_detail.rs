@@ -27,7 +27,7 @@ async fn the_weekly_pipeline_that_failed_last_week() {
         t.key(KeyCode::Enter);
         run_jobs(&mut t, &console).await;
         let fleet = t.draw();
-        assert!(fleet.contains("ltv-retrain-pipeline"), "{fleet}");
+        assert!(fleet.contains("ltv-retrain-pipel"), "{fleet}");
         assert!(fleet.contains("Failed"), "{fleet}");
         insta::assert_snapshot!(format!("pipeline_fleet_row_{w}x{h}"), t.terminal.backend());
         t.type_str("d");

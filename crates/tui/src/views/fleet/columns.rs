@@ -178,7 +178,7 @@ impl Col {
     // Width of numeric/fixed columns; text columns are measured.
     fn fixed(self) -> Option<u16> {
         match self {
-            Col::Kind => Some(7),
+            Col::Kind => Some(8),
             Col::Rps => Some(7),
             Col::P99 => Some(6),
             Col::Errors => Some(6),
