@@ -385,3 +385,24 @@ mod merge_tests {
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
+
+/// Prepares a context's credentials before its client is built: a
+/// `tokenFile` whose contents carry surrounding whitespace (a trailing
+/// newline from `echo` or `kubectl create token > file`) is trimmed as
+/// client-go trims it, where kube-rs would send the newline and fail with
+/// "invalid bearer token". Such a token is read once here (kube-rs re-reads
+/// a clean file every minute, which rotating service-account tokens rely
+/// on, so a file without whitespace is left to it). Then every secret of
+/// `auth` is registered for scrubbing.
+pub(crate) fn prepare_auth(auth: &mut kube::config::AuthInfo) {
+    if auth.token.is_none()
+        && let Some(path) = &auth.token_file
+        && let Ok(text) = std::fs::read_to_string(path)
+        && text.trim() != text
+        && !text.trim().is_empty()
+    {
+        auth.token = Some(secrecy::SecretString::from(text.trim().to_string()));
+        auth.token_file = None;
+    }
+    crate::error::register_secrets(auth);
+}

@@ -244,7 +244,7 @@ pub async fn client_of(kc: Kubeconfig, context: &str, connect: Duration) -> Resu
     let mut config = Config::from_custom_kubeconfig(kc, &kopts)
         .await
         .map_err(|e| format!("reading the kubeconfig: {e}"))?;
-    crate::error::register_secrets(&config.auth_info);
+    crate::config::prepare_auth(&mut config.auth_info);
     config.connect_timeout = Some(connect);
     config.default_retry = false;
     Client::try_from(config).map_err(|e| format!("building the client: {e}"))

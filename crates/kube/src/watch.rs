@@ -50,7 +50,7 @@ pub async fn build_client(kc: Kubeconfig, ctx: &Ctx, opts: &KubeOptions) -> Opti
             return None;
         }
     };
-    crate::error::register_secrets(&config.auth_info);
+    crate::config::prepare_auth(&mut config.auth_info);
     config.connect_timeout = Some(opts.connect_timeout);
     config.default_retry = false;
     let server = config.cluster_url.to_string();
