@@ -175,8 +175,55 @@ fn read_one(path: &Path) -> PortResult<Kubeconfig> {
             bytes.len()
         )));
     }
+    refuse_alias_bombs(&bytes).map_err(bad)?;
     drop(bytes);
     Kubeconfig::read_from(path).map_err(|e| bad(describe_kubeconfig_error(&e)))
+}
+
+/// Refuses a file whose YAML aliases replay more events than the file has
+/// bytes (plus 1,024): nested aliases double at each level, so 168 bytes
+/// could decode to 21,601 under kube-rs's parser, whose limit is a million
+/// replayed events whatever the file's size. A kubeconfig that shares a
+/// block with an alias or a `<<:` merge stays far below this. The text is
+/// decoded as kube-rs decodes it (UTF-8, or UTF-16 after its byte-order
+/// mark); any other parse error is left to kube-rs, which names it.
+fn refuse_alias_bombs(bytes: &[u8]) -> Result<(), String> {
+    let text = match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    if !text.contains('*') {
+        return Ok(());
+    }
+    let mut options = serde_saphyr::Options::default();
+    options.alias_limits.max_total_replayed_events = text.len() + 1024;
+    let Err(e) = serde_saphyr::from_multiple_with_options::<serde::de::IgnoredAny>(&text, options)
+    else {
+        return Ok(());
+    };
+    let mut inner = &e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    match inner {
+        serde_saphyr::Error::AliasReplayLimitExceeded {
+            max_total_replayed_events,
+            ..
+        } => Err(format!(
+            "its YAML aliases expand to more than {max_total_replayed_events} parser events \
+             from {} bytes (nested aliases, a \"billion laughs\" file); refused",
+            bytes.len()
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
+    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| word([c[0], c[1]])).collect();
+    String::from_utf16_lossy(&units)
 }
 
 /// A kube-rs kubeconfig error as one line without any of the file's values.

@@ -12,10 +12,12 @@
 //! through `Config::from_custom_kubeconfig` as the adapter does, and its
 //! error (as `from_kube` shows it) may not quote the secrets either.
 //!
-//! Two bugs this found (fixed in `crates/kube/src/config.rs`): the YAML
+//! Three bugs this found (fixed in `crates/kube/src/config.rs`): the YAML
 //! parser's syntax error quoted the lines around the error, bearer token
-//! included; and kube-client 5.0.0 panics on a file that starts with a
-//! UTF-16 byte-order mark and has an odd number of bytes.
+//! included; kube-client 5.0.0 panics on a file that starts with a UTF-16
+//! byte-order mark and has an odd number of bytes; and nested aliases
+//! decoded 168 bytes into 21,601 (now refused past one replayed event per
+//! byte of the file).
 //!
 //! Cases per property: `MODELDECK_PROPTEST_CASES` (default 256, for CI; the
 //! benchmark run in `docs/benchmarks.md` uses 100,000).

@@ -101,3 +101,37 @@ async fn only_missing_files_is_an_error_naming_them() {
         "{e}"
     );
 }
+
+/// Nested YAML aliases (each doubling the one before) are refused with the
+/// file named, before kube-rs's parser replays them; a kubeconfig that
+/// shares its user with an anchor and an alias still reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alias_bombs_are_refused_and_a_shared_anchor_reads() {
+    let dir = scratch();
+    let mut bomb = String::from("apiVersion: v1\nkind: Config\na0: &a0 [x, x]\n");
+    for i in 1..24 {
+        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}]\n", p = i - 1));
+    }
+    let path = dir.0.join("bomb.yaml");
+    std::fs::write(&path, &bomb).unwrap();
+    let e = modeldeck_kube::config::read_kubeconfig(std::slice::from_ref(&path)).unwrap_err();
+    assert!(
+        e.message.contains("bomb.yaml") && e.message.contains("billion laughs"),
+        "{e}"
+    );
+    assert!(!e.message.contains("[x, x]"), "{e}");
+
+    let shared = "apiVersion: v1\nkind: Config\n\
+        clusters:\n- name: a\n  cluster:\n    server: https://a.example:6443\n\
+        - name: b\n  cluster:\n    server: https://b.example:6443\n\
+        users:\n- name: u\n  user: &u\n    token: shared-token-1234\n\
+        - name: v\n  user: *u\n\
+        contexts:\n- name: a\n  context: {cluster: a, user: u}\n\
+        - name: b\n  context: {cluster: b, user: v}\n\
+        current-context: a\n";
+    let path = dir.0.join("shared.yaml");
+    std::fs::write(&path, shared).unwrap();
+    let kc = modeldeck_kube::config::read_kubeconfig(&[path]).unwrap();
+    assert_eq!(kc.contexts.len(), 2);
+    assert_eq!(kc.auth_infos.len(), 2);
+}

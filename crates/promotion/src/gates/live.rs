@@ -95,7 +95,7 @@ pub fn slo_gates(
                         format!("no live canary of v{candidate}; checked after deploy")
                     }
                     SloScope::PostDeploy => {
-                        "no target left to judge (each batch target was verified by its run)".into()
+                        "after deploy: no target left to judge (each batch target was verified by its run)".into()
                     }
                 };
                 return gate(name, GateStatus::Pending, why);
