@@ -82,6 +82,9 @@ pub struct PromotionOptions {
     pub executor: String,
     /// A claim older than this may be taken over (its executor is presumed dead).
     pub claim_ttl: Duration,
+    /// The profile's consumer-lag thresholds (`[profiles.<n>.lag]`), under
+    /// a workload's own labels, as the Fleet applies them.
+    pub lag: modeldeck_core::domain::LagSettings,
 }
 
 impl Default for PromotionOptions {
@@ -90,6 +93,7 @@ impl Default for PromotionOptions {
             default_alias: "champion".into(),
             executor: format!("modeldeck-{}", std::process::id()),
             claim_ttl: Duration::from_secs(15 * 60),
+            lag: modeldeck_core::domain::LagSettings::default(),
         }
     }
 }
@@ -139,8 +143,13 @@ impl Promotions {
         policies: PolicySet,
         journal: Arc<Journal>,
     ) -> Promotions {
+        let opts = PromotionOptions {
+            lag: console.options().lag.clone(),
+            ..PromotionOptions::default()
+        };
         Promotions::new(console.backends().clone(), policies, journal)
             .with_clock(console.options().clock.clone())
+            .with_options(opts)
     }
 
     /// Uses `clock` for "now" (approval expiry, rollout deadlines).

@@ -14,8 +14,9 @@ use super::Promotions;
 use super::load::Loaded;
 use super::run_now::{JournaledRun, RunRecord, read_run};
 use modeldeck_core::domain::{
-    BatchRun, LagThresholds, MetricsTarget, PromotionState, RetrainPhase, RetrainRun, RunOutcome,
-    StreamLag, Timestamp, Workload, WorkloadKind, WorkloadRef, format_lag_seconds, format_messages,
+    BatchRun, LagSettings, LagThresholds, MetricsTarget, PromotionState, RetrainPhase, RetrainRun,
+    RunOutcome, StreamLag, Timestamp, Workload, WorkloadKind, WorkloadRef, format_lag_seconds,
+    format_messages,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -29,14 +30,10 @@ pub const LOG_TAIL_LINES: usize = 10;
 
 /// The consumer-lag thresholds a promotion verifies `workload` against,
 /// decided as the Fleet decides them ([`LagThresholds::resolve`]): the
-/// workload's `modeldeck.io/max-lag-*` labels over the defaults. The
-/// profile's `[lag]` settings are not yet passed to the promotion service.
-pub fn lag_thresholds_for(workload: &Workload) -> LagThresholds {
-    LagThresholds::resolve(
-        &modeldeck_core::domain::LagSettings::default(),
-        &workload.labels,
-    )
-    .thresholds()
+/// workload's `modeldeck.io/max-lag-*` labels over the profile's `[lag]`
+/// settings (`PromotionOptions::lag`) over the defaults.
+pub fn lag_thresholds_for(settings: &LagSettings, workload: &Workload) -> LagThresholds {
+    LagThresholds::resolve(settings, &workload.labels).thresholds()
 }
 
 /// Where one target's verification stands.
@@ -235,6 +232,7 @@ pub fn batch_entry(w: &Workload, since: Timestamp, version: &str, now: Timestamp
 
 /// The entry of a stream consumer with `lag` now (`None`: no lag series).
 pub fn stream_entry(
+    settings: &LagSettings,
     w: &Workload,
     lag: Option<&StreamLag>,
     since: Timestamp,
@@ -242,7 +240,7 @@ pub fn stream_entry(
     window: Duration,
 ) -> Verification {
     let t = &w.id;
-    let th = lag_thresholds_for(w);
+    let th = lag_thresholds_for(settings, w);
     let ends = since.plus_millis(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
     let limit = |l: &StreamLag| match l.lag_seconds {
         Some(s) if s.is_finite() => format!(
@@ -392,7 +390,9 @@ impl Promotions {
                         continue;
                     };
                     let v = match self.lag_of(w).await {
-                        Ok(lag) => stream_entry(w, lag.as_ref(), since, now, LAG_WINDOW),
+                        Ok(lag) => {
+                            stream_entry(&self.opts.lag, w, lag.as_ref(), since, now, LAG_WINDOW)
+                        }
                         Err(e) => Verification::new(t, "lag", VerificationState::Waiting, e),
                     };
                     out.push(v);
@@ -506,7 +506,14 @@ impl Promotions {
                     .find(|w| &w.id == t)
                     .ok_or_else(|| format!("{t} disappeared during the verification"))?;
                 let lag = self.lag_of(w).await?;
-                let v = stream_entry(w, lag.as_ref(), since, self.now(), LAG_WINDOW);
+                let v = stream_entry(
+                    &self.opts.lag,
+                    w,
+                    lag.as_ref(),
+                    since,
+                    self.now(),
+                    LAG_WINDOW,
+                );
                 polls += 1;
                 match v.state {
                     VerificationState::Verified => {

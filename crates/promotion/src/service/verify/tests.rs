@@ -92,17 +92,39 @@ fn a_consumer_is_verified_under_its_threshold_and_fails_after_the_window() {
     w.batch = None;
     let since = t("2026-12-05T16:30:00Z");
     let win = LAG_WINDOW;
-    let th = lag_thresholds_for(&w);
+    let none = LagSettings::default();
+    let th = lag_thresholds_for(&none, &w);
     assert_eq!(th, LagThresholds::default());
     let under = lag(th.max_messages - 1.0, None);
     let over = lag(th.max_messages * 18.0, None);
-    let v = stream_entry(&w, Some(&under), since, t("2026-12-05T16:31:00Z"), win);
+    let v = stream_entry(
+        &none,
+        &w,
+        Some(&under),
+        since,
+        t("2026-12-05T16:31:00Z"),
+        win,
+    );
     assert_eq!(v.state, VerificationState::Verified, "{v:?}");
     assert_eq!(v.threshold, Some(th));
-    let v = stream_entry(&w, Some(&over), since, t("2026-12-05T16:44:59Z"), win);
+    let v = stream_entry(
+        &none,
+        &w,
+        Some(&over),
+        since,
+        t("2026-12-05T16:44:59Z"),
+        win,
+    );
     assert_eq!(v.state, VerificationState::Waiting, "{v:?}");
     assert_eq!(v.window_ends, Some(t("2026-12-05T16:45:00Z")));
-    let v = stream_entry(&w, Some(&over), since, t("2026-12-05T16:45:00Z"), win);
+    let v = stream_entry(
+        &none,
+        &w,
+        Some(&over),
+        since,
+        t("2026-12-05T16:45:00Z"),
+        win,
+    );
     assert_eq!(v.state, VerificationState::Failed, "{v:?}");
     assert!(
         v.detail.contains("still over its threshold 15 minutes"),
@@ -112,8 +134,47 @@ fn a_consumer_is_verified_under_its_threshold_and_fails_after_the_window() {
     assert_eq!(v.lag_messages, Some(th.max_messages * 18.0));
     // Seconds decide when the exporter gives them.
     let behind = lag(1.0, Some(th.max_seconds + 1.0));
-    let v = stream_entry(&w, Some(&behind), since, t("2026-12-05T16:31:00Z"), win);
+    let v = stream_entry(
+        &none,
+        &w,
+        Some(&behind),
+        since,
+        t("2026-12-05T16:31:00Z"),
+        win,
+    );
     assert_eq!(v.state, VerificationState::Waiting, "{v:?}");
-    let v = stream_entry(&w, None, since, t("2026-12-05T16:31:00Z"), win);
+    let v = stream_entry(&none, &w, None, since, t("2026-12-05T16:31:00Z"), win);
     assert_eq!(v.state, VerificationState::Waiting, "{v:?}");
+    // The profile's [lag] lowers the bar: the same lag is now over it, and
+    // a workload's own label still wins over the profile.
+    let profile = LagSettings {
+        max_seconds: None,
+        max_messages: Some(th.max_messages / 10.0),
+    };
+    let v = stream_entry(
+        &profile,
+        &w,
+        Some(&under),
+        since,
+        t("2026-12-05T16:31:00Z"),
+        win,
+    );
+    assert_eq!(v.state, VerificationState::Waiting, "{v:?}");
+    assert_eq!(
+        v.threshold.map(|x| x.max_messages),
+        Some(th.max_messages / 10.0)
+    );
+    std::sync::Arc::make_mut(&mut w.labels).insert(
+        modeldeck_core::domain::MAX_LAG_MESSAGES_LABEL.into(),
+        format!("{}", th.max_messages),
+    );
+    let v = stream_entry(
+        &profile,
+        &w,
+        Some(&under),
+        since,
+        t("2026-12-05T16:31:00Z"),
+        win,
+    );
+    assert_eq!(v.state, VerificationState::Verified, "{v:?}");
 }
