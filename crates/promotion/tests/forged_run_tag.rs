@@ -5,7 +5,11 @@
 //! execution started and what the cluster says about it, so the forged tag
 //! changes nothing but is named as not trusted: a failed run stays failed,
 //! no run stays waiting, and a tag written before the execution does not
-//! make it skip its run. Each test fails on a service that trusts the tag.
+//! make it skip its run. The execution's start, which decides which
+//! scheduled run is "the next one", comes from the journal too: moving it
+//! back in the `exec` tag does not make last week's run of the version
+//! count. Each test fails on a service that trusts the tag (seen: each
+//! was run against the service before the fix and failed).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
@@ -271,5 +275,46 @@ async fn a_success_tag_written_before_execute_does_not_skip_the_run_now() {
         v.job.as_deref(),
         Some("churn-batch-scoring-manual-f0rg3"),
         "{v:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_start_moved_back_in_the_exec_tag_does_not_make_an_old_run_count() {
+    let w = World::demo(42);
+    let svc = w.service("ci-runner");
+    let (served, other) = versions(&w).await;
+    let first = approved(&w, &svc, &other).await;
+    svc.execute(&first, opts(false)).await.unwrap();
+    // Back to the version the job ran all week: no run since the execution.
+    let id = approved(&w, &svc, &served).await;
+    let r = svc.execute(&id, opts(false)).await.unwrap();
+    assert_eq!(r.state, PromotionState::Promoted, "{r:?}");
+    let v = verification(&svc, &id).await;
+    assert_eq!(v.state, VerificationState::Waiting, "{v:?}");
+
+    // alice moves the execution's start 8 days back: last week's
+    // successful runs of v<served> would now be "after" it.
+    let key = tags::key(&id, &tags::TagKind::Exec);
+    let mv = w.backends().registry.get_version(MODEL, &served).await;
+    let mut exec: tags::ExecRecord = tags::decode(&key, &mv.unwrap().tags[&key]).unwrap();
+    exec.started_at = exec.started_at.plus_millis(-8 * 86_400_000);
+    w.act_as("alice");
+    let value = tags::encode(&key, &exec).unwrap();
+    w.backends()
+        .registry
+        .set_version_tag(MODEL, &served, &key, &value)
+        .await
+        .unwrap();
+    w.act_as("ops");
+    let v = verification(&svc, &id).await;
+    assert_eq!(
+        (v.check.as_str(), v.state),
+        ("next_run", VerificationState::Waiting),
+        "an old run does not verify it: {v:?}"
+    );
+    assert!(
+        v.detail.contains("exec tag") && v.detail.contains("not trusted"),
+        "the moved start is named: {}",
+        v.detail
     );
 }

@@ -322,6 +322,39 @@ impl Promotions {
         Ok(health.get(&w.id).and_then(|h| h.stream.clone()))
     }
 
+    /// When the execution started, for "the first run after it": the signed
+    /// journal's `promotion.executing` entry when this journal has one, not
+    /// the `exec` registry tag alone, which a requester who writes tags
+    /// could move back to make an older run of the version count. A tag
+    /// more than a minute earlier than the journal is named as not trusted.
+    fn trusted_start(&self, id: &str, tagged: Timestamp) -> (Timestamp, Option<String>) {
+        let lines = match self.journal.read() {
+            Ok(lines) => lines,
+            Err(e) => {
+                tracing::warn!(promotion = %id, error = %e, "journal not read for the execution start");
+                return (tagged, None);
+            }
+        };
+        let journaled = lines
+            .iter()
+            .filter(|l| l.record.promotion.as_deref() == Some(id))
+            .find(|l| l.record.entry.action == "promotion.executing")
+            .map(|l| l.record.entry.at);
+        match journaled {
+            Some(at) if tagged.0 < at.0 - 60_000 => (
+                at,
+                Some(format!(
+                    "the exec tag says the execution started at {}, the journal at {}: \
+                     the tag is not trusted",
+                    tagged.rfc3339(),
+                    at.rfc3339()
+                )),
+            ),
+            Some(at) => (at.max(tagged), None),
+            None => (tagged, None),
+        }
+    }
+
     /// One entry per batch or streaming target of an executed (or
     /// executing, or rolled back) promotion; empty before execution.
     pub(crate) async fn verification(
@@ -340,7 +373,7 @@ impl Promotions {
             return Vec::new();
         }
         let r = &l.request;
-        let since = exec.started_at;
+        let (since, start_doubt) = self.trusted_start(&l.id, exec.started_at);
         let now = self.now();
         let mut out = Vec::new();
         for (i, tp) in exec.plan.targets.iter().enumerate() {
@@ -380,7 +413,7 @@ impl Promotions {
                             Err(e) => v.log_tail = vec![format!("(log not read: {e})")],
                         }
                     }
-                    if let Some(d) = doubt {
+                    for d in doubt.iter().chain(&start_doubt) {
                         v.detail.push_str(&format!("; {d}"));
                     }
                     out.push(v);
