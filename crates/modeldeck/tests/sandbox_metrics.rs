@@ -15,7 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use modeldeck_apiserver::serve::MetricsEndpoint;
-use modeldeck_core::domain::{LagTrend, MetricsTarget, Signal, WorkloadKind};
+use modeldeck_core::domain::{LagTrend, MetricsTarget, Signal};
 use modeldeck_core::drift::{LiveCounts, LiveSample, ReferenceProfile};
 use modeldeck_core::ports::Metrics;
 use modeldeck_prometheus::{

@@ -144,7 +144,7 @@ impl Promotions {
         journal: Arc<Journal>,
     ) -> Promotions {
         let opts = PromotionOptions {
-            lag: console.options().lag.clone(),
+            lag: console.options().lag,
             ..PromotionOptions::default()
         };
         Promotions::new(console.backends().clone(), policies, journal)
