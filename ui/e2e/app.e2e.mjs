@@ -255,13 +255,31 @@ export const tests = [
       assert.equal(await page.getByTestId('action-approve').isDisabled(), true);
       assert.equal(await page.getByTestId('action-execute').isEnabled(), true);
       assert.match(await page.getByTestId('note-execute').innerText(), /inconclusive gates need your confirmation: drift/);
+      // Its targets are a Deployment and an InferenceService: no "Run now".
+      assert.equal(await page.getByTestId('run-now').count(), 0);
       await page.getByTestId('confirm-inconclusive').check();
       await page.getByTestId('action-execute').click();
       await page.getByTestId('notice').waitFor();
-      assert.deepEqual(await calls(page, 'execute'), [{ cmd: 'execute', args: { id: fx.APPROVED_ID, confirmInconclusive: true } }]);
+      assert.deepEqual(await calls(page, 'execute'), [{ cmd: 'execute', args: { id: fx.APPROVED_ID, confirmInconclusive: true, runNow: null } }]);
       assert.match(await page.getByTestId('notice').innerText(), /churn-model @champion -> v12/);
       // The detail is read again after the execution.
       assert.equal((await calls(page, 'promotion')).length, 2);
+    },
+  },
+  {
+    name: 'a promotion of CronJobs alone offers Run now, and execute sends it (issue 14)',
+    async run({ page, base, out, fx }) {
+      await openDetail(page, base, fx.APPROVED_CRON_ID);
+      const box = page.getByTestId('run-now');
+      assert.equal(await box.isVisible(), true);
+      assert.equal(await box.isChecked(), false, 'off until the reviewer asks');
+      await box.check();
+      await page.screenshot({ path: join(out, 'run-now.png') });
+      await page.getByTestId('action-execute').click();
+      await page.getByTestId('notice').waitFor();
+      assert.deepEqual(await calls(page, 'execute'), [
+        { cmd: 'execute', args: { id: fx.APPROVED_CRON_ID, confirmInconclusive: null, runNow: true } },
+      ]);
     },
   },
   {

@@ -299,10 +299,28 @@ function approvedDetail(): PromotionDetail {
   return d;
 }
 
+export const APPROVED_CRON_ID = 'churn-model-13-champion';
+
+/** An approved promotion of a nightly CronJob alone: execute offers "Run now" (issue 14). */
+function approvedCronDetail(): PromotionDetail {
+  const cron = [{ cluster: 'prod-eu', namespace: 'commerce', kind: 'cron_job' as const, name: 'churn-batch-scoring' }];
+  const p: Promotion = { ...promotionOf(APPROVED_CRON_ID, 'churn-model', '13', '12', []), targets: cron, state: 'approved' };
+  const d = detailOf(p, null, 'ready');
+  d.review.actions = [
+    { action: 'approve', blocked: 'you already approved at 2026-12-05T15:00:00Z; a second decision does not count', note: null },
+    { action: 'reject', blocked: 'you already approved at 2026-12-05T15:00:00Z; a second decision does not count', note: null },
+    { action: 'execute', blocked: null, note: null },
+    blockedRollback,
+    blockedCancel,
+  ];
+  return d;
+}
+
 export const details: Record<string, PromotionDetail> = {
   [PROMOTION_ID]: detailOf(main, null, 'ready for review'),
   [XSS_ID]: detailOf(xss, null, XSS),
   [APPROVED_ID]: approvedDetail(),
+  [APPROVED_CRON_ID]: approvedCronDetail(),
 };
 
 /** What execute answers. */
