@@ -293,6 +293,7 @@ pub static RESOURCES: &[ResourceType] = &[
     argo::WORKFLOW_TEMPLATES,
     argo::WORKFLOWS,
     argo::CRON_WORKFLOWS,
+    argo::SCHEDULED_WORKFLOWS,
 ];
 
 /// Index of a resource type in [`RESOURCES`].
@@ -344,7 +345,7 @@ pub mod ids {
 /// Whether a resource type is a custom resource, served only while the
 /// CustomResourceDefinition named by [`ResourceType::qualified`] exists.
 pub fn is_custom(ty: &ResourceType) -> bool {
-    matches!(ty.group, "modeldeck.io" | "argoproj.io")
+    matches!(ty.group, "modeldeck.io" | "argoproj.io" | "kubeflow.org")
 }
 
 /// The resource served at `group/version/plural`.

@@ -1,12 +1,15 @@
 //! Argo Workflows' CronWorkflows (`argoproj.io/v1alpha1`) as batch
 //! workloads of kind [`WorkloadKind::Pipeline`], when the cluster serves
-//! them. Each context finds out by discovery (re-asked every
-//! [`REDISCOVER`]) whether `cronworkflows.argoproj.io` is served; only then
-//! are the bound CronWorkflows (binding label) and their Workflows (label
-//! `workflows.argoproj.io/cron-workflow`) listed, when workloads are listed.
-//! A cluster without Argo costs one discovery call and says nothing; a
+//! them (and, through [`crate::kubeflow`], Kubeflow Pipelines' recurring
+//! runs, whose runs are Argo Workflows too). Each context finds out by
+//! discovery (re-asked every [`REDISCOVER`] while one of them is absent)
+//! whether `cronworkflows.argoproj.io` and `scheduledworkflows.kubeflow.org`
+//! are served; only then are the bound objects (binding label) and their
+//! Workflows (label `workflows.argoproj.io/cron-workflow`, or
+//! [`crate::kubeflow::RUN_LABEL`]) listed, when workloads are listed. A
+//! cluster without them costs one discovery call and says nothing; a
 //! context whose user may not list them says so once, as one partial
-//! failure, and keeps the rest of its Fleet.
+//! failure per kind, and keeps the rest of its Fleet.
 //!
 //! A run is one Workflow: `status.phase` (Pending/Running, Succeeded,
 //! Failed/Error), `status.startedAt`/`finishedAt`, and the model version in
@@ -53,33 +56,59 @@ pub fn workflow_resource() -> ApiResource {
     resource("Workflow", "workflows")
 }
 
-/// Whether `cronworkflows.argoproj.io/v1alpha1` is served (discovery).
-pub async fn served(client: &Client, ctx: &str) -> PortResult<bool> {
-    let what = "discovering Argo Workflows";
-    let groups = client
-        .list_api_groups()
-        .await
-        .map_err(|e| from_kube(e, ctx, what))?;
-    let gv = format!("{GROUP}/{VERSION}");
+/// Which pipeline objects a cluster serves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Served {
+    /// `cronworkflows.argoproj.io/v1alpha1`.
+    pub cron_workflows: bool,
+    /// `scheduledworkflows.kubeflow.org/v1beta1` (Kubeflow Pipelines'
+    /// recurring runs, [`crate::kubeflow`]).
+    pub scheduled_workflows: bool,
+}
+
+/// Whether `plural` is served in `group`/`version`, by discovery: a group
+/// the server does not list costs no further request.
+async fn has_resource(
+    client: &Client,
+    ctx: &str,
+    groups: &k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroupList,
+    (group, version): (&str, &str),
+    plural: &str,
+) -> PortResult<bool> {
+    let gv = format!("{group}/{version}");
     let has_group = groups
         .groups
         .iter()
-        .any(|g| g.name == GROUP && g.versions.iter().any(|v| v.group_version == gv));
+        .any(|g| g.name == group && g.versions.iter().any(|v| v.group_version == gv));
     if !has_group {
         return Ok(false);
     }
     let list = client
         .list_api_group_resources(&gv)
         .await
-        .map_err(|e| from_kube(e, ctx, what))?;
-    Ok(list.resources.iter().any(|r| r.name == "cronworkflows"))
+        .map_err(|e| from_kube(e, ctx, "discovering pipelines"))?;
+    Ok(list.resources.iter().any(|r| r.name == plural))
 }
 
-fn ts(v: Option<&Value>) -> Option<Timestamp> {
+/// Whether CronWorkflows and ScheduledWorkflows are served (discovery).
+pub async fn served(client: &Client, ctx: &str) -> PortResult<Served> {
+    let groups = client
+        .list_api_groups()
+        .await
+        .map_err(|e| from_kube(e, ctx, "discovering pipelines"))?;
+    let kfp = (crate::kubeflow::GROUP, crate::kubeflow::VERSION);
+    Ok(Served {
+        cron_workflows: has_resource(client, ctx, &groups, (GROUP, VERSION), "cronworkflows")
+            .await?,
+        scheduled_workflows: has_resource(client, ctx, &groups, kfp, "scheduledworkflows").await?,
+    })
+}
+
+pub(crate) fn ts(v: Option<&Value>) -> Option<Timestamp> {
     v.and_then(Value::as_str).and_then(Timestamp::parse_rfc3339)
 }
 
-fn str_at<'a>(o: &'a Value, ptr: &str) -> Option<&'a str> {
+pub(crate) fn str_at<'a>(o: &'a Value, ptr: &str) -> Option<&'a str> {
     o.pointer(ptr)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
@@ -135,15 +164,31 @@ pub fn workflow_run(b: &BindingConfig, o: &DynamicObject) -> BatchRun {
     }
 }
 
-/// A bound CronWorkflow with `runs` (its Workflows, any order): schedule
-/// (`spec.schedule`, or `spec.schedules` joined), `spec.timezone`,
-/// `spec.suspend`, `status.active`, `status.lastScheduledTime`; the last
-/// success is the newest succeeded run's end (a CronWorkflow's status has
-/// only counts).
-pub fn cron_workflow(
+/// What a pipeline's object says of its schedule, for [`pipeline_workload`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScheduleFacts<'a> {
+    pub schedule: String,
+    pub time_zone: Option<String>,
+    pub suspended: bool,
+    /// Runs in flight as the object lists them (else its running runs).
+    pub active: Option<u32>,
+    /// When a run was last started (else the newest run's start).
+    pub last_schedule: Option<Timestamp>,
+    /// The workflow spec its runs are made from, and the annotations that
+    /// go with it (for the served version).
+    pub workflow_spec: Option<&'a Value>,
+    pub workflow_annotations: Option<&'a Value>,
+}
+
+/// A bound pipeline object (a CronWorkflow, a ScheduledWorkflow) as a
+/// [`WorkloadKind::Pipeline`] with `runs` (its Workflows, any order); `None`
+/// without the binding label. The last success is the newest succeeded
+/// run's end.
+pub(crate) fn pipeline_workload(
     b: &BindingConfig,
     cluster: &str,
     o: &DynamicObject,
+    f: ScheduleFacts<'_>,
     mut runs: Vec<BatchRun>,
 ) -> Option<Workload> {
     let m = &o.metadata;
@@ -152,37 +197,26 @@ pub fn cron_workflow(
         .get(&b.model_label)
         .filter(|v| !v.is_empty())?
         .clone();
-    let d = &o.data;
     runs.sort_by(|a, c| a.start.cmp(&c.start).then_with(|| a.job.cmp(&c.job)));
-    let schedule = match (str_at(d, "/spec/schedule"), d.pointer("/spec/schedules")) {
-        (Some(s), _) => s.to_string(),
-        (None, Some(Value::Array(all))) => all
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => String::new(),
-    };
-    let suspended = d.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true);
-    let active = match d.pointer("/status/active").and_then(Value::as_array) {
-        Some(a) => a.len() as u32,
-        None => runs
-            .iter()
+    let active = f.active.unwrap_or_else(|| {
+        runs.iter()
             .filter(|r| r.outcome == RunOutcome::Running)
-            .count() as u32,
-    };
-    let last_schedule =
-        ts(d.pointer("/status/lastScheduledTime")).or_else(|| runs.iter().map(|r| r.start).max());
+            .count() as u32
+    });
+    let last_schedule = f
+        .last_schedule
+        .or_else(|| runs.iter().map(|r| r.start).max());
     let last_success = runs
         .iter()
         .filter(|r| r.outcome == RunOutcome::Succeeded)
         .filter_map(|r| r.end)
         .max();
     let ann = serde_json::to_value(&m.annotations).unwrap_or_default();
-    let wf_spec = d.pointer("/spec/workflowSpec").unwrap_or(&Value::Null);
-    let wf_ann = d
-        .pointer("/spec/workflowMetadata/annotations")
-        .unwrap_or(&ann);
+    let served_version = spec_version(
+        b,
+        f.workflow_spec.unwrap_or(&Value::Null),
+        f.workflow_annotations.unwrap_or(&ann),
+    );
     Some(Workload {
         id: WorkloadRef {
             cluster: cluster.to_string(),
@@ -193,11 +227,11 @@ pub fn cron_workflow(
         uid: m.uid.clone().unwrap_or_default(),
         resource_version: m.resource_version.clone().unwrap_or_default(),
         model: Some(model),
-        served_version: spec_version(b, wf_spec, wf_ann),
+        served_version,
         canary: None,
         ready_replicas: active,
         desired_replicas: active,
-        rollout: if suspended {
+        rollout: if f.suspended {
             RolloutState::Suspended
         } else if active > 0 {
             RolloutState::Available
@@ -210,9 +244,9 @@ pub fn cron_workflow(
             .as_ref()
             .map_or(Timestamp(0), |t| Timestamp(t.0.as_millisecond())),
         batch: Some(BatchStatus {
-            schedule,
-            time_zone: str_at(d, "/spec/timezone").map(String::from),
-            suspended,
+            schedule: f.schedule,
+            time_zone: f.time_zone,
+            suspended: f.suspended,
             active,
             last_schedule,
             last_success,
@@ -221,11 +255,85 @@ pub fn cron_workflow(
     })
 }
 
-fn api(client: &Client, ns: &Option<String>, ar: &ApiResource) -> Api<DynamicObject> {
+/// A bound CronWorkflow with `runs` (its Workflows, any order): schedule
+/// (`spec.schedule`, or `spec.schedules` joined), `spec.timezone`,
+/// `spec.suspend`, `status.active`, `status.lastScheduledTime`; the last
+/// success is the newest succeeded run's end (a CronWorkflow's status has
+/// only counts).
+pub fn cron_workflow(
+    b: &BindingConfig,
+    cluster: &str,
+    o: &DynamicObject,
+    runs: Vec<BatchRun>,
+) -> Option<Workload> {
+    let d = &o.data;
+    let schedule = match (str_at(d, "/spec/schedule"), d.pointer("/spec/schedules")) {
+        (Some(s), _) => s.to_string(),
+        (None, Some(Value::Array(all))) => all
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    };
+    let facts = ScheduleFacts {
+        schedule,
+        time_zone: str_at(d, "/spec/timezone").map(String::from),
+        suspended: d.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true),
+        active: d
+            .pointer("/status/active")
+            .and_then(Value::as_array)
+            .map(|a| a.len() as u32),
+        last_schedule: ts(d.pointer("/status/lastScheduledTime")),
+        workflow_spec: d.pointer("/spec/workflowSpec"),
+        workflow_annotations: d.pointer("/spec/workflowMetadata/annotations"),
+    };
+    pipeline_workload(b, cluster, o, facts, runs)
+}
+
+pub(crate) fn api(client: &Client, ns: &Option<String>, ar: &ApiResource) -> Api<DynamicObject> {
     match ns {
         Some(n) => Api::namespaced_with(client.clone(), n, ar),
         None => Api::all_with(client.clone(), ar),
     }
+}
+
+/// The runs of the Workflows of `ns` that carry `owner_label` (the label
+/// naming the object that started them), by (namespace, owner name).
+pub(crate) async fn runs_by_owner(
+    b: &BindingConfig,
+    client: &Client,
+    ctx: &str,
+    ns: &Option<String>,
+    owner_label: &str,
+) -> PortResult<BTreeMap<(String, String), Vec<BatchRun>>> {
+    let wfs = list_all(
+        &api(client, ns, &workflow_resource()),
+        ListParams::default().labels(owner_label),
+        ctx,
+        "listing workflows.argoproj.io",
+    )
+    .await?;
+    let mut by_owner: BTreeMap<(String, String), Vec<BatchRun>> = BTreeMap::new();
+    for w in &wfs {
+        let owner = w.metadata.labels.as_ref().and_then(|l| l.get(owner_label));
+        if let Some(owner) = owner {
+            let key = (
+                w.metadata.namespace.clone().unwrap_or_default(),
+                owner.clone(),
+            );
+            by_owner.entry(key).or_default().push(workflow_run(b, w));
+        }
+    }
+    Ok(by_owner)
+}
+
+/// The (namespace, name) key of an object.
+pub(crate) fn key_of(o: &DynamicObject) -> (String, String) {
+    (
+        o.metadata.namespace.clone().unwrap_or_default(),
+        o.metadata.name.clone().unwrap_or_default(),
+    )
 }
 
 /// The bound CronWorkflows of `namespaces` (`None`: all) with their runs.
@@ -247,49 +355,47 @@ pub async fn list(
         if crons.is_empty() {
             continue;
         }
-        let wfs = list_all(
-            &api(client, ns, &workflow_resource()),
-            ListParams::default().labels(CRON_LABEL),
-            ctx,
-            "listing workflows.argoproj.io",
-        )
-        .await?;
-        let mut by_owner: BTreeMap<(String, String), Vec<BatchRun>> = BTreeMap::new();
-        for w in &wfs {
-            let owner = w.metadata.labels.as_ref().and_then(|l| l.get(CRON_LABEL));
-            if let Some(owner) = owner {
-                let key = (
-                    w.metadata.namespace.clone().unwrap_or_default(),
-                    owner.clone(),
-                );
-                by_owner.entry(key).or_default().push(workflow_run(b, w));
-            }
-        }
+        let mut by_owner = runs_by_owner(b, client, ctx, ns, CRON_LABEL).await?;
         for c in &crons {
-            let key = (
-                c.metadata.namespace.clone().unwrap_or_default(),
-                c.metadata.name.clone().unwrap_or_default(),
-            );
-            let runs = by_owner.remove(&key).unwrap_or_default();
+            let runs = by_owner.remove(&key_of(c)).unwrap_or_default();
             out.extend(cron_workflow(b, ctx, c, runs));
         }
     }
     Ok(out)
 }
 
-/// The names of the Workflows a CronWorkflow started (kept ones).
+/// The Workflows a pipeline started (kept ones): those labelled with a
+/// CronWorkflow's name, else (none) with a Kubeflow ScheduledWorkflow's.
+async fn pipeline_workflows(
+    client: &Client,
+    ctx: &str,
+    t: &WorkloadRef,
+) -> PortResult<Vec<DynamicObject>> {
+    let ns = Some(t.namespace.clone());
+    let mut wfs = Vec::new();
+    for label in [CRON_LABEL, crate::kubeflow::RUN_LABEL] {
+        wfs = list_all(
+            &api(client, &ns, &workflow_resource()),
+            ListParams::default().labels(&format!("{label}={}", t.name)),
+            ctx,
+            "listing workflows.argoproj.io",
+        )
+        .await?;
+        if !wfs.is_empty() {
+            break;
+        }
+    }
+    Ok(wfs)
+}
+
+/// The names of the Workflows a pipeline (CronWorkflow or ScheduledWorkflow)
+/// started (kept ones).
 pub async fn workflow_names(
     client: &Client,
     ctx: &str,
     t: &WorkloadRef,
 ) -> PortResult<std::collections::BTreeSet<String>> {
-    let wfs = list_all(
-        &api(client, &Some(t.namespace.clone()), &workflow_resource()),
-        ListParams::default().labels(&format!("{CRON_LABEL}={}", t.name)),
-        ctx,
-        "listing workflows.argoproj.io",
-    )
-    .await?;
+    let wfs = pipeline_workflows(client, ctx, t).await?;
     Ok(wfs.into_iter().filter_map(|w| w.metadata.name).collect())
 }
 
@@ -301,14 +407,7 @@ pub async fn last_failed_pods(
     t: &WorkloadRef,
 ) -> PortResult<Vec<k8s_openapi::api::core::v1::Pod>> {
     let ctx = t.cluster.as_str();
-    let ns = Some(t.namespace.clone());
-    let wfs = list_all(
-        &api(client, &ns, &workflow_resource()),
-        ListParams::default().labels(&format!("{CRON_LABEL}={}", t.name)),
-        ctx,
-        "listing workflows.argoproj.io",
-    )
-    .await?;
+    let wfs = pipeline_workflows(client, ctx, t).await?;
     let b = BindingConfig::default();
     let Some(failed) = wfs
         .iter()
@@ -337,11 +436,11 @@ pub async fn last_failed_pods(
     })
 }
 
-/// What a context is known to serve.
+/// Whether one kind of pipeline object is listed in a context.
 #[derive(Debug, Clone)]
-enum Presence {
-    /// Not served, as discovery said at that moment.
-    Absent(Instant),
+enum Source {
+    /// Not served, as discovery said.
+    Absent,
     /// Served and listed.
     Served,
     /// Served, but the user may not list them (reported as a partial
@@ -349,10 +448,57 @@ enum Presence {
     Forbidden(BackendError),
 }
 
+/// What a context is known to serve: Argo's CronWorkflows and Kubeflow's
+/// ScheduledWorkflows, as discovery said at `at`.
+#[derive(Debug, Clone)]
+struct Presence {
+    at: Instant,
+    cron: Source,
+    kubeflow: Source,
+}
+
 /// Per-context discovery answers and refusals.
 #[derive(Debug, Default)]
 pub struct ArgoState {
     by_context: Mutex<HashMap<String, Presence>>,
+}
+
+/// Lists one kind of pipeline and records how that went in `src`.
+async fn list_source(
+    src: &mut Source,
+    ctx: &str,
+    what: &str,
+    needs: &str,
+    listing: impl std::future::Future<Output = PortResult<Vec<Workload>>>,
+) -> Vec<Workload> {
+    if matches!(src, Source::Absent) {
+        return Vec::new();
+    }
+    match listing.await {
+        Ok(ws) => {
+            *src = Source::Served;
+            ws
+        }
+        Err(e) if e.code == ErrorCode::Forbidden => {
+            if !matches!(src, Source::Forbidden(_)) {
+                tracing::warn!(context = ctx, error = %e, "pipelines not listed");
+            }
+            let why = cluster_error(
+                ErrorCode::Forbidden,
+                ctx,
+                format!(
+                    "{what} are not shown: {} (needs list on {needs})",
+                    e.message
+                ),
+            );
+            *src = Source::Forbidden(why);
+            Vec::new()
+        }
+        Err(e) => {
+            tracing::warn!(context = ctx, error = %e, "pipelines not listed");
+            Vec::new()
+        }
+    }
 }
 
 impl ArgoState {
@@ -366,13 +512,15 @@ impl ArgoState {
         m.insert(ctx.to_string(), p);
     }
 
-    /// The contexts whose user may not list CronWorkflows, with why.
+    /// The contexts whose user may not list CronWorkflows or
+    /// ScheduledWorkflows, with why (one entry for each kind refused).
     pub fn refusals(&self) -> Vec<(String, BackendError)> {
         let m = self.by_context.lock().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<(String, BackendError)> = m
             .iter()
-            .filter_map(|(c, p)| match p {
-                Presence::Forbidden(e) => Some((c.clone(), e.clone())),
+            .flat_map(|(c, p)| [(c, &p.cron), (c, &p.kubeflow)])
+            .filter_map(|(c, s)| match s {
+                Source::Forbidden(e) => Some((c.clone(), e.clone())),
                 _ => None,
             })
             .collect();
@@ -380,10 +528,11 @@ impl ArgoState {
         out
     }
 
-    /// The pipelines of context `ctx`: empty without Argo (discovery
-    /// re-asked after [`REDISCOVER`]) or when the user may not list them
+    /// The pipelines of context `ctx` (Argo CronWorkflows, then Kubeflow
+    /// ScheduledWorkflows): none of a kind the cluster does not serve
+    /// (discovery re-asked after [`REDISCOVER`]) or the user may not list
     /// (logged once; see [`ArgoState::refusals`]). Other errors are logged
-    /// and give none this time.
+    /// and give none of that kind this time.
     pub async fn pipelines(
         &self,
         b: &BindingConfig,
@@ -391,97 +540,51 @@ impl ArgoState {
         ctx: &str,
         namespaces: &[Option<String>],
     ) -> Vec<Workload> {
-        match self.get(ctx) {
-            Some(Presence::Absent(at)) if at.elapsed() < REDISCOVER => return Vec::new(),
-            Some(Presence::Served | Presence::Forbidden(_)) => {}
-            _ => match served(client, ctx).await {
-                Ok(true) => self.set(ctx, Presence::Served),
-                Ok(false) => {
-                    self.set(ctx, Presence::Absent(Instant::now()));
-                    return Vec::new();
-                }
+        // Discovery is asked again after REDISCOVER while a kind is absent;
+        // a refusal is kept (and said once) while the kind is served.
+        let absent = |s: &Source| matches!(s, Source::Absent);
+        let keep = |was: Option<&Source>, on: bool| match (on, was) {
+            (false, _) => Source::Absent,
+            (true, Some(Source::Forbidden(e))) => Source::Forbidden(e.clone()),
+            (true, _) => Source::Served,
+        };
+        let mut p = match self.get(ctx) {
+            Some(p) if !(absent(&p.cron) || absent(&p.kubeflow)) => p,
+            Some(p) if p.at.elapsed() < REDISCOVER => p,
+            was => match served(client, ctx).await {
+                Ok(s) => Presence {
+                    at: Instant::now(),
+                    cron: keep(was.as_ref().map(|p| &p.cron), s.cron_workflows),
+                    kubeflow: keep(was.as_ref().map(|p| &p.kubeflow), s.scheduled_workflows),
+                },
                 Err(e) => {
-                    tracing::debug!(context = ctx, error = %e, "argo discovery failed");
-                    return Vec::new();
+                    tracing::debug!(context = ctx, error = %e, "pipeline discovery failed");
+                    match was {
+                        Some(p) => p,
+                        None => return Vec::new(),
+                    }
                 }
             },
-        }
-        match list(b, client, ctx, namespaces).await {
-            Ok(ws) => {
-                self.set(ctx, Presence::Served);
-                ws
-            }
-            Err(e) if e.code == ErrorCode::Forbidden => {
-                if !matches!(self.get(ctx), Some(Presence::Forbidden(_))) {
-                    tracing::warn!(context = ctx, error = %e, "pipelines not listed");
-                }
-                let why = cluster_error(
-                    ErrorCode::Forbidden,
-                    ctx,
-                    format!(
-                        "Argo pipelines are not shown: {} (needs list on \
-                         cronworkflows.argoproj.io and workflows.argoproj.io)",
-                        e.message
-                    ),
-                );
-                self.set(ctx, Presence::Forbidden(why));
-                Vec::new()
-            }
-            Err(e) => {
-                tracing::warn!(context = ctx, error = %e, "pipelines not listed");
-                Vec::new()
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn obj(v: Value) -> DynamicObject {
-        serde_json::from_value(v).unwrap()
-    }
-
-    #[test]
-    fn a_workflow_is_a_run_in_every_phase() {
-        let b = BindingConfig::default();
-        let wf = |phase: &str, end: Option<&str>| {
-            obj(
-                json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-                "metadata": {"name": "p-1", "namespace": "ml", "creationTimestamp": "2026-12-01T03:00:00Z"},
-                "spec": {"podMetadata": {"annotations": {"modeldeck.io/model-version": "7"}}},
-                "status": {"phase": phase, "startedAt": "2026-12-01T03:00:02Z", "finishedAt": end}}),
-            )
         };
-        let end = Some("2026-12-01T03:40:02Z");
-        let r = workflow_run(&b, &wf("Succeeded", end));
-        assert_eq!(
-            (r.outcome, r.duration_seconds(), r.version.as_deref()),
-            (RunOutcome::Succeeded, Some(2400), Some("7"))
+        let mut out = list_source(
+            &mut p.cron,
+            ctx,
+            "Argo pipelines",
+            "cronworkflows.argoproj.io and workflows.argoproj.io",
+            list(b, client, ctx, namespaces),
+        )
+        .await;
+        out.extend(
+            list_source(
+                &mut p.kubeflow,
+                ctx,
+                "Kubeflow recurring runs",
+                "scheduledworkflows.kubeflow.org and workflows.argoproj.io",
+                crate::kubeflow::list(b, client, ctx, namespaces),
+            )
+            .await,
         );
-        assert_eq!(
-            workflow_run(&b, &wf("Failed", end)).outcome,
-            RunOutcome::Failed
-        );
-        assert_eq!(
-            workflow_run(&b, &wf("Error", end)).outcome,
-            RunOutcome::Failed
-        );
-        for phase in ["Pending", "Running", ""] {
-            let r = workflow_run(&b, &wf(phase, None));
-            assert_eq!((r.outcome, r.end), (RunOutcome::Running, None), "{phase}");
-        }
-    }
-
-    #[test]
-    fn the_version_comes_from_pod_metadata_annotations_or_env() {
-        let b = BindingConfig::default();
-        let env = json!({"templates": [{"name": "train", "container": {"env": [{"name": "MODEL_VERSION", "value": "4"}]}}]});
-        assert_eq!(spec_version(&b, &env, &Value::Null).as_deref(), Some("4"));
-        let ann = json!({"modeldeck.io/model-version": "5"});
-        assert_eq!(spec_version(&b, &env, &ann).as_deref(), Some("5"));
-        assert_eq!(spec_version(&b, &json!({}), &Value::Null), None);
+        self.set(ctx, p);
+        out
     }
 }

@@ -199,8 +199,9 @@ async fn children(
             Ok(("CronJob".into(), vec![("Job", jobs)]))
         }
         WorkloadKind::Pipeline => {
+            let (_, kind, _) = crate::record::pipeline_object(client, t).await?;
             let names = crate::argo::workflow_names(client, ctx, t).await?;
-            Ok(("CronWorkflow".into(), vec![("Workflow", names)]))
+            Ok((kind.into(), vec![("Workflow", names)]))
         }
     }
 }

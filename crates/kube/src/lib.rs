@@ -30,6 +30,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 pub mod install;
+pub mod kubeflow;
 pub mod ledger;
 pub mod logs;
 pub mod preview;

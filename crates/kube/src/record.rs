@@ -36,6 +36,30 @@ fn clip(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
+/// `(apiVersion, kind, metadata)` of a pipeline: its Argo `CronWorkflow`,
+/// or, when there is none of that name, its Kubeflow `ScheduledWorkflow`.
+pub(crate) async fn pipeline_object(
+    client: &Client,
+    t: &WorkloadRef,
+) -> PortResult<(&'static str, &'static str, kube::api::ObjectMeta)> {
+    let ctx = t.cluster.as_str();
+    let what = format!("reading pipeline {}/{}", t.namespace, t.name);
+    let argo = crate::argo::cron_workflow_resource();
+    let found = Api::<DynamicObject>::namespaced_with(client.clone(), &t.namespace, &argo)
+        .get_opt(&t.name)
+        .await
+        .map_err(|e| from_kube(e, ctx, &what))?;
+    if let Some(o) = found {
+        return Ok(("argoproj.io/v1alpha1", "CronWorkflow", o.metadata));
+    }
+    let kfp = crate::kubeflow::scheduled_workflow_resource();
+    let o = Api::<DynamicObject>::namespaced_with(client.clone(), &t.namespace, &kfp)
+        .get(&t.name)
+        .await
+        .map_err(|e| from_kube(e, ctx, &what))?;
+    Ok(("kubeflow.org/v1beta1", "ScheduledWorkflow", o.metadata))
+}
+
 /// `(apiVersion, kind, uid, resourceVersion)` of the workload object.
 async fn involved(
     client: &Client,
@@ -69,14 +93,7 @@ async fn involved(
             .map_err(|e| from_kube(e, ctx, &what))?;
             ("serving.kserve.io/v1beta1", "InferenceService", o.metadata)
         }
-        WorkloadKind::Pipeline => {
-            let ar = crate::argo::cron_workflow_resource();
-            let o = Api::<DynamicObject>::namespaced_with(client.clone(), &t.namespace, &ar)
-                .get(&t.name)
-                .await
-                .map_err(|e| from_kube(e, ctx, &what))?;
-            ("argoproj.io/v1alpha1", "CronWorkflow", o.metadata)
-        }
+        WorkloadKind::Pipeline => pipeline_object(client, t).await?,
     };
     Ok((
         api_version.into(),

@@ -1,5 +1,6 @@
 //! Argo Workflows' `WorkflowTemplate`, `Workflow` and `CronWorkflow`
-//! (argoproj.io/v1alpha1),
+//! (argoproj.io/v1alpha1), and Kubeflow Pipelines' `ScheduledWorkflow`
+//! (kubeflow.org/v1beta1, a recurring run whose runs are Workflows),
 //! served like the modeldeck.io types: only while their
 //! CustomResourceDefinition is installed. Stored as sent (no Argo
 //! controller runs here: a Workflow keeps whatever status it is given), so
@@ -50,6 +51,22 @@ pub const CRON_WORKFLOWS: ResourceType = ResourceType {
         "cronworkflows",
         "cronworkflow",
         "CronWorkflow",
+        true,
+    )
+};
+
+/// `scheduledworkflows.kubeflow.org`: a Kubeflow Pipelines recurring run
+/// (its runs are Workflows). Stored as sent: no KFP controller runs here.
+pub const SCHEDULED_WORKFLOWS: ResourceType = ResourceType {
+    short_names: &["swf"],
+    generation: true,
+    strategic: false,
+    ..res(
+        "kubeflow.org",
+        "v1beta1",
+        "scheduledworkflows",
+        "scheduledworkflow",
+        "ScheduledWorkflow",
         true,
     )
 };

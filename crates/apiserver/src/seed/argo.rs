@@ -8,6 +8,14 @@
 //! that failed for a failed run) whose log is the world's. Both CRDs are
 //! installed, as installing Argo does. No Argo controller runs here: the
 //! objects keep the status they were seeded with.
+//!
+//! A pipeline workload labelled [`ENGINE_LABEL`]`=kubeflow` is seeded as
+//! Kubeflow Pipelines leaves a recurring run instead (never in the demo
+//! world, whose pipeline is a CronWorkflow): a `ScheduledWorkflow`
+//! (kubeflow.org/v1beta1; its cron with KFP's leading seconds field,
+//! `enabled` false when suspended, `status.trigger` last and next
+//! triggered times) and the same runs as Workflows labelled
+//! [`KFP_RUN_LABEL`] and owned by it.
 
 use super::Seed;
 use modeldeck_core::domain::{BatchRun, RunOutcome, Timestamp, Workload};
@@ -18,13 +26,45 @@ pub const CRON_LABEL: &str = "workflows.argoproj.io/cron-workflow";
 /// The label Argo puts on a Workflow's pods.
 pub const WORKFLOW_LABEL: &str = "workflows.argoproj.io/workflow";
 
-/// The CustomResourceDefinition of an Argo kind.
+/// The label Kubeflow's ScheduledWorkflow controller puts on the Workflows
+/// it starts.
+pub const KFP_RUN_LABEL: &str = "scheduledworkflows.kubeflow.org/scheduledWorkflowName";
+/// The seed option: a pipeline workload with this label set to `kubeflow`
+/// is seeded as a Kubeflow `ScheduledWorkflow`.
+pub const ENGINE_LABEL: &str = "modeldeck.io/pipeline-engine";
+
+/// The CustomResourceDefinition of an Argo kind (or of Kubeflow's
+/// `scheduledworkflows`, group kubeflow.org/v1beta1, whose runs are Argo
+/// Workflows).
 pub fn crd(plural: &str, kind: &str) -> Value {
+    let (group, version) = if plural == "scheduledworkflows" {
+        ("kubeflow.org", "v1beta1")
+    } else {
+        ("argoproj.io", "v1alpha1")
+    };
     json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("{plural}.argoproj.io")},
-        "spec": {"group": "argoproj.io", "scope": "Namespaced",
+        "metadata": {"name": format!("{plural}.{group}")},
+        "spec": {"group": group, "scope": "Namespaced",
                  "names": {"kind": kind, "plural": plural, "listKind": format!("{kind}List")},
-                 "versions": [{"name": "v1alpha1", "served": true, "storage": true}]}})
+                 "versions": [{"name": version, "served": true, "storage": true}]}})
+}
+
+/// Whether a pipeline workload is seeded as a Kubeflow ScheduledWorkflow.
+fn kubeflow(w: &Workload) -> bool {
+    w.labels.get(ENGINE_LABEL).map(String::as_str) == Some("kubeflow")
+}
+
+fn install_crds(seed: &mut Seed, kinds: &[(&str, &str)]) {
+    for (plural, kind) in kinds {
+        let c = crd(plural, kind);
+        if !seed
+            .objects
+            .iter()
+            .any(|o| o["metadata"]["name"] == c["metadata"]["name"])
+        {
+            seed.objects.push(c);
+        }
+    }
 }
 
 fn uid_of(w: &Workload) -> String {
@@ -57,12 +97,13 @@ fn workflow_spec(model: &str, version: &str) -> Value {
 
 /// A pipeline: the CronWorkflow, and the Workflows and pods of its runs.
 pub(super) fn pipeline(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
-    for (plural, kind) in [("cronworkflows", "CronWorkflow"), ("workflows", "Workflow")] {
-        let name = format!("{plural}.argoproj.io");
-        if !seed.objects.iter().any(|o| o["metadata"]["name"] == name) {
-            seed.objects.push(crd(plural, kind));
-        }
+    if kubeflow(w) {
+        return scheduled_workflow(w, model, version, seed);
     }
+    install_crds(
+        seed,
+        &[("cronworkflows", "CronWorkflow"), ("workflows", "Workflow")],
+    );
     let mut m = super::meta(w, model);
     m["uid"] = json!(uid_of(w));
     let b = w.batch.clone().unwrap_or_default();
@@ -97,6 +138,75 @@ pub(super) fn pipeline(w: &Workload, model: &str, version: &str, seed: &mut Seed
         "metadata": m,
         "spec": spec,
         "status": status,
+    }));
+    for r in &b.runs {
+        let v = r.version.as_deref().unwrap_or(version);
+        seed.objects.extend(run_objects(w, model, v, r));
+    }
+}
+
+/// A pipeline as Kubeflow Pipelines leaves a recurring run: the
+/// ScheduledWorkflow, and the Workflows and pods of its runs.
+fn scheduled_workflow(w: &Workload, model: &str, version: &str, seed: &mut Seed) {
+    install_crds(
+        seed,
+        &[
+            ("scheduledworkflows", "ScheduledWorkflow"),
+            ("workflows", "Workflow"),
+        ],
+    );
+    let mut m = super::meta(w, model);
+    m["uid"] = json!(uid_of(w));
+    let b = w.batch.clone().unwrap_or_default();
+    let schedule = if b.schedule.is_empty() {
+        "0 3 * * 0"
+    } else {
+        b.schedule.as_str()
+    };
+    let mut trigger = json!({});
+    if let Some(t) = b.last_schedule {
+        trigger["lastTriggeredTime"] = json!(t.rfc3339());
+    }
+    let next = modeldeck_core::cron::Schedule::parse(schedule, None)
+        .ok()
+        .zip(b.last_schedule.or(Some(w.created_at)))
+        .and_then(|(s, after)| s.next_after(after));
+    if let (Some(n), false) = (next, b.suspended) {
+        trigger["nextTriggeredTime"] = json!(n.rfc3339());
+    }
+    let entry = |r: &BatchRun| {
+        let mut e = json!({"name": r.job, "namespace": w.id.namespace, "phase": phase(r.outcome),
+            "startedAt": r.start.rfc3339(), "scheduledAt": r.start.rfc3339()});
+        if let Some(end) = r.end {
+            e["finishedAt"] = json!(end.rfc3339());
+        }
+        e
+    };
+    let (active, completed): (Vec<&BatchRun>, Vec<&BatchRun>) = b
+        .runs
+        .iter()
+        .partition(|r| r.outcome == RunOutcome::Running);
+    let enabled = if b.suspended { "Disabled" } else { "Enabled" };
+    let since = b.last_schedule.unwrap_or(w.created_at).rfc3339();
+    seed.objects.push(json!({
+        "apiVersion": "kubeflow.org/v1beta1",
+        "kind": "ScheduledWorkflow",
+        "metadata": m,
+        "spec": {
+            "enabled": !b.suspended,
+            "maxConcurrency": 1,
+            "maxHistory": 10,
+            "noCatchup": true,
+            "trigger": {"cronSchedule": {"cron": format!("0 {schedule}")}},
+            "workflow": {"spec": workflow_spec(model, version)},
+        },
+        "status": {
+            "conditions": [{"type": enabled, "status": "True", "reason": enabled,
+                "lastTransitionTime": since, "lastHeartbeatTime": since}],
+            "trigger": trigger,
+            "workflowHistory": {"active": active.into_iter().map(entry).collect::<Vec<_>>(),
+                                "completed": completed.into_iter().map(entry).collect::<Vec<_>>()},
+        },
     }));
     for r in &b.runs {
         let v = r.version.as_deref().unwrap_or(version);
@@ -162,16 +272,26 @@ fn run_objects(w: &Workload, model: &str, version: &str, r: &BatchRun) -> Vec<Va
         status["message"] = json!("child 'score' failed");
     }
     let scheduled = r.start.0 / 60_000 * 60;
+    let mut labels = json!({"workflows.argoproj.io/phase": outcome,
+        "workflows.argoproj.io/completed": (r.outcome != RunOutcome::Running).to_string(),
+        super::MODEL_LABEL: model});
+    let owner = if kubeflow(w) {
+        labels[KFP_RUN_LABEL] = json!(w.id.name);
+        labels["scheduledworkflows.kubeflow.org/isOwnedByScheduledWorkflow"] = json!("true");
+        labels["scheduledworkflows.kubeflow.org/workflowEpoch"] = json!(scheduled.to_string());
+        ("kubeflow.org/v1beta1", "ScheduledWorkflow")
+    } else {
+        labels[CRON_LABEL] = json!(w.id.name);
+        ("argoproj.io/v1alpha1", "CronWorkflow")
+    };
     let wf = json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
         "metadata": {
             "name": r.job, "namespace": ns, "uid": wf_uid, "creationTimestamp": start,
-            "labels": {CRON_LABEL: w.id.name, "workflows.argoproj.io/phase": outcome,
-                       "workflows.argoproj.io/completed": (r.outcome != RunOutcome::Running).to_string(),
-                       super::MODEL_LABEL: model},
+            "labels": labels,
             "annotations": {"workflows.argoproj.io/scheduled-time": Timestamp(scheduled * 1000).rfc3339()},
-            "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "CronWorkflow",
+            "ownerReferences": [{"apiVersion": owner.0, "kind": owner.1,
                 "name": w.id.name, "uid": uid_of(w), "controller": true, "blockOwnerDeletion": true}],
         },
         "spec": workflow_spec(model, version),
