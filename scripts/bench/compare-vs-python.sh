@@ -30,7 +30,9 @@ trap 'scripts/services/mlflow.sh stop "$NAME"; rm -rf "$work"' EXIT
 export MLFLOW_TRACKING_URI=$MODELDECK_TEST_MLFLOW_URI MODELDECK_CONFIG=/nonexistent MODELDECK_LOG_DIR=$work/logs
 unset KUBECONFIG PROMETHEUS_URL MODELDECK_METRICS_URL
 URI=$MLFLOW_TRACKING_URI MODEL=bench-$$ B=scripts/bench/compare_bench.py
-cargo build -q --release -p modeldeck -p modeldeck-mlflow --example compare_read
+# Two builds: `--example` alone would select only the example's target.
+cargo build -q --release -p modeldeck
+cargo build -q --release -p modeldeck-mlflow --example compare_read
 echo "seeding: 2 versions, $METRICS metrics, $PARAMS params, $HIST x $STEPS-step histories each" >&2
 "$VPY" $B seed "$URI" "$MODEL" "$METRICS" "$PARAMS" "$HIST" "$STEPS" >/dev/null 2>"$work/seed.err" ||
   { cat "$work/seed.err" >&2; exit 1; }

@@ -37,8 +37,9 @@ LABEL=modeldeck.io/model
 for t in kubectl jq python3 tmux /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 2; }
 done
-[ -x "$BIN" ] && [ -x "$API" ] && [ -x "$RSS" ] ||
-  cargo build -q --release -p modeldeck -p modeldeck-apiserver -p modeldeck-kube --example watch_rss >&2
+# Two builds: `--example` alone would select only the example's target.
+[ -x "$BIN" ] && [ -x "$API" ] || cargo build -q --release -p modeldeck -p modeldeck-apiserver >&2
+[ -x "$RSS" ] || cargo build -q --release -p modeldeck-kube --example watch_rss >&2
 PY=$(python3 -c 'import sys; print(sys.executable)')
 
 work=$(mktemp -d)

@@ -45,8 +45,10 @@ export MLFLOW_TRACKING_URI=$MODELDECK_TEST_MLFLOW_URI MODELDECK_CONFIG=/nonexist
 unset KUBECONFIG PROMETHEUS_URL MODELDECK_METRICS_URL
 URI=$MLFLOW_TRACKING_URI
 MODEL=bench-$$
-[ -x target/release/modeldeck ] && [ -x target/release/examples/list_versions ] ||
-  cargo build -q --release -p modeldeck -p modeldeck-mlflow --example list_versions
+# Two builds: `--example` alone would select only the example's target.
+[ -x target/release/modeldeck ] || cargo build -q --release -p modeldeck
+[ -x target/release/examples/list_versions ] ||
+  cargo build -q --release -p modeldeck-mlflow --example list_versions
 "$PY" scripts/bench/mlflow_bench.py seed "$URI" "$MODEL" "$COUNT"
 
 B=scripts/bench/mlflow_bench.py

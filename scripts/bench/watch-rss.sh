@@ -17,8 +17,10 @@ N=${N:-10000}
 STEADY=${STEADY:-15}
 TOTAL=${TOTAL:-45}
 API=target/release/modeldeck-apiserver
-[ -x "$API" ] && [ -x target/release/examples/watch_rss ] ||
-  cargo build -q --release -p modeldeck-apiserver -p modeldeck-kube --example watch_rss
+# Two builds: `--example` alone would select only the example's target.
+[ -x "$API" ] || cargo build -q --release -p modeldeck-apiserver
+[ -x target/release/examples/watch_rss ] ||
+  cargo build -q --release -p modeldeck-kube --example watch_rss
 work=$(mktemp -d)
 server= watcher=
 trap 'for p in $watcher $server; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT

@@ -94,6 +94,7 @@ fn status_json_has_the_documented_fields() {
         "inference_service",
         "cron_job",
         "stream_consumer",
+        "pipeline",
     ];
     let rollouts = [
         "available",
@@ -117,7 +118,7 @@ fn status_json_has_the_documented_fields() {
     let mut with_rps = 0;
     for w in rows {
         assert!(kinds.contains(&s(&w["kind"])), "{w}");
-        if s(&w["kind"]) == "cron_job" {
+        if ["cron_job", "pipeline"].contains(&s(&w["kind"])) {
             batches += 1;
             let mut want = WORKLOAD_FIELDS.to_vec();
             want.push("batch");
@@ -234,6 +235,7 @@ fn kind_short(kind: &str) -> &'static str {
         "inference_service" => "isvc",
         "cron_job" => "cronjob",
         "stream_consumer" => "stream",
+        "pipeline" => "pipeline",
         other => panic!("unknown kind {other}"),
     }
 }
