@@ -459,6 +459,12 @@ async fn chosen_namespaces_only_and_silent_calls_time_out() {
         2,
         "one watcher per chosen namespace"
     );
+    // The InferenceService watchers start after discovery finds KServe, so
+    // the workloads may be listed before they have synced: wait for them.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while c.context_status()[0].synced != (6, 6) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         c.context_status()[0].synced,
         (6, 6),
