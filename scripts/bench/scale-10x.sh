@@ -166,15 +166,25 @@ relists=$(( relist_pages / dep_pages ))
 echo "Deployment list requests after the compaction: $relist_pages = $relists full relists of $dep_pages pages (one per context expected: $C)" >&2
 [ "$relists" -ge "$C" ] || { echo "FAIL: not every context relisted ($relists of $C): no relist figure" >&2; exit 1; }
 grep -q "^# end: $TOTAL_N workloads" "$work/rss.txt" || { tail -1 "$work/rss.txt" >&2; echo "FAIL: the adapter does not hold $TOTAL_N at the end" >&2; exit 1; }
-rss_row=$(awk -v r="$expire_ms" -v rl="$relists" '
-  /^#/ { next }
-  $1 <= r { s[++n] = $2 }
-  $1 > r && $2 > peak { peak = $2; at = $1 - r }
-  $1 > r { last = $2 }
-  END {
-    asort(s); med = s[int((n + 1) / 2)]
-    printf "| %.1f MiB | %d | %.1f MiB (%d ms after) | %.2fx | %.1f MiB |", med / 1024, rl, peak / 1024, at, peak / med, last / 1024
-  }' "$work/rss.txt")
+rss_row=$(python3 - "$expire_ms" "$relists" "$work/rss.txt" <<'PY'
+import sys
+r, relists, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+steady, peak, at, last = [], 0, 0, 0
+for line in open(path):
+    if line.startswith("#"):
+        continue
+    t, kib = (int(x) for x in line.split()[:2])
+    if t <= r:
+        steady.append(kib)
+    else:
+        if kib > peak:
+            peak, at = kib, t - r
+        last = kib
+steady.sort()
+med = steady[(len(steady) + 1) // 2 - 1]
+print(f"| {med / 1024:.1f} MiB | {relists} | {peak / 1024:.1f} MiB ({at} ms after) | {peak / med:.2f}x | {last / 1024:.1f} MiB |")
+PY
+)
 
 echo
 echo "| command ($C contexts x $N mixed workloads = $TOTAL_N, $RUNS runs interleaved, end to end) | median | min | peak RSS |"
