@@ -152,9 +152,12 @@ fn demo_filter_models_versions_compare_help_and_quit() {
         .unwrap()
         .to_string();
     let title = format!("Versions({model})[{}]", versions["count"]);
-    let screen = t.wait_for("the Versions screen", |s| s.contains(&title));
-    assert!(screen.contains(&format!("v{newest}")), "{screen}");
-    assert!(screen.contains(&format!("v{oldest}")), "{screen}");
+    // The title can be on the terminal before the last rows are written
+    // (tmux captures what has arrived): wait for the newest and the oldest.
+    let (first, last) = (format!("v{newest} "), format!("v{oldest} "));
+    let screen = t.wait_for("the Versions screen, newest to oldest", |s| {
+        s.contains(&title) && s.contains(&first) && s.contains(&last)
+    });
     let champion = m["aliases"]["champion"].as_str().unwrap();
     let challenger = m["aliases"]["challenger"].as_str().unwrap();
     assert!(
