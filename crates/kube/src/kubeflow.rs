@@ -17,11 +17,10 @@
 //! then); `status.trigger.lastTriggeredTime` is the last run's schedule;
 //! `status.workflowHistory.active` the runs in flight.
 
-use crate::argo::{ScheduleFacts, api, key_of, pipeline_workload, runs_by_owner, str_at, ts};
+use crate::argo::{PipelineKind, ScheduleFacts, list_pipelines, pipeline_workload, str_at, ts};
 use crate::config::BindingConfig;
-use crate::events::list_all;
 use kube::Client;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use modeldeck_core::domain::{BatchRun, Workload};
 use modeldeck_core::error::PortResult;
 use serde_json::Value;
@@ -110,25 +109,13 @@ pub async fn list(
     ctx: &str,
     namespaces: &[Option<String>],
 ) -> PortResult<Vec<Workload>> {
-    let mut out = Vec::new();
-    for ns in namespaces {
-        let swfs = list_all(
-            &api(client, ns, &scheduled_workflow_resource()),
-            ListParams::default().labels(&b.model_label),
-            ctx,
-            "listing scheduledworkflows.kubeflow.org",
-        )
-        .await?;
-        if swfs.is_empty() {
-            continue;
-        }
-        let mut by_owner = runs_by_owner(b, client, ctx, ns, RUN_LABEL).await?;
-        for s in &swfs {
-            let runs = by_owner.remove(&key_of(s)).unwrap_or_default();
-            out.extend(scheduled_workflow(b, ctx, s, runs));
-        }
-    }
-    Ok(out)
+    let kind = PipelineKind {
+        resource: scheduled_workflow_resource(),
+        what: "listing scheduledworkflows.kubeflow.org",
+        run_label: RUN_LABEL,
+        workload: scheduled_workflow,
+    };
+    list_pipelines(b, client, ctx, namespaces, &kind).await
 }
 
 #[cfg(test)]

@@ -132,3 +132,43 @@ pub async fn eventually(what: &str, f: impl Fn() -> bool) {
     }
     panic!("never happened: {what}");
 }
+
+/// A server `name` holding `objects` and the demo world, and an adapter on
+/// two contexts of it: the admin's, and `limited`, whose user `user` may
+/// read only the API groups `groups` (the pipeline tests' user who may not
+/// list CronWorkflows or ScheduledWorkflows).
+pub async fn admin_and_limited(
+    name: &str,
+    user: &str,
+    groups: &[&str],
+    mut objects: Vec<serde_json::Value>,
+) -> (ApiServerHandle, Scratch, KubeCluster) {
+    let reader = modeldeck_apiserver::User::new(
+        user,
+        vec![modeldeck_apiserver::Rule::new(
+            &["get", "list", "watch"],
+            groups,
+            &["*"],
+            &[],
+        )],
+    );
+    objects.extend(modeldeck_apiserver::fixtures::demo_seed(name).objects);
+    let s = ApiServer::start(
+        ServerConfig {
+            controller: fast(),
+            objects,
+            ..ServerConfig::named(name)
+        }
+        .with_user(reader),
+    )
+    .await
+    .unwrap();
+    let dir = scratch();
+    let mut limited = s.kubeconfig_entry(user).unwrap();
+    limited.context = "limited".into();
+    let c = adapter(
+        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap(), limited]),
+        Duration::from_secs(10),
+    );
+    (s, dir, c)
+}

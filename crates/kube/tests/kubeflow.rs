@@ -12,7 +12,7 @@ mod common;
 
 use common::*;
 use modeldeck_apiserver::seed::argo_crd;
-use modeldeck_apiserver::{ApiServer, Rule, ServerConfig, User, fixtures, seed};
+use modeldeck_apiserver::{ApiServer, ServerConfig, fixtures, seed};
 use modeldeck_core::domain::{
     BatchRun, RolloutState, RunOutcome, Timestamp, Workload, WorkloadKind, WorkloadRef,
 };
@@ -193,34 +193,13 @@ fn kubeflow_objects() -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_recurring_run_is_suspended_and_a_user_who_may_not_list_them_is_told_once() {
-    let reader = User::new(
+    let (s, _dir, c) = admin_and_limited(
+        "kfp",
         "no-kubeflow",
-        vec![Rule::new(
-            &["get", "list", "watch"],
-            &["", "apps", "batch", "serving.kserve.io", "argoproj.io"],
-            &["*"],
-            &[],
-        )],
-    );
-    let mut objects = kubeflow_objects();
-    objects.extend(fixtures::demo_seed("kfp").objects);
-    let s = ApiServer::start(
-        ServerConfig {
-            controller: fast(),
-            objects,
-            ..ServerConfig::named("kfp")
-        }
-        .with_user(reader),
+        &["", "apps", "batch", "serving.kserve.io", "argoproj.io"],
+        kubeflow_objects(),
     )
-    .await
-    .unwrap();
-    let dir = scratch();
-    let mut limited = s.kubeconfig_entry("no-kubeflow").unwrap();
-    limited.context = "limited".into();
-    let c = adapter(
-        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap(), limited]),
-        Duration::from_secs(10),
-    );
+    .await;
     let count = |ws: &[Workload], ctx: &str| ws.iter().filter(|w| w.id.cluster == ctx).count();
     let ws = wait_for(&c, "both contexts", |ws| {
         count(ws, "kfp") == 9 && count(ws, "limited") == 8

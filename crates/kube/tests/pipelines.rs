@@ -10,7 +10,7 @@ mod common;
 
 use common::*;
 use modeldeck_apiserver::seed::argo_crd;
-use modeldeck_apiserver::{ApiServer, Rule, ServerConfig, User, fixtures, seed};
+use modeldeck_apiserver::{ApiServer, ServerConfig, fixtures, seed};
 use modeldeck_core::domain::{BatchRun, RunOutcome, WorkloadKind, WorkloadRef};
 use modeldeck_core::error::ErrorCode;
 use modeldeck_core::ports::Cluster;
@@ -159,34 +159,13 @@ fn argo_objects() -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workflow_in_every_phase_and_a_user_who_may_not_list_them() {
-    let reader = User::new(
+    let (s, _dir, c) = admin_and_limited(
+        "argo",
         "no-argo",
-        vec![Rule::new(
-            &["get", "list", "watch"],
-            &["", "apps", "batch", "serving.kserve.io"],
-            &["*"],
-            &[],
-        )],
-    );
-    let mut objects = argo_objects();
-    objects.extend(fixtures::demo_seed("argo").objects);
-    let s = ApiServer::start(
-        ServerConfig {
-            controller: fast(),
-            objects,
-            ..ServerConfig::named("argo")
-        }
-        .with_user(reader),
+        &["", "apps", "batch", "serving.kserve.io"],
+        argo_objects(),
     )
-    .await
-    .unwrap();
-    let dir = scratch();
-    let mut limited = s.kubeconfig_entry("no-argo").unwrap();
-    limited.context = "limited".into();
-    let c = adapter(
-        kubeconfig(&dir, "kc", &[s.kubeconfig_entry("admin").unwrap(), limited]),
-        Duration::from_secs(10),
-    );
+    .await;
     let both = |ws: &[modeldeck_core::domain::Workload], ctx: &str| {
         ws.iter().filter(|w| w.id.cluster == ctx).count()
     };
