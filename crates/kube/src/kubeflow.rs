@@ -17,8 +17,9 @@
 //! then); `status.trigger.lastTriggeredTime` is the last run's schedule;
 //! `status.workflowHistory.active` the runs in flight.
 
-use crate::argo::{PipelineKind, ScheduleFacts, list_pipelines, pipeline_workload, str_at, ts};
+use crate::argo::{ScheduleFacts, pipeline_workload, str_at, ts};
 use crate::config::BindingConfig;
+use crate::pipelines::{PipelineKind, list_pipelines};
 use kube::Client;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use modeldeck_core::domain::{BatchRun, Workload};

@@ -33,6 +33,7 @@ pub mod install;
 pub mod kubeflow;
 pub mod ledger;
 pub mod logs;
+mod pipelines;
 pub mod preview;
 pub mod record;
 pub mod retrain;
