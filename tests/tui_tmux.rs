@@ -119,7 +119,16 @@ fn demo_filter_models_versions_compare_help_and_quit() {
         .collect();
     assert!(!outside.is_empty());
     let counted = format!("[{n}/{total}]");
-    let screen = t.wait_for("the filtered Fleet", |s| s.contains(&counted));
+    // Wait for the whole filtered frame, not only its title: tmux can
+    // capture a frame half written, with rows of the one before.
+    let screen = t.wait_for("the filtered Fleet", |s| {
+        s.contains(&counted)
+            && shown
+                .iter()
+                .filter(|_| shown.len() <= 30)
+                .all(|w| s.contains(w["name"].as_str().unwrap()))
+            && !outside.iter().any(|name| s.contains(name.as_str()))
+    });
     for w in shown.iter().filter(|_| shown.len() <= 30) {
         assert!(
             screen.contains(w["name"].as_str().unwrap()),
