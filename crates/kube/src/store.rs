@@ -47,6 +47,15 @@ impl Default for WorkloadStore {
     }
 }
 
+/// Inserts `w` at `k` unless it is there already; true when the map changed.
+fn put(m: &mut BTreeMap<Key, Workload>, k: Key, w: Workload) -> bool {
+    if m.get(&k) == Some(&w) {
+        return false;
+    }
+    m.insert(k, w);
+    true
+}
+
 fn key(scope: &Scope, ns: &str, name: &str) -> Key {
     (
         scope.context.clone(),
@@ -104,10 +113,7 @@ impl WorkloadStore {
                 }
             }
             for (k, w) in fresh {
-                if m.get(&k) != Some(&w) {
-                    m.insert(k, w);
-                    changed = true;
-                }
+                changed |= put(&mut m, k, w);
             }
             changed
         };
@@ -123,11 +129,7 @@ impl WorkloadStore {
             let mut m = self.map.write().unwrap_or_else(|e| e.into_inner());
             let mut changed = false;
             for (ns, n, w) in items {
-                let k = key(scope, &ns, &n);
-                if m.get(&k) != Some(&w) {
-                    m.insert(k, w);
-                    changed = true;
-                }
+                changed |= put(&mut m, key(scope, &ns, &n), w);
             }
             changed
         };

@@ -172,3 +172,24 @@ pub async fn admin_and_limited(
     );
     (s, dir, c)
 }
+
+/// The adapter's log tail of `id` (a batch workload whose last run failed)
+/// equals the sandbox world's for the same workload in prod-us, and ends
+/// with the scoring step's error.
+pub async fn failed_log_as_the_world_writes_it(
+    c: &KubeCluster,
+    world: &dyn Cluster,
+    id: &modeldeck_core::domain::WorkloadRef,
+) {
+    let tail = c.log_tail(id, 5).await.unwrap();
+    let world_ref = modeldeck_core::domain::WorkloadRef {
+        cluster: "prod-us".into(),
+        ..id.clone()
+    };
+    assert_eq!(tail, world.log_tail(&world_ref, 5).await.unwrap());
+    assert!(
+        tail.last()
+            .is_some_and(|l| l.contains("ERROR scoring failed")),
+        "{tail:?}"
+    );
+}

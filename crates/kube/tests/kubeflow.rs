@@ -14,7 +14,7 @@ use common::*;
 use modeldeck_apiserver::seed::argo_crd;
 use modeldeck_apiserver::{ApiServer, ServerConfig, fixtures, seed};
 use modeldeck_core::domain::{
-    BatchRun, RolloutState, RunOutcome, Timestamp, Workload, WorkloadKind, WorkloadRef,
+    BatchRun, RolloutState, RunOutcome, Timestamp, Workload, WorkloadKind,
 };
 use modeldeck_core::error::ErrorCode;
 use modeldeck_core::ports::Cluster;
@@ -105,17 +105,7 @@ async fn a_recurring_run_with_a_failed_last_run_reads_back_as_the_world_records_
     assert_eq!(after_last.next_run, next);
     assert!(c.partial_failures().is_empty());
     // The failed run's scoring step's log, as the world writes it.
-    let tail = c.log_tail(&p.id, 5).await.unwrap();
-    let world_ref = WorkloadRef {
-        cluster: "prod-us".into(),
-        ..p.id.clone()
-    };
-    assert_eq!(tail, port.log_tail(&world_ref, 5).await.unwrap());
-    assert!(
-        tail.last()
-            .is_some_and(|l| l.contains("ERROR scoring failed")),
-        "{tail:?}"
-    );
+    failed_log_as_the_world_writes_it(&c, port.as_ref(), &p.id).await;
     // Only the kubeflow.org objects and their Workflows were read.
     let counters = srv.request_counts();
     assert!(

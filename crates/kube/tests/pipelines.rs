@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use modeldeck_apiserver::seed::argo_crd;
 use modeldeck_apiserver::{ApiServer, ServerConfig, fixtures, seed};
-use modeldeck_core::domain::{BatchRun, RunOutcome, WorkloadKind, WorkloadRef};
+use modeldeck_core::domain::{BatchRun, RunOutcome, WorkloadKind};
 use modeldeck_core::error::ErrorCode;
 use modeldeck_core::ports::Cluster;
 use modeldeck_sandbox::Sandbox;
@@ -90,17 +90,7 @@ async fn the_demo_pipeline_reads_back_as_the_world_records_it() {
     );
     assert!(c.partial_failures().is_empty());
     // The failed run's scoring step's log, as the world writes it.
-    let tail = c.log_tail(&w.id, 5).await.unwrap();
-    let world_ref = WorkloadRef {
-        cluster: "prod-us".into(),
-        ..w.id.clone()
-    };
-    assert_eq!(tail, port.log_tail(&world_ref, 5).await.unwrap());
-    assert!(
-        tail.last()
-            .is_some_and(|l| l.contains("ERROR scoring failed")),
-        "{tail:?}"
-    );
+    failed_log_as_the_world_writes_it(&c, port.as_ref(), &w.id).await;
     // A promotion is refused with the reason, nothing patched.
     let err = c.set_served_version(&w.id, "1", None).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unsupported, "{err}");
