@@ -10,10 +10,15 @@
 #   scripts/bench/fuzz.sh                # 100,000 cases each
 #   CASES=256 scripts/bench/fuzz.sh      # what CI runs (the default)
 #   ONLY=kubeconfig scripts/bench/fuzz.sh   # properties whose name matches
+#
+# The binaries are built in the `fuzz` profile (release optimizations with
+# debug assertions and overflow checks kept, see Cargo.toml); PROFILE=test
+# runs the test profile instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CASES=${CASES:-100000}
 ONLY=${ONLY:-}
+PROFILE=${PROFILE:-fuzz}
 
 # crate  test-file  property  divisor (a property that writes a file or
 # starts a server per case runs CASES/divisor cases: see its proptest_config)
@@ -47,13 +52,13 @@ tui fuzz_command command_structured_lines_parse_or_say_why 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Build each test binary once (the dev profile the tests use) and find it.
+# Build each test binary once (in $PROFILE) and find it.
 declare -A BIN
 while read -r crate test _ _; do
   [ -n "$crate" ] || continue
   key="$crate/$test"
   [ -n "${BIN[$key]:-}" ] && continue
-  BIN[$key]=$(cargo test -q -p "modeldeck-$crate" --test "$test" --no-run --message-format=json 2>/dev/null |
+  BIN[$key]=$(cargo test -q --profile "$PROFILE" -p "modeldeck-$crate" --test "$test" --no-run --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
 for l in sys.stdin:
     m=json.loads(l)
@@ -62,7 +67,7 @@ for l in sys.stdin:
   [ -x "${BIN[$key]}" ] || { echo "no test binary for $key" >&2; exit 1; }
 done <<<"$PROPS"
 
-echo "load before: $(uptime)"
+echo "profile: $PROFILE; load before: $(uptime)"
 echo
 echo "| decoder (crate) | property | cases | failures | wall time | peak RSS |"
 echo "|---|---|---:|---:|---:|---:|"
