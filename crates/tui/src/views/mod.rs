@@ -13,6 +13,7 @@ pub mod help;
 pub mod models;
 pub mod promotions;
 pub mod table;
+pub mod table_body;
 pub mod text_table;
 pub mod versions;
 pub mod workload;

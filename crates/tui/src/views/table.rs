@@ -31,7 +31,12 @@ pub const GUTTER: u16 = 2;
 
 /// The marker cell of a row.
 pub fn marker(selected: bool) -> Cell<'static> {
-    Cell::from(if selected { "›" } else { " " })
+    Cell::from(marker_text(selected))
+}
+
+/// The marker cell's text.
+pub fn marker_text(selected: bool) -> &'static str {
+    if selected { "›" } else { " " }
 }
 
 /// Column constraints: the marker, then each column.

@@ -4,12 +4,14 @@
 use super::{Col, FleetView, columns, identity};
 use crate::theme;
 use crate::views::RenderCtx;
-use crate::views::table;
+use crate::views::promotions::FLEET_MARK;
+use crate::views::{table, table_body};
 use crate::widgets::panel::{self, Messages};
 use modeldeck_core::domain::{DriftStatus, StreamVerdict};
 use modeldeck_core::fleet::FleetRow;
 use modeldeck_core::text::clean;
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -77,11 +79,7 @@ impl FleetView {
         }
         if !rc.marks.is_empty() {
             spans.push(Span::styled(
-                format!(
-                    "{} {} in open promotions (p) ",
-                    crate::views::promotions::FLEET_MARK,
-                    rc.marks.len()
-                ),
+                format!("{} {} in open promotions (p) ", FLEET_MARK, rc.marks.len()),
                 theme::key(),
             ));
         }
@@ -91,40 +89,76 @@ impl FleetView {
     fn render_table(&self, frame: &mut Frame, area: Rect, rc: &RenderCtx) {
         let cols = self.columns(area.width, rc.snap, rc.scope);
         let specs: Vec<table::ColumnSpec> = cols.iter().map(|(_, s)| s.clone()).collect();
+        let constraints = table::constraints(&specs);
+        // The header through ratatui's Table; the rows cell by cell into the
+        // buffer (table_body: the same cells, without ratatui's per-grapheme
+        // work), at the columns the Table splits.
+        let header = Table::new(Vec::<Row>::new(), constraints.clone())
+            .header(table::header(&specs))
+            .column_spacing(table::SPACING);
+        frame.render_widget(header, area);
+        let rects = table_body::column_rects(area.width, &constraints, table::SPACING);
         let height = usize::from(area.height.saturating_sub(1));
         let window = self.cursor.window(self.visible.len(), height);
         let selected = self.cursor.selected;
-        let rows = window.clone().filter_map(|i| {
-            let row = self
-                .visible
-                .get(i)
-                .and_then(|&r| self.rows.get(r as usize))?;
+        let buf = frame.buffer_mut();
+        for (n, i) in window.enumerate() {
+            let Some(row) = self.visible.get(i).and_then(|&r| self.rows.get(r as usize)) else {
+                continue;
+            };
+            let line = Rect {
+                y: area.y + 1 + n as u16,
+                height: 1,
+                ..area
+            };
+            if line.y >= area.bottom() {
+                break;
+            }
             let marked = !rc.marks.is_empty() && rc.marks.contains(&row.workload_ref());
-            Some(render_row(
+            draw_row(
+                buf,
+                line,
+                &rects,
                 row,
                 &cols,
                 &self.widths,
                 i == selected,
                 marked,
                 rc,
-            ))
-        });
-        let t = Table::new(rows, table::constraints(&specs))
-            .header(table::header(&specs))
-            .column_spacing(table::SPACING);
-        frame.render_widget(t, area);
+            );
+        }
     }
 }
 
-fn render_row(
+/// One Fleet row into `buf` at `line`: the row style (selection), the
+/// marker cell, then each column's text and style.
+#[allow(clippy::too_many_arguments)]
+fn draw_row(
+    buf: &mut Buffer,
+    line: Rect,
+    rects: &[Rect],
     r: &FleetRow,
     cols: &[(Col, table::ColumnSpec)],
     widths: &columns::Widths,
     selected: bool,
     marked: bool,
     rc: &RenderCtx,
-) -> Row<'static> {
-    let cells = cols.iter().map(|(c, spec)| {
+) {
+    if selected {
+        table_body::row_style(buf, line, theme::selected());
+    }
+    let mut rects = rects.iter().map(|c| table_body::cell_area(line, *c));
+    // The promotion mark takes the marker cell; the selection stays visible
+    // through the row style.
+    if let Some(area) = rects.next() {
+        if marked {
+            table_body::row_style(buf, area, theme::key());
+            table_body::put(buf, area, FLEET_MARK, Style::new(), false);
+        } else {
+            table_body::put(buf, area, table::marker_text(selected), Style::new(), false);
+        }
+    }
+    for ((c, spec), area) in cols.iter().zip(rects) {
         let mut text = columns::text(*c, r, rc.now);
         if let Some(short) = widths.short(*c).filter(|s| s.needed) {
             text = identity::shorten(&text, spec.width, short.keep);
@@ -139,20 +173,7 @@ fn render_row(
         } else {
             cell_style(*c, r)
         };
-        table::aligned(clean(&text).into_owned(), style, spec.right)
-    });
-    // The promotion mark takes the marker cell; the selection stays visible
-    // through the row style.
-    let marker = if marked {
-        ratatui::widgets::Cell::from(crate::views::promotions::FLEET_MARK).style(theme::key())
-    } else {
-        table::marker(selected)
-    };
-    let row = Row::new(std::iter::once(marker).chain(cells));
-    if selected {
-        row.style(theme::selected())
-    } else {
-        row
+        table_body::put(buf, area, &clean(&text), style, spec.right);
     }
 }
 
