@@ -164,15 +164,22 @@ impl KubeCluster {
         self.ctx(context)?.client_within(self.budget()).await
     }
 
-    /// Fills the CronJobs' runs from their Jobs (`crate::batch`), every
-    /// context at once, each within the call budget.
-    async fn attach_runs(&self, ws: &mut [Workload]) {
+    /// Fills the CronJobs' runs from their Jobs (`crate::batch`) in the
+    /// `listed` contexts, every context at once, each within the call
+    /// budget. A context still listing is skipped: its Job reads would
+    /// queue behind its own pages and hold back the rows already listed
+    /// (the TUI's first screen waited seconds for them at 100,000
+    /// workloads); its CronJobs get their runs on the list after it is
+    /// Ready. A one-shot command waits for every context first, so it
+    /// always has them.
+    async fn attach_runs(&self, ws: &mut [Workload], listed: &[String]) {
         let fills = ws
             .chunk_by_mut(|a, b| a.id.cluster == b.id.cluster)
             .filter(|chunk| {
-                chunk
-                    .iter()
-                    .any(|w| w.id.kind == modeldeck_core::domain::WorkloadKind::CronJob)
+                listed.contains(&chunk[0].id.cluster)
+                    && chunk
+                        .iter()
+                        .any(|w| w.id.kind == modeldeck_core::domain::WorkloadKind::CronJob)
             })
             .map(|chunk| async move {
                 let c = chunk[0].id.cluster.clone();
@@ -361,12 +368,12 @@ impl Cluster for KubeCluster {
             .await;
         if st.iter().any(usable) || !store.is_empty() {
             let mut ws = self.inner.store.list();
-            self.attach_runs(&mut ws).await;
             let ready: Vec<String> = st
                 .iter()
                 .filter(|s| usable(s))
                 .map(|s| s.context.clone())
                 .collect();
+            self.attach_runs(&mut ws, &ready).await;
             self.add_pipelines(&ready, &mut ws).await;
             return Ok(ws);
         }
