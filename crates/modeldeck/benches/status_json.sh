@@ -19,6 +19,8 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 export MODELDECK_LOG_DIR="$WORK/logs"
 
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+echo
 echo "| workloads | mean | stddev | min | max | peak RSS | JSON size |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
@@ -40,3 +42,5 @@ print(f"| {int(n):,} | {ms(r['mean'])} | {ms(r['stddev'])} | {ms(r['min'])} | {m
       f"| {rss / 1024:.1f} MiB | {size / 1024 / 1024:.2f} MiB |")
 PY
 done
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
