@@ -211,7 +211,8 @@ pub fn refresh_rows(
                 set_health(&mut rows[i], snap, w, h);
             } else {
                 same_ids &= old[i].id == w.id;
-                rows[i] = row_with(snap, w, h);
+                let old_batch = rows[i].batch.take();
+                rows[i] = row_reusing(snap, w, h, old_batch);
             }
         });
         same_ids
@@ -298,6 +299,17 @@ pub fn fleet_row(snap: &Snapshot, w: &Workload) -> FleetRow {
 }
 
 fn row_with(snap: &Snapshot, w: &Workload, health: Option<&Health>) -> FleetRow {
+    row_reusing(snap, w, health, None)
+}
+
+/// [`row_with`], handing a previous row's batch view to [`set_health`] so
+/// its runs' strings are reused.
+fn row_reusing(
+    snap: &Snapshot,
+    w: &Workload,
+    health: Option<&Health>,
+    old_batch: Option<crate::domain::BatchView>,
+) -> FleetRow {
     let aliases = match (&w.model, &w.served_version) {
         (Some(m), Some(v)) => snap.model(m).map(|rm| rm.aliases_of(v)).unwrap_or_default(),
         _ => Vec::new(),
@@ -331,7 +343,7 @@ fn row_with(snap: &Snapshot, w: &Workload, health: Option<&Health>) -> FleetRow 
         drift: DriftStatus::Unknown,
         created_at: w.created_at,
         labels: w.labels.clone(),
-        batch: None,
+        batch: old_batch,
         stream: None,
     };
     set_health(&mut row, snap, w, health);
@@ -360,7 +372,8 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
         _ => None,
     };
     if let Some(b) = &w.batch {
-        let mut view = b.view(w.created_at, snap.at);
+        let old_runs = row.batch.take().map(|v| v.runs).unwrap_or_default();
+        let mut view = b.view_reusing(w.created_at, snap.at, old_runs);
         if let Some(rows) = snap.batch_rows.get(&w.id) {
             for r in &mut view.runs {
                 r.rows = rows.get(&r.job).copied();
@@ -369,6 +382,8 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
         row.rollout = view.label().to_string();
         row.rollout_detail = Some(view.detail(snap.at));
         row.batch = Some(view);
+    } else {
+        row.batch = None;
     }
 }
 

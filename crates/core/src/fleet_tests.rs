@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::console::BackendStatus;
-use crate::domain::{RegisteredModel, RolloutState};
+use crate::domain::{BatchRun, BatchStatus, RegisteredModel, RolloutState, RunOutcome};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -43,7 +43,34 @@ fn workload(i: usize) -> Workload {
         rollout: RolloutState::Available,
         labels: Arc::default(),
         created_at: Timestamp(0),
-        batch: None,
+        batch: (kinds[i % 4] == WorkloadKind::CronJob).then(|| hourly(i % 200)),
+    }
+}
+
+/// A CronJob's status with `n` hourly runs up to the snapshots' clock
+/// (more than the 7-day strip keeps once `n` passes 168).
+fn hourly(n: usize) -> BatchStatus {
+    BatchStatus {
+        schedule: "0 * * * *".into(),
+        last_schedule: Some(Timestamp(0)),
+        last_success: Some(Timestamp(0)),
+        runs: (0..n as i64).map(|k| run(-k * 3_600_000, k)).collect(),
+        ..BatchStatus::default()
+    }
+}
+
+fn run(start_ms: i64, k: i64) -> BatchRun {
+    BatchRun {
+        job: format!("job-{k}"),
+        start: Timestamp(start_ms),
+        end: Some(Timestamp(start_ms + 60_000)),
+        outcome: if k % 9 == 4 {
+            RunOutcome::Failed
+        } else {
+            RunOutcome::Succeeded
+        },
+        version: Some(format!("{}", 1 + k % 3)),
+        rows: None,
     }
 }
 
@@ -149,6 +176,11 @@ fn later(snap: &Snapshot, changed: usize) -> Snapshot {
     let mut ws = (*snap.workloads).clone();
     for (i, w) in ws.iter_mut().enumerate() {
         if changed > 0 && i % changed == 0 {
+            // A CronJob that changed ran again: its strip grows by one
+            // while the hour the clock moves drops the oldest.
+            if let Some(b) = w.batch.as_mut() {
+                b.runs.push(run(snap.at.0 + 1_800_000, -1));
+            }
             w.served_version = Some("9".into());
             w.rollout = RolloutState::Progressing {
                 updated: 1,

@@ -175,6 +175,17 @@ impl BatchView {
 impl BatchStatus {
     /// The view at `now` of a CronJob created at `created`.
     pub fn view(&self, created: Timestamp, now: Timestamp) -> BatchView {
+        self.view_reusing(created, now, Vec::new())
+    }
+
+    /// [`BatchStatus::view`], writing the strip's runs over `runs` (the
+    /// previous view's, on a refresh) instead of allocating them again.
+    pub fn view_reusing(
+        &self,
+        created: Timestamp,
+        now: Timestamp,
+        mut runs: Vec<BatchRun>,
+    ) -> BatchView {
         let result = if self.active > 0 {
             RunResult::Running
         } else {
@@ -201,7 +212,7 @@ impl BatchStatus {
             Err(e) => note = Some(e.to_string()),
         }
         let typical = typical_duration_seconds(&self.runs);
-        let runs = recent_runs(&self.runs, now);
+        recent_runs_into(&self.runs, now, &mut runs);
         let too_long = runs.last().is_some_and(|r| overran(r, typical, now));
         let verdict = if result == RunResult::Failed {
             BatchVerdict::Failed

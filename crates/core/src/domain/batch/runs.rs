@@ -72,14 +72,27 @@ impl BatchRun {
 
 /// The runs that started within [`STRIP_DAYS`] before `now`, oldest first.
 pub fn recent_runs(runs: &[BatchRun], now: Timestamp) -> Vec<BatchRun> {
+    let mut out = Vec::new();
+    recent_runs_into(runs, now, &mut out);
+    out
+}
+
+/// [`recent_runs`] written over `out`, reusing its runs' strings: a Fleet
+/// refresh rebuilds every CronJob's strip, and with a week of hourly runs
+/// per CronJob a fresh copy was most of a refresh's allocations.
+pub fn recent_runs_into(runs: &[BatchRun], now: Timestamp, out: &mut Vec<BatchRun>) {
     let from = now.plus_millis(-STRIP_DAYS * DAY_MS);
-    let mut out: Vec<BatchRun> = runs
+    let mut picked: Vec<&BatchRun> = runs
         .iter()
         .filter(|r| r.start > from && r.start <= now)
-        .cloned()
         .collect();
-    out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.job.cmp(&b.job)));
-    out
+    picked.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.job.cmp(&b.job)));
+    out.truncate(picked.len());
+    let kept = out.len();
+    for (slot, r) in out.iter_mut().zip(&picked) {
+        slot.clone_from(r);
+    }
+    out.extend(picked[kept..].iter().map(|r| (*r).clone()));
 }
 
 /// The median duration of the successful runs, in seconds (the lower of
