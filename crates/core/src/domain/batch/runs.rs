@@ -39,7 +39,7 @@ impl RunOutcome {
 }
 
 /// One run of a batch workload (one Job of a CronJob).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchRun {
     /// The Job's name.
@@ -60,6 +60,30 @@ pub struct BatchRun {
     /// (never an invented 0).
     #[serde(default)]
     pub rows: Option<f64>,
+}
+
+/// `clone_from` field by field, so writing a run over another reuses its
+/// strings (a derived `Clone` would allocate them again).
+impl Clone for BatchRun {
+    fn clone(&self) -> Self {
+        BatchRun {
+            job: self.job.clone(),
+            start: self.start,
+            end: self.end,
+            outcome: self.outcome,
+            version: self.version.clone(),
+            rows: self.rows,
+        }
+    }
+
+    fn clone_from(&mut self, src: &Self) {
+        self.job.clone_from(&src.job);
+        self.start = src.start;
+        self.end = src.end;
+        self.outcome = src.outcome;
+        self.version.clone_from(&src.version);
+        self.rows = src.rows;
+    }
 }
 
 impl BatchRun {
@@ -213,6 +237,26 @@ mod tests {
                 "nightly-10"
             ]
         );
+    }
+
+    #[test]
+    fn recent_runs_are_oldest_first_whatever_order_they_come_in() {
+        use RunOutcome::*;
+        let oldest_first: Vec<BatchRun> = (1..=10).rev().map(|d| run(d, 40, Succeeded)).collect();
+        let now = t("2026-12-10T12:00:00Z");
+        let want = recent_runs(&oldest_first, now);
+        let newest_first: Vec<BatchRun> = oldest_first.iter().rev().cloned().collect();
+        let mut shuffled = oldest_first.clone();
+        shuffled.swap(1, 8);
+        shuffled.swap(3, 5);
+        for input in [&newest_first, &shuffled] {
+            assert_eq!(recent_runs(input, now), want);
+            // Written over a longer, stale strip: the same runs, none left over.
+            let mut out = oldest_first.clone();
+            out.extend(oldest_first.iter().cloned());
+            recent_runs_into(input, now, &mut out);
+            assert_eq!(out, want);
+        }
     }
 
     #[test]
