@@ -165,13 +165,10 @@ impl KubeCluster {
     }
 
     /// Fills the CronJobs' runs from their Jobs (`crate::batch`) in the
-    /// `listed` contexts, every context at once, each within the call
-    /// budget. A context still listing is skipped: its Job reads would
-    /// queue behind its own pages and hold back the rows already listed
-    /// (the TUI's first screen waited seconds for them at 100,000
-    /// workloads); its CronJobs get their runs on the list after it is
-    /// Ready. A one-shot command waits for every context first, so it
-    /// always has them.
+    /// `listed` contexts, all at once, each within the call budget. A
+    /// context still listing is skipped: its Job reads would queue behind
+    /// its pages and hold back the rows already listed. Its runs come on
+    /// the list after it is Ready (one-shot commands wait for that).
     async fn attach_runs(&self, ws: &mut [Workload], listed: &[String]) {
         let fills = ws
             .chunk_by_mut(|a, b| a.id.cluster == b.id.cluster)
