@@ -50,7 +50,10 @@ async fn the_nightly_jobs_read_back_as_the_world_records_them() {
         .filter(|r| r.outcome == RunOutcome::Failed)
         .count();
     assert!(failures >= 1, "{}", strip(&want));
-    let ws = wait_for(&c, "the nightly job", |ws| find(ws, NS, NAME).is_some()).await;
+    wait_for(&c, "the nightly job", |ws| find(ws, NS, NAME).is_some()).await;
+    // Runs are read once the context has listed (not while it lists).
+    c.wait_ready(Duration::from_secs(10)).await;
+    let ws = c.list_workloads().await.unwrap();
     let w = find(&ws, NS, NAME).unwrap();
     assert_eq!(w.id.kind, WorkloadKind::CronJob);
     let got = runs_of(&ws);

@@ -47,7 +47,11 @@ async fn sandbox_world_round_trips_through_the_api() {
     let mut expected = port.clusters();
     expected.sort();
     assert_eq!(clusters, expected, "one context per sandbox cluster");
-    let got = wait_for(&c, "every sandbox workload", |ws| ws.len() == want.len()).await;
+    wait_for(&c, "every sandbox workload", |ws| ws.len() == want.len()).await;
+    // CronJob runs are read once a context has listed (not while it lists).
+    c.wait_ready(Duration::from_secs(10)).await;
+    let got = c.list_workloads().await.unwrap();
+    assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g.id, w.id);
         assert_eq!(
