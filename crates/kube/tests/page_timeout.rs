@@ -132,6 +132,14 @@ async fn behind_relay(
     (s, entry, seen)
 }
 
+/// Waits (bounded) for the one context to have listed, and says it did.
+async fn until_ready(c: &KubeCluster, idle: Duration) {
+    let st = tokio::time::timeout(Duration::from_secs(60), c.wait_ready(idle))
+        .await
+        .expect("liveness");
+    assert_eq!(st[0].phase, ContextPhase::Ready, "{:?}", st[0].error);
+}
+
 fn phase(c: &KubeCluster) -> ContextPhase {
     c.context_status()[0].phase
 }
@@ -152,13 +160,7 @@ async fn a_slow_listing_that_keeps_answering_is_not_cut_off() {
     );
     assert_eq!(phase(&c), ContextPhase::Connecting);
     // Waiting for the context follows its progress, not the clock alone.
-    let st = tokio::time::timeout(
-        Duration::from_secs(60),
-        c.wait_ready(Duration::from_secs(2)),
-    )
-    .await
-    .expect("liveness");
-    assert_eq!(st[0].phase, ContextPhase::Ready, "{:?}", st[0].error);
+    until_ready(&c, Duration::from_secs(2)).await;
     assert_eq!(c.list_workloads().await.unwrap().len(), 4000);
     assert!(c.partial_failures().is_empty());
     assert!(
@@ -228,13 +230,7 @@ async fn rows_of_a_context_still_listing_do_not_wait_for_cronjob_runs() {
     );
     assert!(w.batch.as_ref().is_some_and(|b| b.runs.is_empty()));
     // Once the context has listed, the runs are read with the rows.
-    let st = tokio::time::timeout(
-        Duration::from_secs(60),
-        c.wait_ready(Duration::from_secs(5)),
-    )
-    .await
-    .expect("liveness");
-    assert_eq!(st[0].phase, ContextPhase::Ready, "{:?}", st[0].error);
+    until_ready(&c, Duration::from_secs(5)).await;
     let ws = c.list_workloads().await.unwrap();
     assert_eq!(ws.len(), 4001);
     assert!(
