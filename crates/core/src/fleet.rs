@@ -380,7 +380,9 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
             }
         }
         row.rollout = view.label().to_string();
-        row.rollout_detail = Some(view.detail(snap.at));
+        // A suspended CronJob that never ran has nothing to say beside its
+        // label: no detail rather than an empty one (`Suspended ()`).
+        row.rollout_detail = Some(view.detail(snap.at)).filter(|d| !d.is_empty());
         row.batch = Some(view);
     } else {
         row.batch = None;

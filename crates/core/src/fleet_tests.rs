@@ -288,3 +288,22 @@ fn a_refresh_moves_a_cronjobs_run_times_with_the_clock() {
         fleet_rows(&old)[cron].rollout_detail
     );
 }
+
+#[test]
+fn a_suspended_cronjob_that_never_ran_has_a_label_and_no_empty_detail() {
+    let mut snap = snapshot(50, true);
+    let mut ws = (*snap.workloads).clone();
+    let cron = ws
+        .iter()
+        .position(|w| w.id.kind == WorkloadKind::CronJob)
+        .unwrap();
+    ws[cron].batch = Some(BatchStatus {
+        schedule: "0 2 * * *".into(),
+        suspended: true,
+        ..BatchStatus::default()
+    });
+    snap.workloads = Arc::new(ws);
+    let rows = fleet_rows(&snap);
+    assert_eq!(rows[cron].rollout, "Suspended");
+    assert_eq!(rows[cron].rollout_detail, None);
+}
