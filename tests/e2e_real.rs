@@ -338,7 +338,8 @@ async fn the_tui_shows_the_real_world_under_tmux() {
         t.type_text(":models");
         t.keys(&["Enter"]);
         t.wait_for("the registry's models", |s| s.contains(&model));
-        t.keys(&["q"]);
+        // `:models` makes Models the only screen, so one `q` quits; a
+        // second would reach the shell when the TUI has already left.
         t.keys(&["q"]);
         t.wait_for("the shell prompt", |s| {
             s.lines()

@@ -191,7 +191,8 @@ impl Scenario<'_> {
         t.keys(&["Enter"]);
         std::thread::sleep(std::time::Duration::from_millis(500));
         screens.push(t.screen());
-        t.keys(&["q"]);
+        // `:fleet` makes the Fleet the only screen, so one `q` quits; a
+        // second would reach the shell when the TUI has already left.
         t.keys(&["q"]);
         screens.push(t.wait_for("the shell prompt", |s| {
             s.lines()

@@ -74,7 +74,7 @@ async fn a_consistent_rewrite_of_any_one_copy_is_named_by_audit_verify() {
     std::fs::write(&scenario_path, scenario(&model)).unwrap();
     let shared_kc = w.dir.0.join("kubeconfig-shared");
     let people_dir = w.dir.0.join("people");
-    let mut cmd = w.cmd(&["sandbox", "serve", "--users", "alice,bob"]);
+    let mut cmd = w.cmd(&["sandbox", "serve", "--no-metrics", "--users", "alice,bob"]);
     cmd.arg("--scenario")
         .arg(&scenario_path)
         .arg("--kubeconfig")

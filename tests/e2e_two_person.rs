@@ -69,7 +69,13 @@ async fn alice_requests_bob_approves_and_executes_on_a_served_sandbox() {
     std::fs::write(&scenario_path, scenario(&model)).unwrap();
     let shared_kc = w.dir.0.join("kubeconfig-shared");
     let people_dir = w.dir.0.join("people");
-    let mut cmd = w.cmd(&["sandbox", "serve", "--users", "alice,bob,viewer"]);
+    let mut cmd = w.cmd(&[
+        "sandbox",
+        "serve",
+        "--no-metrics",
+        "--users",
+        "alice,bob,viewer",
+    ]);
     cmd.arg("--scenario")
         .arg(&scenario_path)
         .arg("--kubeconfig")

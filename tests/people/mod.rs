@@ -272,7 +272,7 @@ pub fn serve(w: &World, users: &str, extra: &[&str]) -> (Served, Kubectl, PathBu
     std::fs::write(&scenario_path, scenario(&model)).unwrap();
     let shared_kc = w.dir.0.join("kubeconfig-shared");
     let people_dir = w.dir.0.join("people");
-    let mut cmd = w.cmd(&["sandbox", "serve", "--users", users]);
+    let mut cmd = w.cmd(&["sandbox", "serve", "--no-metrics", "--users", users]);
     cmd.args(extra)
         .arg("--scenario")
         .arg(&scenario_path)
