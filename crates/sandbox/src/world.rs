@@ -411,7 +411,19 @@ impl World {
         let (rollout, ready) = crate::rollout::status(w, self.now);
         let batch = w.batch_plan().map(|p| {
             let at = |t| crate::batch::version_at(w, t).to_string();
-            p.status_with_runs(w.suspended, w.created_at, self.now, &w.name, at)
+            let mut b = p.status_with_runs(w.suspended, w.created_at, self.now, &w.name, at);
+            if w.kind == WorkloadKind::Pipeline {
+                // Argo and Kubeflow Pipelines record no last successful
+                // time: it is the newest success among the runs they keep
+                // (a weekly pipeline whose last run failed has none).
+                b.last_success = b
+                    .runs
+                    .iter()
+                    .filter(|r| r.outcome == RunOutcome::Succeeded)
+                    .filter_map(|r| r.end)
+                    .max();
+            }
+            b
         });
         // A CronJob's pods are its runs in flight (as the cluster adapter
         // reads `status.active`).
