@@ -179,8 +179,11 @@ pub fn fleet_rows(snap: &Snapshot) -> Vec<FleetRow> {
 /// with `snap`, giving exactly what [`fleet_rows`] gives. When the models
 /// are unchanged, a row whose workload is unchanged keeps its strings and
 /// only takes the new health (and, for a CronJob, its run times against
-/// the new clock); other rows are rebuilt. A refresh where only the
-/// metrics moved, the usual case, then allocates nothing.
+/// the new clock, judged again only when that clock leaves the view's
+/// [`crate::domain::Validity`]); other rows are rebuilt. A refresh where
+/// only the metrics moved, the usual case, then allocates nothing, and
+/// when `old_workloads` is `snap`'s own slice (a metrics refresh keeps it)
+/// nothing is compared either.
 ///
 /// Returns true when every row still names the workload it named before
 /// (same cluster, namespace, kind and name at the same place), so what a
@@ -199,6 +202,9 @@ pub fn refresh_rows(
         *rows = fleet_rows(snap);
         return false;
     }
+    // The same allocation (a metrics refresh keeps the snapshot's
+    // workloads): nothing to compare.
+    let same_workloads = std::ptr::eq(old_workloads, ws);
     let chunk = chunk_len(ws.len());
     let pieces = rows
         .chunks_mut(chunk)
@@ -207,8 +213,8 @@ pub fn refresh_rows(
     let refresh = |((rows, ws), old): ((&mut [FleetRow], &[Workload]), &[Workload])| {
         let mut same_ids = true;
         with_health(snap, ws, |i, w, h| {
-            if old[i] == *w {
-                set_health(&mut rows[i], snap, w, h);
+            if same_workloads || old[i] == *w {
+                set_health(&mut rows[i], snap, w, h, true);
             } else {
                 same_ids &= old[i].id == w.id;
                 let old_batch = rows[i].batch.take();
@@ -346,14 +352,23 @@ fn row_reusing(
         batch: old_batch,
         stream: None,
     };
-    set_health(&mut row, snap, w, health);
+    set_health(&mut row, snap, w, health, false);
     row
 }
 
 /// The parts of a row that move with the snapshot rather than with its
 /// workload: the health numbers, the drift verdict, and a CronJob's run
 /// times (relative to the snapshot's clock).
-fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<&Health>) {
+///
+/// `unchanged`: `w` equals the workload `row` was built from, so a batch
+/// view still inside its [`crate::domain::Validity`] is kept.
+fn set_health(
+    row: &mut FleetRow,
+    snap: &Snapshot,
+    w: &Workload,
+    health: Option<&Health>,
+    unchanged: bool,
+) {
     row.rps = health.and_then(|h| h.request_rate);
     row.p99_ms = health.and_then(|h| h.latency_p99).map(|s| s * 1000.0);
     row.error_pct = health.and_then(|h| h.error_ratio).map(|r| r * 100.0);
@@ -372,12 +387,29 @@ fn set_health(row: &mut FleetRow, snap: &Snapshot, w: &Workload, health: Option<
         _ => None,
     };
     if let Some(b) = &w.batch {
-        let old_runs = row.batch.take().map(|v| v.runs).unwrap_or_default();
-        let mut view = b.view_reusing(w.created_at, snap.at, old_runs);
-        if let Some(rows) = snap.batch_rows.get(&w.id) {
+        let scored = snap.batch_rows.get(&w.id);
+        let mut view = match row.batch.take() {
+            // The same CronJob and runs as when its view was judged, and
+            // the clock still inside that view's validity: only the rows
+            // scored and the words beside the label are new.
+            Some(v)
+                if unchanged
+                    && v.validity.holds_at(snap.at)
+                    && (scored.is_some() || !v.validity.overlaid) =>
+            {
+                v
+            }
+            old => b.view_reusing(
+                w.created_at,
+                snap.at,
+                old.map(|v| v.runs).unwrap_or_default(),
+            ),
+        };
+        if let Some(rows) = scored {
             for r in &mut view.runs {
                 r.rows = rows.get(&r.job).copied();
             }
+            view.validity.overlaid = true;
         }
         row.rollout = view.label().to_string();
         // A suspended CronJob that never ran has nothing to say beside its
@@ -490,3 +522,7 @@ mod tests;
 #[cfg(test)]
 #[path = "fleet_stream_tests.rs"]
 mod stream_tests;
+
+#[cfg(test)]
+#[path = "fleet_batch_tests.rs"]
+mod batch_tests;

@@ -107,7 +107,58 @@ pub struct BatchView {
     /// The median duration of the successful runs kept, in seconds
     /// (`None` with fewer than [`MIN_TYPICAL_RUNS`]).
     pub typical_duration_seconds: Option<u64>,
+    /// How long this view holds for the same status (not part of its
+    /// value: neither compared, serialized nor exported).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub validity: Validity,
 }
+
+/// The stretch of time `[from, until)` over which a [`BatchView`] judged
+/// at `from` is what judging the same [`BatchStatus`] again would give:
+/// the next run, a missed run, the strip's window and an overrun each
+/// change only at a moment known when the view is judged. A Fleet refresh
+/// keeps the view of an unchanged CronJob inside it instead of judging
+/// every run again.
+///
+/// Views compare equal whatever their validity: it says how long a value
+/// holds, not what it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Validity {
+    /// When the view was judged; `None` for a view that was not (read
+    /// back from JSON, say), which never holds.
+    from: Option<Timestamp>,
+    /// The first moment at which the view may differ.
+    until: Timestamp,
+    /// Whether rows scored per run were written over the runs (so the
+    /// view no longer holds where there are none to write).
+    pub overlaid: bool,
+}
+
+impl Validity {
+    /// Whether the view still holds at `now` for the same status.
+    pub fn holds_at(&self, now: Timestamp) -> bool {
+        self.from
+            .is_some_and(|from| from <= now && now < self.until)
+    }
+}
+
+impl PartialEq for Validity {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Moves `until` back to `t` when `t` comes after `now` and before it.
+fn bound(until: &mut Timestamp, now: Timestamp, t: Timestamp) {
+    if t > now && t < *until {
+        *until = t;
+    }
+}
+
+/// A schedule that gives no next time is judged again within the hour
+/// (its five-year search window moves with the clock).
+const NO_NEXT_RECHECK_MS: i64 = 3_600_000;
 
 impl BatchView {
     /// The word a table shows in the rollout column (`Failed`, `Missed`,
@@ -196,24 +247,50 @@ impl BatchStatus {
             }
         };
         let (mut next_run, mut missed, mut note) = (None, None, None);
+        let mut until = Timestamp(i64::MAX);
+        let no_next = now.plus_millis(NO_NEXT_RECHECK_MS);
         match Schedule::parse(&self.schedule, self.time_zone.as_deref()) {
             Ok(s) => {
                 if !self.suspended {
                     next_run = s.next_after(now);
+                    bound(&mut until, now, next_run.unwrap_or(no_next));
                     // The last time the schedule was due that should have
                     // started by now, after the object existed.
-                    let due = s
-                        .prev_at_or_before(now.plus_millis(-MISSED_AFTER_MS))
-                        .filter(|&d| d >= created);
+                    let late = now.plus_millis(-MISSED_AFTER_MS);
+                    let due = s.prev_at_or_before(late).filter(|&d| d >= created);
                     let started = self.last_schedule.unwrap_or(Timestamp(i64::MIN));
                     missed = due.filter(|&d| d > started && self.active == 0);
+                    // The next due time, once it is late.
+                    let next_due = s.next_after(late).map(|d| d.plus_millis(MISSED_AFTER_MS));
+                    bound(&mut until, now, next_due.unwrap_or(no_next));
                 }
             }
             Err(e) => note = Some(e.to_string()),
         }
         let typical = typical_duration_seconds(&self.runs);
         recent_runs_into(&self.runs, now, &mut runs);
+        // A run enters the strip when it starts and leaves it a week on.
+        let window_from = now.plus_millis(-STRIP_DAYS * 86_400_000);
+        for r in &self.runs {
+            if r.start > now {
+                bound(&mut until, now, r.start);
+            } else if r.start > window_from {
+                bound(
+                    &mut until,
+                    now,
+                    r.start.plus_millis(STRIP_DAYS * 86_400_000),
+                );
+            }
+        }
         let too_long = runs.last().is_some_and(|r| overran(r, typical, now));
+        if let (Some(last), Some(t)) = (runs.last(), typical.filter(|&t| t > 0))
+            && last.end.is_none()
+        {
+            // The moment a run in flight becomes an overrun.
+            let limit = i64::try_from(t.saturating_mul(OVERRUN_FACTOR as u64)).unwrap_or(i64::MAX);
+            let ms = limit.saturating_add(1).saturating_mul(1000);
+            bound(&mut until, now, Timestamp(last.start.0.saturating_add(ms)));
+        }
         let verdict = if result == RunResult::Failed {
             BatchVerdict::Failed
         } else if missed.is_some() {
@@ -236,6 +313,11 @@ impl BatchStatus {
             note,
             runs,
             typical_duration_seconds: typical,
+            validity: Validity {
+                from: Some(now),
+                until,
+                overlaid: false,
+            },
         }
     }
 }
