@@ -3,9 +3,14 @@
 //! - `frame_200x50/<n>`: one frame of the Fleet with `n` workloads after a
 //!   cursor move (update + settle + draw on a TestBackend): what a key
 //!   press costs. It should not depend on `n`.
-//! - `snapshot_update/<n>`: a new snapshot arrives with the same workloads
-//!   (new health, the usual refresh): bring the rows up to date, sort,
-//!   filter and measure columns (settle), without drawing;
+//! - `snapshot_update/<n>`: the metrics poll (every 10 s, the usual
+//!   refresh): new health and a clock 10 s on, the same workloads (the
+//!   console keeps their `Arc`): bring the rows up to date, sort, filter
+//!   and measure columns (settle), without drawing. The clock keeps moving
+//!   across iterations, so CronJob views are judged again whenever it
+//!   passes a run, a schedule or the strip's week, as on a live console;
+//!   `snapshot_update/relisted/<n>`: the same, with the workloads read
+//!   again (a new `Arc` of equal workloads, so each is compared);
 //!   `snapshot_update/all_changed/<n>`: every workload changed, so every
 //!   row is rebuilt.
 //! - `core_fleet_rows/<n>`: the share of that which is core's `fleet_rows`;
@@ -17,7 +22,7 @@
 //! The fleet is the sandbox's generated world (`Sandbox::generate`) read
 //! through a real Console once, before timing.
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use modeldeck_core::{Console, ConsoleOptions, Snapshot};
 use modeldeck_sandbox::{GenSpec, Sandbox};
 use modeldeck_tui::action::{Action, Nav, PromptKey};
@@ -106,13 +111,48 @@ fn bench_snapshot_update(c: &mut Criterion) {
         let pair = [Arc::new(renewed(&snap)), Arc::new(renewed(&snap))];
         let mut app = settled_app(&snap);
         let mut i = 0;
-        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| {
-                i ^= 1;
-                app.update(Action::Snapshot(pair[i].clone()));
-                app.settle();
-                black_box(app.fleet().len());
+        let mut tick = 0;
+        // The next refresh, 10 s on: the other copy's health, and its
+        // workloads too when `relisted` (built before timing; the data
+        // stays behind the pair's Arcs, so this is cheap).
+        let mut next = |relisted: bool| {
+            i ^= 1;
+            tick += 1;
+            let other = &pair[i];
+            Arc::new(Snapshot {
+                generation: snap.generation + tick,
+                at: snap.at.plus_millis(10_000 * tick as i64),
+                // A metrics refresh keeps the workloads the app was
+                // settled on; a relist brings them behind a new Arc.
+                workloads: if relisted {
+                    other.workloads.clone()
+                } else {
+                    snap.workloads.clone()
+                },
+                ..(**other).clone()
             })
+        };
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter_batched(
+                || next(false),
+                |s| {
+                    app.update(Action::Snapshot(s));
+                    app.settle();
+                    black_box(app.fleet().len());
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_with_input(BenchmarkId::new("relisted", n), &n, |b, _| {
+            b.iter_batched(
+                || next(true),
+                |s| {
+                    app.update(Action::Snapshot(s));
+                    app.settle();
+                    black_box(app.fleet().len());
+                },
+                BatchSize::PerIteration,
+            )
         });
         // Every workload differs from the previous snapshot's (a new
         // resourceVersion on each): every row is rebuilt.
