@@ -185,22 +185,23 @@ pub fn fleet_rows(snap: &Snapshot) -> Vec<FleetRow> {
 /// when `old_workloads` is `snap`'s own slice (a metrics refresh keeps it)
 /// nothing is compared either.
 ///
-/// Returns true when every row still names the workload it named before
-/// (same cluster, namespace, kind and name at the same place), so what a
-/// front end derived from the identities alone still holds.
+/// Says what still holds of what a front end derived from the rows.
 pub fn refresh_rows(
     rows: &mut Vec<FleetRow>,
     old_workloads: &[Workload],
     old_models: &[RegisteredModel],
     snap: &Snapshot,
-) -> bool {
+) -> Refreshed {
     let ws = snap.workloads.as_slice();
     if rows.len() != ws.len()
         || old_workloads.len() != ws.len()
         || old_models != snap.models.as_slice()
     {
         *rows = fleet_rows(snap);
-        return false;
+        return Refreshed {
+            same_ids: false,
+            same_workloads: false,
+        };
     }
     // The same allocation (a metrics refresh keeps the snapshot's
     // workloads): nothing to compare.
@@ -211,32 +212,63 @@ pub fn refresh_rows(
         .zip(ws.chunks(chunk))
         .zip(old_workloads.chunks(chunk));
     let refresh = |((rows, ws), old): ((&mut [FleetRow], &[Workload]), &[Workload])| {
-        let mut same_ids = true;
+        let mut out = Refreshed {
+            same_ids: true,
+            same_workloads: true,
+        };
         with_health(snap, ws, |i, w, h| {
             if same_workloads || old[i] == *w {
                 set_health(&mut rows[i], snap, w, h, true);
             } else {
-                same_ids &= old[i].id == w.id;
+                out.same_ids &= old[i].id == w.id;
+                out.same_workloads = false;
                 let old_batch = rows[i].batch.take();
                 rows[i] = row_reusing(snap, w, h, old_batch);
             }
         });
-        same_ids
+        out
+    };
+    let all = Refreshed {
+        same_ids: true,
+        same_workloads: true,
     };
     if chunk >= ws.len() {
-        return pieces.map(refresh).fold(true, |all, same| all & same);
+        return pieces.map(refresh).fold(all, Refreshed::and);
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = pieces
             .map(|piece| scope.spawn(move || refresh(piece)))
             .collect();
-        handles.into_iter().fold(true, |all, h| {
-            let same = h
+        handles.into_iter().fold(all, |all, h| {
+            let part = h
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            all & same
+            all.and(part)
         })
     })
+}
+
+/// What still holds after [`refresh_rows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Every row still names the workload it named before (same cluster,
+    /// namespace, kind and name at the same place), so what a front end
+    /// derived from the identities alone still holds.
+    pub same_ids: bool,
+    /// Every row's workload and the models are unchanged, so only the
+    /// health, the drift verdict and a CronJob's times can have moved
+    /// (what a front end derived from the rest, such as the width of the
+    /// name or version columns, still holds).
+    pub same_workloads: bool,
+}
+
+impl Refreshed {
+    fn and(self, other: Refreshed) -> Refreshed {
+        Refreshed {
+            same_ids: self.same_ids & other.same_ids,
+            same_workloads: self.same_workloads & other.same_workloads,
+        }
+    }
 }
 
 /// How many workloads each thread takes: all of them below

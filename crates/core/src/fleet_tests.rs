@@ -215,7 +215,7 @@ fn refreshed(old: &Snapshot, new: &Snapshot) -> Vec<FleetRow> {
 
 fn refreshed_ids(old: &Snapshot, new: &Snapshot) -> (Vec<FleetRow>, bool) {
     let mut rows = fleet_rows(old);
-    let same = refresh_rows(&mut rows, &old.workloads, &old.models, new);
+    let same = refresh_rows(&mut rows, &old.workloads, &old.models, new).same_ids;
     (rows, same)
 }
 
@@ -306,4 +306,30 @@ fn a_suspended_cronjob_that_never_ran_has_a_label_and_no_empty_detail() {
     let rows = fleet_rows(&snap);
     assert_eq!(rows[cron].rollout, "Suspended");
     assert_eq!(rows[cron].rollout_detail, None);
+}
+
+#[test]
+fn a_refresh_says_whether_any_workload_changed() {
+    let old = snapshot(400, true);
+    for (changed, same) in [(0, true), (7, false), (1, false)] {
+        let new = later(&old, changed);
+        let mut rows = fleet_rows(&old);
+        let r = refresh_rows(&mut rows, &old.workloads, &old.models, &new);
+        assert_eq!(
+            (r.same_ids, r.same_workloads),
+            (true, same),
+            "every {changed}th"
+        );
+    }
+    // The same slice (a metrics refresh): nothing compared, nothing changed.
+    let mut rows = fleet_rows(&old);
+    let r = refresh_rows(&mut rows, &old.workloads, &old.models, &old);
+    assert!(r.same_workloads);
+    // Other models: every row rebuilt.
+    let mut moved = later(&old, 0);
+    let mut models = (*old.models).clone();
+    models[0].aliases.insert("challenger".into(), "2".into());
+    moved.models = Arc::new(models);
+    let r = refresh_rows(&mut rows, &old.workloads, &old.models, &moved);
+    assert!(!r.same_workloads && !r.same_ids);
 }

@@ -76,6 +76,8 @@ fn a_rollout_and_the_clock_moved() {
         desired: 3,
     };
     ws[1].served_version = Some("99".into());
+    // Same identities, a wider model column: its width is measured again.
+    ws[2].model = Some("a-model-whose-name-is-longer-than-any".into());
     let next = Snapshot {
         workloads: Arc::new(ws),
         at: Timestamp(first.at.0 + 86_400_000),
@@ -123,4 +125,61 @@ fn a_workload_added_and_one_removed() {
         ..first.clone()
     };
     refresh_reads_as_fresh(&grown, &shrunk, "a workload removed");
+}
+
+/// A metrics refresh keeps the workloads (the same `Arc`), so the Fleet
+/// keeps the widths of the columns that move only with them; the clock
+/// moving on changes a CronJob's rollout detail ("10m ago" to "1d ago",
+/// then a missed run), so that column must be measured again, wider and
+/// narrower.
+#[test]
+fn a_metrics_refresh_as_the_clock_moves_measures_the_rollout_column_again() {
+    use modeldeck_core::domain::{BatchRun, BatchStatus, RunOutcome, WorkloadKind};
+    let mut first = fixture::ready();
+    let mut ws = (*first.workloads).clone();
+    let cron = ws
+        .iter()
+        .position(|w| w.id.kind == WorkloadKind::CronJob)
+        .unwrap();
+    let ran = first.at.plus_millis(-10 * 60_000);
+    ws[cron].batch = Some(BatchStatus {
+        schedule: format!(
+            "{} {} * * *",
+            (ran.0 / 60_000) % 60,
+            (ran.0 / 3_600_000) % 24
+        ),
+        last_schedule: Some(ran),
+        last_success: Some(ran.plus_millis(60_000)),
+        runs: vec![BatchRun {
+            job: "fraud-batch-nightly-1".into(),
+            start: ran,
+            end: Some(ran.plus_millis(60_000)),
+            outcome: RunOutcome::Succeeded,
+            version: Some("5".into()),
+            rows: None,
+        }],
+        ..BatchStatus::default()
+    });
+    first.workloads = Arc::new(ws);
+    let mut prev = first.clone();
+    let mut screens = Vec::new();
+    for minutes in [1, 60 * 24 + 2, 60 * 24 + 10, 3] {
+        let next = Snapshot {
+            at: first.at.plus_millis(minutes * 60_000),
+            ..with_health(&prev, |h| h.request_rate = h.request_rate.map(|r| r + 1.0))
+        };
+        assert!(Arc::ptr_eq(&next.workloads, &first.workloads));
+        screens.push(refresh_reads_as_fresh(
+            &prev,
+            &next,
+            &format!("+{minutes}m"),
+        ));
+        prev = next;
+    }
+    assert!(
+        screens.iter().any(|s| s.contains("Missed"))
+            && screens.iter().any(|s| !s.contains("Missed")),
+        "the clock moved the CronJob's verdict:\n{}",
+        screens.join("\n")
+    );
 }

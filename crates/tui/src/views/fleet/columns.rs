@@ -245,27 +245,60 @@ impl Widths {
     /// keeps them while the rows' identities do not change.
     pub fn measure_cells<'a>(rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
         let mut w = Widths::default();
-        let mut grow = |c: Col, n: u16| {
-            let i = c as usize;
-            w.cells[i] = w.cells[i].max(n.min(c.cap()));
-        };
         for r in rows {
-            grow(Col::Cluster, text_width(&r.cluster));
-            grow(Col::Namespace, text_width(&r.namespace));
-            grow(Col::Name, text_width(&r.name));
-            grow(Col::Model, r.model.as_deref().map_or(1, text_width));
-            grow(
-                Col::Version,
-                r.version.as_deref().map_or(1, |v| text_width(v) + 1),
-            );
-            let aliases: u16 = r.aliases.iter().map(|a| text_width(a) + 1).sum();
-            grow(Col::Aliases, aliases.saturating_sub(1));
-            grow(Col::Ready, digits(r.ready) + digits(r.desired) + 1);
-            let detail = r.rollout_detail.as_deref().map_or(0, |d| text_width(d) + 1);
-            grow(Col::Rollout, text_width(&r.rollout) + detail);
-            w.streams |= r.stream.is_some();
+            w.grow_fixed(r);
+            w.grow_moving(r);
         }
         w
+    }
+
+    /// The columns that move only with the workloads and the models
+    /// (identity, model, version, aliases, ready): a refresh that changed
+    /// neither keeps them and measures only [`Widths::with_moving`]'s.
+    pub fn measure_fixed<'a>(rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
+        let mut w = Widths::default();
+        for r in rows {
+            w.grow_fixed(r);
+        }
+        w
+    }
+
+    /// `self`'s fixed columns with the ones that move with the clock and
+    /// the health (rollout and its detail, whether any row has lag)
+    /// measured over `rows`.
+    pub fn with_moving<'a>(&self, rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
+        let mut w = self.clone();
+        w.cells[Col::Rollout as usize] = 0;
+        w.streams = false;
+        for r in rows {
+            w.grow_moving(r);
+        }
+        w
+    }
+
+    fn grow(&mut self, c: Col, n: u16) {
+        let i = c as usize;
+        self.cells[i] = self.cells[i].max(n.min(c.cap()));
+    }
+
+    fn grow_fixed(&mut self, r: &FleetRow) {
+        self.grow(Col::Cluster, text_width(&r.cluster));
+        self.grow(Col::Namespace, text_width(&r.namespace));
+        self.grow(Col::Name, text_width(&r.name));
+        self.grow(Col::Model, r.model.as_deref().map_or(1, text_width));
+        self.grow(
+            Col::Version,
+            r.version.as_deref().map_or(1, |v| text_width(v) + 1),
+        );
+        let aliases: u16 = r.aliases.iter().map(|a| text_width(a) + 1).sum();
+        self.grow(Col::Aliases, aliases.saturating_sub(1));
+        self.grow(Col::Ready, digits(r.ready) + digits(r.desired) + 1);
+    }
+
+    fn grow_moving(&mut self, r: &FleetRow) {
+        let detail = r.rollout_detail.as_deref().map_or(0, |d| text_width(d) + 1);
+        self.grow(Col::Rollout, text_width(&r.rollout) + detail);
+        self.streams |= r.stream.is_some();
     }
 
     /// The columns that fit in `available` cells, with their specs.

@@ -19,7 +19,9 @@ use identity::Short;
 use modeldeck_core::Snapshot;
 use modeldeck_core::domain::{Health, RegisteredModel, Workload, WorkloadRef};
 use modeldeck_core::filter::{Filter, FilterError, row_text};
-use modeldeck_core::fleet::{FleetColumn, FleetRow, compare_rows, fleet_rows, refresh_rows};
+use modeldeck_core::fleet::{
+    FleetColumn, FleetRow, Refreshed, compare_rows, fleet_rows, refresh_rows,
+};
 use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,6 +73,10 @@ pub struct FleetView {
     /// The visible rows (sorted indices) the identity claims were made
     /// for, and the claims; dropped when the rows' identities change.
     identity: Option<(Vec<u32>, (Short, Short))>,
+    /// The fixed columns' widths over the same visible rows, dropped when
+    /// a row's workload or the models change
+    /// ([`modeldeck_core::fleet::Refreshed::same_workloads`]).
+    fixed: Option<Widths>,
     scope: Scope,
     order_dirty: bool,
     view_dirty: bool,
@@ -89,6 +95,7 @@ impl Default for FleetView {
             cursor: Cursor::default(),
             source: None,
             identity: None,
+            fixed: None,
             scope: Scope::default(),
             order_dirty: false,
             view_dirty: true,
@@ -116,15 +123,21 @@ impl FleetView {
         if source_changed {
             // Keep the rows' strings where only the health moved: the
             // usual refresh, which at 100,000 workloads this makes cheap.
-            let same_ids = match &self.source {
+            let kept = match &self.source {
                 Some(old) => refresh_rows(&mut self.rows, &old.workloads, &old.models, snap),
                 None => {
                     self.rows = fleet_rows(snap);
-                    false
+                    Refreshed {
+                        same_ids: false,
+                        same_workloads: false,
+                    }
                 }
             };
-            if !same_ids {
+            if !kept.same_ids {
                 self.identity = None;
+            }
+            if !kept.same_workloads {
+                self.fixed = None;
             }
             self.texts = None;
             self.source = Some(Source::of(snap));
@@ -181,16 +194,23 @@ impl FleetView {
     /// need every visible row's context, namespace and name) are kept while
     /// the same workloads are visible, whatever their order: a refresh
     /// that only moved the metrics does not redo them.
+    /// So are the fixed columns' widths while no workload changed: a
+    /// metrics refresh measures only the rollout column and the lag.
     fn measure_visible(&mut self) -> Widths {
-        let mut w = Widths::measure_cells(self.visible_rows());
         let mut set = self.visible.clone();
         set.sort_unstable();
-        let claims = match self.identity.take() {
-            Some((seen, claims)) if seen == set => claims,
-            _ => identity::claims(&self.visible_rows().collect::<Vec<_>>()),
+        let (claims, fixed) = match self.identity.take() {
+            Some((seen, claims)) if seen == set => (claims, self.fixed.take()),
+            _ => (
+                identity::claims(&self.visible_rows().collect::<Vec<_>>()),
+                None,
+            ),
         };
+        let fixed = fixed.unwrap_or_else(|| Widths::measure_fixed(self.visible_rows()));
+        let mut w = fixed.with_moving(self.visible_rows());
         (w.cluster, w.namespace) = claims;
         self.identity = Some((set, claims));
+        self.fixed = Some(fixed);
         w
     }
 
