@@ -268,7 +268,7 @@ impl Widths {
     /// measured over `rows`.
     pub fn with_moving<'a>(&self, rows: impl Iterator<Item = &'a FleetRow>) -> Widths {
         let mut w = self.clone();
-        w.cells[Col::Rollout as usize] = 0;
+        w.cells[Col::Rollout as usize] = base_width(Col::Rollout);
         w.streams = false;
         for r in rows {
             w.grow_moving(r);
@@ -464,5 +464,60 @@ pub fn text(c: Col, r: &FleetRow, now: modeldeck_core::domain::Timestamp) -> Str
             None => format::MISSING.into(),
         },
         Col::Age => format::age(now, r.created_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modeldeck_core::domain::{DriftStatus, Timestamp, WorkloadKind};
+
+    fn row(name: &str, rollout: &str, detail: Option<&str>) -> FleetRow {
+        FleetRow {
+            cluster: "prod".into(),
+            namespace: "risk".into(),
+            name: name.into(),
+            kind: WorkloadKind::CronJob,
+            model: Some("m".into()),
+            version: Some("3".into()),
+            aliases: vec!["champion".into()],
+            ready: 0,
+            desired: 0,
+            rollout: rollout.into(),
+            rollout_detail: detail.map(Into::into),
+            rps: None,
+            p99_ms: None,
+            error_pct: None,
+            drift_psi: None,
+            drift: DriftStatus::Unknown,
+            created_at: Timestamp(0),
+            labels: Default::default(),
+            batch: None,
+            stream: None,
+        }
+    }
+
+    /// Kept fixed widths plus the moving columns measure what measuring
+    /// everything again gives: the same rows with a long rollout, then a
+    /// short one (the title's width stays the column's floor).
+    #[test]
+    fn kept_fixed_widths_with_the_moving_columns_equal_a_full_measure() {
+        let wide = [row(
+            "a-long-workload-name",
+            "Missed",
+            Some("due 12m ago, next in 23h"),
+        )];
+        let short = [row("a-long-workload-name", "Idle", None)];
+        let fixed = Widths::measure_fixed(wide.iter());
+        for rows in [&wide, &short] {
+            assert_eq!(
+                fixed.with_moving(rows.iter()),
+                Widths::measure_cells(rows.iter())
+            );
+        }
+        assert_eq!(
+            fixed.with_moving(short.iter()).cells[Col::Rollout as usize],
+            base_width(Col::Rollout)
+        );
     }
 }
