@@ -30,7 +30,22 @@ fn status() -> BackendStatus {
 /// (start offset from T0, minutes it ran or `None` while running, failed)
 type RunSpec = (i64, Option<i64>, bool);
 
-fn cronjob(i: usize, schedule: &str, suspended: bool, active: bool, runs: &[RunSpec]) -> Workload {
+/// A CronJob's spec: schedule, time zone, suspended, a run active, its
+/// runs, days since it was created, and whether its last schedule is two
+/// days older than its newest run (a run the controller never started).
+type JobSpec = (
+    &'static str,
+    Option<&'static str>,
+    bool,
+    bool,
+    Vec<RunSpec>,
+    i64,
+    bool,
+);
+
+fn cronjob(i: usize, spec: &JobSpec) -> Workload {
+    let (schedule, tz, suspended, active, runs, created_days, stale) = spec;
+    let (suspended, active) = (*suspended, *active);
     let runs: Vec<BatchRun> = runs
         .iter()
         .enumerate()
@@ -47,7 +62,11 @@ fn cronjob(i: usize, schedule: &str, suspended: bool, active: bool, runs: &[RunS
             rows: None,
         })
         .collect();
-    let last = runs.iter().map(|r| r.start).max();
+    let last = runs
+        .iter()
+        .map(|r| r.start)
+        .max()
+        .map(|t| if *stale { t.plus_millis(-2 * DAY) } else { t });
     let last_ok = runs
         .iter()
         .filter(|r| r.outcome == RunOutcome::Succeeded)
@@ -69,10 +88,10 @@ fn cronjob(i: usize, schedule: &str, suspended: bool, active: bool, runs: &[RunS
         desired_replicas: 0,
         rollout: crate::domain::RolloutState::Available,
         labels: Arc::default(),
-        created_at: Timestamp(T0 - 30 * DAY),
+        created_at: Timestamp(T0 - created_days * DAY - 7 * MIN),
         batch: Some(BatchStatus {
-            schedule: schedule.into(),
-            time_zone: None,
+            schedule: (*schedule).into(),
+            time_zone: tz.map(Into::into),
             suspended,
             active: u32::from(active),
             last_schedule: last,
@@ -82,22 +101,24 @@ fn cronjob(i: usize, schedule: &str, suspended: bool, active: bool, runs: &[RunS
     }
 }
 
-fn snapshot(ws: Vec<Workload>, at: i64, scored: bool) -> Snapshot {
-    let batch_rows = if scored {
-        ws.iter()
+/// `scored`: rows scored for every `1 + k % 3`th run, values moving with
+/// `k`, or none.
+fn snapshot(ws: Vec<Workload>, at: i64, scored: Option<u8>) -> Snapshot {
+    let batch_rows = match scored {
+        Some(k) => ws
+            .iter()
             .filter_map(|w| {
                 let b = w.batch.as_ref()?;
                 let rows = b
                     .runs
                     .iter()
-                    .step_by(2)
-                    .map(|r| (r.job.clone(), (r.start.0 % 1000) as f64))
+                    .step_by(1 + usize::from(k % 3))
+                    .map(|r| (r.job.clone(), (r.start.0 % 1000 + i64::from(k)) as f64))
                     .collect();
                 Some((w.id.clone(), rows))
             })
-            .collect()
-    } else {
-        BTreeMap::new()
+            .collect(),
+        None => BTreeMap::new(),
     };
     Snapshot {
         generation: 1,
@@ -138,13 +159,39 @@ fn run_spec() -> impl Strategy<Value = RunSpec> {
     )
 }
 
-fn job() -> impl Strategy<Value = (&'static str, bool, bool, Vec<RunSpec>)> {
+fn job() -> impl Strategy<Value = JobSpec> {
     (
         schedule(),
+        prop::sample::select(vec![None, None, Some("UTC"), Some("Europe/Paris")]),
         prop::bool::weighted(0.2),
         prop::bool::weighted(0.2),
         prop::collection::vec(run_spec(), 0..24),
+        prop::sample::select(vec![0i64, 1, 3, 30]),
+        prop::bool::weighted(0.2),
     )
+}
+
+/// A change to one CronJob between two refreshes: a new run starting a
+/// minute before the clock (still running), suspended toggled, or a run
+/// active toggled.
+fn change(ws: &mut [Workload], (which, what): (usize, u8), at: i64) {
+    let w = &mut ws[which % ws.len()];
+    let Some(b) = w.batch.as_mut() else { return };
+    match what % 3 {
+        0 => {
+            b.runs.push(BatchRun {
+                job: format!("{}-new-{at}", w.id.name),
+                start: Timestamp(at - MIN),
+                end: None,
+                outcome: RunOutcome::Running,
+                version: None,
+                rows: None,
+            });
+            b.last_schedule = Some(Timestamp(at - MIN));
+        }
+        1 => b.suspended = !b.suspended,
+        _ => b.active = 1 - b.active.min(1),
+    }
 }
 
 /// Clock steps, from a second to past the strip's week, and backwards.
@@ -160,22 +207,29 @@ proptest! {
     #[test]
     fn kept_views_match_a_rebuild_at_every_clock(
         jobs in prop::collection::vec(job(), 1..12),
-        steps in prop::collection::vec((step(), any::<bool>(), any::<bool>()), 1..16),
+        steps in prop::collection::vec(
+            (
+                step(),
+                prop::option::of(any::<u8>()),
+                any::<bool>(),
+                prop::option::weighted(0.2, (any::<usize>(), any::<u8>())),
+            ),
+            1..16,
+        ),
     ) {
-        let ws: Vec<Workload> = jobs
-            .iter()
-            .enumerate()
-            .map(|(i, (s, susp, active, runs))| cronjob(i, s, *susp, *active, runs))
-            .collect();
+        let mut ws: Vec<Workload> = jobs.iter().enumerate().map(|(i, j)| cronjob(i, j)).collect();
         let mut at = T0;
-        let mut old = snapshot(ws.clone(), at, false);
+        let mut old = snapshot(ws.clone(), at, None);
         let mut rows = fleet_rows(&old);
-        for (k, (dt, scored, relisted)) in steps.iter().enumerate() {
+        for (k, (dt, scored, relisted, changed)) in steps.iter().enumerate() {
             at += dt;
-            // The same workloads behind a new Arc, as a cluster refresh
-            // brings them, or the same Arc, as a metrics refresh keeps it.
+            if let Some(c) = changed {
+                change(&mut ws, *c, at);
+            }
+            // The workloads behind a new Arc, as a cluster refresh brings
+            // them, or (unchanged) the same Arc, as a metrics refresh keeps it.
             let mut new = snapshot(ws.clone(), at, *scored);
-            if !relisted {
+            if !relisted && changed.is_none() {
                 new.workloads = old.workloads.clone();
             }
             refresh_rows(&mut rows, &old.workloads, &old.models, &new);
@@ -192,20 +246,25 @@ proptest! {
 fn a_views_kept_within_its_validity_and_judged_again_past_it() {
     let ws = vec![cronjob(
         0,
-        "0 * * * *",
-        false,
-        false,
-        &[
-            (-2 * HOUR, Some(5), false),
-            (-HOUR, Some(5), false),
-            (30 * MIN, Some(5), false),
-        ],
+        &(
+            "0 * * * *",
+            None,
+            false,
+            false,
+            vec![
+                (-2 * HOUR, Some(5), false),
+                (-HOUR, Some(5), false),
+                (30 * MIN, Some(5), false),
+            ],
+            30,
+            false,
+        ),
     )];
-    let old = snapshot(ws.clone(), T0, false);
+    let old = snapshot(ws.clone(), T0, None);
     let mut rows = fleet_rows(&old);
     let runs_at = |rows: &[FleetRow]| rows[0].batch.as_ref().unwrap().runs.as_ptr();
     let before = runs_at(&rows);
-    let new = snapshot(ws.clone(), T0 + 1_000, false);
+    let new = snapshot(ws.clone(), T0 + 1_000, None);
     refresh_rows(&mut rows, &old.workloads, &old.models, &new);
     assert_eq!(rows, fleet_rows(&new));
     assert_eq!(runs_at(&rows), before, "kept, not judged again");
@@ -215,7 +274,7 @@ fn a_views_kept_within_its_validity_and_judged_again_past_it() {
     // +30 min enters the strip before that.
     assert!(!view.validity.holds_at(Timestamp(T0 + 30 * MIN)));
     assert!(view.validity.holds_at(Timestamp(T0 + 30 * MIN - 1)));
-    let later = snapshot(ws, T0 + 31 * MIN, false);
+    let later = snapshot(ws, T0 + 31 * MIN, None);
     refresh_rows(&mut rows, &new.workloads, &new.models, &later);
     assert_eq!(rows, fleet_rows(&later));
     assert_eq!(rows[0].batch.as_ref().unwrap().runs.len(), 3);
