@@ -135,6 +135,30 @@ impl Schedule {
         None
     }
 
+    /// The first moment after `t` at which [`Schedule::next_after`] may
+    /// answer otherwise: the run it found, else the moment its five-year
+    /// window moves on a day.
+    pub fn next_after_changes(&self, t: Timestamp) -> Timestamp {
+        self.next_after(t).unwrap_or_else(|| {
+            let day0 = (t.0.div_euclid(MINUTE_MS) + 1) * MINUTE_MS / DAY_MS;
+            Timestamp((day0 + 1) * DAY_MS - MINUTE_MS)
+        })
+    }
+
+    /// The first moment after `t` at which [`Schedule::prev_at_or_before`]
+    /// may answer otherwise: the next run, or the moment the run it found
+    /// (or, finding none, the window's newest day) leaves its five-year
+    /// window, whichever comes first.
+    pub fn prev_at_or_before_changes(&self, t: Timestamp) -> Timestamp {
+        let next = self.next_after_changes(t);
+        match self.prev_at_or_before(t) {
+            Some(p) => next.min(Timestamp(
+                (p.0.div_euclid(DAY_MS) + SEARCH_DAYS + 1) * DAY_MS,
+            )),
+            None => next,
+        }
+    }
+
     /// The last run at or before `t`, if one came within five years.
     pub fn prev_at_or_before(&self, t: Timestamp) -> Option<Timestamp> {
         let end = t.0.div_euclid(MINUTE_MS) * MINUTE_MS;
@@ -326,6 +350,48 @@ mod tests {
         assert!(matches!(e, CronError::TimeZone { ref zone, .. } if zone == "Europe/Paris"));
         let e = Schedule::parse("0 2 * * *", Some("America/New_York")).unwrap_err();
         assert!(e.to_string().contains("only UTC"));
+    }
+
+    /// Up to the moment `*_changes` gives, the answer stays the same,
+    /// including across the five-year window's edges: 29 February has no
+    /// match from 2096 to 2104, longer than the window.
+    #[test]
+    fn answers_hold_until_the_moment_they_may_change() {
+        let step = 7 * 3_600_000 + 13 * MINUTE_MS + 17;
+        for (spec, from) in [
+            ("0 0 29 2 *", "2096-02-28T23:00:00Z"),
+            ("0 0 29 2 *", "2100-06-01T00:00:00Z"),
+            ("0 0 29 2 *", "2101-02-28T22:00:00Z"),
+            ("30 2 * * 1", "2026-12-06T00:00:00Z"),
+            ("*/5 * * * *", "2026-12-06T23:58:00Z"),
+        ] {
+            let s = Schedule::parse(spec, None).unwrap();
+            let mut at = t(from);
+            for _ in 0..40 {
+                let (n, p) = (s.next_after(at), s.prev_at_or_before(at));
+                let (n_until, p_until) =
+                    (s.next_after_changes(at), s.prev_at_or_before_changes(at));
+                assert!(n_until > at && p_until > at, "{spec} at {at:?}");
+                for probe in [at.plus_millis(1), n_until.plus_millis(-1)] {
+                    assert_eq!(s.next_after(probe), n, "{spec}: next at {probe:?}");
+                }
+                for probe in [at.plus_millis(1), p_until.plus_millis(-1)] {
+                    assert_eq!(s.prev_at_or_before(probe), p, "{spec}: prev at {probe:?}");
+                }
+                at = n_until.min(p_until).min(at.plus_millis(step * 400));
+            }
+        }
+        // The window's far edge: on 2101-03-01 the last 29 February (2096)
+        // is still within five years, and leaves them days later, long
+        // before the next (2104).
+        let s = Schedule::parse("0 0 29 2 *", None).unwrap();
+        let at = t("2101-03-01T00:00:00Z");
+        assert_eq!(s.prev_at_or_before(at), Some(t("2096-02-29T00:00:00Z")));
+        assert_eq!(s.next_after(at), Some(t("2104-02-29T00:00:00Z")));
+        let gone = s.prev_at_or_before_changes(at);
+        assert!(gone < t("2101-04-01T00:00:00Z"), "{gone:?}");
+        assert!(s.prev_at_or_before(gone.plus_millis(-1)).is_some());
+        assert_eq!(s.prev_at_or_before(gone), None);
     }
 
     #[test]

@@ -156,10 +156,6 @@ fn bound(until: &mut Timestamp, now: Timestamp, t: Timestamp) {
     }
 }
 
-/// A schedule that gives no next time is judged again within the hour
-/// (its five-year search window moves with the clock).
-const NO_NEXT_RECHECK_MS: i64 = 3_600_000;
-
 impl BatchView {
     /// The word a table shows in the rollout column (`Failed`, `Missed`,
     /// `Running`, `Succeeded`, `Suspended`, `Never run`).
@@ -248,21 +244,21 @@ impl BatchStatus {
         };
         let (mut next_run, mut missed, mut note) = (None, None, None);
         let mut until = Timestamp(i64::MAX);
-        let no_next = now.plus_millis(NO_NEXT_RECHECK_MS);
         match Schedule::parse(&self.schedule, self.time_zone.as_deref()) {
             Ok(s) => {
                 if !self.suspended {
                     next_run = s.next_after(now);
-                    bound(&mut until, now, next_run.unwrap_or(no_next));
+                    bound(&mut until, now, s.next_after_changes(now));
                     // The last time the schedule was due that should have
                     // started by now, after the object existed.
                     let late = now.plus_millis(-MISSED_AFTER_MS);
                     let due = s.prev_at_or_before(late).filter(|&d| d >= created);
                     let started = self.last_schedule.unwrap_or(Timestamp(i64::MIN));
                     missed = due.filter(|&d| d > started && self.active == 0);
-                    // The next due time, once it is late.
-                    let next_due = s.next_after(late).map(|d| d.plus_millis(MISSED_AFTER_MS));
-                    bound(&mut until, now, next_due.unwrap_or(no_next));
+                    // When the last due time changes (the next one turns
+                    // late, or one leaves the search window), once late.
+                    let due_moves = s.prev_at_or_before_changes(late);
+                    bound(&mut until, now, due_moves.plus_millis(MISSED_AFTER_MS));
                 }
             }
             Err(e) => note = Some(e.to_string()),
