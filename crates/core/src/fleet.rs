@@ -558,3 +558,7 @@ mod stream_tests;
 #[cfg(test)]
 #[path = "fleet_batch_tests.rs"]
 mod batch_tests;
+
+#[cfg(test)]
+#[path = "fleet_test_support.rs"]
+mod test_support;

@@ -3,8 +3,8 @@
 //! (forward, backward, across hours, days and the strip's week), the rows
 //! must be exactly what a rebuild at the new clock gives.
 
+use super::test_support::status;
 use super::*;
-use crate::console::BackendStatus;
 use crate::domain::{BatchRun, BatchStatus, RunOutcome};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -15,17 +15,6 @@ const HOUR: i64 = 60 * MIN;
 const DAY: i64 = 24 * HOUR;
 /// The clock the runs are laid around (a Monday, 2026-11-30T10:17:00Z).
 const T0: i64 = 1_796_033_820_000;
-
-fn status() -> BackendStatus {
-    BackendStatus {
-        endpoint: "test".into(),
-        loaded: true,
-        last_ok: Some(Timestamp(0)),
-        error: None,
-        failing_since: None,
-        partial: Vec::new(),
-    }
-}
 
 /// (start offset from T0, minutes it ran or `None` while running, failed)
 type RunSpec = (i64, Option<i64>, bool);

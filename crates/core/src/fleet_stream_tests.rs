@@ -1,22 +1,11 @@
 //! Stream consumers in the Fleet: lag on the row, verdicts, and worst-first
 //! sorting across kinds.
 
+use super::test_support::status;
 use super::*;
-use crate::console::BackendStatus;
 use crate::domain::{LagTrend, PartitionLag, RolloutState, StreamLag, StreamVerdict};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-fn status() -> BackendStatus {
-    BackendStatus {
-        endpoint: "test".into(),
-        loaded: true,
-        last_ok: Some(Timestamp(0)),
-        error: None,
-        failing_since: None,
-        partial: Vec::new(),
-    }
-}
 
 fn workload(name: &str, kind: WorkloadKind, rollout: RolloutState) -> Workload {
     Workload {

@@ -2,22 +2,11 @@
 //! large fleets across threads: it must give exactly the rows a lookup per
 //! workload gives, whatever the order, gaps and extras.
 
+use super::test_support::status;
 use super::*;
-use crate::console::BackendStatus;
 use crate::domain::{BatchRun, BatchStatus, RegisteredModel, RolloutState, RunOutcome};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-fn status() -> BackendStatus {
-    BackendStatus {
-        endpoint: "test".into(),
-        loaded: true,
-        last_ok: Some(Timestamp(0)),
-        error: None,
-        failing_since: None,
-        partial: Vec::new(),
-    }
-}
 
 fn workload(i: usize) -> Workload {
     let kinds = [
@@ -265,20 +254,28 @@ fn a_refresh_follows_moved_aliases_added_workloads_and_unsorted_input() {
     );
 }
 
-#[test]
-fn a_refresh_moves_a_cronjobs_run_times_with_the_clock() {
-    use crate::domain::BatchStatus;
-    let mut old = snapshot(50, true);
-    let mut ws = (*old.workloads).clone();
+/// Gives the first CronJob of `snap` the status `batch`; returns its index.
+fn with_cronjob(snap: &mut Snapshot, batch: BatchStatus) -> usize {
+    let mut ws = (*snap.workloads).clone();
     let cron = ws
         .iter()
         .position(|w| w.id.kind == WorkloadKind::CronJob)
         .unwrap();
-    ws[cron].batch = Some(BatchStatus {
-        schedule: "0 2 * * *".into(),
-        ..BatchStatus::default()
-    });
-    old.workloads = Arc::new(ws);
+    ws[cron].batch = Some(batch);
+    snap.workloads = Arc::new(ws);
+    cron
+}
+
+#[test]
+fn a_refresh_moves_a_cronjobs_run_times_with_the_clock() {
+    let mut old = snapshot(50, true);
+    let cron = with_cronjob(
+        &mut old,
+        BatchStatus {
+            schedule: "0 2 * * *".into(),
+            ..BatchStatus::default()
+        },
+    );
     old.at = Timestamp(86_400_000 * 3 + 3_600_000 * 5);
     let new = later(&old, 0);
     let rows = refreshed(&old, &new);
@@ -292,17 +289,14 @@ fn a_refresh_moves_a_cronjobs_run_times_with_the_clock() {
 #[test]
 fn a_suspended_cronjob_that_never_ran_has_a_label_and_no_empty_detail() {
     let mut snap = snapshot(50, true);
-    let mut ws = (*snap.workloads).clone();
-    let cron = ws
-        .iter()
-        .position(|w| w.id.kind == WorkloadKind::CronJob)
-        .unwrap();
-    ws[cron].batch = Some(BatchStatus {
-        schedule: "0 2 * * *".into(),
-        suspended: true,
-        ..BatchStatus::default()
-    });
-    snap.workloads = Arc::new(ws);
+    let cron = with_cronjob(
+        &mut snap,
+        BatchStatus {
+            schedule: "0 2 * * *".into(),
+            suspended: true,
+            ..BatchStatus::default()
+        },
+    );
     let rows = fleet_rows(&snap);
     assert_eq!(rows[cron].rollout, "Suspended");
     assert_eq!(rows[cron].rollout_detail, None);

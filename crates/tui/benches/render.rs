@@ -132,28 +132,22 @@ fn bench_snapshot_update(c: &mut Criterion) {
                 ..(**other).clone()
             })
         };
-        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter_batched(
-                || next(false),
-                |s| {
-                    app.update(Action::Snapshot(s));
-                    app.settle();
-                    black_box(app.fleet().len());
-                },
-                BatchSize::PerIteration,
-            )
-        });
-        g.bench_with_input(BenchmarkId::new("relisted", n), &n, |b, _| {
-            b.iter_batched(
-                || next(true),
-                |s| {
-                    app.update(Action::Snapshot(s));
-                    app.settle();
-                    black_box(app.fleet().len());
-                },
-                BatchSize::PerIteration,
-            )
-        });
+        for (id, relisted) in [
+            (BenchmarkId::from_parameter(n), false),
+            (BenchmarkId::new("relisted", n), true),
+        ] {
+            g.bench_with_input(id, &n, |b, _| {
+                b.iter_batched(
+                    || next(relisted),
+                    |s| {
+                        app.update(Action::Snapshot(s));
+                        app.settle();
+                        black_box(app.fleet().len());
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
         // Every workload differs from the previous snapshot's (a new
         // resourceVersion on each): every row is rebuilt.
         let mut bumped = renewed(&snap);

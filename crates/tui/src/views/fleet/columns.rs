@@ -470,13 +470,10 @@ pub fn text(c: Col, r: &FleetRow, now: modeldeck_core::domain::Timestamp) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use modeldeck_core::domain::{DriftStatus, Timestamp, WorkloadKind};
+    use modeldeck_core::domain::WorkloadKind;
 
     fn row(name: &str, rollout: &str, detail: Option<&str>) -> FleetRow {
         FleetRow {
-            cluster: "prod".into(),
-            namespace: "risk".into(),
-            name: name.into(),
             kind: WorkloadKind::CronJob,
             model: Some("m".into()),
             version: Some("3".into()),
@@ -485,15 +482,7 @@ mod tests {
             desired: 0,
             rollout: rollout.into(),
             rollout_detail: detail.map(Into::into),
-            rps: None,
-            p99_ms: None,
-            error_pct: None,
-            drift_psi: None,
-            drift: DriftStatus::Unknown,
-            created_at: Timestamp(0),
-            labels: Default::default(),
-            batch: None,
-            stream: None,
+            ..super::super::identity::tests::row("prod", "risk", name)
         }
     }
 

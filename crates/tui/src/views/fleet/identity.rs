@@ -121,11 +121,12 @@ pub fn shorten(value: &str, width: u16, keep: Keep) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use modeldeck_core::domain::{DriftStatus, Timestamp, WorkloadKind};
 
-    fn row(cluster: &str, namespace: &str, name: &str) -> FleetRow {
+    /// A Deployment's row, healthy and without metrics.
+    pub(in crate::views::fleet) fn row(cluster: &str, namespace: &str, name: &str) -> FleetRow {
         FleetRow {
             cluster: cluster.into(),
             namespace: namespace.into(),
